@@ -1,0 +1,44 @@
+import { describe, expect, it } from '@jest/globals';
+import { comparableName, formatReference, isLoopbackHost, parseReference } from '../../src/oci/reference.js';
+
+describe('parseReference', () => {
+  it.each([
+    ['ubuntu', { registry: 'docker.io', repository: 'library/ubuntu' }],
+    ['docker.io/paketobuildpacks/builder-jammy-base:0.3.13', { registry: 'docker.io', repository: 'paketobuildpacks/builder-jammy-base', tag: '0.3.13' }],
+    ['index.docker.io/paketobuildpacks/run-jammy-base:latest', { registry: 'docker.io', repository: 'paketobuildpacks/run-jammy-base', tag: 'latest' }],
+    ['localhost:5000/a/b', { registry: 'localhost:5000', repository: 'a/b' }],
+    ['127.0.0.1:5000/a@sha256:' + 'a'.repeat(64), { registry: '127.0.0.1:5000', repository: 'a', digest: 'sha256:' + 'a'.repeat(64) }],
+    ['gcr.io/p/i:1.0@sha256:' + 'b'.repeat(64), { registry: 'gcr.io', repository: 'p/i', tag: '1.0', digest: 'sha256:' + 'b'.repeat(64) }],
+    ['[::1]:5000/x:y', { registry: '[::1]:5000', repository: 'x', tag: 'y' }],
+  ])('parses %s', (input, expected) => {
+    expect(parseReference(input)).toEqual(expected);
+  });
+
+  it.each([
+    ['', 'empty'],
+    ['UPPER/case', 'not a valid repository'],
+    ['a:bad tag', 'white space'],
+    ['a@sha256:abc', 'not a digest'],
+    ['a:-x', 'not a valid tag'],
+    ['host.io/', 'repository name is missing'],
+  ])('rejects %j', (input, why) => {
+    expect(() => parseReference(input)).toThrow(why);
+  });
+
+  it('round-trips through formatReference', () => {
+    expect(formatReference(parseReference('quay.io/a/b:c'))).toBe('quay.io/a/b:c');
+  });
+
+  it('compares names the way the lifecycle does', () => {
+    expect(comparableName('docker.io/paketobuildpacks/run:latest')).toBe('index.docker.io/paketobuildpacks/run');
+    expect(comparableName('index.docker.io/paketobuildpacks/run')).toBe('index.docker.io/paketobuildpacks/run');
+  });
+
+  it('allows plain http only on loopback', () => {
+    expect(isLoopbackHost('127.0.0.1:5000')).toBe(true);
+    expect(isLoopbackHost('localhost')).toBe(true);
+    expect(isLoopbackHost('[::1]:80')).toBe(true);
+    expect(isLoopbackHost('127.evil.com')).toBe(false);
+    expect(isLoopbackHost('public.ecr.aws')).toBe(false);
+  });
+});

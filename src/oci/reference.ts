@@ -1,0 +1,125 @@
+/** Image references, parsed the way the Docker CLI and go-containerregistry's pkg/name read them. */
+
+export const DOCKER_HUB = 'docker.io';
+const DOCKER_HUB_API_HOST = 'registry-1.docker.io';
+const DOCKER_HUB_ALIASES = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io', 'registry.hub.docker.com']);
+
+export interface Reference {
+  /** Registry host with optional port, normalized (`docker.io` for Docker Hub). */
+  readonly registry: string;
+  /** Repository path, e.g. `paketobuildpacks/builder-jammy-base`. */
+  readonly repository: string;
+  readonly tag?: string;
+  readonly digest?: string;
+}
+
+export class InvalidReferenceError extends Error {
+  override name = 'InvalidReferenceError';
+}
+
+const TAG = /^[\w][\w.-]{0,127}$/;
+const DIGEST = /^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]{32,}$/;
+const SHA256 = /^sha256:[a-f0-9]{64}$/;
+const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
+const HOST = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[0-9a-fA-F:]+\])(?::[0-9]{1,5})?$/;
+
+export function isValidTag(tag: string): boolean {
+  return TAG.test(tag);
+}
+
+export function isValidRepository(repository: string): boolean {
+  return repository.length > 0 && repository.length <= 255 && repository.split('/').every((c) => PATH_COMPONENT.test(c));
+}
+
+/**
+ * Parses `[registry/]repository[:tag][@digest]`. A first component is a registry when it has a
+ * dot or a colon or is `localhost`; otherwise the reference is on Docker Hub, where single names
+ * live under `library/`.
+ */
+export function parseReference(input: string): Reference {
+  const text = input.trim();
+  const fail = (why: string): never => {
+    throw new InvalidReferenceError(`invalid image reference "${input}": ${why}`);
+  };
+  if (text === '') fail('it is empty');
+  if (/\s/.test(text)) fail('it contains white space');
+
+  let rest = text;
+  let digest: string | undefined;
+  const at = rest.indexOf('@');
+  if (at >= 0) {
+    digest = rest.slice(at + 1);
+    rest = rest.slice(0, at);
+    if (!DIGEST.test(digest)) fail(`"${digest}" is not a digest`);
+    if (digest.startsWith('sha256:') && !SHA256.test(digest)) fail(`"${digest}" is not a sha256 digest of 64 hex characters`);
+  }
+
+  let tag: string | undefined;
+  const lastSlash = rest.lastIndexOf('/');
+  const colon = rest.lastIndexOf(':');
+  if (colon > lastSlash) {
+    tag = rest.slice(colon + 1);
+    rest = rest.slice(0, colon);
+    if (!TAG.test(tag)) fail(`"${tag}" is not a valid tag`);
+  }
+
+  const parts = rest.split('/');
+  let registry = DOCKER_HUB;
+  const first = parts[0] ?? '';
+  if (parts.length > 1 && (first.includes('.') || first.includes(':') || first === 'localhost' || first.startsWith('['))) {
+    registry = first;
+    parts.shift();
+    if (!HOST.test(registry)) fail(`"${registry}" is not a valid registry host`);
+  }
+  if (DOCKER_HUB_ALIASES.has(registry.toLowerCase())) registry = DOCKER_HUB;
+
+  let repository = parts.join('/');
+  if (repository === '') fail('the repository name is missing');
+  if (registry === DOCKER_HUB && parts.length === 1) repository = `library/${repository}`;
+  if (!isValidRepository(repository)) {
+    fail(`"${repository}" is not a valid repository name (lowercase letters, digits and separators)`);
+  }
+
+  return {
+    registry,
+    repository,
+    ...(tag !== undefined ? { tag } : {}),
+    ...(digest !== undefined ? { digest } : {}),
+  };
+}
+
+/** Tag-less references mean `latest`, as everywhere else. */
+export function withDefaultTag(ref: Reference): Reference {
+  return ref.tag === undefined && ref.digest === undefined ? { ...ref, tag: 'latest' } : ref;
+}
+
+export function formatReference(ref: Reference): string {
+  let s = `${ref.registry}/${ref.repository}`;
+  if (ref.tag !== undefined) s += `:${ref.tag}`;
+  if (ref.digest !== undefined) s += `@${ref.digest}`;
+  return s;
+}
+
+/** The host that serves the registry API (Docker Hub's API lives elsewhere than its name). */
+export function apiHost(registry: string): string {
+  return registry === DOCKER_HUB ? DOCKER_HUB_API_HOST : registry;
+}
+
+/**
+ * A name for comparing image references the way the CNB lifecycle does: Docker Hub spelled
+ * `index.docker.io`, an implied `latest` dropped.
+ */
+export function comparableName(input: string): string {
+  const ref = parseReference(input);
+  const registry = ref.registry === DOCKER_HUB ? 'index.docker.io' : ref.registry.toLowerCase();
+  let s = `${registry}/${ref.repository}`;
+  if (ref.tag !== undefined && !(ref.tag === 'latest' && ref.digest === undefined)) s += `:${ref.tag}`;
+  if (ref.digest !== undefined) s += `@${ref.digest}`;
+  return s;
+}
+
+/** Plain http is only for registries on this machine's loopback. */
+export function isLoopbackHost(registry: string): boolean {
+  const host = registry.startsWith('[') ? registry.slice(1, registry.indexOf(']')) : registry.replace(/:\d+$/, '');
+  return host === 'localhost' || host === '::1' || /^127(?:\.\d{1,3}){3}$/.test(host);
+}
