@@ -1,0 +1,269 @@
+/**
+ * Private Amazon ECR: make sure destination repositories exist (with their settings and policies)
+ * and get registry credentials. Destination hosts always come from what ECR returns.
+ */
+import {
+  CreateRepositoryCommand,
+  DescribeRepositoriesCommand,
+  GetAuthorizationTokenCommand,
+  GetLifecyclePolicyCommand,
+  GetRepositoryPolicyCommand,
+  PutLifecyclePolicyCommand,
+  SetRepositoryPolicyCommand,
+  type ECRClient,
+  type EncryptionType,
+  type ImageTagMutability,
+  type Repository,
+} from '@aws-sdk/client-ecr';
+import { silentLogger, type Logger } from '../runtime.js';
+
+export class EcrError extends Error {
+  override name = 'EcrError';
+}
+
+/** One line: the AWS error code and message, never a stack. */
+export function awsErrorText(error: unknown): string {
+  if (typeof error !== 'object' || error === null) return String(error);
+  const { name, message } = error as { name?: unknown; message?: unknown };
+  const prefix = typeof name === 'string' && name !== 'Error' ? `${name}: ` : '';
+  return `${prefix}${typeof message === 'string' ? message : String(error)}`.replace(/\s+/g, ' ').trim();
+}
+
+export function hasErrorName(error: unknown, name: string): boolean {
+  return typeof error === 'object' && error !== null && (error as { name?: unknown }).name === name;
+}
+
+/** Key order and whitespace do not matter; AWS may return policies reformatted. */
+export function sameJson(left: string, right: string): boolean {
+  try {
+    return canonicalJson(JSON.parse(left)) === canonicalJson(JSON.parse(right));
+  } catch {
+    return false;
+  }
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (typeof value === 'object' && value !== null) {
+    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${canonicalJson(item)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** ECR's "does not exist" message names the registry; use it when the caller gave none. */
+export function registryIdFromMessage(error: unknown): string | undefined {
+  const message = typeof error === 'object' && error !== null ? (error as { message?: unknown }).message : undefined;
+  if (typeof message !== 'string') return undefined;
+  return /registry with id '(\d{12})'/.exec(message)?.[1];
+}
+
+export interface PrivateRepositorySettings {
+  imageTagMutability: ImageTagMutability;
+  scanOnPush: boolean;
+  encryptionType: EncryptionType;
+  kmsKey?: string;
+  lifecyclePolicyText?: string;
+  repositoryPolicyText?: string;
+}
+
+export interface EnsurePrivateRepositoryOptions {
+  repositoryName: string;
+  registryId?: string;
+  create: boolean;
+  settings: PrivateRepositorySettings;
+  logger?: Logger;
+}
+
+export interface EnsuredRepository {
+  repositoryName: string;
+  /** The destination, e.g. `123456789012.dkr.ecr.eu-west-1.amazonaws.com/buildpacks/builder`. */
+  repositoryUri: string;
+  repositoryArn: string;
+  registryId: string;
+  created: boolean;
+}
+
+export interface EnsuredPrivateRepository extends EnsuredRepository {
+  lifecyclePolicyChanged: boolean;
+  repositoryPolicyChanged: boolean;
+}
+
+function toEnsured(repository: Repository | undefined, repositoryName: string, created: boolean): EnsuredRepository {
+  const { repositoryUri, repositoryArn, registryId } = repository ?? {};
+  if (!repositoryUri || !repositoryArn || !registryId) {
+    throw new EcrError(`ECR returned an incomplete description of repository "${repositoryName}" (no URI, ARN or registry id).`);
+  }
+  return { repositoryName: repository?.repositoryName ?? repositoryName, repositoryUri, repositoryArn, registryId, created };
+}
+
+/** `repository` is undefined when ECR says it does not exist; `notFound` is that error. */
+async function describePrivateRepository(
+  client: ECRClient,
+  repositoryName: string,
+  registryId: string | undefined,
+): Promise<{ repository: Repository | undefined; notFound?: unknown }> {
+  try {
+    const response = await client.send(
+      new DescribeRepositoriesCommand({ repositoryNames: [repositoryName], ...(registryId === undefined ? {} : { registryId }) }),
+    );
+    return { repository: response.repositories?.[0] };
+  } catch (error) {
+    if (hasErrorName(error, 'RepositoryNotFoundException')) return { repository: undefined, notFound: error };
+    throw new EcrError(`Could not describe ECR repository "${repositoryName}": ${awsErrorText(error)}`);
+  }
+}
+
+/**
+ * Describes the repository, creating it with the settings when missing and allowed.
+ * Tag mutability, scan-on-push and encryption apply to created repositories only (encryption cannot
+ * change later). Lifecycle and repository policies are applied to existing repositories too, and only
+ * written when the current policy differs as JSON, so the inputs stay the source of truth.
+ */
+export async function ensurePrivateRepository(client: ECRClient, options: EnsurePrivateRepositoryOptions): Promise<EnsuredPrivateRepository> {
+  const { repositoryName, registryId, create, settings } = options;
+  const logger = options.logger ?? silentLogger;
+  const registryField = registryId === undefined ? {} : { registryId };
+
+  const described = await describePrivateRepository(client, repositoryName, registryId);
+  let repository = described.repository;
+
+  let created = false;
+  if (repository === undefined) {
+    if (!create) {
+      const registry = registryId ?? registryIdFromMessage(described.notFound);
+      const where = registry === undefined ? "the caller's registry" : `registry ${registry}`;
+      throw new EcrError(`Repository "${repositoryName}" does not exist in ${where} and create-repositories is false`);
+    }
+    try {
+      const response = await client.send(
+        new CreateRepositoryCommand({
+          repositoryName,
+          ...registryField,
+          imageTagMutability: settings.imageTagMutability,
+          imageScanningConfiguration: { scanOnPush: settings.scanOnPush },
+          encryptionConfiguration: {
+            encryptionType: settings.encryptionType,
+            ...(settings.kmsKey === undefined ? {} : { kmsKey: settings.kmsKey }),
+          },
+        }),
+      );
+      repository = response.repository;
+      created = true;
+      logger.info(`Created ECR repository ${repository?.repositoryUri ?? repositoryName}.`);
+    } catch (error) {
+      if (!hasErrorName(error, 'RepositoryAlreadyExistsException')) {
+        throw new EcrError(`Could not create ECR repository "${repositoryName}": ${awsErrorText(error)}`);
+      }
+      // Another job created it between our describe and create.
+      repository = (await describePrivateRepository(client, repositoryName, registryId)).repository;
+    }
+  }
+
+  const ensured = toEnsured(repository, repositoryName, created);
+  const target = { repositoryName, registryId: ensured.registryId };
+
+  let lifecyclePolicyChanged = false;
+  if (settings.lifecyclePolicyText !== undefined) {
+    const desired = settings.lifecyclePolicyText;
+    let current: string | undefined;
+    if (!created) {
+      try {
+        current = (await client.send(new GetLifecyclePolicyCommand(target))).lifecyclePolicyText;
+      } catch (error) {
+        if (!hasErrorName(error, 'LifecyclePolicyNotFoundException')) {
+          throw new EcrError(`Could not read the lifecycle policy of ECR repository "${repositoryName}": ${awsErrorText(error)}`);
+        }
+      }
+    }
+    if (current === undefined || !sameJson(current, desired)) {
+      try {
+        await client.send(new PutLifecyclePolicyCommand({ ...target, lifecyclePolicyText: desired }));
+      } catch (error) {
+        throw new EcrError(`Could not set the lifecycle policy of ECR repository "${repositoryName}": ${awsErrorText(error)}`);
+      }
+      lifecyclePolicyChanged = true;
+      logger.info(`Set the lifecycle policy of ${ensured.repositoryUri}.`);
+    }
+  }
+
+  let repositoryPolicyChanged = false;
+  if (settings.repositoryPolicyText !== undefined) {
+    const desired = settings.repositoryPolicyText;
+    let current: string | undefined;
+    if (!created) {
+      try {
+        current = (await client.send(new GetRepositoryPolicyCommand(target))).policyText;
+      } catch (error) {
+        if (!hasErrorName(error, 'RepositoryPolicyNotFoundException')) {
+          throw new EcrError(`Could not read the repository policy of ECR repository "${repositoryName}": ${awsErrorText(error)}`);
+        }
+      }
+    }
+    if (current === undefined || !sameJson(current, desired)) {
+      try {
+        await client.send(new SetRepositoryPolicyCommand({ ...target, policyText: desired }));
+      } catch (error) {
+        throw new EcrError(`Could not set the repository policy of ECR repository "${repositoryName}": ${awsErrorText(error)}`);
+      }
+      repositoryPolicyChanged = true;
+      logger.info(`Set the repository policy of ${ensured.repositoryUri}.`);
+    }
+  }
+
+  return { ...ensured, lifecyclePolicyChanged, repositoryPolicyChanged };
+}
+
+export interface RegistryCredentials {
+  /** Host (and port), no scheme, e.g. `123456789012.dkr.ecr.eu-west-1.amazonaws.com`. */
+  registry: string;
+  username: string;
+  password: string;
+  expiresAt?: Date;
+}
+
+export interface PrivateRegistryCredentials extends RegistryCredentials {
+  /** As ECR returned it, scheme included (an emulator may answer `http://…`). */
+  proxyEndpoint: string;
+}
+
+/** Splits a base64 `user:password` token; the error never contains the token. */
+export function decodeAuthorizationToken(token: string, what: string): { username: string; password: string } {
+  const decoded = Buffer.from(token, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon <= 0 || colon === decoded.length - 1) {
+    throw new EcrError(`${what} returned an authorization token that is not base64 "user:password".`);
+  }
+  return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+}
+
+export function hostOfEndpoint(endpoint: string): string {
+  return endpoint.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '').replace(/\/.*$/, '');
+}
+
+export async function getPrivateRegistryCredentials(
+  client: ECRClient,
+  options: { registryId?: string; onSecret: (value: string) => void },
+): Promise<PrivateRegistryCredentials> {
+  const { registryId, onSecret } = options;
+  let data;
+  try {
+    const response = await client.send(new GetAuthorizationTokenCommand(registryId === undefined ? {} : { registryIds: [registryId] }));
+    data = response.authorizationData?.[0];
+  } catch (error) {
+    throw new EcrError(`Could not get an ECR authorization token${registryId === undefined ? '' : ` for registry ${registryId}`}: ${awsErrorText(error)}`);
+  }
+  if (!data?.authorizationToken || !data.proxyEndpoint) {
+    throw new EcrError('ECR GetAuthorizationToken returned no token or no proxy endpoint.');
+  }
+  const { username, password } = decodeAuthorizationToken(data.authorizationToken, 'ECR GetAuthorizationToken');
+  onSecret(password);
+  onSecret(data.authorizationToken);
+  return {
+    registry: hostOfEndpoint(data.proxyEndpoint),
+    proxyEndpoint: data.proxyEndpoint,
+    username,
+    password,
+    ...(data.expiresAt === undefined ? {} : { expiresAt: data.expiresAt }),
+  };
+}
