@@ -1,0 +1,244 @@
+import type { Readable } from 'node:stream';
+import type { Runtime } from '../runtime.js';
+import {
+  isForeignLayer,
+  isImageManifestMediaType,
+  isIndexMediaType,
+  platformString,
+  type Descriptor,
+  type ImageIndex,
+  type ImageManifest,
+  type Platform,
+} from './media-types.js';
+import type { ManifestBytes, RegistryClient } from './registry.js';
+import type { BlobSpool } from './spool.js';
+
+/** One manifest of an image tree, with its bytes exactly as served (or as built, for a mutation). */
+export interface ManifestNode extends ManifestBytes {
+  platform?: Platform;
+  /** Child manifests of an index, in index order. */
+  children: ManifestNode[];
+  /** Config and layers of an image manifest. */
+  blobs: Descriptor[];
+}
+
+/** Where an image is read from. */
+export interface ImageSource {
+  client: RegistryClient;
+  repository: string;
+}
+
+/** A whole image: the root manifest, its children, and where their blobs come from. */
+export interface ImageTree {
+  source: ImageSource;
+  root: ManifestNode;
+  /** Blobs that exist only in memory (made by a mutation), by digest. */
+  localBlobs: Map<string, Uint8Array>;
+}
+
+export interface CopyStats {
+  bytesUploaded: number;
+  bytesMounted: number;
+  bytesSkipped: number;
+  blobsUploaded: number;
+  blobsMounted: number;
+  blobsSkipped: number;
+  foreignLayers: string[];
+}
+
+export interface ImageDestination {
+  client: RegistryClient;
+  repository: string;
+  tags: string[];
+}
+
+/**
+ * What this run knows to exist in each destination registry: digest → repositories. A blob in
+ * another repository of the same registry can be mounted instead of uploaded.
+ */
+export class BlobLocations {
+  private readonly known = new Map<string, Set<string>>();
+
+  constructor(readonly mountable: (registry: string) => boolean = () => true) {}
+
+  record(registry: string, repository: string, digest: string): void {
+    const key = `${registry}\u0000${digest}`;
+    let repositories = this.known.get(key);
+    if (repositories === undefined) this.known.set(key, (repositories = new Set()));
+    repositories.add(repository);
+  }
+
+  mountCandidate(registry: string, repository: string, digest: string): string | undefined {
+    if (!this.mountable(registry)) return undefined;
+    for (const candidate of this.known.get(`${registry}\u0000${digest}`) ?? []) {
+      if (candidate !== repository) return candidate;
+    }
+    return undefined;
+  }
+}
+
+export interface CopyOptions {
+  runtime: Runtime;
+  spool: BlobSpool;
+  locations: BlobLocations;
+  /** Blob transfers at once. */
+  concurrency: number;
+  /** Bytes moved so far for this image (uploaded or mounted), for progress lines. */
+  onProgress?: (bytesDone: number, bytesTotal: number) => void;
+}
+
+export function emptyStats(): CopyStats {
+  return { bytesUploaded: 0, bytesMounted: 0, bytesSkipped: 0, blobsUploaded: 0, blobsMounted: 0, blobsSkipped: 0, foreignLayers: [] };
+}
+
+/** Reads a root manifest and, for an index, every child manifest by digest. */
+export async function readImageTree(source: ImageSource, reference: string): Promise<ImageTree> {
+  const root = await readNode(source, reference, undefined, undefined, 0);
+  return { source, root, localBlobs: new Map() };
+}
+
+async function readNode(source: ImageSource, reference: string, expectedDigest: string | undefined, platform: Platform | undefined, depth: number): Promise<ManifestNode> {
+  if (depth > 3) throw new Error(`${source.repository}@${reference}: indexes nested too deeply`);
+  const manifest = await source.client.getManifest(source.repository, reference, expectedDigest);
+  const node: ManifestNode = { ...manifest, children: [], blobs: [], ...(platform !== undefined ? { platform } : {}) };
+  const parsed = JSON.parse(manifest.bytes.toString('utf8')) as Partial<ImageIndex & ImageManifest>;
+  if (isIndexMediaType(manifest.mediaType)) {
+    for (const entry of parsed.manifests ?? []) {
+      node.children.push(await readNode(source, entry.digest, entry.digest, entry.platform, depth + 1));
+    }
+  } else if (isImageManifestMediaType(manifest.mediaType) || parsed.config !== undefined) {
+    if (parsed.config === undefined) throw new Error(`${source.repository}@${manifest.digest}: image manifest without a config`);
+    node.blobs.push(parsed.config, ...(parsed.layers ?? []));
+  }
+  return node;
+}
+
+/** Every manifest below the root, children first (the order they must be written in). */
+export function manifestsChildrenFirst(node: ManifestNode): ManifestNode[] {
+  return [...node.children.flatMap(manifestsChildrenFirst), node];
+}
+
+export function platformsOf(tree: ImageTree): string[] {
+  return tree.root.children.length === 0 ? ['single'] : tree.root.children.map((child) => platformString(child.platform));
+}
+
+/** Unique blobs of a tree, largest first so the longest transfers start first. */
+function uniqueBlobs(tree: ImageTree): Descriptor[] {
+  const byDigest = new Map<string, Descriptor>();
+  for (const node of manifestsChildrenFirst(tree.root)) {
+    for (const blob of node.blobs) if (!byDigest.has(blob.digest)) byDigest.set(blob.digest, blob);
+  }
+  return [...byDigest.values()].sort((a, b) => b.size - a.size);
+}
+
+/** Runs `work` over `items` with at most `limit` at once; the first failure stops new work. */
+export async function forEachLimited<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failed = false;
+  const worker = async (): Promise<void> => {
+    while (!failed && next < items.length) {
+      const item = items[next++] as T;
+      try {
+        await work(item);
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
+    }
+  };
+  const results = await Promise.allSettled(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (rejected !== undefined) throw rejected.reason;
+}
+
+/**
+ * Writes an image tree: blobs, then child manifests by digest, then the root by digest, then the
+ * tags. A failure at any step leaves no tag pointing at incomplete content. When the root is
+ * already in the destination, only tags that differ are written.
+ */
+export async function writeImageTree(tree: ImageTree, destination: ImageDestination, options: CopyOptions): Promise<CopyStats> {
+  const stats = emptyStats();
+  const { client, repository } = destination;
+  const registry = client.registry;
+  const present = await client.headManifest(repository, tree.root.digest);
+
+  if (present === undefined) {
+    const blobs = uniqueBlobs(tree).filter((blob) => {
+      if (!isForeignLayer(blob)) return true;
+      stats.foreignLayers.push(blob.digest);
+      options.runtime.logger.notice(`${repository}: foreign layer ${blob.digest} (${blob.size} bytes) is not copied; clients fetch it from ${blob.urls?.[0] ?? 'its URLs'}`);
+      return false;
+    });
+    const total = blobs.reduce((sum, blob) => sum + blob.size, 0);
+    let done = 0;
+    await forEachLimited(blobs, options.concurrency, async (blob) => {
+      const outcome = await writeBlob(tree, destination, blob, options);
+      stats[outcome === 'uploaded' ? 'bytesUploaded' : outcome === 'mounted' ? 'bytesMounted' : 'bytesSkipped'] += blob.size;
+      stats[outcome === 'uploaded' ? 'blobsUploaded' : outcome === 'mounted' ? 'blobsMounted' : 'blobsSkipped'] += 1;
+      options.locations.record(registry, repository, blob.digest);
+      done += blob.size;
+      options.onProgress?.(done, total);
+    });
+    for (const node of manifestsChildrenFirst(tree.root)) {
+      await client.putManifest(repository, node.digest, node);
+    }
+  }
+  for (const tag of destination.tags) {
+    const current = present === undefined ? undefined : await client.headManifest(repository, tag);
+    if (current?.digest !== tree.root.digest) await client.putManifest(repository, tag, tree.root);
+  }
+  return stats;
+}
+
+async function writeBlob(tree: ImageTree, destination: ImageDestination, blob: Descriptor, options: CopyOptions): Promise<'uploaded' | 'mounted' | 'skipped'> {
+  const { client, repository } = destination;
+  if ((await client.headBlob(repository, blob.digest)) !== undefined) return 'skipped';
+  let session: string | undefined;
+  const from = options.locations.mountCandidate(client.registry, repository, blob.digest);
+  if (from !== undefined) {
+    const mount = await client.mountBlob(repository, blob.digest, from);
+    if (mount.mounted) return 'mounted';
+    session = mount.uploadLocation;
+  }
+  const local = tree.localBlobs.get(blob.digest);
+  let open: () => Readable | Uint8Array;
+  if (local !== undefined) {
+    open = () => local;
+  } else {
+    const path = await options.spool.fetch(tree.source.client, tree.source.repository, blob);
+    open = () => options.spool.open(path);
+  }
+  await client.uploadBlob(repository, blob, open, session);
+  return 'uploaded';
+}
+
+/** True when every tag already names `digest` (a re-run's fast path: one HEAD per tag). */
+export async function tagsAlreadyAt(destination: ImageDestination, digest: string): Promise<boolean> {
+  if (destination.tags.length === 0) return (await destination.client.headManifest(destination.repository, digest)) !== undefined;
+  for (const tag of destination.tags) {
+    if ((await destination.client.headManifest(destination.repository, tag))?.digest !== digest) return false;
+  }
+  return true;
+}
+
+export interface CopyResult {
+  digest: string;
+  mediaType: string;
+  upToDate: boolean;
+  stats: CopyStats;
+}
+
+/** Copies one image by tag or digest, digest-preserving, manifests byte-exact. */
+export async function copyImage(source: ImageSource, reference: string, destination: ImageDestination, options: CopyOptions): Promise<CopyResult> {
+  const head = await source.client.headManifest(source.repository, reference);
+  if (head === undefined) throw new Error(`source image ${source.client.registry}/${source.repository}:${reference} not found`);
+  if (reference.includes(':') && head.digest !== reference) {
+    throw new Error(`source ${source.repository}@${reference} answered with digest ${head.digest}`);
+  }
+  if (await tagsAlreadyAt(destination, head.digest)) {
+    return { digest: head.digest, mediaType: head.mediaType, upToDate: true, stats: emptyStats() };
+  }
+  const tree = await readImageTree(source, head.digest);
+  const stats = await writeImageTree(tree, destination, options);
+  return { digest: tree.root.digest, mediaType: tree.root.mediaType, upToDate: false, stats };
+}

@@ -1,0 +1,257 @@
+import type { Readable } from 'node:stream';
+import { assertDigest, DigestVerifier, sha256Digest } from './digest.js';
+import { bareMediaType, isManifestMediaType, MANIFEST_ACCEPT, MAX_MANIFEST_BYTES, type Descriptor } from './media-types.js';
+import { RegistryError, Transport, type RegistryResponse, type TransportOptions } from './transport.js';
+
+/** A manifest exactly as the registry served it. */
+export interface ManifestBytes {
+  bytes: Buffer;
+  mediaType: string;
+  digest: string;
+}
+
+export interface ManifestHead {
+  digest: string;
+  mediaType: string;
+  size: number;
+}
+
+export type MountResult = { mounted: true } | { mounted: false; uploadLocation: string };
+
+const pull = (repository: string) => `repository:${repository}:pull`;
+const push = (repository: string) => `repository:${repository}:pull,push`;
+
+/** Typed blob and manifest operations of the OCI distribution API on one registry. */
+export class RegistryClient {
+  constructor(readonly transport: Transport) {}
+
+  get registry(): string {
+    return this.transport.registry;
+  }
+
+  async headManifest(repository: string, reference: string): Promise<ManifestHead | undefined> {
+    const response = await this.transport.send({
+      method: 'HEAD',
+      path: `/v2/${repository}/manifests/${reference}`,
+      scopes: [pull(repository)],
+      headers: { accept: MANIFEST_ACCEPT },
+      accept: [200, 404],
+    });
+    await response.discard();
+    if (response.status === 404) return undefined;
+    const digest = response.headers.get('docker-content-digest');
+    const mediaType = bareMediaType(response.headers.get('content-type'));
+    if (digest === null) {
+      // Without the header only a GET can tell the digest.
+      const manifest = await this.getManifest(repository, reference);
+      return { digest: manifest.digest, mediaType: manifest.mediaType, size: manifest.bytes.length };
+    }
+    return { digest, mediaType, size: Number(response.headers.get('content-length') ?? 0) };
+  }
+
+  /** GETs a manifest and proves its digest: against `reference` when it is one, else the registry's header. */
+  async getManifest(repository: string, reference: string, expectedDigest?: string): Promise<ManifestBytes> {
+    return this.transport.withRetries(`GET manifest ${repository}@${reference}`, async () => {
+      const response = await this.transport.send({
+        method: 'GET',
+        path: `/v2/${repository}/manifests/${reference}`,
+        scopes: [pull(repository)],
+        headers: { accept: MANIFEST_ACCEPT },
+        accept: [200, 404],
+        retry: false,
+      });
+      if (response.status === 404) {
+        await response.discard();
+        throw new RegistryError(`manifest ${this.registry}/${repository}:${reference} not found`, 404, 'MANIFEST_UNKNOWN', false);
+      }
+      const bytes = await response.bytes(MAX_MANIFEST_BYTES);
+      let mediaType = bareMediaType(response.headers.get('content-type'));
+      if (!isManifestMediaType(mediaType)) {
+        const declared = (JSON.parse(bytes.toString('utf8')) as { mediaType?: string }).mediaType;
+        if (declared === undefined || !isManifestMediaType(declared)) {
+          throw new RegistryError(`${this.registry}/${repository}@${reference}: unsupported manifest type "${mediaType}"`, 200, undefined, false);
+        }
+        mediaType = declared;
+      }
+      const what = `manifest ${this.registry}/${repository}@${reference}`;
+      const expected = expectedDigest ?? (reference.includes(':') ? reference : response.headers.get('docker-content-digest'));
+      if (expected !== null && expected !== undefined) {
+        assertDigest(bytes, expected, what);
+        return { bytes, mediaType, digest: expected };
+      }
+      return { bytes, mediaType, digest: sha256Digest(bytes) };
+    });
+  }
+
+  /** PUTs manifest bytes unchanged, under a digest or a tag. */
+  async putManifest(repository: string, reference: string, manifest: { bytes: Uint8Array; mediaType: string; digest: string }): Promise<void> {
+    const response = await this.transport.send({
+      method: 'PUT',
+      path: `/v2/${repository}/manifests/${reference}`,
+      scopes: [push(repository)],
+      headers: { 'content-type': manifest.mediaType },
+      body: () => manifest.bytes,
+      accept: [200, 201],
+      paced: true,
+    });
+    await response.discard();
+    const stored = response.headers.get('docker-content-digest');
+    if (stored !== null && stored !== manifest.digest) {
+      throw new RegistryError(`${this.registry}/${repository}:${reference} stored the manifest as ${stored}, expected ${manifest.digest}`, response.status, undefined, false);
+    }
+  }
+
+  async deleteManifest(repository: string, digest: string): Promise<void> {
+    const response = await this.transport.send({
+      method: 'DELETE',
+      path: `/v2/${repository}/manifests/${digest}`,
+      scopes: [`repository:${repository}:delete`, push(repository)],
+      accept: [202, 404],
+    });
+    await response.discard();
+  }
+
+  /** The blob's size when the repository has it. */
+  async headBlob(repository: string, digest: string): Promise<number | undefined> {
+    const response = await this.transport.send({
+      method: 'HEAD',
+      path: `/v2/${repository}/blobs/${digest}`,
+      scopes: [pull(repository)],
+      accept: [200, 404],
+    });
+    await response.discard();
+    if (response.status === 404) return undefined;
+    return Number(response.headers.get('content-length') ?? -1);
+  }
+
+  /** A stream of the blob that errors at its end unless the content matches the descriptor. */
+  async getBlob(repository: string, descriptor: Pick<Descriptor, 'digest' | 'size'>): Promise<Readable> {
+    const response = await this.transport.send({
+      method: 'GET',
+      path: `/v2/${repository}/blobs/${descriptor.digest}`,
+      scopes: [pull(repository)],
+      accept: [200],
+    });
+    const verifier = new DigestVerifier(descriptor.digest, descriptor.size, `blob ${this.registry}/${repository}@${descriptor.digest}`);
+    const body = response.stream();
+    body.on('error', (error) => verifier.destroy(error));
+    return body.pipe(verifier);
+  }
+
+  /** Asks the registry to link a blob it already holds in `fromRepository`; a 202 starts an upload instead. */
+  async mountBlob(repository: string, digest: string, fromRepository: string): Promise<MountResult> {
+    const response = await this.transport.send({
+      method: 'POST',
+      path: `/v2/${repository}/blobs/uploads/?mount=${encodeURIComponent(digest)}&from=${encodeURIComponent(fromRepository)}`,
+      scopes: [push(repository), pull(fromRepository)],
+      accept: [201, 202],
+      paced: true,
+    });
+    await response.discard();
+    if (response.status === 201) return { mounted: true };
+    return { mounted: false, uploadLocation: this.location(response) };
+  }
+
+  /**
+   * Uploads one blob as a single streaming PATCH and a closing PUT. That suits ECR, which needs
+   * parts of at least 5 MiB, answers PATCH with 201 and does not advance `Range`: with one part
+   * there is no offset to track. A failed attempt starts over with a new session.
+   */
+  async uploadBlob(
+    repository: string,
+    descriptor: Pick<Descriptor, 'digest' | 'size'>,
+    openContent: () => Readable | Uint8Array,
+    sessionLocation?: string,
+  ): Promise<void> {
+    let location = sessionLocation;
+    await this.transport.withRetries(`upload ${this.registry}/${repository}@${descriptor.digest}`, async () => {
+      try {
+        location ??= await this.startUpload(repository);
+        let next = location;
+        if (descriptor.size > 0) {
+          const patch = await this.transport.send({
+            method: 'PATCH',
+            path: next,
+            scopes: [push(repository)],
+            headers: {
+              'content-type': 'application/octet-stream',
+              'content-length': String(descriptor.size),
+              'content-range': `0-${descriptor.size - 1}`,
+            },
+            body: openContent,
+            accept: [201, 202, 204],
+            retry: false,
+          });
+          await patch.discard();
+          next = this.location(patch, next);
+        }
+        const url = new URL(this.transport.resolve(next));
+        url.searchParams.set('digest', descriptor.digest);
+        const put = await this.transport.send({
+          method: 'PUT',
+          path: url.toString(),
+          scopes: [push(repository)],
+          headers: { 'content-type': 'application/octet-stream', 'content-length': '0' },
+          accept: [201, 204],
+          paced: true,
+          retry: false,
+        });
+        await put.discard();
+        const stored = put.headers.get('docker-content-digest');
+        if (stored !== null && stored !== descriptor.digest) {
+          throw new RegistryError(`${this.registry}/${repository}: blob stored as ${stored}, expected ${descriptor.digest}`, put.status, undefined, false);
+        }
+      } finally {
+        location = undefined;
+      }
+    });
+  }
+
+  /** All tags of a repository (empty when it does not exist yet), following `Link` pages. */
+  async listTags(repository: string): Promise<string[]> {
+    const tags: string[] = [];
+    let path: string | undefined = `/v2/${repository}/tags/list?n=1000`;
+    while (path !== undefined) {
+      const response: RegistryResponse = await this.transport.send({
+        method: 'GET',
+        path,
+        scopes: [pull(repository)],
+        accept: [200, 404],
+      });
+      if (response.status === 404) {
+        await response.discard();
+        return tags;
+      }
+      const body = JSON.parse((await response.bytes(MAX_MANIFEST_BYTES)).toString('utf8')) as { tags?: string[] | null };
+      tags.push(...(body.tags ?? []));
+      const link = /<([^>]+)>;\s*rel="?next"?/.exec(response.headers.get('link') ?? '');
+      path = link?.[1];
+    }
+    return tags;
+  }
+
+  private async startUpload(repository: string): Promise<string> {
+    const response = await this.transport.send({
+      method: 'POST',
+      path: `/v2/${repository}/blobs/uploads/`,
+      scopes: [push(repository)],
+      accept: [202],
+      paced: true,
+      retry: false,
+    });
+    await response.discard();
+    return this.location(response);
+  }
+
+  private location(response: RegistryResponse, fallback?: string): string {
+    const location = response.headers.get('location');
+    if (location !== null) return new URL(location, response.url || this.transport.baseUrl).toString();
+    if (fallback !== undefined) return fallback;
+    throw new RegistryError(`${this.registry}: upload response without a Location header`, response.status, undefined, false);
+  }
+}
+
+/** A client for one registry with its own transport (auth, retries, pacing). */
+export function connectRegistry(registry: string, options: TransportOptions): RegistryClient {
+  return new RegistryClient(new Transport(registry, options));
+}
