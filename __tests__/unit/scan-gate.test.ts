@@ -16,7 +16,14 @@ import {
   type RegistryScanningRule,
 } from '@aws-sdk/client-ecr';
 import { mockClient } from 'aws-sdk-client-mock';
-import { gateAndPromote, repositoryFilterMatches, runScanGate, ScanGateError, type ScanGateOptions } from '../../src/aws/scan-gate.js';
+import {
+  gateAndPromote,
+  repositoryFilterMatches,
+  runScanGate,
+  ScanGateError,
+  scanFindingsOutput,
+  type ScanGateOptions,
+} from '../../src/aws/scan-gate.js';
 import { sha256Digest } from '../../src/oci/digest.js';
 import { DOCKER_MANIFEST, MANIFEST_MEDIA_TYPES, OCI_INDEX, OCI_MANIFEST } from '../../src/oci/media-types.js';
 import type { Logger, Runtime } from '../../src/runtime.js';
@@ -407,6 +414,32 @@ describe('timeouts and promotion ordering', () => {
     expect(gets).toEqual([[{ imageTag: 'sha-abc' }], [{ imageDigest: INDEX_DIGEST }]]);
     const put = ecrMock.commandCalls(PutImageCommand)[0]?.args[0].input;
     expect(put).toMatchObject({ repositoryName: 'app', imageManifest: INDEX, imageManifestMediaType: OCI_INDEX, imageDigest: INDEX_DIGEST, imageTag: 'prod' });
+  });
+});
+
+describe('another account\'s registry', () => {
+  it('warns, starts no scan, and learns enhanced scanning from the ACTIVE status', async () => {
+    storedImage(SINGLE, DOCKER_MANIFEST, SINGLE_DIGEST);
+    registry('BASIC', []);
+    scriptScans({
+      [SINGLE_DIGEST]: [{ notFound: true }, { status: 'ACTIVE', pages: [{ enhancedFindings: [enhancedFinding('CVE-2024-0400', 'LOW')] }] }],
+    });
+
+    const result = await runScanGate(options({ registryId: '999999999999' }));
+
+    expect(ecrMock.commandCalls(StartImageScanCommand)).toHaveLength(0);
+    expect(ecrMock.commandCalls(DescribeImageScanFindingsCommand)[0]?.args[0].input.registryId).toBe('999999999999');
+    expect(runtime.messages.filter((m) => m.level === 'warning').map((m) => m.message)).toEqual([
+      'scan gate: cannot read the scanning configuration of registry 999999999999 from account 123456789012; waiting for scans without starting any',
+    ]);
+    expect(result.scanType).toBe('ENHANCED');
+    expect(scanFindingsOutput(result)).toEqual({
+      repository: 'app',
+      digest: SINGLE_DIGEST,
+      verdict: 'pass',
+      scanType: 'ENHANCED',
+      platforms: [{ digest: SINGLE_DIGEST, counts: { CRITICAL: 0, HIGH: 0, MEDIUM: 0, LOW: 1, INFORMATIONAL: 0, UNDEFINED: 0 } }],
+    });
   });
 });
 

@@ -35,6 +35,7 @@ import {
   type PlatformFindings,
   type PlatformReport,
   type Severity,
+  type SeverityCounts,
 } from './scan-policy.js';
 
 export type ScanType = 'BASIC' | 'ENHANCED';
@@ -468,6 +469,25 @@ export async function runScanGate(options: ScanGateOptions): Promise<GateResult>
     failing: policy.failing,
     expiredIgnores: policy.expiredIgnores,
     unmatchedIgnores: policy.unmatchedIgnores,
+  };
+}
+
+export interface ScanFindingsOutput {
+  repository: string;
+  digest: string;
+  verdict: 'pass' | 'fail';
+  scanType: ScanType;
+  platforms: { digest: string; platform?: string; counts: SeverityCounts }[];
+}
+
+/** The `scan-findings` output entry for one gated image: severity counts per platform. */
+export function scanFindingsOutput(result: GateResult): ScanFindingsOutput {
+  return {
+    repository: result.repositoryName,
+    digest: result.imageDigest,
+    verdict: result.verdict,
+    scanType: result.scanType,
+    platforms: result.platforms.map((p) => ({ digest: p.digest, ...(p.platform !== undefined ? { platform: p.platform } : {}), counts: p.counts })),
   };
 }
 
