@@ -30,7 +30,7 @@ export interface ImageInput extends ImageSpec {
 }
 
 export interface ScanIgnoreEntry {
-  /** A CVE or GHSA ID (upper case) or an Inspector finding ARN. */
+  /** A vulnerability ID as written (the gate matches it case-insensitively) or an Inspector finding ARN. */
   readonly id: string;
   /** Last day (UTC, `YYYY-MM-DD`) on which the entry still ignores findings. */
   readonly until?: string;
@@ -93,7 +93,8 @@ const SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
 const REGION = /^[a-z]{2,}(?:-[a-z]+)+-\d{1,2}$/;
 const ACCOUNT_ID = /^\d{12}$/;
 const PUBLIC_ALIAS = /^[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
-const VULNERABILITY_ID = /^(?:CVE-\d{4}-\d{4,}|GHSA(?:-[23456789cfghjmpqrvwx]{4}){3})$/i;
+// Vendor-prefixed IDs as the scan gate matches them: CVE-2024-1234, GHSA-…, ALAS2023-2024-123, RHSA-2024:1234.
+const VULNERABILITY_ID = /^[A-Za-z][A-Za-z0-9]*-[A-Za-z0-9][A-Za-z0-9.:_-]*$/;
 const FINDING_ARN = /^arn:(?:aws|aws-cn|aws-us-gov):inspector2:[a-z0-9-]+:\d{12}:finding\/[\w-]+$/;
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const LIFECYCLE_POLICY_MAX = 30720;
@@ -193,15 +194,14 @@ function parseScanIgnore(value: string): ScanIgnoreEntry[] {
     if (match === null || id === undefined) {
       throw new InputError('scan-ignore', `line ${line} ${quote(text)} is not "ID" or "ID until YYYY-MM-DD"`);
     }
-    const isArn = FINDING_ARN.test(id);
-    if (!isArn && !VULNERABILITY_ID.test(id)) {
-      throw new InputError('scan-ignore', `line ${line}: ${quote(id)} is neither a CVE/GHSA ID nor an Inspector finding ARN`);
+    if (!FINDING_ARN.test(id) && !VULNERABILITY_ID.test(id)) {
+      throw new InputError('scan-ignore', `line ${line}: ${quote(id)} is neither a vulnerability ID like CVE-2024-1234 nor an Inspector finding ARN`);
     }
     const until = match[2];
     if (until !== undefined && !isRealDate(until)) {
       throw new InputError('scan-ignore', `line ${line}: ${quote(until)} is not a date (YYYY-MM-DD)`);
     }
-    return { id: isArn ? id : id.toUpperCase(), ...(until !== undefined ? { until } : {}) };
+    return { id, ...(until !== undefined ? { until } : {}) };
   });
 }
 
@@ -271,9 +271,10 @@ function defaultSessionName(env: Record<string, string | undefined>): string {
 export function parseInputs(getInput: GetInput, env: Record<string, string | undefined>): Inputs {
   const get = (name: string): string => getInput(name).trim();
 
-  const registryTypeText = get('registry-type').toLowerCase() || 'public';
+  const registryTypeInput = get('registry-type');
+  const registryTypeText = registryTypeInput.toLowerCase() || 'public';
   if (registryTypeText !== 'public' && registryTypeText !== 'private') {
-    throw new InputError('registry-type', `${quote(get('registry-type'))} is not public or private`);
+    throw new InputError('registry-type', `${quote(registryTypeInput)} is not public or private`);
   }
   const registryType: RegistryType = registryTypeText;
   const isPublic = registryType === 'public';

@@ -1,0 +1,289 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { InputError, parseInputs, PUBLIC_WRITE_RATE_LIMIT, type Inputs } from '../../src/action/inputs.js';
+
+let workspace: string;
+const LIFECYCLE = '{"rules":[{"rulePriority":1,"selection":{"tagStatus":"untagged","countType":"sinceImagePushed","countUnit":"days","countNumber":7},"action":{"type":"expire"}}]}';
+const REPO_POLICY = '{"Version":"2012-10-17","Statement":[]}';
+
+beforeAll(() => {
+  workspace = mkdtempSync(join(tmpdir(), 'inputs-test-'));
+  mkdirSync(join(workspace, '.github'));
+  writeFileSync(join(workspace, '.github', 'lifecycle.json'), LIFECYCLE);
+  writeFileSync(join(workspace, 'broken.json'), '{"rules": [');
+  writeFileSync(join(workspace, 'list.json'), '[1]');
+});
+
+afterAll(() => {
+  rmSync(workspace, { recursive: true, force: true });
+});
+
+const PUBLIC = { images: 'docker.io/paketobuildpacks/builder-jammy-base:0.3.13', 'public-registry-alias': 'paketo-buildpacks' };
+const PRIVATE = { images: 'docker.io/paketobuildpacks/builder-jammy-base:0.3.13', 'registry-type': 'private', 'aws-region': 'eu-west-1' };
+
+function parse(values: Record<string, string>, env: Record<string, string | undefined> = {}): Inputs {
+  return parseInputs((name) => values[name] ?? '', { GITHUB_WORKSPACE: workspace, ...env });
+}
+
+function errorOf(values: Record<string, string>, env: Record<string, string | undefined> = {}): InputError {
+  try {
+    parse(values, env);
+  } catch (error) {
+    if (error instanceof InputError) return error;
+    throw error;
+  }
+  throw new Error('expected an InputError');
+}
+
+describe('parseInputs defaults', () => {
+  it('fills every default for a minimal public run', () => {
+    const inputs = parse(PUBLIC, { GITHUB_RUN_ID: '4242' });
+    expect(inputs.images.map((i) => [i.source, i.repository, i.text])).toEqual([
+      [{ registry: 'docker.io', repository: 'paketobuildpacks/builder-jammy-base', tag: '0.3.13' }, 'builder-jammy-base', PUBLIC.images],
+    ]);
+    const { images, tags, ...rest } = inputs;
+    expect(images).toHaveLength(1);
+    expect(tags.map((t) => t.text)).toEqual(['{{tag}}', 'latest']);
+    expect(rest).toEqual({
+      registryType: 'public',
+      publicRegistryAlias: 'paketo-buildpacks',
+      repositoryPrefix: '',
+      audience: 'sts.amazonaws.com',
+      roleSessionName: 'ecr-publish-4242',
+      roleDurationSeconds: 3600,
+      runImageMirror: 'auto',
+      createRepositories: true,
+      imageTagMutability: 'MUTABLE',
+      scanOnPush: true,
+      encryptionType: 'AES256',
+      catalogData: 'auto',
+      publicRetention: 0,
+      scanSeverityThreshold: 'NONE',
+      scanIgnore: [],
+      scanTimeoutSeconds: 900,
+      promoteTags: [],
+      referrers: true,
+      dockerLogin: false,
+      concurrency: 8,
+      dryRun: false,
+      writeRateLimit: PUBLIC_WRITE_RATE_LIMIT,
+    });
+  });
+
+  it('uses ecr-publish as session name without a run id', () => {
+    expect(parse(PUBLIC).roleSessionName).toBe('ecr-publish');
+  });
+
+  it('does not limit private writes by default', () => {
+    expect(parse(PRIVATE).writeRateLimit).toBe(0);
+  });
+
+  it('takes the region from AWS_REGION, then AWS_DEFAULT_REGION', () => {
+    const images = PRIVATE.images;
+    expect(parse({ images, 'registry-type': 'private' }, { AWS_REGION: 'us-west-2', AWS_DEFAULT_REGION: 'eu-central-1' }).awsRegion).toBe('us-west-2');
+    expect(parse({ images, 'registry-type': 'private' }, { AWS_DEFAULT_REGION: 'eu-central-1' }).awsRegion).toBe('eu-central-1');
+    expect(parse({ ...PRIVATE }, { AWS_REGION: 'us-west-2' }).awsRegion).toBe('eu-west-1');
+  });
+});
+
+describe('parseInputs values', () => {
+  it('reads every image line form', () => {
+    const images = [
+      '# release set',
+      '',
+      '  docker.io/paketobuildpacks/run-jammy-base:0.1.2   # the run image',
+      'paketobuildpacks/builder-jammy-base:0.3.13 => builders/jammy',
+      'gcr.io/p/img@sha256:' + 'a'.repeat(64) + '=>img',
+    ].join('\n');
+    const inputs = parse({ ...PUBLIC, images, 'repository-prefix': 'bp/' });
+    expect(inputs.images.map((i) => [i.repository, i.rename])).toEqual([
+      ['bp/run-jammy-base', undefined],
+      ['bp/builders/jammy', 'builders/jammy'],
+      ['bp/img', 'img'],
+    ]);
+    expect(inputs.images[0]?.text).toBe('docker.io/paketobuildpacks/run-jammy-base:0.1.2');
+  });
+
+  it('allows two versions of one source repository', () => {
+    const inputs = parse({ ...PUBLIC, images: 'paketobuildpacks/run:1.0.0\npaketobuildpacks/run:1.0.1' });
+    expect(inputs.images.map((i) => i.repository)).toEqual(['run', 'run']);
+  });
+
+  it('reads a full private configuration', () => {
+    const inputs = parse({
+      ...PRIVATE,
+      'registry-id': '123456789012',
+      'role-to-assume': 'arn:aws-us-gov:iam::123456789012:role/ci/release/ecr-publish',
+      'role-session-name': 'release@paketo',
+      'role-duration-seconds': '900',
+      tags: '{{tag}}, {{major}}.{{minor}}\nstable',
+      'run-image-mirror': 'FALSE',
+      'create-repositories': 'False',
+      'image-tag-mutability': 'immutable',
+      'scan-on-push': 'false',
+      'encryption-type': 'kms_dsse',
+      'kms-key': 'alias/ecr',
+      'lifecycle-policy': '.github/lifecycle.json',
+      'repository-policy': REPO_POLICY,
+      'scan-severity-threshold': 'high',
+      'scan-ignore': 'cve-2024-1234 until 2030-02-28\nGHSA-jfh8-c2jp-5v3q # no fix yet\nALAS2023-2024-123\narn:aws:inspector2:us-east-1:123456789012:finding/0a1b2c',
+      'scan-timeout-seconds': '1800',
+      'promote-tags': 'prod, stable\nlive',
+      referrers: 'FALSE',
+      'docker-login': 'TRUE',
+      'source-username': 'bot',
+      'source-password': 'hunter2',
+      concurrency: '64',
+      'dry-run': 'true',
+      'write-rate-limit': '2.5',
+    });
+    expect(inputs).toMatchObject({
+      registryId: '123456789012',
+      roleToAssume: 'arn:aws-us-gov:iam::123456789012:role/ci/release/ecr-publish',
+      roleSessionName: 'release@paketo',
+      roleDurationSeconds: 900,
+      runImageMirror: false,
+      createRepositories: false,
+      imageTagMutability: 'IMMUTABLE',
+      scanOnPush: false,
+      encryptionType: 'KMS_DSSE',
+      kmsKey: 'alias/ecr',
+      lifecyclePolicy: LIFECYCLE,
+      repositoryPolicy: REPO_POLICY,
+      scanSeverityThreshold: 'HIGH',
+      scanIgnore: [{ id: 'cve-2024-1234', until: '2030-02-28' }, { id: 'GHSA-jfh8-c2jp-5v3q' }, { id: 'ALAS2023-2024-123' }, { id: 'arn:aws:inspector2:us-east-1:123456789012:finding/0a1b2c' }],
+      scanTimeoutSeconds: 1800,
+      promoteTags: ['prod', 'stable', 'live'],
+      referrers: false,
+      dockerLogin: true,
+      sourceUsername: 'bot',
+      sourcePassword: 'hunter2',
+      concurrency: 64,
+      dryRun: true,
+      writeRateLimit: 2.5,
+    });
+    expect(inputs.tags.map((t) => t.text)).toEqual(['{{tag}}', '{{major}}.{{minor}}', 'stable']);
+    expect(inputs.publicRegistryAlias).toBeUndefined();
+  });
+
+  it('reads a policy file by absolute path and keeps its text', () => {
+    expect(parse({ ...PRIVATE, 'lifecycle-policy': join(workspace, '.github', 'lifecycle.json') }).lifecyclePolicy).toBe(LIFECYCLE);
+  });
+
+  it.each([
+    ['arn:aws:iam::123456789012:role/r'],
+    ['arn:aws-cn:iam::123456789012:role/service-role/my.role+x=y,z@w-1'],
+    ['arn:aws:iam::123456789012:role/a/b/c/' + 'n'.repeat(64)],
+  ])('accepts role %s', (arn) => {
+    expect(parse({ ...PUBLIC, 'role-to-assume': arn }).roleToAssume).toBe(arn);
+  });
+
+  it('keeps default-valued private-only inputs legal on public, as action.yml sends them', () => {
+    const inputs = parse({ ...PUBLIC, 'image-tag-mutability': 'MUTABLE', 'scan-on-push': 'true', 'encryption-type': 'AES256', 'scan-severity-threshold': 'NONE', 'scan-timeout-seconds': '900', 'catalog-data': 'auto' });
+    expect(inputs.registryType).toBe('public');
+  });
+
+  it('takes write-rate-limit auto and 0', () => {
+    expect(parse({ ...PUBLIC, 'write-rate-limit': 'AUTO' }).writeRateLimit).toBe(10);
+    expect(parse({ ...PUBLIC, 'write-rate-limit': '0' }).writeRateLimit).toBe(0);
+  });
+});
+
+describe('parseInputs errors', () => {
+  it.each<[string, Record<string, string>, string, string]>([
+    ['empty images', { ...PUBLIC, images: '  \n# only a comment\n' }, 'images', 'no image references given'],
+    ['malformed image reference', { ...PUBLIC, images: 'ok/image:1\nBad/Image:1' }, 'images', 'line 2 "Bad/Image:1": invalid image reference'],
+    ['bad tag in image', { ...PUBLIC, images: 'a/b:-x' }, 'images', 'is not a valid tag'],
+    ['empty rename', { ...PUBLIC, images: 'a/b:1 =>' }, 'images', 'a name is missing after "=>"'],
+    ['bad rename', { ...PUBLIC, images: 'a/b:1 => Not_Valid' }, 'images', 'is not a valid repository name'],
+    ['one-letter destination', { ...PUBLIC, images: 'a/b:1' }, 'images', 'must be 2 to 256 characters long'],
+    ['duplicate destinations', { ...PUBLIC, images: 'paketobuildpacks/run:1\nheroku/run:1' }, 'images', 'both map to repository "run"'],
+    ['duplicate destinations by rename', { ...PUBLIC, images: 'a/one:1\nb/two:1 => one' }, 'images', 'both map to repository "one"'],
+    ['unknown registry-type', { ...PUBLIC, 'registry-type': 'hybrid' }, 'registry-type', '"hybrid" is not public or private'],
+    ['missing alias on public', { images: PUBLIC.images }, 'public-registry-alias', 'is required with registry-type public'],
+    ['bad alias', { ...PUBLIC, 'public-registry-alias': 'Paketo' }, 'public-registry-alias', 'is not an ECR Public alias'],
+    ['alias on private', { ...PRIVATE, 'public-registry-alias': 'x1' }, 'public-registry-alias', 'only applies to registry-type public'],
+    ['bad prefix', { ...PUBLIC, 'repository-prefix': '/abs' }, 'repository-prefix', 'does not give valid repository names'],
+    ['missing region on private', { images: PUBLIC.images, 'registry-type': 'private' }, 'aws-region', 'is required with registry-type private'],
+    ['bad region', { ...PRIVATE, 'aws-region': 'Europe' }, 'aws-region', '"Europe" (the value) is not an AWS region'],
+    ['bad region from env', { images: PUBLIC.images, 'registry-type': 'private' }, 'aws-region', 'from AWS_REGION'],
+    ['bad registry id', { ...PRIVATE, 'registry-id': '12345' }, 'registry-id', 'is not a 12-digit AWS account ID'],
+    ['role name only', { ...PUBLIC, 'role-to-assume': 'ecr-publish' }, 'role-to-assume', 'is not an IAM role ARN'],
+    ['user ARN', { ...PUBLIC, 'role-to-assume': 'arn:aws:iam::123456789012:user/bob' }, 'role-to-assume', 'is not an IAM role ARN'],
+    ['unknown partition', { ...PUBLIC, 'role-to-assume': 'arn:azure:iam::123456789012:role/r' }, 'role-to-assume', 'is not an IAM role ARN'],
+    ['short account', { ...PUBLIC, 'role-to-assume': 'arn:aws:iam::1234:role/r' }, 'role-to-assume', 'is not an IAM role ARN'],
+    ['long role name', { ...PUBLIC, 'role-to-assume': 'arn:aws:iam::123456789012:role/' + 'n'.repeat(65) }, 'role-to-assume', 'is not an IAM role ARN'],
+    ['bad session name', { ...PUBLIC, 'role-session-name': 'has space' }, 'role-session-name', 'must be 2 to 64 characters'],
+    ['short session name', { ...PUBLIC, 'role-session-name': 'x' }, 'role-session-name', 'must be 2 to 64 characters'],
+    ['non-numeric duration', { ...PUBLIC, 'role-duration-seconds': 'abc' }, 'role-duration-seconds', '"abc" is not a whole number of seconds between 900 and 43200'],
+    ['short duration', { ...PUBLIC, 'role-duration-seconds': '899' }, 'role-duration-seconds', 'between 900 and 43200'],
+    ['long duration', { ...PUBLIC, 'role-duration-seconds': '43201' }, 'role-duration-seconds', 'between 900 and 43200'],
+    ['fractional duration', { ...PUBLIC, 'role-duration-seconds': '1000.5' }, 'role-duration-seconds', 'between 900 and 43200'],
+    ['unknown placeholder', { ...PUBLIC, tags: '{{tag}}\n{{version}}' }, 'tags', 'unknown placeholder "{{version}}"'],
+    ['invalid literal tag', { ...PUBLIC, tags: 'not valid' }, 'tags', 'cannot give a valid tag'],
+    ['bad boolean', { ...PUBLIC, 'dry-run': 'yes' }, 'dry-run', '"yes" is not a boolean; use true or false'],
+    ['bad run-image-mirror', { ...PUBLIC, 'run-image-mirror': 'sometimes' }, 'run-image-mirror', 'use auto or false'],
+    ['bad mutability', { ...PRIVATE, 'image-tag-mutability': 'MUTABLE_WITH_EXCLUSION' }, 'image-tag-mutability', 'is not one of MUTABLE, IMMUTABLE'],
+    ['immutable on public', { ...PUBLIC, 'image-tag-mutability': 'IMMUTABLE' }, 'image-tag-mutability', 'only applies to registry-type private'],
+    ['scan-on-push off on public', { ...PUBLIC, 'scan-on-push': 'false' }, 'scan-on-push', 'only applies to registry-type private'],
+    ['bad encryption', { ...PRIVATE, 'encryption-type': 'RSA' }, 'encryption-type', 'is not one of AES256, KMS, KMS_DSSE'],
+    ['KMS on public', { ...PUBLIC, 'encryption-type': 'KMS' }, 'encryption-type', 'only applies to registry-type private'],
+    ['kms-key without KMS', { ...PRIVATE, 'kms-key': 'alias/x' }, 'kms-key', 'needs encryption-type KMS or KMS_DSSE'],
+    ['invalid policy JSON text', { ...PRIVATE, 'lifecycle-policy': '{"rules": [}' }, 'lifecycle-policy', 'the JSON text is not valid JSON'],
+    ['invalid policy JSON file', { ...PRIVATE, 'lifecycle-policy': 'broken.json' }, 'lifecycle-policy', 'file "broken.json" is not valid JSON'],
+    ['missing policy file', { ...PRIVATE, 'lifecycle-policy': 'nope/policy.json' }, 'lifecycle-policy', 'file "nope/policy.json" does not exist'],
+    ['policy path is a directory', { ...PRIVATE, 'repository-policy': '.github' }, 'repository-policy', '".github" is not a file'],
+    ['policy not an object', { ...PRIVATE, 'repository-policy': 'list.json' }, 'repository-policy', 'is not a JSON object'],
+    ['lifecycle without rules', { ...PRIVATE, 'lifecycle-policy': '{"rules": []}' }, 'lifecycle-policy', 'has no "rules" list'],
+    ['repository policy without Statement', { ...PRIVATE, 'repository-policy': '{"Version":"2012-10-17"}' }, 'repository-policy', 'has no "Statement"'],
+    ['lifecycle on public', { ...PUBLIC, 'lifecycle-policy': LIFECYCLE }, 'lifecycle-policy', 'only applies to registry-type private'],
+    ['catalog-data on private', { ...PRIVATE, 'catalog-data': 'false' }, 'catalog-data', 'only applies to registry-type public'],
+    ['negative retention', { ...PUBLIC, 'public-retention': '-1' }, 'public-retention', 'is not a whole number of versions'],
+    ['retention on private', { ...PRIVATE, 'public-retention': '5' }, 'public-retention', 'only applies to registry-type public'],
+    ['unknown severity', { ...PRIVATE, 'scan-severity-threshold': 'SEVERE' }, 'scan-severity-threshold', '"SEVERE" is not one of NONE, CRITICAL, HIGH'],
+    ['gate on public', { ...PUBLIC, 'scan-severity-threshold': 'HIGH' }, 'scan-severity-threshold', 'only applies to registry-type private'],
+    ['bad ignore id', { ...PRIVATE, 'scan-ignore': 'CVE-2024-1\n2024-1234' }, 'scan-ignore', 'line 2: "2024-1234" is neither a vulnerability ID like CVE-2024-1234 nor an Inspector finding ARN'],
+    ['non-finding ARN in ignore', { ...PRIVATE, 'scan-ignore': 'arn:aws:iam::123456789012:role/x' }, 'scan-ignore', 'is neither a vulnerability ID'],
+    ['impossible ignore date', { ...PRIVATE, 'scan-ignore': 'CVE-2024-1234 until 2025-02-30' }, 'scan-ignore', 'line 1: "2025-02-30" is not a date (YYYY-MM-DD)'],
+    ['malformed ignore date', { ...PRIVATE, 'scan-ignore': 'CVE-2024-1234 until tomorrow' }, 'scan-ignore', '"tomorrow" is not a date'],
+    ['ignore with junk', { ...PRIVATE, 'scan-ignore': 'CVE-2024-1234 since 2025-01-01' }, 'scan-ignore', 'is not "ID" or "ID until YYYY-MM-DD"'],
+    ['ignore on public', { ...PUBLIC, 'scan-ignore': 'CVE-2024-1234' }, 'scan-ignore', 'only applies to registry-type private'],
+    ['zero scan timeout', { ...PRIVATE, 'scan-timeout-seconds': '0' }, 'scan-timeout-seconds', 'between 1 and 21600'],
+    ['bad promote tag', { ...PRIVATE, 'promote-tags': 'prod\n.hidden' }, 'promote-tags', '".hidden" is not a valid tag'],
+    ['promote on public', { ...PUBLIC, 'promote-tags': 'prod' }, 'promote-tags', 'only applies to registry-type private'],
+    ['username alone', { ...PUBLIC, 'source-username': 'bot' }, 'source-password', 'must be given together'],
+    ['password alone', { ...PUBLIC, 'source-password': 'hunter2' }, 'source-username', 'must be given together'],
+    ['zero concurrency', { ...PUBLIC, concurrency: '0' }, 'concurrency', 'between 1 and 64'],
+    ['too much concurrency', { ...PUBLIC, concurrency: '65' }, 'concurrency', 'between 1 and 64'],
+    ['bad write-rate-limit', { ...PUBLIC, 'write-rate-limit': 'fast' }, 'write-rate-limit', 'is not auto or a number'],
+  ])('%s', (_case, values, input, why) => {
+    const env = _case === 'bad region from env' ? { AWS_REGION: 'nowhere' } : {};
+    const error = errorOf(values, env);
+    expect(error.message.startsWith(`Input "${input}": `)).toBe(true);
+    expect(error.message).toContain(why);
+    expect(error.message).not.toMatch(/[\r\n]/);
+  });
+
+  it('keeps a message on one line even when the value spans lines', () => {
+    const error = errorOf({ ...PUBLIC, 'role-duration-seconds': '12\n34' });
+    expect(error.message).toBe('Input "role-duration-seconds": "12\\n34" is not a whole number of seconds between 900 and 43200');
+  });
+
+  it('never shows the source password', () => {
+    const error = errorOf({ ...PUBLIC, 'source-password': 's3cr3t-value' });
+    expect(error.message).not.toContain('s3cr3t-value');
+  });
+
+  it('fails before reading later inputs when an early one is bad', () => {
+    const read: string[] = [];
+    expect(() =>
+      parseInputs((name) => {
+        read.push(name);
+        return name === 'registry-type' ? 'nope' : '';
+      }, {}),
+    ).toThrow(InputError);
+    expect(read).toEqual(['registry-type']);
+  });
+});
