@@ -1,0 +1,115 @@
+/**
+ * Amazon ECR Public: make sure destination repositories exist and get registry credentials.
+ * Its API lives only in us-east-1, whatever region the private registry uses.
+ */
+import {
+  CreateRepositoryCommand,
+  DescribeRepositoriesCommand,
+  GetAuthorizationTokenCommand,
+  type ECRPUBLICClient,
+  type Repository,
+} from '@aws-sdk/client-ecr-public';
+import { silentLogger, type Logger } from '../runtime.js';
+import type { CatalogData } from './catalog-data.js';
+import type { AwsClientConfig, AwsCredentials } from './credentials.js';
+import {
+  EcrError,
+  awsErrorText,
+  decodeAuthorizationToken,
+  hasErrorName,
+  hostOfEndpoint,
+  registryIdFromMessage,
+  type EnsuredRepository,
+  type RegistryCredentials,
+} from './ecr.js';
+
+export const ECR_PUBLIC_REGION = 'us-east-1';
+
+/** ECR Public clients are pinned to us-east-1; credentials omitted means the SDK default chain. */
+export function publicClientConfig(credentials?: AwsCredentials): AwsClientConfig {
+  return credentials === undefined ? { region: ECR_PUBLIC_REGION } : { region: ECR_PUBLIC_REGION, credentials };
+}
+
+export interface EnsurePublicRepositoryOptions {
+  repositoryName: string;
+  create: boolean;
+  /** Set at creation; existing repositories get theirs through `syncCatalogData`. */
+  catalogData?: CatalogData;
+  logger?: Logger;
+}
+
+function toEnsured(repository: Repository | undefined, repositoryName: string, created: boolean): EnsuredRepository {
+  const { repositoryUri, repositoryArn, registryId } = repository ?? {};
+  if (!repositoryUri || !repositoryArn || !registryId) {
+    throw new EcrError(`ECR Public returned an incomplete description of repository "${repositoryName}" (no URI, ARN or registry id).`);
+  }
+  return { repositoryName: repository?.repositoryName ?? repositoryName, repositoryUri, repositoryArn, registryId, created };
+}
+
+async function describePublicRepository(
+  client: ECRPUBLICClient,
+  repositoryName: string,
+): Promise<{ repository: Repository | undefined; notFound?: unknown }> {
+  try {
+    const response = await client.send(new DescribeRepositoriesCommand({ repositoryNames: [repositoryName] }));
+    return { repository: response.repositories?.[0] };
+  } catch (error) {
+    if (hasErrorName(error, 'RepositoryNotFoundException')) return { repository: undefined, notFound: error };
+    throw new EcrError(`Could not describe ECR Public repository "${repositoryName}": ${awsErrorText(error)}`);
+  }
+}
+
+export async function ensurePublicRepository(client: ECRPUBLICClient, options: EnsurePublicRepositoryOptions): Promise<EnsuredRepository> {
+  const { repositoryName, create, catalogData } = options;
+  const logger = options.logger ?? silentLogger;
+
+  const described = await describePublicRepository(client, repositoryName);
+  if (described.repository !== undefined) return toEnsured(described.repository, repositoryName, false);
+
+  if (!create) {
+    const registry = registryIdFromMessage(described.notFound);
+    const where = registry === undefined ? 'the ECR Public registry' : `ECR Public registry ${registry}`;
+    throw new EcrError(`Repository "${repositoryName}" does not exist in ${where} and create-repositories is false`);
+  }
+  try {
+    const response = await client.send(
+      new CreateRepositoryCommand({ repositoryName, ...(catalogData === undefined ? {} : { catalogData: { ...catalogData } }) }),
+    );
+    const ensured = toEnsured(response.repository, repositoryName, true);
+    logger.info(`Created ECR Public repository ${ensured.repositoryUri}.`);
+    return ensured;
+  } catch (error) {
+    if (!hasErrorName(error, 'RepositoryAlreadyExistsException')) {
+      if (error instanceof EcrError) throw error;
+      throw new EcrError(`Could not create ECR Public repository "${repositoryName}": ${awsErrorText(error)}`);
+    }
+    // Another job created it between our describe and create.
+    return toEnsured((await describePublicRepository(client, repositoryName)).repository, repositoryName, false);
+  }
+}
+
+export interface PublicRegistryCredentialsOptions {
+  /**
+   * Where the credentials are for: a repositoryUri ECR Public returned (`public.ecr.aws/alias/name`)
+   * or its host. GetAuthorizationToken names no endpoint, so the caller supplies it.
+   */
+  registry: string;
+  onSecret: (value: string) => void;
+}
+
+export async function getPublicRegistryCredentials(client: ECRPUBLICClient, options: PublicRegistryCredentialsOptions): Promise<RegistryCredentials> {
+  const registry = hostOfEndpoint(options.registry);
+  if (registry.length === 0) throw new EcrError('No ECR Public registry host to authenticate to (expected a repositoryUri such as public.ecr.aws/alias/name).');
+  let data;
+  try {
+    data = (await client.send(new GetAuthorizationTokenCommand({}))).authorizationData;
+  } catch (error) {
+    const hint = hasErrorName(error, 'AccessDeniedException') ? ' (the role also needs sts:GetServiceBearerToken)' : '';
+    throw new EcrError(`Could not get an ECR Public authorization token: ${awsErrorText(error)}${hint}`);
+  }
+  if (!data?.authorizationToken) throw new EcrError('ECR Public GetAuthorizationToken returned no token.');
+  const { username, password } = decodeAuthorizationToken(data.authorizationToken, 'ECR Public GetAuthorizationToken');
+  options.onSecret(password);
+  options.onSecret(data.authorizationToken);
+  return { registry, username, password, ...(data.expiresAt === undefined ? {} : { expiresAt: data.expiresAt }) };
+}
