@@ -95,7 +95,7 @@ describe('assumeRoleWithGitHubOidc', () => {
       expiration: EXPIRATION,
     });
     expect(audiences).toEqual(['custom-aud']);
-    expect(secrets).toEqual([ID_TOKEN, 'secret-key', 'session-token']);
+    expect(secrets).toEqual([ID_TOKEN, 'ASIAEXAMPLE', 'secret-key', 'session-token']);
     const calls = sts.commandCalls(AssumeRoleWithWebIdentityCommand);
     expect(calls).toHaveLength(1);
     expect(calls[0]?.args[0].input).toEqual({
@@ -105,6 +105,7 @@ describe('assumeRoleWithGitHubOidc', () => {
       DurationSeconds: 3600,
     });
     expect(runtime.lines.join('\n')).not.toContain('secret-key');
+    expect(runtime.lines.join('\n')).not.toContain(ID_TOKEN);
   });
 
   it('fails with the exact permission hint when the OIDC token is unavailable, contacting nothing', async () => {

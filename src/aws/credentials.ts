@@ -177,6 +177,8 @@ export async function assumeRoleWithGitHubOidc(options: AssumeRoleOptions): Prom
       if (!AccessKeyId || !SecretAccessKey || !SessionToken || !Expiration) {
         throw new CredentialsError(`Could not assume role ${roleArn}: STS returned no complete credentials.`);
       }
+      // The key id is masked too, as configure-aws-credentials does: it identifies the session.
+      onSecret(AccessKeyId);
       onSecret(SecretAccessKey);
       onSecret(SessionToken);
       runtime.logger.info(`Assumed role ${roleArn} (session ${sessionName}, expires ${Expiration.toISOString()}).`);
