@@ -1,0 +1,11 @@
+import * as core from '@actions/core';
+import type { Logger } from '../runtime.js';
+
+/** The runner's log: notices, warnings and errors become annotations. */
+export const actionsLogger: Logger = {
+  debug: (message) => core.debug(message),
+  info: (message) => core.info(message),
+  notice: (message) => core.notice(message),
+  warning: (message) => core.warning(message),
+  error: (message) => core.error(message),
+};

@@ -1,0 +1,76 @@
+import { platformString, isAttestationEntry, type Descriptor } from '../oci/media-types.js';
+import type { ImageTree, ManifestNode } from '../oci/copy.js';
+import { replaceIndexEntries } from '../oci/mutate.js';
+import { addRunImageMirrorToBuilder, BuilderMirrorError, type RunImage } from './builder-mirror.js';
+
+export interface MirroredPlatform {
+  platform: string;
+  before: RunImage;
+  after: RunImage;
+}
+
+export interface MirroredTree {
+  tree: ImageTree;
+  changed: boolean;
+  platforms: MirroredPlatform[];
+}
+
+/** The platform images of a tree: the root itself, or each runnable entry of an index. */
+export function platformNodes(tree: ImageTree): ManifestNode[] {
+  if (tree.root.children.length === 0) return [tree.root];
+  return tree.root.children.filter((child) => child.platform === undefined || !isAttestationEntry({ platform: child.platform } as Descriptor));
+}
+
+/**
+ * Adds `mirror` as a run-image mirror to every platform manifest of a builder tree, building new
+ * manifests, configs and one layer each, and a new index that keeps each entry's platform and
+ * annotations. The result's new blobs live in `localBlobs`.
+ */
+export async function mirrorBuilderTree(
+  tree: ImageTree,
+  mirror: string,
+  readConfig: (node: ManifestNode) => Promise<Uint8Array>,
+): Promise<MirroredTree> {
+  const localBlobs = new Map(tree.localBlobs);
+  const replacements = new Map<string, { digest: string; size: number }>();
+  const replacedNodes = new Map<string, ManifestNode>();
+  const platforms: MirroredPlatform[] = [];
+  for (const node of platformNodes(tree)) {
+    if (node.platform?.os === 'windows') throw new BuilderMirrorError(`builder platform ${platformString(node.platform)}: windows builders are not supported`);
+    const config = await readConfig(node);
+    const result = addRunImageMirrorToBuilder({ manifest: node, config, mirror, sourceDigest: tree.root.digest });
+    platforms.push({ platform: platformString(node.platform), before: beforeRunImage(result.runImage, mirror), after: result.runImage });
+    if (!result.changed) continue;
+    localBlobs.set(result.config.digest, result.config.bytes);
+    localBlobs.set(result.layer.digest, result.layer.bytes);
+    const layers = node.blobs.slice(1);
+    const replaced: ManifestNode = {
+      bytes: Buffer.from(result.manifest.bytes),
+      mediaType: result.manifest.mediaType,
+      digest: result.manifest.digest,
+      children: [],
+      blobs: [result.config.descriptor, ...layers, { mediaType: result.layer.mediaType, digest: result.layer.digest, size: result.layer.size }],
+      ...(node.platform !== undefined ? { platform: node.platform } : {}),
+    };
+    replacedNodes.set(node.digest, replaced);
+    replacements.set(node.digest, { digest: replaced.digest, size: replaced.bytes.length });
+  }
+  if (replacedNodes.size === 0) return { tree, changed: false, platforms };
+  if (tree.root.children.length === 0) {
+    const root = replacedNodes.get(tree.root.digest)!;
+    return { tree: { ...tree, root, localBlobs }, changed: true, platforms };
+  }
+  const index = replaceIndexEntries(tree.root.bytes, tree.root.mediaType, replacements);
+  const root: ManifestNode = {
+    bytes: Buffer.from(index.bytes),
+    mediaType: tree.root.mediaType,
+    digest: index.digest,
+    children: tree.root.children.map((child) => replacedNodes.get(child.digest) ?? child),
+    blobs: [],
+  };
+  return { tree: { ...tree, root, localBlobs }, changed: true, platforms };
+}
+
+function beforeRunImage(after: RunImage, mirror: string): RunImage {
+  return { image: after.image, mirrors: after.mirrors.filter((m) => m !== mirror) };
+}

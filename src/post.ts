@@ -1,0 +1,3 @@
+import { postStep } from './action/docker-login.js';
+
+await postStep();

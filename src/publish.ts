@@ -1,0 +1,376 @@
+/**
+ * One run of the action: Inputs → Plan → credentials → repositories → copy (with run-image
+ * mirrors) → gate and promotion → a report. Knows nothing of @actions/*: the action layer passes in
+ * what GitHub provides and renders the report.
+ */
+import { readFile } from 'node:fs/promises';
+import { ECRClient } from '@aws-sdk/client-ecr';
+import { ECRPUBLICClient } from '@aws-sdk/client-ecr-public';
+import type { Inputs } from './action/inputs.js';
+import { assumeRoleWithGitHubOidc, awsClientConfig, type AwsCredentials } from './aws/credentials.js';
+import { ensurePublicRepository, getPublicRegistryCredentials, publicClientConfig } from './aws/ecr-public.js';
+import { ensurePrivateRepository, getPrivateRegistryCredentials, type EnsuredRepository, type RegistryCredentials } from './aws/ecr.js';
+import { gateAndPromote, type GateResult } from './aws/scan-gate.js';
+import { promoteImage, type PromotionResult } from './aws/promote.js';
+import { builderRunImage, classifyImage, type ImageKind } from './cnb/classify.js';
+import { mirrorBuilderTree, platformNodes, type MirroredPlatform } from './cnb/mirror-tree.js';
+import { BlobLocations, emptyStats, platformsOf, readImageTree, tagsAlreadyAt, writeImageTree, type CopyStats, type ImageTree, type ManifestNode } from './oci/copy.js';
+import { formatReference, parseReference, type Reference } from './oci/reference.js';
+import { connectRegistry, type RegistryClient } from './oci/registry.js';
+import { BlobSpool } from './oci/spool.js';
+import { Pacer } from './oci/transport.js';
+import { destinationRepository } from './plan/naming.js';
+import { buildPlan, orderForPublish, planToJson, type PlanEntry, type PlanJsonEntry } from './plan/plan.js';
+import { decideTags, type HeldBackTag } from './plan/tags.js';
+import type { Runtime } from './runtime.js';
+
+/** What GitHub provides, wired by the action layer. */
+export interface GitHubBridge {
+  getIdToken(audience: string): Promise<string>;
+  idTokenAvailable: boolean;
+  setSecret(value: string): void;
+  group<T>(name: string, work: () => Promise<T>): Promise<T>;
+}
+
+export interface PublishEnvironment {
+  runtime: Runtime;
+  github: GitHubBridge;
+  /** Where the blob spool lives (the runner's temp directory). */
+  tempDir: string;
+}
+
+export interface PublishedImage {
+  source: string;
+  sourceDigest: string;
+  /** Destination repository URI as ECR returned it. */
+  repository: string;
+  digest: string;
+  tags: string[];
+  heldBackTags: HeldBackTag[];
+  kind: ImageKind | 'unknown';
+  mutated: boolean;
+  upToDate: boolean;
+  platforms: string[];
+  bytesUploaded: number;
+  bytesMounted: number;
+  bytesSkipped: number;
+  foreignLayers: number;
+  seconds: number;
+  mirror?: { image: string; platforms: MirroredPlatform[] };
+}
+
+export interface GateReport {
+  repository: string;
+  gate?: GateResult;
+  promotion?: PromotionResult;
+}
+
+export interface PublishReport {
+  dryRun: boolean;
+  registry: string;
+  plan: PlanJsonEntry[];
+  images: PublishedImage[];
+  gates: GateReport[];
+  gateFailed: boolean;
+  notices: string[];
+  /** Destination logins, for `docker-login`. Holds a secret that was already masked. */
+  logins: RegistryCredentials[];
+}
+
+interface Destination {
+  ensured: EnsuredRepository;
+  client: RegistryClient;
+  /** Repository path inside the registry host, e.g. `alias/name` on ECR Public. */
+  path: string;
+}
+
+interface WorkItem {
+  entry: PlanEntry;
+  destination: Destination;
+  sourceClient: RegistryClient;
+  sourceDigest: string;
+  tags: string[];
+  heldBack: HeldBackTag[];
+  tree?: ImageTree;
+  kind: ImageKind | 'unknown';
+}
+
+/** `host/a/b` → [`host`, `a/b`]. */
+function splitRepositoryUri(uri: string): [string, string] {
+  const slash = uri.indexOf('/');
+  if (slash < 0) throw new Error(`repositoryUri "${uri}" has no repository path`);
+  return [uri.slice(0, slash), uri.slice(slash + 1)];
+}
+
+function referenceOf(source: Reference): string {
+  return source.digest ?? source.tag ?? 'latest';
+}
+
+export async function publish(inputs: Inputs, env: PublishEnvironment): Promise<PublishReport> {
+  const { runtime, github } = env;
+  const { logger } = runtime;
+  const plan = buildPlan({
+    images: inputs.images,
+    repositoryPrefix: inputs.repositoryPrefix,
+    tagTemplates: inputs.tags,
+    registryType: inputs.registryType,
+    ...(inputs.publicRegistryAlias !== undefined ? { publicRegistryAlias: inputs.publicRegistryAlias } : {}),
+  });
+  const notices = plan.entries.flatMap((entry) => entry.notices);
+  for (const notice of notices) logger.notice(notice);
+  const report: PublishReport = { dryRun: inputs.dryRun, registry: '', plan: planToJson(plan), images: [], gates: [], gateFailed: false, notices, logins: [] };
+  if (inputs.dryRun) {
+    for (const entry of report.plan) logger.info(`would publish ${entry.source} → ${entry.repository} [${entry.tags.join(', ')}]`);
+    return report;
+  }
+
+  const credentials = await github.group('AWS credentials', () => awsCredentials(inputs, env));
+  const region = inputs.awsRegion ?? 'us-east-1';
+  const ecr = new ECRClient(awsClientConfig(region, credentials));
+  const ecrPublic = new ECRPUBLICClient(publicClientConfig(credentials));
+  const isPublic = inputs.registryType === 'public';
+
+  // Repositories first: their URIs are the destinations, and a missing one must fail before any copy.
+  const ensured = new Map<string, EnsuredRepository>();
+  const ensure = async (name: string, create: boolean): Promise<EnsuredRepository> => {
+    const known = ensured.get(name);
+    if (known !== undefined) return known;
+    const repository = isPublic
+      ? await ensurePublicRepository(ecrPublic, { repositoryName: name, create, logger })
+      : await ensurePrivateRepository(ecr, {
+          repositoryName: name,
+          create,
+          logger,
+          ...(inputs.registryId !== undefined ? { registryId: inputs.registryId } : {}),
+          settings: {
+            imageTagMutability: inputs.imageTagMutability,
+            scanOnPush: inputs.scanOnPush,
+            encryptionType: inputs.encryptionType,
+            ...(inputs.kmsKey !== undefined ? { kmsKey: inputs.kmsKey } : {}),
+            ...(inputs.lifecyclePolicy !== undefined ? { lifecyclePolicyText: inputs.lifecyclePolicy } : {}),
+            ...(inputs.repositoryPolicy !== undefined ? { repositoryPolicyText: inputs.repositoryPolicy } : {}),
+          },
+        });
+    ensured.set(name, repository);
+    return repository;
+  };
+  await github.group('Repositories', async () => {
+    for (const entry of plan.entries) await ensure(entry.repository, inputs.createRepositories);
+  });
+  const first = ensured.get(plan.entries[0]!.repository)!;
+  report.registry = first.repositoryUri.slice(0, first.repositoryUri.length - first.repositoryName.length - 1);
+
+  const login = isPublic
+    ? await getPublicRegistryCredentials(ecrPublic, { registry: first.repositoryUri, onSecret: github.setSecret })
+    : await getPrivateRegistryCredentials(ecr, { onSecret: github.setSecret, ...(inputs.registryId !== undefined ? { registryId: inputs.registryId } : {}) });
+  report.logins.push(login);
+
+  const transport = (extra: { credentials?: { username: string; password: string } | undefined; pacer?: Pacer }) => ({
+    runtime,
+    userAgent: 'ecr-publish',
+    credentials: extra.credentials,
+    writePacer: extra.pacer,
+  });
+  const destinationClients = new Map<string, RegistryClient>();
+  const destinationFor = (repository: EnsuredRepository): Destination => {
+    const [host, path] = splitRepositoryUri(repository.repositoryUri);
+    let client = destinationClients.get(host);
+    if (client === undefined) {
+      const pacer = inputs.writeRateLimit > 0 ? new Pacer(inputs.writeRateLimit, runtime) : undefined;
+      client = connectRegistry(host, transport({ credentials: { username: login.username, password: login.password }, ...(pacer ? { pacer } : {}) }));
+      destinationClients.set(host, client);
+    }
+    return { ensured: repository, client, path };
+  };
+  const sourceClients = new Map<string, RegistryClient>();
+  const sourceFor = (registry: string): RegistryClient => {
+    let client = sourceClients.get(registry);
+    if (client === undefined) {
+      // A source already in the destination registry (gate-only use) is read with the destination login.
+      const sourceCredentials =
+        registry === login.registry
+          ? { username: login.username, password: login.password }
+          : inputs.sourceUsername !== undefined && inputs.sourcePassword !== undefined
+            ? { username: inputs.sourceUsername, password: inputs.sourcePassword }
+            : undefined;
+      client = connectRegistry(registry, transport({ credentials: sourceCredentials }));
+      sourceClients.set(registry, client);
+    }
+    return client;
+  };
+
+  const spool = await BlobSpool.create(env.tempDir);
+  const locations = new BlobLocations(() => !isPublic); // ECR Public does not mount
+  try {
+    // Resolve sources and tags; an image whose tags already hold its digest is done.
+    const pending: WorkItem[] = [];
+    await github.group('Resolve', async () => {
+      for (const entry of plan.entries) {
+        const started = runtime.clock.now();
+        const sourceClient = sourceFor(entry.source.registry);
+        const head = await sourceClient.headManifest(entry.source.repository, referenceOf(entry.source));
+        if (head === undefined) throw new Error(`source image ${entry.sourceName} not found`);
+        if (entry.source.digest !== undefined && head.digest !== entry.source.digest) {
+          throw new Error(`source image ${entry.sourceName} answered with digest ${head.digest}`);
+        }
+        const destination = destinationFor(ensured.get(entry.repository)!);
+        const existing = await destination.client.listTags(destination.path);
+        const decision = decideTags(entry.tags, existing);
+        for (const held of decision.heldBack) logger.notice(`${destination.ensured.repositoryUri}: tag "${held.tag}" not moved: ${held.reason}`);
+        const item: WorkItem = { entry, destination, sourceClient, sourceDigest: head.digest, tags: decision.apply, heldBack: decision.heldBack, kind: 'unknown' };
+        if (existing.length > 0 && (await tagsAlreadyAt({ client: destination.client, repository: destination.path, tags: decision.apply }, head.digest))) {
+          logger.info(`${entry.sourceName} is already at ${destination.ensured.repositoryUri} (${head.digest})`);
+          report.images.push(imageReport(item, head.digest, emptyStats(), { upToDate: true, mutated: false, platforms: [], seconds: (runtime.clock.now() - started) / 1000 }));
+          continue;
+        }
+        item.tree = await readImageTree({ client: sourceClient, repository: entry.source.repository }, head.digest);
+        const configOf = platformNodes(item.tree)[0];
+        item.kind = configOf === undefined ? 'other' : classifyImage(await readConfig(spool, item.tree, configOf));
+        pending.push(item);
+      }
+    });
+
+    for (const item of orderForPublish(pending, (i) => (i.kind === 'unknown' ? 'other' : i.kind))) {
+      await github.group(`Publish ${item.entry.sourceName} → ${item.destination.ensured.repositoryUri}`, async () => {
+        report.images.push(await publishImage(item));
+      });
+    }
+  } finally {
+    await spool.cleanup();
+  }
+
+  async function publishImage(item: WorkItem): Promise<PublishedImage> {
+    const started = runtime.clock.now();
+    let tree = item.tree!;
+    let mirror: PublishedImage['mirror'];
+    if (item.kind === 'builder' && inputs.runImageMirror === 'auto') {
+      const image = await mirrorTarget(item);
+      const mirrored = await mirrorBuilderTree(tree, image, (node) => readConfig(spool, tree, node));
+      tree = mirrored.tree;
+      mirror = { image, platforms: mirrored.platforms };
+      logger.info(mirrored.changed ? `builder ${item.entry.sourceName}: added run-image mirror ${image} (${tree.root.digest})` : `builder ${item.entry.sourceName} already lists ${image}`);
+    }
+    let lastProgress = runtime.clock.now();
+    const stats: CopyStats = await writeImageTree(tree, { client: item.destination.client, repository: item.destination.path, tags: item.tags }, {
+      runtime,
+      spool,
+      locations,
+      concurrency: inputs.concurrency,
+      onProgress: (done, total) => {
+        const now = runtime.clock.now();
+        if (now - lastProgress < 10_000) return;
+        lastProgress = now;
+        logger.info(`${item.destination.ensured.repositoryUri}: ${mib(done)} of ${mib(total)} MiB`);
+      },
+    });
+    const mutated = tree.root.digest !== item.sourceDigest;
+    logger.info(`${item.entry.sourceName} → ${item.destination.ensured.repositoryUri}@${tree.root.digest} [${item.tags.join(', ')}]: ${mib(stats.bytesUploaded)} MiB uploaded, ${mib(stats.bytesMounted)} MiB mounted, ${mib(stats.bytesSkipped)} MiB already there`);
+    return imageReport(item, tree.root.digest, stats, {
+      upToDate: false,
+      mutated,
+      platforms: platformsOf(tree),
+      seconds: (runtime.clock.now() - started) / 1000,
+      ...(mirror !== undefined ? { mirror } : {}),
+    });
+  }
+
+  /** The destination copy of the builder's run image, which must exist before the builder names it. */
+  async function mirrorTarget(item: WorkItem): Promise<string> {
+    const config = await readConfig(spool, item.tree!, platformNodes(item.tree!)[0]!);
+    const runImage = builderRunImage(config);
+    if (runImage === undefined) throw new Error(`builder ${item.entry.sourceName} names no run image in io.buildpacks.builder.metadata`);
+    const ref = parseReference(runImage);
+    const planned = plan.entries.find((e) => e.source.registry === ref.registry && e.source.repository === ref.repository);
+    const name = planned?.repository ?? destinationRepository(ref, inputs.repositoryPrefix);
+    let repository: EnsuredRepository;
+    try {
+      repository = await ensure(name, false);
+    } catch (error) {
+      throw new Error(`builder ${item.entry.sourceName}: its run image ${runImage} maps to repository "${name}", which does not exist: add the run image to "images" (${(error as Error).message})`);
+    }
+    const destination = destinationFor(repository);
+    const reference = ref.digest ?? ref.tag ?? 'latest';
+    if ((await destination.client.headManifest(destination.path, reference)) === undefined) {
+      throw new Error(`builder ${item.entry.sourceName}: its run image ${runImage} maps to ${repository.repositoryUri}${ref.digest ? '@' : ':'}${reference}, which was neither published in this run nor found there: add ${formatReference(ref)} to "images"`);
+    }
+    return `${repository.repositoryUri}${ref.digest !== undefined ? `@${ref.digest}` : `:${ref.tag ?? 'latest'}`}`;
+  }
+
+  if (!isPublic && (inputs.scanSeverityThreshold !== 'NONE' || inputs.promoteTags.length > 0)) {
+    await github.group('Scan gate and promotion', async () => {
+      for (const image of report.images) {
+        const repositoryName = [...ensured.values()].find((r) => r.repositoryUri === image.repository)!.repositoryName;
+        const base = { ecr, repositoryName, runtime, ...(inputs.registryId !== undefined ? { registryId: inputs.registryId } : {}) };
+        if (inputs.scanSeverityThreshold === 'NONE') {
+          const promotion = await promoteImage({ ...base, digest: image.digest, tags: inputs.promoteTags });
+          report.gates.push({ repository: image.repository, promotion });
+          continue;
+        }
+        const result = await gateAndPromote({
+          ...base,
+          image: { digest: image.digest },
+          threshold: inputs.scanSeverityThreshold,
+          ignore: inputs.scanIgnore,
+          timeoutMs: inputs.scanTimeoutSeconds * 1000,
+          promoteTags: inputs.promoteTags,
+        });
+        report.gates.push({ repository: image.repository, gate: result.gate, ...(result.promotion ? { promotion: result.promotion } : {}) });
+        if (result.gate.verdict === 'fail') report.gateFailed = true;
+      }
+    });
+  }
+  return report;
+}
+
+async function awsCredentials(inputs: Inputs, env: PublishEnvironment): Promise<AwsCredentials | undefined> {
+  if (inputs.roleToAssume === undefined) return undefined;
+  return assumeRoleWithGitHubOidc({
+    roleArn: inputs.roleToAssume,
+    audience: inputs.audience,
+    sessionName: inputs.roleSessionName,
+    durationSeconds: inputs.roleDurationSeconds,
+    region: inputs.awsRegion ?? 'us-east-1',
+    getIdToken: (audience) => env.github.getIdToken(audience),
+    idTokenAvailable: env.github.idTokenAvailable,
+    onSecret: (value) => env.github.setSecret(value),
+    runtime: env.runtime,
+  });
+}
+
+async function readConfig(spool: BlobSpool, tree: ImageTree, node: ManifestNode): Promise<Uint8Array> {
+  const config = node.blobs[0];
+  if (config === undefined) throw new Error(`${tree.source.repository}@${node.digest} has no config`);
+  const local = tree.localBlobs.get(config.digest);
+  if (local !== undefined) return local;
+  return readFile(await spool.fetch(tree.source.client, tree.source.repository, config));
+}
+
+function mib(bytes: number): string {
+  return (bytes / 1024 / 1024).toFixed(1);
+}
+
+function imageReport(
+  item: WorkItem,
+  digest: string,
+  stats: CopyStats,
+  extra: { upToDate: boolean; mutated: boolean; platforms: string[]; seconds: number; mirror?: PublishedImage['mirror'] },
+): PublishedImage {
+  return {
+    source: item.entry.sourceName,
+    sourceDigest: item.sourceDigest,
+    repository: item.destination.ensured.repositoryUri,
+    digest,
+    tags: item.tags,
+    heldBackTags: item.heldBack,
+    kind: item.kind,
+    mutated: extra.mutated,
+    upToDate: extra.upToDate,
+    platforms: extra.platforms,
+    bytesUploaded: stats.bytesUploaded,
+    bytesMounted: stats.bytesMounted,
+    bytesSkipped: stats.bytesSkipped,
+    foreignLayers: stats.foreignLayers.length,
+    seconds: extra.seconds,
+    ...(extra.mirror !== undefined ? { mirror: extra.mirror } : {}),
+  };
+}
