@@ -29,7 +29,10 @@ import {
   PutRepositoryCatalogDataCommand,
 } from '@aws-sdk/client-ecr-public';
 import type { AwsCredentialIdentity } from '@aws-sdk/types';
-import { startAwsEmulator, type AwsEmulator } from '../support/aws-emulator.js';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { isAllowed, loadPolicyFile, statements } from '../support/aws-emulator/iam.js';
+import { IAM_POLICY_PATH, startAwsEmulator, type AwsEmulator } from '../support/aws-emulator.js';
 import { startRegistry, type LocalRegistry } from '../support/registry.js';
 import { pseudoRandomBytes, pushImage, pushIndex, type Target } from '../support/images.js';
 
@@ -58,6 +61,17 @@ async function assumeRole(audience = 'sts.amazonaws.com', roleArn = emulator.rol
   const c = result.Credentials;
   if (c?.AccessKeyId === undefined || c.SecretAccessKey === undefined || c.SessionToken === undefined) throw new Error('no credentials');
   return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken };
+}
+
+/** Runs with the documented policy plus one more action, for emulator features the action itself does not use. */
+async function withExtraPermission<T>(action: string, run: () => Promise<T>): Promise<T> {
+  const documented = JSON.parse(readFileSync(IAM_POLICY_PATH, 'utf8')) as { Statement: object[] };
+  emulator.setPermissionsPolicy({ Version: '2012-10-17', Statement: [...documented.Statement, { Effect: 'Allow', Action: action, Resource: '*' }] } as never);
+  try {
+    return await run();
+  } finally {
+    emulator.setPermissionsPolicy(readFileSync(IAM_POLICY_PATH, 'utf8'));
+  }
 }
 
 async function errorOf(promise: Promise<unknown>): Promise<Error & { $metadata?: { httpStatusCode?: number } }> {
@@ -117,7 +131,6 @@ describe('STS AssumeRoleWithWebIdentity', () => {
         imageTagMutability: 'IMMUTABLE',
         imageScanningConfiguration: { scanOnPush: true },
         encryptionConfiguration: { encryptionType: 'KMS', kmsKey: 'alias/ecr' },
-        tags: [{ Key: 'managed-by', Value: 'ecr-publish' }],
       }),
     );
     expect(created.repository?.repositoryUri).toBe(`${registry.host}/buildpacks/builder-jammy-base`);
@@ -245,6 +258,58 @@ describe('IAM enforcement', () => {
   });
 });
 
+describe('docs/iam-policy.json is exactly what the action needs', () => {
+  const prefixes: Record<string, string> = { '@aws-sdk/client-ecr': 'ecr', '@aws-sdk/client-ecr-public': 'ecr-public', '@aws-sdk/client-sts': 'sts' };
+  // Registry (data-plane) calls the copy engine makes over HTTP, which no SDK command shows.
+  const dataPlane = [
+    ...['BatchCheckLayerAvailability', 'InitiateLayerUpload', 'UploadLayerPart', 'CompleteLayerUpload', 'PutImage', 'BatchGetImage', 'GetDownloadUrlForLayer'].map((a) => `ecr:${a}`),
+    ...['BatchCheckLayerAvailability', 'InitiateLayerUpload', 'UploadLayerPart', 'CompleteLayerUpload', 'PutImage'].map((a) => `ecr-public:${a}`),
+    'sts:GetServiceBearerToken',
+  ];
+
+  /** IAM actions of every SDK command the action's source sends (sts:AssumeRoleWithWebIdentity is the trust policy's). */
+  function actionsUsedBySource(): Set<string> {
+    const used = new Set<string>();
+    const files = readdirSync('src', { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'));
+    for (const file of files) {
+      const text = readFileSync(join('src', file), 'utf8');
+      for (const match of text.matchAll(/import\s*{([^}]*)}\s*from\s*'(@aws-sdk\/client-[a-z-]+)'/g)) {
+        const prefix = prefixes[match[2] ?? ''];
+        if (prefix === undefined) continue;
+        for (const entry of (match[1] ?? '').split(',')) {
+          const [imported, local = imported] = entry.replace(/^\s*type\s+/, '').split(/\s+as\s+/).map((part) => part.trim());
+          if (imported === undefined || !imported.endsWith('Command') || local === undefined) continue;
+          if (new RegExp(`new ${local}\\(`).test(text)) used.add(`${prefix}:${imported.replace(/Command$/, '')}`);
+        }
+      }
+    }
+    used.delete('sts:AssumeRoleWithWebIdentity');
+    return used;
+  }
+
+  const policy = loadPolicyFile(IAM_POLICY_PATH, { AccountId: '123456789012', Region: 'us-west-2' });
+  const resourceFor = (action: string) => (action.startsWith('ecr-public:') ? 'arn:aws:ecr-public::123456789012:repository/paketo-buildpacks/x' : 'arn:aws:ecr:us-west-2:123456789012:repository/buildpacks/x');
+
+  test('every command the source sends, and every registry call, is allowed', () => {
+    const used = actionsUsedBySource();
+    expect(used.size).toBeGreaterThan(5);
+    const refused = [...used, ...dataPlane].filter((action) => !isAllowed(policy, action, resourceFor(action)) && !isAllowed(policy, action, '*'));
+    expect(refused).toEqual([]);
+  });
+
+  test('it grants nothing the action does not call', () => {
+    const needed = new Set([...actionsUsedBySource(), ...dataPlane].map((a) => a.toLowerCase()));
+    const granted = statements(policy).flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action ?? '']));
+    expect(granted.filter((action) => !needed.has(action.toLowerCase()))).toEqual([]);
+  });
+
+  test('repository actions are scoped to repositories of the account, not *', () => {
+    expect(isAllowed(policy, 'ecr:PutImage', '*')).toBe(false);
+    expect(isAllowed(policy, 'ecr:PutImage', 'arn:aws:ecr:us-west-2:999999999999:repository/x')).toBe(false);
+    expect(isAllowed(policy, 'ecr-public:PutImage', 'arn:aws:ecr-public::999999999999:repository/x')).toBe(false);
+  });
+});
+
 describe('private ECR over a real registry', () => {
   test('settings, auth token and image operations', async () => {
     const ecr = new ECRClient({ credentials: await assumeRole(), maxAttempts: 1 });
@@ -268,7 +333,7 @@ describe('private ECR over a real registry', () => {
       { manifest: arm64, platform: { os: 'linux', architecture: 'arm64' } },
     ], { tag: '1.2.3' });
 
-    const listed = await ecr.send(new ListImagesCommand({ repositoryName: 'images/app' }));
+    const listed = await withExtraPermission('ecr:ListImages', () => ecr.send(new ListImagesCommand({ repositoryName: 'images/app' })));
     expect(listed.imageIds).toEqual(expect.arrayContaining([{ imageDigest: index.digest, imageTag: '1.2.3' }, { imageDigest: amd64.digest }, { imageDigest: arm64.digest }]));
     expect(listed.imageIds).toHaveLength(3);
 
@@ -290,7 +355,6 @@ describe('private ECR over a real registry', () => {
     const wrongDigest = await errorOf(ecr.send(new PutImageCommand({ repositoryName: 'images/app', imageManifest: manifest, imageDigest: amd64.digest, imageTag: 'x' })));
     expect(wrongDigest.name).toBe('ImageDigestDoesNotMatchException');
 
-    // Tag-only deletion keeps the other tag on the same digest (public BatchDeleteImage is allowed by the policy).
     const immutable = emulator.ecr.addRepository('images/immutable', { imageTagMutability: 'IMMUTABLE' });
     await pushImage(target, immutable.registryPath, { layers: [pseudoRandomBytes(100, 3)] }, 'prod');
     const moved = await errorOf(ecr.send(new PutImageCommand({ repositoryName: 'images/immutable', imageManifest: amd64.bytes.toString('utf8'), imageTag: 'prod' })));
@@ -354,7 +418,7 @@ describe('ECR Public', () => {
     const v1 = await pushImage(target, path, { layers: [pseudoRandomBytes(50, 5)] }, '0.1.0');
     const v2 = await pushImage(target, path, { layers: [pseudoRandomBytes(50, 6)] }, '0.2.0');
     await fetch(`${registry.url}/v2/${path}/manifests/latest`, { method: 'PUT', headers: { authorization: registry.authorization ?? '', 'content-type': v2.mediaType }, body: v2.bytes });
-    const tags = await client.send(new DescribeImageTagsCommand({ repositoryName: 'builder-jammy-base' }));
+    const tags = await withExtraPermission('ecr-public:DescribeImageTags', () => client.send(new DescribeImageTagsCommand({ repositoryName: 'builder-jammy-base' })));
     expect(tags.imageTagDetails?.map((t) => [t.imageTag, t.imageDetail?.imageDigest])).toEqual([
       ['0.1.0', v1.digest],
       ['0.2.0', v2.digest],
@@ -363,7 +427,7 @@ describe('ECR Public', () => {
     const deleted = await client.send(new PublicBatchDeleteImageCommand({ repositoryName: 'builder-jammy-base', imageIds: [{ imageDigest: v1.digest }, { imageTag: 'gone' }] }));
     expect(deleted.imageIds).toEqual([{ imageDigest: v1.digest }]);
     expect(deleted.failures?.[0]?.failureCode).toBe('ImageNotFound');
-    const after = await client.send(new DescribeImageTagsCommand({ repositoryName: 'builder-jammy-base' }));
+    const after = await withExtraPermission('ecr-public:DescribeImageTags', () => client.send(new DescribeImageTagsCommand({ repositoryName: 'builder-jammy-base' })));
     expect(after.imageTagDetails?.map((t) => t.imageTag)).toEqual(['0.2.0', 'latest']);
   });
 });
