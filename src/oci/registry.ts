@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { assertDigest, DigestVerifier, sha256Digest } from './digest.js';
-import { bareMediaType, isManifestMediaType, MANIFEST_ACCEPT, MAX_MANIFEST_BYTES, type Descriptor } from './media-types.js';
+import { bareMediaType, isManifestMediaType, MANIFEST_ACCEPT, MAX_MANIFEST_BYTES, OCI_INDEX, type Descriptor } from './media-types.js';
 import { RegistryError, Transport, type RegistryResponse, type TransportOptions } from './transport.js';
 
 /** A manifest exactly as the registry served it. */
@@ -228,6 +228,34 @@ export class RegistryClient {
       path = link?.[1];
     }
     return tags;
+  }
+
+  /**
+   * The OCI 1.1 referrers of `digest`, following `Link` pages; `undefined` when the registry has
+   * no referrers API (it answers 404 or another non-200, as distribution 2.8 does).
+   */
+  async listReferrers(repository: string, digest: string, artifactType?: string): Promise<Descriptor[] | undefined> {
+    const referrers: Descriptor[] = [];
+    const filter = artifactType === undefined ? '' : `?artifactType=${encodeURIComponent(artifactType)}`;
+    let path: string | undefined = `/v2/${repository}/referrers/${digest}${filter}`;
+    while (path !== undefined) {
+      const response: RegistryResponse = await this.transport.send({
+        method: 'GET',
+        path,
+        scopes: [pull(repository)],
+        headers: { accept: OCI_INDEX },
+        accept: [200, 400, 404, 405, 501],
+      });
+      if (response.status !== 200) {
+        await response.discard();
+        return undefined;
+      }
+      const body = JSON.parse((await response.bytes(MAX_MANIFEST_BYTES)).toString('utf8')) as { manifests?: Descriptor[] | null };
+      referrers.push(...(body.manifests ?? []));
+      const link = /<([^>]+)>;\s*rel="?next"?/.exec(response.headers.get('link') ?? '');
+      path = link?.[1];
+    }
+    return referrers;
   }
 
   private async startUpload(repository: string): Promise<string> {
