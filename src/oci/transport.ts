@@ -44,6 +44,11 @@ export interface TransportOptions {
   userAgent?: string;
   /** Sees every response, e.g. to read rate-limit headers. */
   onResponse?: ((response: Response, request: { method: string; url: string }) => void) | undefined;
+  /**
+   * Asked on a 429: how long to wait before sending the request again without counting it as a
+   * retry (a pull quota being waited out), or `undefined` for the usual retry with backoff.
+   */
+  throttleWaitMs?: ((response: Response, request: { method: string; url: string }) => number | undefined) | undefined;
   fetch?: typeof fetch;
 }
 
@@ -259,18 +264,27 @@ export class Transport {
   }
 
   private async sendOnce(request: RegistryRequest): Promise<RegistryResponse> {
-    if (request.paced === true) await this.options.writePacer?.take();
-    let authorization = await this.authorization(request.scopes, false);
-    let response = await this.exchange(request, authorization);
-    if (response.status === 401) {
-      // Tokens expire mid-run (Docker Hub's live ~300 s): learn the challenge again and retry once.
-      await response.body?.cancel().catch(() => undefined);
-      const challenge = parseChallenge(response.headers.get('www-authenticate'));
-      if (challenge.scheme !== 'none') this.challenge = Promise.resolve(challenge);
-      authorization = await this.authorization(request.scopes, true);
+    let response: Response;
+    for (;;) {
+      if (request.paced === true) await this.options.writePacer?.take();
+      let authorization = await this.authorization(request.scopes, false);
       response = await this.exchange(request, authorization);
+      if (response.status === 401) {
+        // Tokens expire mid-run (Docker Hub's live ~300 s): learn the challenge again and retry once.
+        await response.body?.cancel().catch(() => undefined);
+        const challenge = parseChallenge(response.headers.get('www-authenticate'));
+        if (challenge.scheme !== 'none') this.challenge = Promise.resolve(challenge);
+        authorization = await this.authorization(request.scopes, true);
+        response = await this.exchange(request, authorization);
+      }
+      const seen = { method: request.method, url: response.url || this.resolve(request.path) };
+      this.options.onResponse?.(response, seen);
+      if (response.status !== 429 || request.accept.includes(429)) break;
+      const wait = this.options.throttleWaitMs?.(response, seen);
+      if (wait === undefined || !(wait > 0)) break;
+      await response.body?.cancel().catch(() => undefined);
+      await this.options.runtime.sleep(wait);
     }
-    this.options.onResponse?.(response, { method: request.method, url: response.url });
     if (request.accept.includes(response.status)) return this.wrap(response);
 
     const { message, code } = await describeError(response, request.method, response.url || this.resolve(request.path));
