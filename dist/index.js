@@ -62473,6 +62473,8 @@ async function assumeRoleWithGitHubOidc(options) {
             if (!AccessKeyId || !SecretAccessKey || !SessionToken || !Expiration) {
                 throw new CredentialsError(`Could not assume role ${roleArn}: STS returned no complete credentials.`);
             }
+            // The key id is masked too, as configure-aws-credentials does: it identifies the session.
+            onSecret(AccessKeyId);
             onSecret(SecretAccessKey);
             onSecret(SessionToken);
             runtime.logger.info(`Assumed role ${roleArn} (session ${sessionName}, expires ${Expiration.toISOString()}).`);
@@ -64637,20 +64639,31 @@ class Transport {
         return new URL(path, this.baseUrl).toString();
     }
     async sendOnce(request) {
-        if (request.paced === true)
-            await this.options.writePacer?.take();
-        let authorization = await this.authorization(request.scopes, false);
-        let response = await this.exchange(request, authorization);
-        if (response.status === 401) {
-            // Tokens expire mid-run (Docker Hub's live ~300 s): learn the challenge again and retry once.
-            await response.body?.cancel().catch(() => undefined);
-            const challenge = parseChallenge(response.headers.get('www-authenticate'));
-            if (challenge.scheme !== 'none')
-                this.challenge = Promise.resolve(challenge);
-            authorization = await this.authorization(request.scopes, true);
+        let response;
+        for (;;) {
+            if (request.paced === true)
+                await this.options.writePacer?.take();
+            let authorization = await this.authorization(request.scopes, false);
             response = await this.exchange(request, authorization);
+            if (response.status === 401) {
+                // Tokens expire mid-run (Docker Hub's live ~300 s): learn the challenge again and retry once.
+                await response.body?.cancel().catch(() => undefined);
+                const challenge = parseChallenge(response.headers.get('www-authenticate'));
+                if (challenge.scheme !== 'none')
+                    this.challenge = Promise.resolve(challenge);
+                authorization = await this.authorization(request.scopes, true);
+                response = await this.exchange(request, authorization);
+            }
+            const seen = { method: request.method, url: response.url || this.resolve(request.path) };
+            this.options.onResponse?.(response, seen);
+            if (response.status !== 429 || request.accept.includes(429))
+                break;
+            const wait = this.options.throttleWaitMs?.(response, seen);
+            if (wait === undefined || !(wait > 0))
+                break;
+            await response.body?.cancel().catch(() => undefined);
+            await this.options.runtime.sleep(wait);
         }
-        this.options.onResponse?.(response, { method: request.method, url: response.url });
         if (request.accept.includes(response.status))
             return this.wrap(response);
         const { message, code } = await transport_describeError(response, request.method, response.url || this.resolve(request.path));
