@@ -8,7 +8,10 @@ export type Fault =
   | { kind: 'reset'; afterBytes: number }
   | { kind: 'stall'; afterBytes: number }
   | { kind: 'truncate'; afterBytes: number }
-  | { kind: 'flip'; atByte: number };
+  | { kind: 'flip'; atByte: number }
+  /** Faults on the request body the client sends (uploads), before it reaches the upstream. */
+  | { kind: 'request-reset'; afterBytes: number }
+  | { kind: 'request-flip'; atByte: number };
 
 export interface Exchange {
   method: string;
@@ -34,10 +37,20 @@ export interface ProxyOptions {
   intercept?: (req: IncomingMessage, res: ServerResponse) => boolean;
 }
 
+/** Every request the proxy received, including ones `intercept` answered itself (tokens, redirects). */
+export interface ReceivedRequest {
+  method: string;
+  path: string;
+  at: number;
+  intercepted: boolean;
+}
+
 export interface Proxy {
   url: string;
   host: string;
   exchanges: Exchange[];
+  /** Cleared by `reset()` like `exchanges`. */
+  received: ReceivedRequest[];
   reset(): void;
   /** Request body bytes of blob uploads (PATCH/PUT/POST to blobs/uploads). */
   uploadedBytes(): number;
@@ -98,11 +111,44 @@ class Tap extends Transform {
   }
 }
 
+/** Alters the request body on its way upstream: a reset cuts the client off after `afterBytes`. */
+class RequestTap extends Transform {
+  private count = 0;
+  constructor(
+    private readonly fault: Extract<Fault, { kind: 'request-reset' | 'request-flip' }>,
+    private readonly onReset: () => void,
+  ) {
+    super();
+  }
+  override _transform(chunk: Buffer, _e: BufferEncoding, callback: TransformCallback): void {
+    const start = this.count;
+    this.count += chunk.length;
+    const f = this.fault;
+    if (f.kind === 'request-flip' && f.atByte >= start && f.atByte < this.count) {
+      chunk = Buffer.from(chunk);
+      const i = f.atByte - start;
+      chunk[i] = (chunk[i] ?? 0) ^ 0xff;
+    }
+    if (f.kind === 'request-reset' && this.count > f.afterBytes) {
+      this.onReset();
+      return; // never call back: the exchange ends here
+    }
+    callback(null, chunk);
+  }
+}
+
 export async function startProxy(options: ProxyOptions): Promise<Proxy> {
   const exchanges: Exchange[] = [];
   const target = new URL(options.target);
+  const received: ReceivedRequest[] = [];
+  let proxyOrigin = '';
   const server: Server = createServer((req, res) => {
-    if (options.intercept?.(req, res) === true) return;
+    const seen: ReceivedRequest = { method: req.method ?? 'GET', path: req.url ?? '/', at: Date.now(), intercepted: false };
+    received.push(seen);
+    if (options.intercept?.(req, res) === true) {
+      seen.intercepted = true;
+      return;
+    }
     const method = req.method ?? 'GET';
     const path = req.url ?? '/';
     const record: Exchange = { method, path, status: 0, requestBytes: 0, responseBytes: 0, at: Date.now() };
@@ -120,6 +166,10 @@ export async function startProxy(options: ProxyOptions): Promise<Proxy> {
         { host: target.hostname, port: target.port, method, path, headers: { ...req.headers, host: target.host } },
         (up) => {
           const headers = { ...up.headers };
+          // The registry names itself in upload Locations; keep the client talking through the proxy.
+          if (typeof headers.location === 'string' && headers.location.startsWith(target.origin)) {
+            headers.location = `${proxyOrigin}${headers.location.slice(target.origin.length)}`;
+          }
           options.rewriteHeaders?.(headers);
           record.status = up.statusCode ?? 0;
           const tap = new Tap(fault, (kind) => {
@@ -140,7 +190,13 @@ export async function startProxy(options: ProxyOptions): Promise<Proxy> {
       });
       let body: NodeJS.ReadableStream = req;
       req.on('data', (c: Buffer) => (record.requestBytes += c.length));
-      if (options.bytesPerSecond !== undefined) body = req.pipe(new Throttle(options.bytesPerSecond));
+      if (fault?.kind === 'request-reset' || fault?.kind === 'request-flip') {
+        body = req.pipe(new RequestTap(fault, () => {
+          upstream.destroy();
+          req.socket.destroy();
+        }));
+      }
+      if (options.bytesPerSecond !== undefined) body = body.pipe(new Throttle(options.bytesPerSecond));
       body.pipe(upstream);
     };
     if (options.latencyMs !== undefined && options.latencyMs > 0) setTimeout(forward, options.latencyMs);
@@ -150,12 +206,17 @@ export async function startProxy(options: ProxyOptions): Promise<Proxy> {
   const bindHost = options.bindHost ?? '127.0.0.1';
   await new Promise<void>((resolve) => server.listen(0, bindHost, resolve));
   const port = (server.address() as AddressInfo).port;
+  proxyOrigin = `http://${bindHost}:${port}`;
   const isBlobUpload = (e: Exchange) => /\/blobs\/uploads\//.test(e.path) && (e.method === 'PATCH' || e.method === 'PUT' || e.method === 'POST');
   return {
     url: `http://${bindHost}:${port}`,
     host: `${bindHost}:${port}`,
     exchanges,
-    reset: () => void exchanges.splice(0),
+    received,
+    reset: () => {
+      exchanges.splice(0);
+      received.splice(0);
+    },
     uploadedBytes: () => exchanges.filter(isBlobUpload).reduce((s, e) => s + e.requestBytes, 0),
     downloadedBlobBytes: () => exchanges.filter((e) => e.method === 'GET' && /\/blobs\/sha256:/.test(e.path)).reduce((s, e) => s + e.responseBytes, 0),
     countBy: (method, pattern) => exchanges.filter((e) => (method === undefined || e.method === method) && (pattern === undefined || pattern.test(e.path))).length,
