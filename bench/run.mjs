@@ -1,0 +1,410 @@
+// npm run bench — copies a synthetic CNB release set between real registries and compares this
+// action with skopeo and with a bare GET→PUT floor. See bench/README.md.
+import { spawn } from 'node:child_process';
+import { performance } from 'node:perf_hooks';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildEngine, built, buildDir, repoRoot } from './build.mjs';
+
+const MB = 1e6;
+const args = parseArgs(process.argv.slice(2));
+buildEngine();
+const { startRegistry } = await import(built('__tests__/support/registry.js'));
+const { startProxy } = await import(built('__tests__/support/http-proxy.js'));
+const { startDockerHubFront } = await import(built('__tests__/support/docker-hub-front.js'));
+const { blob, pseudoRandomBytes, pushBlob, pushManifest, serialize } = await import(built('__tests__/support/images.js'));
+const { seedRelease } = await import('./release.mjs');
+
+function parseArgs(argv) {
+  const options = { runs: 3, scale: 1, latencyMs: 20, mbps: 40, concurrency: 8, modes: ['wan', 'loopback'], gib: true, readme: true };
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i];
+    const value = () => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${flag} needs a value`);
+      return v;
+    };
+    if (flag === '--runs') options.runs = positive(flag, value());
+    else if (flag === '--scale') options.scale = positive(flag, value());
+    else if (flag === '--latency-ms') options.latencyMs = Number(value());
+    else if (flag === '--mbps') options.mbps = positive(flag, value());
+    else if (flag === '--concurrency') options.concurrency = positive(flag, value());
+    else if (flag === '--modes') options.modes = value().split(',');
+    else if (flag === '--no-gib') options.gib = false;
+    else if (flag === '--no-readme') options.readme = false;
+    else if (flag === '--help') {
+      console.log('node bench/run.mjs [--runs 3] [--scale 1] [--latency-ms 20] [--mbps 40] [--concurrency 8] [--modes wan,loopback] [--no-gib] [--no-readme]');
+      process.exit(0);
+    } else throw new Error(`unknown flag ${flag} (try --help)`);
+  }
+  for (const mode of options.modes) if (mode !== 'wan' && mode !== 'loopback') throw new Error(`--modes: unknown mode "${mode}" (wan, loopback)`);
+  return options;
+}
+
+function positive(flag, text) {
+  const n = Number(text);
+  if (!(n > 0)) throw new Error(`${flag} must be a positive number, got "${text}"`);
+  return n;
+}
+
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+
+/** Runs a child, polling its VmHWM (peak RSS) from /proc while it lives. */
+function runChild(command, childArgs, env = {}) {
+  return new Promise((resolve) => {
+    const started = performance.now();
+    const child = spawn(command, childArgs, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let polledRss = 0;
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr = (stderr + d).slice(-8000)));
+    const poll = setInterval(() => {
+      try {
+        const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+        if (match) polledRss = Math.max(polledRss, Number(match[1]) * 1024);
+      } catch {
+        // exited between polls
+      }
+    }, 20);
+    child.on('close', (code) => {
+      clearInterval(poll);
+      const resultLine = stdout.split('\n').find((l) => l.startsWith('RESULT '));
+      const result = resultLine ? JSON.parse(resultLine.slice(7)) : undefined;
+      resolve({ code, wallMs: performance.now() - started, stdout, stderr, result, peakRssBytes: Math.max(polledRss, result?.maxRssBytes ?? 0) });
+    });
+  });
+}
+
+const scratch = mkdtempSync(join(tmpdir(), 'ecr-publish-bench-'));
+let jobCounter = 0;
+function writeJob(job) {
+  const path = join(scratch, `job-${++jobCounter}.json`);
+  writeFileSync(path, JSON.stringify(job));
+  return path;
+}
+
+const destinationRepository = (repository) => repository.replace(/^buildpacks\//, 'mirror/');
+
+/**
+ * This action. Today: the compiled engine in a child (bench/copy-child.mjs). To measure the
+ * shipped bundle instead, return `node dist/index.js` here with INPUT_* variables and the AWS
+ * emulator's endpoints in `env`; everything around it (proxies, counting, RSS) stays the same.
+ */
+function actionCommand(network, destination, images) {
+  const job = {
+    engineDir: buildDir,
+    source: { host: network.hub.host },
+    destination: { host: destination.proxy.host, username: destination.registry.username, password: destination.registry.password },
+    images: images.map((i) => ({ repository: i.repository, reference: i.tag, destRepository: destinationRepository(i.repository), tags: [i.tag] })),
+    concurrency: args.concurrency,
+    spoolParent: scratch,
+  };
+  return { command: process.execPath, args: [join(repoRoot, 'bench', 'copy-child.mjs'), writeJob(job)], env: {} };
+}
+
+async function runAction(network, destination, images) {
+  const { command, args: childArgs, env } = actionCommand(network, destination, images);
+  const run = await runChild(command, childArgs, env);
+  if (run.code !== 0) throw new Error(`action failed (exit ${run.code}): ${run.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+  return run;
+}
+
+async function runSkopeo(network, destination, images) {
+  let wallMs = 0;
+  let peakRssBytes = 0;
+  for (const image of images) {
+    const run = await runChild('skopeo', [
+      'copy', '--all', '--preserve-digests', '--src-tls-verify=false', '--dest-tls-verify=false',
+      '--dest-creds', `${destination.registry.username}:${destination.registry.password}`,
+      `docker://${network.hub.host}/${image.repository}:${image.tag}`,
+      `docker://${destination.proxy.host}/${destinationRepository(image.repository)}:${image.tag}`,
+    ]);
+    if (run.code !== 0) throw new Error(`skopeo failed on ${image.repository}: ${run.stderr.trim().slice(-500)}`);
+    wallMs += run.wallMs;
+    peakRssBytes = Math.max(peakRssBytes, run.peakRssBytes);
+  }
+  return { wallMs, peakRssBytes };
+}
+
+async function runFloor(network, destination, images) {
+  const blobs = [];
+  const manifests = [];
+  for (const image of images) {
+    const destRepository = destinationRepository(image.repository);
+    const seen = new Set();
+    for (const b of image.blobs) {
+      if (seen.has(b.digest)) continue;
+      seen.add(b.digest);
+      blobs.push({ repository: image.repository, destRepository, digest: b.digest, size: b.size });
+    }
+    image.manifests.forEach((digest, i) => manifests.push({ repository: image.repository, destRepository, digest, reference: i === image.manifests.length - 1 ? image.tag : digest }));
+  }
+  const job = { source: { url: network.hub.url }, destination: { url: destination.proxy.url, authorization: destination.registry.authorization }, concurrency: args.concurrency, blobs, manifests };
+  const run = await runChild(process.execPath, [join(repoRoot, 'bench', 'floor-child.mjs'), writeJob(job)]);
+  if (run.code !== 0) throw new Error(`floor failed: ${run.stderr.trim().slice(-500)}`);
+  return run;
+}
+
+async function freshDestination(network) {
+  const registry = await startRegistry({ auth: true });
+  const proxy = await startProxy({ target: registry.url, ...network.emulation });
+  return { registry, proxy, async stop() {
+    await proxy.close();
+    await registry.stop();
+  } };
+}
+
+const byMethod = (requests) => {
+  const counts = {};
+  for (const r of requests) counts[r.method] = (counts[r.method] ?? 0) + 1;
+  return counts;
+};
+
+/** What the proxies saw during one contender's run. */
+function traffic(network, destination, release) {
+  const sourceExchanges = [...network.hub.front.exchanges, ...network.hub.cdn.exchanges];
+  const destExchanges = destination.proxy.exchanges;
+  const sourceBlobBytes = network.hub.cdn.downloadedBlobBytes();
+  const uploadsPerRepoBlob = new Map();
+  for (const e of destExchanges) {
+    const match = /^\/v2\/(.+)\/blobs\/uploads\/[^?]*\?.*digest=(sha256(?:%3A|:)[a-f0-9]{64})/.exec(e.path);
+    if (e.method === 'PUT' && match && e.status === 201) {
+      const key = `${match[1]} ${decodeURIComponent(match[2])}`;
+      uploadsPerRepoBlob.set(key, (uploadsPerRepoBlob.get(key) ?? 0) + 1);
+    }
+  }
+  return {
+    sourceBytesRead: sourceExchanges.reduce((s, e) => s + e.responseBytes, 0),
+    sourceBlobBytes,
+    readAmplification: sourceBlobBytes / release.uniqueBlobBytes,
+    destinationBytesWritten: destExchanges.reduce((s, e) => s + e.requestBytes, 0),
+    destinationBlobBytes: destination.proxy.uploadedBytes(),
+    sourceRequests: byMethod([...network.hub.front.received, ...network.hub.cdn.received]),
+    destinationRequests: byMethod(destination.proxy.received),
+    maxUploadsOfOneBlobToOneRepo: Math.max(0, ...uploadsPerRepoBlob.values()),
+    mountsGranted: destExchanges.filter((e) => e.method === 'POST' && /[?&]mount=/.test(e.path) && e.status === 201).length,
+  };
+}
+
+function resetCounters(network, destination) {
+  network.hub.front.reset();
+  network.hub.cdn.reset();
+  destination?.proxy.reset();
+}
+
+/** Every destination tag must hold the source digest, as an independent client reads it. */
+async function verify(destination, images) {
+  for (const image of images) {
+    const run = await runChild('skopeo', ['inspect', '--raw', '--tls-verify=false', '--creds', `${destination.registry.username}:${destination.registry.password}`,
+      `docker://${destination.registry.host}/${destinationRepository(image.repository)}:${image.tag}`]);
+    const { createHash } = await import('node:crypto');
+    const digest = `sha256:${createHash('sha256').update(run.stdout).digest('hex')}`;
+    if (run.code !== 0 || digest !== image.digest) return false;
+  }
+  return true;
+}
+
+function record(samples, contender, wallMs, peakRssBytes, measured, extra = {}) {
+  (samples[contender] ??= []).push({ wallMs, peakRssBytes, ...measured, ...extra });
+}
+
+async function benchNetwork(mode, sourceRegistry, release) {
+  const emulation = mode === 'wan' ? { latencyMs: args.latencyMs, bytesPerSecond: args.mbps * MB } : {};
+  const hub = await startDockerHubFront({ registryUrl: sourceRegistry.url, ...emulation });
+  const network = { mode, hub, emulation };
+  const samples = {};
+  const images = release.images;
+  const tags = images.length;
+  try {
+    for (let run = 1; run <= args.runs; run++) {
+      process.stderr.write(`[${mode}] run ${run}/${args.runs}: action cold`);
+      let destination = await freshDestination(network);
+      resetCounters(network, destination);
+      const cold = await runAction(network, destination, images);
+      const coldTraffic = traffic(network, destination, release);
+      record(samples, 'action cold', cold.wallMs, cold.peakRssBytes, coldTraffic, { verified: await verify(destination, images), spoolSourceBytes: cold.result.sourceBytesRead });
+
+      process.stderr.write(', action warm');
+      resetCounters(network, destination);
+      const warm = await runAction(network, destination, images);
+      const warmTraffic = traffic(network, destination, release);
+      const destRequests = Object.values(warmTraffic.destinationRequests).reduce((a, b) => a + b, 0);
+      record(samples, 'action warm', warm.wallMs, warm.peakRssBytes, warmTraffic, { destinationRequestsPerTag: destRequests / tags, verified: warm.result.results.every((r) => r.upToDate) });
+      await destination.stop();
+
+      process.stderr.write(', skopeo');
+      destination = await freshDestination(network);
+      resetCounters(network, destination);
+      const skopeo = await runSkopeo(network, destination, images);
+      record(samples, 'skopeo', skopeo.wallMs, skopeo.peakRssBytes, traffic(network, destination, release), { verified: await verify(destination, images) });
+      await destination.stop();
+
+      process.stderr.write(', floor');
+      destination = await freshDestination(network);
+      resetCounters(network, destination);
+      const floor = await runFloor(network, destination, images);
+      record(samples, 'floor', floor.wallMs, floor.peakRssBytes, traffic(network, destination, release), { verified: await verify(destination, images) });
+      await destination.stop();
+      process.stderr.write('\n');
+    }
+  } finally {
+    await hub.close();
+  }
+  return summarize(mode, samples);
+}
+
+function summarize(mode, samples) {
+  const rows = {};
+  for (const [contender, list] of Object.entries(samples)) {
+    const row = { runs: list.length, wallMsRuns: list.map((s) => Math.round(s.wallMs)) };
+    for (const key of Object.keys(list[0])) {
+      const values = list.map((s) => s[key]);
+      if (typeof values[0] === 'number') row[key] = median(values);
+      else if (typeof values[0] === 'boolean') row[key] = values.every(Boolean);
+      else row[key] = values[values.length - 1];
+    }
+    rows[contender] = row;
+  }
+  const skopeo = rows.skopeo?.wallMs;
+  const floor = rows.floor?.wallMs;
+  for (const row of Object.values(rows)) {
+    if (skopeo) row.vsSkopeo = row.wallMs / skopeo;
+    if (floor) row.vsFloor = row.wallMs / floor;
+  }
+  return { mode, rows };
+}
+
+/** Peak RSS of the action copying one image with a 1 GiB layer, on loopback. */
+async function gibLayerRss(sourceRegistry) {
+  const size = 1024 * 1024 * 1024;
+  process.stderr.write('1 GiB layer: seeding');
+  const layer = blob(pseudoRandomBytes(size, 4242));
+  await pushBlob({ url: sourceRegistry.url }, 'buildpacks/huge', layer);
+  const config = blob(Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [layer.digest] } })));
+  await pushBlob({ url: sourceRegistry.url }, 'buildpacks/huge', config);
+  const mediaType = 'application/vnd.oci.image.manifest.v1+json';
+  const bytes = serialize({ schemaVersion: 2, mediaType, config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: config.digest, size: config.size },
+    layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: layer.digest, size }] });
+  await pushManifest({ url: sourceRegistry.url }, 'buildpacks/huge', '1.0.0', { bytes, mediaType });
+  const image = { repository: 'buildpacks/huge', tag: '1.0.0', digest: blob(bytes).digest, manifests: [], blobs: [] };
+  const hub = await startDockerHubFront({ registryUrl: sourceRegistry.url });
+  const network = { mode: 'loopback', hub, emulation: {} };
+  const destination = await freshDestination(network);
+  try {
+    process.stderr.write(', copying\n');
+    const run = await runAction(network, destination, [image]);
+    return { layerBytes: size, wallMs: run.wallMs, peakRssBytes: run.peakRssBytes, verified: await verify(destination, [image]) };
+  } finally {
+    await destination.stop();
+    await hub.close();
+  }
+}
+
+const fmt = {
+  s: (ms) => (ms / 1000).toFixed(2),
+  mb: (bytes) => (bytes / MB).toFixed(1),
+  x: (r) => (r === undefined ? '' : `${r.toFixed(2)}x`),
+  reqs: (counts) => Object.entries(counts).sort().map(([m, n]) => `${m} ${n}`).join(', '),
+};
+
+function table(results) {
+  const header = ['network', 'contender', 'wall s (median)', 'vs skopeo', 'vs floor', 'src MB read', 'dst MB written', 'src requests', 'dst requests', 'peak RSS MB', 'digests ok'];
+  const lines = [header];
+  for (const { mode, rows } of results.networks) {
+    for (const [contender, r] of Object.entries(rows)) {
+      lines.push([mode, contender, fmt.s(r.wallMs), fmt.x(r.vsSkopeo), fmt.x(r.vsFloor), fmt.mb(r.sourceBytesRead), fmt.mb(r.destinationBytesWritten),
+        fmt.reqs(r.sourceRequests), fmt.reqs(r.destinationRequests), fmt.mb(r.peakRssBytes), r.verified ? 'yes' : 'NO']);
+    }
+  }
+  return lines;
+}
+
+function markdownTable(lines) {
+  const [head, ...rest] = lines;
+  return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rest.map((l) => `| ${l.join(' | ')} |`)].join('\n');
+}
+
+function goals(results) {
+  const out = [];
+  const wan = results.networks.find((n) => n.mode === 'wan')?.rows;
+  const loop = results.networks.find((n) => n.mode === 'loopback')?.rows;
+  const check = (ok, text) => out.push(`- ${ok ? 'met' : '**missed**'}: ${text}`);
+  if (wan) {
+    check(wan['action cold'].vsSkopeo <= 0.6, `WAN cold copy ≤ 0.6x skopeo (${fmt.x(wan['action cold'].vsSkopeo)})`);
+    check(wan['action cold'].vsFloor <= 1.1, `WAN cold copy ≤ 1.1x floor (${fmt.x(wan['action cold'].vsFloor)})`);
+  }
+  if (loop) check(loop['action cold'].vsFloor <= 1.1, `loopback cold copy ≤ 1.1x floor (${fmt.x(loop['action cold'].vsFloor)})`);
+  for (const n of results.networks) {
+    const cold = n.rows['action cold'];
+    const warm = n.rows['action warm'];
+    check(Math.abs(cold.readAmplification - 1) < 0.005, `${n.mode}: source read amplification 1.00 (${cold.readAmplification.toFixed(2)})`);
+    check(cold.maxUploadsOfOneBlobToOneRepo <= 1, `${n.mode}: each destination repository receives each blob at most once (max ${cold.maxUploadsOfOneBlobToOneRepo})`);
+    check(cold.mountsGranted > 0, `${n.mode}: cross-repository mount used (${cold.mountsGranted} mounts)`);
+    check(warm.destinationBlobBytes === 0 && warm.destinationRequestsPerTag <= 2, `${n.mode}: warm re-run writes 0 blob bytes (${warm.destinationBlobBytes}) with ≤ 2 requests per tag (${warm.destinationRequestsPerTag.toFixed(2)})`);
+    check(cold.peakRssBytes <= 150 * 1024 * 1024, `${n.mode}: action peak RSS ≤ 150 MiB (${fmt.mb(cold.peakRssBytes)} MB)`);
+  }
+  if (results.gibLayer) check(results.gibLayer.peakRssBytes <= 150 * 1024 * 1024 && results.gibLayer.verified, `1 GiB layer: action peak RSS ≤ 150 MiB (${fmt.mb(results.gibLayer.peakRssBytes)} MB, ${fmt.s(results.gibLayer.wallMs)} s)`);
+  return out.join('\n');
+}
+
+function updateReadme(results, lines) {
+  const path = join(repoRoot, 'bench', 'README.md');
+  const text = readFileSync(path, 'utf8');
+  const start = '<!-- results:start -->';
+  const end = '<!-- results:end -->';
+  const i = text.indexOf(start);
+  const j = text.indexOf(end);
+  if (i < 0 || j < 0) return;
+  const { settings } = results;
+  const body = [
+    '',
+    `Latest run: ${results.finishedAt}, ${settings.runs} run(s) per contender, scale ${settings.scale} (${fmt.mb(results.release.uniqueBlobBytes)} MB in ${results.release.uniqueBlobs} unique blobs), ` +
+      `concurrency ${settings.concurrency}, WAN emulation ${settings.latencyMs} ms per request and ${settings.mbps} MB/s per connection. ${results.machine}.`,
+    '',
+    markdownTable(lines),
+    '',
+    goals(results),
+    '',
+  ].join('\n');
+  writeFileSync(path, text.slice(0, i + start.length) + body + text.slice(j));
+}
+
+async function main() {
+  const started = Date.now();
+  const sourceRegistry = await startRegistry();
+  try {
+    process.stderr.write(`seeding the release set (scale ${args.scale})… `);
+    const release = await seedRelease({ url: sourceRegistry.url }, args.scale);
+    process.stderr.write(`${fmt.mb(release.uniqueBlobBytes)} MB in ${release.uniqueBlobs} unique blobs, ${release.images.length} images\n`);
+    const networks = [];
+    for (const mode of args.modes) networks.push(await benchNetwork(mode, sourceRegistry, release));
+    const gibLayer = args.gib ? await gibLayerRss(sourceRegistry) : undefined;
+    const os = await import('node:os');
+    const results = {
+      finishedAt: new Date().toISOString(),
+      elapsedSeconds: Math.round((Date.now() - started) / 1000),
+      machine: `${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? 'unknown'}), node ${process.version}`,
+      settings: { runs: args.runs, scale: args.scale, latencyMs: args.latencyMs, mbps: args.mbps, concurrency: args.concurrency },
+      release: { uniqueBlobBytes: release.uniqueBlobBytes, uniqueBlobs: release.uniqueBlobs, images: release.images.map((i) => `${i.repository}:${i.tag}`) },
+      networks,
+      ...(gibLayer ? { gibLayer } : {}),
+    };
+    const lines = table(results);
+    const widths = lines[0].map((_, c) => Math.max(...lines.map((l) => String(l[c]).length)));
+    console.log(lines.map((l) => l.map((cell, c) => String(cell).padEnd(widths[c])).join('  ')).join('\n'));
+    console.log(`\n${goals(results)}\n\nelapsed ${results.elapsedSeconds} s`);
+    writeFileSync(join(repoRoot, 'bench', 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+    if (args.readme) updateReadme(results, lines);
+  } finally {
+    await sourceRegistry.stop();
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+await main();
