@@ -23,7 +23,7 @@ class FakeRegistry {
   readonly requests: string[] = [];
   private readonly uploads = new Map<string, Buffer>();
 
-  constructor(readonly referrersApi: boolean) {}
+  constructor(readonly referrersApi: boolean | 'denied') {}
 
   putBlob(repository: string, bytes: Buffer): Descriptor {
     const digest = sha256(bytes);
@@ -61,6 +61,7 @@ class FakeRegistry {
       return new Response(method === 'HEAD' ? null : bytes, { status: 200, headers: { 'content-length': String(bytes.length) } });
     }
     m = /^\/v2\/(.+)\/referrers\/(sha256:[a-f0-9]{64})$/.exec(path);
+    if (m !== null && this.referrersApi === 'denied') return new Response('{"errors":[{"code":"DENIED"}]}', { status: 403 });
     if (m !== null && this.referrersApi) {
       const manifests: Descriptor[] = [];
       for (const [key, manifest] of this.manifests) {
@@ -187,7 +188,7 @@ describe('copyReferrers against in-memory registries', () => {
     return new RegistryClient(new Transport(name, { runtime, fetch: registry.fetch, retry: { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1 } }));
   }
 
-  function world(destinationApi: boolean) {
+  function world(destinationApi: boolean | 'denied') {
     const logger: CapturingLogger = capturingLogger();
     const runtime = virtualRuntime(logger);
     const src = new FakeRegistry(false);
@@ -212,6 +213,18 @@ describe('copyReferrers against in-memory registries', () => {
     expect(dst.tagged('app', fallbackTag(image.digest))).toBeUndefined();
     expect(result.fallbackTagsWritten).toEqual([]);
     expect(result.stats.blobsUploaded).toBe(2);
+  });
+
+  it('treats a denied referrers API as none and keeps the fallback tag instead', async () => {
+    const { src, dst, source, destination, options, image } = world('denied');
+    const sbom = seedReferrer(src, 'lib/app', image, 'application/spdx+json', 'sbom');
+    const sourceIndex = src.putManifest('lib/app', { schemaVersion: 2, mediaType: OCI_INDEX, manifests: [referrerDescriptor(sbom)] }, fallbackTag(image.digest));
+
+    const result = await copyReferrers({ source, destination, subjectDigests: [image.digest], options });
+    expect(result.copied.map((c) => [c.via, c.digest])).toEqual([['fallback-tag', sbom.digest]]);
+    expect(dst.requests.filter((r) => r.includes('/referrers/'))).toHaveLength(1);
+    expect(result.fallbackTagsWritten).toEqual([fallbackTag(image.digest)]);
+    expect(dst.tagged('app', fallbackTag(image.digest))).toBe(sourceIndex.digest);
   });
 
   it('skips a listed referrer whose subject is another digest, with a warning', async () => {

@@ -3,6 +3,7 @@ import { sha256Digest } from './digest.js';
 import { isIndexMediaType, OCI_INDEX, type Descriptor, type ImageIndex, type ImageManifest } from './media-types.js';
 import type { ManifestBytes, RegistryClient } from './registry.js';
 import { RegistryError } from './transport.js';
+import type { Logger } from '../runtime.js';
 
 /** How a referrer was found at the source. */
 export type ReferrerRoute = 'tag' | 'api' | 'fallback-tag';
@@ -205,7 +206,7 @@ export async function copyReferrers(request: CopyReferrersRequest): Promise<Copy
       }
     }
 
-    const discovered = await discoverReferrers(source, subject);
+    const discovered = await discoverReferrers(source, subject, logger);
     if (discovered === undefined) continue;
     const copiedEntries: Descriptor[] = [];
     for (const entry of discovered.entries) {
@@ -224,7 +225,7 @@ export async function copyReferrers(request: CopyReferrersRequest): Promise<Copy
     }
     if (copiedEntries.length === 0) continue;
 
-    destinationHasApi ??= (await destination.client.listReferrers(destination.repository, subject)) !== undefined;
+    destinationHasApi ??= (await listReferrersIfAllowed(destination, subject, logger)) !== undefined;
     if (destinationHasApi) continue;
     const tag = await updateFallbackTag(destination, subject, copiedEntries, discovered);
     if (tag !== undefined) result.fallbackTagsWritten.push(tag);
@@ -233,8 +234,8 @@ export async function copyReferrers(request: CopyReferrersRequest): Promise<Copy
 }
 
 /** The source's referrers of `subject`: the API when it answers, else the fallback tag. */
-async function discoverReferrers(source: ImageSource, subject: string): Promise<Discovered | undefined> {
-  const listed = await source.client.listReferrers(source.repository, subject);
+async function discoverReferrers(source: ImageSource, subject: string, logger: Logger): Promise<Discovered | undefined> {
+  const listed = await listReferrersIfAllowed(source, subject, logger);
   if (listed !== undefined) return listed.length === 0 ? undefined : { via: 'api', entries: listed };
   const tag = fallbackTag(subject);
   const head = await source.client.headManifest(source.repository, tag);
@@ -245,6 +246,17 @@ async function discoverReferrers(source: ImageSource, subject: string): Promise<
   }
   const parsed = JSON.parse(index.bytes.toString('utf8')) as Partial<ImageIndex>;
   return { via: 'fallback-tag', entries: parsed.manifests ?? [], sourceIndex: index };
+}
+
+/** The referrers API's answer; a registry that denies it (IAM without the permission) counts as having none. */
+async function listReferrersIfAllowed(at: { client: RegistryClient; repository: string }, subject: string, logger: Logger): Promise<Descriptor[] | undefined> {
+  try {
+    return await at.client.listReferrers(at.repository, subject);
+  } catch (error) {
+    if (!(error instanceof RegistryError) || (error.status !== 401 && error.status !== 403)) throw error;
+    logger.debug(`${at.client.registry}/${at.repository}: referrers API not allowed (${error.status}); using the fallback tag scheme`);
+    return undefined;
+  }
 }
 
 /**
