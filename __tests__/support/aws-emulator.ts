@@ -4,6 +4,8 @@
  * AWS_ENDPOINT_URL_STS / _ECR / _ECR_PUBLIC. Requests are SigV4-verified and checked against the
  * documented IAM policy (docs/iam-policy.json); images live in real loopback registries.
  */
+import { join } from 'node:path';
+import { repoRoot } from './repo-root.js';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AwsError, parseJsonBody, readBody, sendJson, sendJsonError, sendStsError, sendXml } from './aws-emulator/http.js';
@@ -27,8 +29,8 @@ export type { StsEmulator } from './aws-emulator/sts.js';
 export type { EcrEmulator } from './aws-emulator/ecr.js';
 export type { EcrPublicEmulator } from './aws-emulator/ecr-public.js';
 
-export const IAM_POLICY_PATH = new URL('../../docs/iam-policy.json', import.meta.url);
-export const TRUST_POLICY_PATH = new URL('../../docs/trust-policy.json', import.meta.url);
+export const IAM_POLICY_PATH = join(repoRoot(), 'docs', 'iam-policy.json');
+export const TRUST_POLICY_PATH = join(repoRoot(), 'docs', 'trust-policy.json');
 
 export interface StaticCredentials {
   accessKeyId: string;

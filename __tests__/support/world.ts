@@ -2,12 +2,12 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { startAwsEmulator, type AwsEmulator, type AwsEmulatorOptions } from './aws-emulator.js';
 import { startDockerHubFront, type DockerHubFront } from './docker-hub-front.js';
 import { startRegistry, type LocalRegistry } from './registry.js';
+import { repoRoot } from './repo-root.js';
 
-export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const REPO_ROOT = repoRoot();
 
 /**
  * Everything a release run touches, on loopback: a Docker-Hub-like source, two real registries
