@@ -153,7 +153,7 @@ async function describeError(response: Response, method: string, url: string): P
     }
   }
   const where = `${method} ${redactUrl(url)}`;
-  const message = `${where} answered ${response.status} ${response.statusText}${detail ? ` (${detail})` : ''}`;
+  const message = `${where} answered ${response.status}${response.statusText ? ` ${response.statusText}` : ''}${detail ? ` (${detail})` : ''}`;
   return code === undefined ? { message } : { message, code };
 }
 
