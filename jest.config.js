@@ -16,4 +16,6 @@ export default {
     { ...common, displayName: 'faults', testMatch: ['<rootDir>/__tests__/faults/**/*.test.ts'] },
   ],
   testTimeout: 120000,
+  // Keep-alive sockets of fetch can outlive a suite by seconds; never let them hang CI.
+  forceExit: true,
 };
