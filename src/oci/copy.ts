@@ -54,10 +54,12 @@ export interface ImageDestination {
 
 /**
  * What this run knows to exist in each destination registry: digest → repositories. A blob in
- * another repository of the same registry can be mounted instead of uploaded.
+ * another repository of the same registry can be mounted instead of uploaded; one that another
+ * image is uploading right now is waited for, then mounted.
  */
 export class BlobLocations {
   private readonly known = new Map<string, Set<string>>();
+  private readonly uploading = new Map<string, Promise<void>>();
 
   constructor(readonly mountable: (registry: string) => boolean = () => true) {}
 
@@ -75,6 +77,53 @@ export class BlobLocations {
     }
     return undefined;
   }
+
+  /** Waits for another repository's upload of the same blob when mounting can then replace ours. */
+  async awaitUpload(registry: string, digest: string): Promise<void> {
+    if (this.mountable(registry)) await this.uploading.get(`${registry}\u0000${digest}`);
+  }
+
+  /** Marks an upload as under way until `work` settles. */
+  async uploadWith<T>(registry: string, digest: string, work: () => Promise<T>): Promise<T> {
+    const key = `${registry}\u0000${digest}`;
+    const running = work();
+    const marker = running.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.uploading.set(key, marker);
+    try {
+      return await running;
+    } finally {
+      if (this.uploading.get(key) === marker) this.uploading.delete(key);
+    }
+  }
+}
+
+/** Bounds blob transfers across every image copied at once; the largest waiting blob goes first. */
+export class TransferLimiter {
+  private active = 0;
+  private readonly waiting: { size: number; start: () => void }[] = [];
+
+  constructor(readonly limit: number) {}
+
+  async run<T>(size: number, work: () => Promise<T>): Promise<T> {
+    if (this.active >= this.limit) {
+      await new Promise<void>((start) => {
+        this.waiting.push({ size, start });
+        this.waiting.sort((a, b) => b.size - a.size);
+      });
+    } else {
+      this.active++;
+    }
+    try {
+      return await work();
+    } finally {
+      const next = this.waiting.shift();
+      if (next !== undefined) next.start();
+      else this.active--;
+    }
+  }
 }
 
 export interface CopyOptions {
@@ -83,6 +132,8 @@ export interface CopyOptions {
   locations: BlobLocations;
   /** Blob transfers at once. */
   concurrency: number;
+  /** Shared by images copied at the same time, so `concurrency` bounds them all together. */
+  limiter?: TransferLimiter;
   /** Bytes moved so far for this image (uploaded or mounted), for progress lines. */
   onProgress?: (bytesDone: number, bytesTotal: number) => void;
 }
@@ -131,26 +182,6 @@ function uniqueBlobs(tree: ImageTree): Descriptor[] {
   return [...byDigest.values()].sort((a, b) => b.size - a.size);
 }
 
-/** Runs `work` over `items` with at most `limit` at once; the first failure stops new work. */
-export async function forEachLimited<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  let failed = false;
-  const worker = async (): Promise<void> => {
-    while (!failed && next < items.length) {
-      const item = items[next++] as T;
-      try {
-        await work(item);
-      } catch (error) {
-        failed = true;
-        throw error;
-      }
-    }
-  };
-  const results = await Promise.allSettled(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (rejected !== undefined) throw rejected.reason;
-}
-
 /**
  * Writes an image tree: blobs, then child manifests by digest, then the root by digest, then the
  * tags. A failure at any step leaves no tag pointing at incomplete content. When the root is
@@ -171,14 +202,28 @@ export async function writeImageTree(tree: ImageTree, destination: ImageDestinat
     });
     const total = blobs.reduce((sum, blob) => sum + blob.size, 0);
     let done = 0;
-    await forEachLimited(blobs, options.concurrency, async (blob) => {
-      const outcome = await writeBlob(tree, destination, blob, options);
-      stats[outcome === 'uploaded' ? 'bytesUploaded' : outcome === 'mounted' ? 'bytesMounted' : 'bytesSkipped'] += blob.size;
-      stats[outcome === 'uploaded' ? 'blobsUploaded' : outcome === 'mounted' ? 'blobsMounted' : 'blobsSkipped'] += 1;
-      options.locations.record(registry, repository, blob.digest);
-      done += blob.size;
-      options.onProgress?.(done, total);
-    });
+    let failed = false;
+    const limiter = options.limiter ?? new TransferLimiter(options.concurrency);
+    const results = await Promise.allSettled(
+      blobs.map((blob) =>
+        limiter.run(blob.size, async () => {
+          if (failed) return;
+          try {
+            const outcome = await writeBlob(tree, destination, blob, options);
+            stats[outcome === 'uploaded' ? 'bytesUploaded' : outcome === 'mounted' ? 'bytesMounted' : 'bytesSkipped'] += blob.size;
+            stats[outcome === 'uploaded' ? 'blobsUploaded' : outcome === 'mounted' ? 'blobsMounted' : 'blobsSkipped'] += 1;
+            options.locations.record(registry, repository, blob.digest);
+            done += blob.size;
+            options.onProgress?.(done, total);
+          } catch (error) {
+            failed = true;
+            throw error;
+          }
+        }),
+      ),
+    );
+    const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (rejected !== undefined) throw rejected.reason;
     for (const node of manifestsChildrenFirst(tree.root)) {
       await client.putManifest(repository, node.digest, node);
     }
@@ -192,26 +237,31 @@ export async function writeImageTree(tree: ImageTree, destination: ImageDestinat
 
 async function writeBlob(tree: ImageTree, destination: ImageDestination, blob: Descriptor, options: CopyOptions): Promise<'uploaded' | 'mounted' | 'skipped'> {
   const { client, repository } = destination;
+  const registry = client.registry;
+  await options.locations.awaitUpload(registry, blob.digest);
   if ((await client.headBlob(repository, blob.digest)) !== undefined) return 'skipped';
   let session: string | undefined;
-  const from = options.locations.mountCandidate(client.registry, repository, blob.digest);
+  const from = options.locations.mountCandidate(registry, repository, blob.digest);
   if (from !== undefined) {
     const mount = await client.mountBlob(repository, blob.digest, from);
     if (mount.mounted) return 'mounted';
     session = mount.uploadLocation;
   }
   const local = tree.localBlobs.get(blob.digest);
-  let open: () => Readable | Uint8Array;
-  if (local !== undefined) {
-    open = () => local;
-  } else {
-    const path = await options.spool.fetch(tree.source.client, tree.source.repository, blob);
-    open = () => options.spool.open(path);
+  const opened: Readable[] = [];
+  const open = (): Readable | Uint8Array => {
+    if (local !== undefined) return local;
+    const stream = options.spool.read(tree.source.client, tree.source.repository, blob);
+    opened.push(stream);
+    return stream;
+  };
+  try {
+    await options.locations.uploadWith(registry, blob.digest, () => client.uploadBlob(repository, blob, open, session));
+  } finally {
+    for (const stream of opened) stream.destroy();
   }
-  await client.uploadBlob(repository, blob, open, session);
   return 'uploaded';
 }
-
 /** True when every tag already names `digest` (a re-run's fast path: one HEAD per tag). */
 export async function tagsAlreadyAt(destination: ImageDestination, digest: string): Promise<boolean> {
   if (destination.tags.length === 0) return (await destination.client.headManifest(destination.repository, digest)) !== undefined;

@@ -164,6 +164,8 @@ export class RegistryClient {
     sessionLocation?: string,
   ): Promise<void> {
     let location = sessionLocation;
+    let content: Readable | Uint8Array | undefined;
+    const open = (): Readable | Uint8Array => (content = openContent());
     await this.transport.withRetries(`upload ${this.registry}/${repository}@${descriptor.digest}`, async () => {
       try {
         location ??= await this.startUpload(repository);
@@ -178,7 +180,7 @@ export class RegistryClient {
               'content-length': String(descriptor.size),
               'content-range': `0-${descriptor.size - 1}`,
             },
-            body: openContent,
+            body: open,
             accept: [201, 202, 204],
             retry: false,
           });
@@ -201,8 +203,13 @@ export class RegistryClient {
         if (stored !== null && stored !== descriptor.digest) {
           throw new RegistryError(`${this.registry}/${repository}: blob stored as ${stored}, expected ${descriptor.digest}`, put.status, undefined, false);
         }
+      } catch (error) {
+        // When the content failed (a corrupt or vanished source), that is the reason, not the broken PATCH.
+        const contentError = content !== undefined && !(content instanceof Uint8Array) ? content.errored : null;
+        throw contentError ?? error;
       } finally {
         location = undefined;
+        content = undefined;
       }
     });
   }

@@ -1,15 +1,20 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdtemp, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { DigestMismatchError } from './digest.js';
 import type { Descriptor } from './media-types.js';
 import type { RegistryClient } from './registry.js';
 import { RegistryError } from './transport.js';
 
+type BlobRef = Pick<Descriptor, 'digest' | 'size'>;
+
 /**
  * Verified copies of source blobs on local disk, so each source blob is read once per run however
  * many destinations need it, and retries read the disk rather than the (rate-limited) source.
+ * The first reader streams straight from the source while the spool fills (a tee), so the
+ * spool costs no extra wall time.
  */
 export class BlobSpool {
   private readonly entries = new Map<string, Promise<string>>();
@@ -27,17 +32,26 @@ export class BlobSpool {
   }
 
   /** The path of a verified local copy, downloading it on first use. */
-  fetch(source: RegistryClient, repository: string, descriptor: Pick<Descriptor, 'digest' | 'size'>): Promise<string> {
+  fetch(source: RegistryClient, repository: string, descriptor: BlobRef): Promise<string> {
     let entry = this.entries.get(descriptor.digest);
-    if (entry === undefined) {
-      entry = this.download(source, repository, descriptor);
-      entry.catch(() => this.entries.delete(descriptor.digest));
-      this.entries.set(descriptor.digest, entry);
-    }
+    if (entry === undefined) entry = this.track(descriptor.digest, this.download(source, repository, descriptor));
     return entry;
   }
 
-  open(path: string): ReturnType<typeof createReadStream> {
+  /**
+   * The blob's bytes for one upload. The first reader gets the source stream itself, teed into the
+   * spool; it errors at its end if the content does not match the digest, so an upload fed by it
+   * must not be committed before it ended cleanly. Later readers get the spooled file.
+   */
+  read(source: RegistryClient, repository: string, descriptor: BlobRef): Readable {
+    const entry = this.entries.get(descriptor.digest);
+    if (entry !== undefined) return lazyStream(entry.then((path) => this.open(path)));
+    const consumer = quietPassThrough();
+    this.track(descriptor.digest, this.downloadTee(source, repository, descriptor, consumer));
+    return consumer;
+  }
+
+  open(path: string): Readable {
     return createReadStream(path, { highWaterMark: 1024 * 1024 });
   }
 
@@ -46,10 +60,39 @@ export class BlobSpool {
     await rm(this.directory, { recursive: true, force: true });
   }
 
-  private async download(source: RegistryClient, repository: string, descriptor: Pick<Descriptor, 'digest' | 'size'>): Promise<string> {
-    const name = descriptor.digest.replace(':', '-');
-    const final = join(this.directory, name);
-    const partial = `${final}.partial`;
+  private track(digest: string, entry: Promise<string>): Promise<string> {
+    entry.catch(() => this.entries.delete(digest));
+    this.entries.set(digest, entry);
+    return entry;
+  }
+
+  private paths(descriptor: BlobRef): { final: string; partial: string } {
+    const final = join(this.directory, descriptor.digest.replace(':', '-'));
+    return { final, partial: `${final}.partial` };
+  }
+
+  /** One attempt that feeds `consumer` and the spool at once; on failure, a plain download with retries. */
+  private async downloadTee(source: RegistryClient, repository: string, descriptor: BlobRef, consumer: PassThrough): Promise<string> {
+    const { final, partial } = this.paths(descriptor);
+    try {
+      const stream = await source.getBlob(repository, descriptor);
+      stream.on('data', (chunk: Buffer) => {
+        this.bytesRead += chunk.length;
+      });
+      // An upload that gives up early must not hold back the spool.
+      consumer.once('close', () => stream.unpipe(consumer));
+      stream.pipe(consumer);
+      await pipeline(stream, createWriteStream(partial));
+    } catch (error) {
+      // The reader may retry: the download below goes on, and its result is what later readers get.
+      consumer.destroy(new RegistryError((error as Error).message, undefined, 'BLOB_READ_FAILED', true));
+      return this.download(source, repository, descriptor);
+    }
+    return this.commit(partial, final, descriptor);
+  }
+
+  private async download(source: RegistryClient, repository: string, descriptor: BlobRef): Promise<string> {
+    const { final, partial } = this.paths(descriptor);
     await source.transport.withRetries(`download ${source.registry}/${repository}@${descriptor.digest}`, async () => {
       const stream = await source.getBlob(repository, descriptor);
       stream.on('data', (chunk: Buffer) => {
@@ -62,10 +105,38 @@ export class BlobSpool {
         if (error instanceof DigestMismatchError) throw new RegistryError(error.message, undefined, 'DIGEST_INVALID', true);
         throw error;
       }
+    }).catch((error: unknown) => {
+      // Out of attempts: the source itself is wrong or gone, and no reader should try again.
+      throw error instanceof RegistryError ? new RegistryError(error.message, error.status, error.code, false) : error;
     });
+    return this.commit(partial, final, descriptor);
+  }
+
+  private async commit(partial: string, final: string, descriptor: BlobRef): Promise<string> {
     await rename(partial, final);
     const { size } = await stat(final);
     if (size !== descriptor.size) throw new Error(`spool: ${descriptor.digest} has ${size} bytes on disk, expected ${descriptor.size}`);
     return final;
   }
+}
+
+/** A stream whose source is known only later. */
+function lazyStream(source: Promise<Readable>): Readable {
+  const out = quietPassThrough();
+  source.then(
+    (stream) => {
+      stream.on('error', (error) => out.destroy(error));
+      out.once('close', () => stream.destroy());
+      stream.pipe(out);
+    },
+    (error: Error) => out.destroy(error),
+  );
+  return out;
+}
+
+/** Its reader may already be gone when it fails; the failure stays readable as `errored`. */
+function quietPassThrough(): PassThrough {
+  const stream = new PassThrough({ highWaterMark: 1024 * 1024 });
+  stream.on('error', () => undefined);
+  return stream;
 }

@@ -309,8 +309,8 @@ export class Transport {
       if (authorization !== undefined && sameOrigin) headers.authorization = authorization;
       const controller = new AbortController();
       const watchdog = setTimeout(() => controller.abort(new StallError(`no response within ${this.stallTimeoutMs} ms`)), this.stallTimeoutMs);
-      let body: RequestBody | undefined = hop === 0 ? request.body?.() : undefined;
-      if (body instanceof Readable) body = watchBody(body, this.stallTimeoutMs, controller);
+      const content: RequestBody | undefined = hop === 0 ? request.body?.() : undefined;
+      const body = content instanceof Readable ? watchBody(content, this.stallTimeoutMs, controller) : content;
       let response: Response;
       try {
         response = await this.fetchImpl(url, {
@@ -321,6 +321,8 @@ export class Transport {
           ...(body !== undefined ? { body: body as NonNullable<RequestInit['body']>, duplex: 'half' } : {}),
         } as RequestInit);
       } catch (error) {
+        // Release the content too, so whoever feeds it (a spool tee) is not left waiting.
+        if (content instanceof Readable) content.destroy();
         if (body instanceof Readable) body.destroy();
         throw asTransportError(error, request.method, url);
       } finally {
