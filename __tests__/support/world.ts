@@ -30,6 +30,8 @@ export interface ActionRun {
   stderr: string;
   outputs: Record<string, string>;
   summary: string;
+  /** The GITHUB_STATE file, for the post step. */
+  state: string;
   /** Everything the action printed. */
   printed: string;
 }
@@ -121,6 +123,7 @@ export async function runAction(aws: AwsEmulator, inputs: Record<string, string>
     stderr,
     outputs: parseOutputFile(readFileSync(outputFile, 'utf8')),
     summary: readFileSync(summaryFile, 'utf8'),
+    state: readFileSync(stateFile, 'utf8'),
     printed: `${stdout}\n${stderr}`,
   };
   rmSync(dir, { recursive: true, force: true });
