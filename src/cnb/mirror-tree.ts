@@ -1,7 +1,8 @@
 import { platformString, isAttestationEntry, type Descriptor } from '../oci/media-types.js';
 import type { ImageTree, ManifestNode } from '../oci/copy.js';
 import { replaceIndexEntries } from '../oci/mutate.js';
-import { addRunImageMirrorToBuilder, BuilderMirrorError, type RunImage } from './builder-mirror.js';
+import { addRunImageMirrorToBuilder, BuilderMirrorError, effectiveRunImage, type BuilderMirrorResult, type RunImage } from './builder-mirror.js';
+import { parseBuilderMetadata } from './classify.js';
 
 export interface MirroredPlatform {
   platform: string;
@@ -35,11 +36,22 @@ export async function mirrorBuilderTree(
   const replacements = new Map<string, { digest: string; size: number }>();
   const replacedNodes = new Map<string, ManifestNode>();
   const platforms: MirroredPlatform[] = [];
+  // Errors name the builder: the run's one error line must say which image is wrong.
+  const builder = `${tree.source.client.registry}/${tree.source.repository}@${tree.root.digest}`;
   for (const node of platformNodes(tree)) {
-    if (node.platform?.os === 'windows') throw new BuilderMirrorError(`builder platform ${platformString(node.platform)}: windows builders are not supported`);
+    const where = `builder ${builder} platform ${platformString(node.platform)}`;
+    if (node.platform?.os === 'windows') throw new BuilderMirrorError(`${where}: windows builders are not supported`);
     const config = await readConfig(node);
-    const result = addRunImageMirrorToBuilder({ manifest: node, config, mirror, sourceDigest: tree.root.digest });
-    platforms.push({ platform: platformString(node.platform), before: beforeRunImage(result.runImage, mirror), after: result.runImage });
+    let result: BuilderMirrorResult;
+    let before: RunImage;
+    try {
+      result = addRunImageMirrorToBuilder({ manifest: node, config, mirror, sourceDigest: tree.root.digest });
+      // Read from the source label: a mirror that was already there stays in "before".
+      before = effectiveRunImage(parseBuilderMetadata(config));
+    } catch (error) {
+      throw new BuilderMirrorError(`${where}: ${(error as Error).message}`);
+    }
+    platforms.push({ platform: platformString(node.platform), before, after: result.runImage });
     if (!result.changed) continue;
     localBlobs.set(result.config.digest, result.config.bytes);
     localBlobs.set(result.layer.digest, result.layer.bytes);
@@ -69,8 +81,4 @@ export async function mirrorBuilderTree(
     blobs: [],
   };
   return { tree: { ...tree, root, localBlobs }, changed: true, platforms };
-}
-
-function beforeRunImage(after: RunImage, mirror: string): RunImage {
-  return { image: after.image, mirrors: after.mirrors.filter((m) => m !== mirror) };
 }
