@@ -109,3 +109,20 @@ export async function seedPaketoRelease(target: Target, frontHost: string, org =
     digests,
   };
 }
+
+/** A cosign-style signature: an OCI manifest tagged `sha256-<hex>.sig` next to the image it signs. */
+export async function pushCosignSignature(target: Target, repository: string, signedDigest: string): Promise<SeededImage & { tag: string }> {
+  const tag = `${signedDigest.replace(':', '-')}.sig`;
+  const payload = JSON.stringify({ critical: { image: { 'docker-manifest-digest': signedDigest }, type: 'cosign container image signature' } });
+  const image = await pushImage(target, repository, { layers: [Buffer.from(payload)], labels: {} }, tag);
+  return { ...image, tag };
+}
+
+/** An image that carries the builder label with exactly `labelText` (e.g. invalid JSON). */
+export async function pushRawBuilder(target: Target, repository: string, labelText: string, tag: string): Promise<SeededImage> {
+  const cnbLayer = await tarLayer({ 'cnb/run.toml': '[[images]]\n  image = "index.docker.io/paketobuildpacks/run-jammy-base:latest"\n' });
+  return pushImage(target, repository, {
+    layers: [pseudoRandomBytes(20_000, 7 + repository.length), cnbLayer],
+    labels: { 'io.buildpacks.builder.metadata': labelText, 'io.buildpacks.stack.id': 'io.buildpacks.stacks.jammy' },
+  }, tag);
+}
