@@ -53,8 +53,16 @@ try {
 } finally {
   const sourceBytesRead = spool.sourceBytesRead;
   await spool.cleanup();
-  // maxRSS is in kilobytes on Linux.
-  const line = { ok: exitCode === 0, results, sourceBytesRead, maxRssBytes: process.resourceUsage().maxRSS * 1024 };
+  const line = { ok: exitCode === 0, results, sourceBytesRead, maxRssBytes: peakRssBytes() };
   process.stdout.write(`RESULT ${JSON.stringify(line)}\n`);
 }
 process.exit(exitCode);
+
+/**
+ * This process's peak RSS. Not process.resourceUsage().maxRSS: Linux carries the parent's
+ * high-water mark across fork+exec into ru_maxrss, so a child of a big parent reports the parent.
+ */
+function peakRssBytes() {
+  const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+  return match ? Number(match[1]) * 1024 : 0;
+}

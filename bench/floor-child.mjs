@@ -96,5 +96,14 @@ try {
   ok = false;
   process.stderr.write(`error: ${error.message}\n`);
 }
-process.stdout.write(`RESULT ${JSON.stringify({ ok, maxRssBytes: process.resourceUsage().maxRSS * 1024 })}\n`);
+process.stdout.write(`RESULT ${JSON.stringify({ ok, maxRssBytes: peakRssBytes() })}\n`);
 process.exit(ok ? 0 : 1);
+
+/**
+ * This process's peak RSS. Not process.resourceUsage().maxRSS: Linux carries the parent's
+ * high-water mark across fork+exec into ru_maxrss, so a child of a big parent reports the parent.
+ */
+function peakRssBytes() {
+  const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+  return match ? Number(match[1]) * 1024 : 0;
+}
