@@ -1,9 +1,11 @@
 import * as core from '@actions/core';
-import { formatGateSummary } from '../aws/scan-policy.js';
+import { SEVERITIES, formatGateSummary } from '../aws/scan-policy.js';
 import type { PublishReport } from '../publish.js';
 
 const short = (digest: string): string => digest.replace(/^sha256:/, '').slice(0, 12);
 const mib = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+// Finding text comes from the scanner; the summary is HTML.
+const escapeHtml = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 /** The job summary as markdown-capable rows; kept pure of @actions/core apart from `write`. */
 export function summaryTables(report: PublishReport): { heading: string; header: string[]; rows: string[][] }[] {
@@ -30,7 +32,19 @@ export function summaryTables(report: PublishReport): { heading: string; header:
   for (const { repository, gate, promotion } of report.gates) {
     if (gate !== undefined) {
       const formatted = formatGateSummary(gate);
-      tables.push({ heading: `Scan gate ${repository}: ${formatted.verdictLine}`, header: formatted.header, rows: formatted.rows });
+      tables.push({
+        heading: formatted.verdictLine,
+        header: ['Platform', 'Digest', ...SEVERITIES, 'Scan status'],
+        rows: gate.platforms.map((p) => [p.platform ?? 'image', short(p.digest), ...SEVERITIES.map((s) => String(p.counts[s])), p.status]),
+      });
+      if (formatted.rows.length > 0) {
+        const omitted = formatted.omittedRows > 0 ? [[`… and ${formatted.omittedRows} more`, ...formatted.header.slice(1).map(() => '')]] : [];
+        tables.push({
+          heading: `Findings in ${repository} (gate threshold ${gate.threshold})`,
+          header: formatted.header,
+          rows: [...formatted.rows.map((row) => row.map(escapeHtml)), ...omitted],
+        });
+      }
     }
     if (promotion !== undefined) {
       tables.push({ heading: `Promoted ${repository}@${short(promotion.digest)}`, header: ['Tag', 'Outcome'], rows: promotion.tags.map((t) => [t.tag, t.outcome]) });
