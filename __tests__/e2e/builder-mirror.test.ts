@@ -6,9 +6,9 @@ import { promisify } from 'node:util';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { parse as parseToml } from 'smol-toml';
-import { pushImage, sha256, type Target } from '../support/images.js';
+import { DOCKER_LIST, DOCKER_MANIFEST, pushImage, sha256, type Target } from '../support/images.js';
 import { builderLabel, pushBuilder, pushCosignSignature, pushRawBuilder, seedPaketoRelease, type PaketoRelease } from '../support/release.js';
-import { readLayoutImage, skopeoCopyToLayout, skopeoDigestOrNull, skopeoListTags, type LayoutImage, type LayoutPlatformImage } from '../support/skopeo.js';
+import { readLayoutImage, skopeoCopyToLayout, skopeoDigestOrNull, skopeoListTags, skopeoRaw, type LayoutImage, type LayoutPlatformImage } from '../support/skopeo.js';
 import { startWorld, type ActionRun, type World } from '../support/world.js';
 
 const exec = promisify(execFile);
@@ -124,7 +124,8 @@ describe('end to end: builder run-image mirrors', () => {
   const layoutBlobPath = (dir: string, digest: string) => join(dir, 'blobs', 'sha256', digest.slice('sha256:'.length));
   const layoutDirOf: Record<string, string> = {};
 
-  const builders = ['builder-jammy-base:0.3.13', 'builder-old-pack:0.1.0', 'builder-mirrored:0.2.0', 'builder-unlabelled:1.0.0'];
+  const builders = ['builder-jammy-base:0.3.13', 'builder-old-pack:0.1.0', 'builder-docker:0.4.0', 'builder-mirrored:0.2.0', 'builder-unlabelled:1.0.0'];
+  let dockerBuilder: Awaited<ReturnType<typeof pushBuilder>>;
 
   beforeAll(async () => {
     world = await startWorld();
@@ -136,6 +137,8 @@ describe('end to end: builder run-image mirrors', () => {
     sourceDigests['run-jammy-base'] = release.digests['run-jammy-base']!;
     signatureTag = (await pushCosignSignature(source, `${ORG}/builder-jammy-base`, sourceDigests['builder-jammy-base'])).tag;
     sourceDigests['builder-old-pack'] = (await pushBuilder(source, `${ORG}/builder-old-pack`, { runImage: RUN_IMAGE, shape: 'stack', tag: '0.1.0' })).index.digest;
+    dockerBuilder = await pushBuilder(source, `${ORG}/builder-docker`, { runImage: RUN_IMAGE, family: 'docker', tag: '0.4.0' });
+    sourceDigests['builder-docker'] = dockerBuilder.index.digest;
     sourceDigests['builder-mirrored'] = (await pushBuilder(source, `${ORG}/builder-mirrored`, { runImage: RUN_IMAGE, existingMirrors: [publicMirror], tag: '0.2.0' })).index.digest;
     sourceDigests['builder-unlabelled'] = (await pushImage(source, `${ORG}/builder-unlabelled`, { layers: [Buffer.from('no builder label here')], labels: { 'org.opencontainers.image.title': 'not a builder' } }, '1.0.0')).digest;
     // Failure cases, each published on its own.
@@ -263,6 +266,34 @@ describe('end to end: builder run-image mirrors', () => {
     for (const [i, entry] of after.index.manifests.entries()) {
       expect(entry.digest).not.toBe(before.index.manifests[i]!.digest);
       expect(entry.digest).toBe(after.platforms[i]!.digest);
+    }
+  });
+
+  it('mutates a builder with Docker media types within the Docker family', async () => {
+    const builder = imageNamed(first, 'builder-docker');
+    expect(builder.mutated).toBe(true);
+    const index = await skopeoRaw(`${world.publicRegistry.host}/${ALIAS}/builder-docker@${builder.digest}`, publicCreds());
+    expect(index.digest).toBe(builder.digest);
+    const list = JSON.parse(index.bytes.toString('utf8')) as { mediaType: string; manifests: { mediaType: string; digest: string; platform: unknown }[] };
+    expect(list.mediaType).toBe(DOCKER_LIST);
+    expect(list.manifests.map((m) => m.platform)).toEqual([{ os: 'linux', architecture: 'amd64' }, { os: 'linux', architecture: 'arm64' }]);
+    for (const [i, entry] of list.manifests.entries()) {
+      expect(entry.mediaType).toBe(DOCKER_MANIFEST);
+      const read = await skopeoRaw(`${world.publicRegistry.host}/${ALIAS}/builder-docker@${entry.digest}`, publicCreds());
+      const manifest = JSON.parse(read.bytes.toString('utf8')) as { mediaType: string; config: { mediaType: string }; layers: { mediaType: string; digest: string }[]; annotations?: unknown };
+      expect(manifest.mediaType).toBe(DOCKER_MANIFEST);
+      expect(manifest.config.mediaType).toBe('application/vnd.docker.container.image.v1+json');
+      expect(manifest.layers.slice(0, -1).map((l) => l.digest)).toEqual(dockerBuilder.platforms[i]!.layers.map((l) => l.digest));
+      expect(manifest.layers.map((l) => l.mediaType)).toEqual(Array(manifest.layers.length).fill('application/vnd.docker.image.rootfs.diff.tar.gzip'));
+      expect(manifest).not.toHaveProperty('annotations'); // Docker manifests have none
+    }
+    // An independent client accepts the whole tree (it checks every blob against its digest);
+    // an OCI layout holds only OCI manifests, so skopeo converts them on the way.
+    const dir = mkdtempSync(join(tmpdir(), 'builder-mirror-oci-'));
+    layoutDirs.push(dir);
+    await skopeoCopyToLayout(`${world.publicRegistry.host}/${ALIAS}/builder-docker:0.4.0`, dir, 'it', publicCreds(), { convert: true });
+    for (const platform of readLayoutImage(dir, 'it').platforms) {
+      expect(labelOf(platform)).toBe(builderLabel({ runImage: RUN_IMAGE, existingMirrors: [publicMirror] }));
     }
   });
 

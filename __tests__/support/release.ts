@@ -23,6 +23,8 @@ export interface BuilderOptions {
   os?: string;
   sharedLayers?: Buffer[];
   tag?: string;
+  /** Manifest media types; `oci` unless told (pack itself often pushes Docker ones). */
+  family?: 'oci' | 'docker';
 }
 
 export function builderLabel(options: BuilderOptions): string {
@@ -45,6 +47,7 @@ export async function pushBuilder(target: Target, repository: string, options: B
   for (const architecture of options.platforms ?? ['amd64', 'arm64']) {
     platforms.push(
       await pushImage(target, repository, {
+        ...(options.family !== undefined ? { family: options.family } : {}),
         architecture,
         ...(options.os !== undefined ? { os: options.os } : {}),
         layers: [pseudoRandomBytes(20_000, architecture.length + repository.length), ...(options.sharedLayers ?? []), cnbLayer],
@@ -60,7 +63,7 @@ export async function pushBuilder(target: Target, repository: string, options: B
     target,
     repository,
     platforms.map((p, i) => ({ manifest: p, platform: { os: options.os ?? 'linux', architecture: (options.platforms ?? ['amd64', 'arm64'])[i]! } })),
-    options.tag !== undefined ? { tag: options.tag } : {},
+    { ...(options.tag !== undefined ? { tag: options.tag } : {}), ...(options.family !== undefined ? { family: options.family } : {}) },
   );
   return { index, platforms };
 }

@@ -48,9 +48,12 @@ export async function skopeoListTags(repository: string, creds?: Creds): Promise
   }
 }
 
-/** `skopeo copy --all` of a registry image into an OCI layout directory (`oci:<dir>:<tag>`). */
-export async function skopeoCopyToLayout(reference: string, dir: string, tag: string, creds?: Creds): Promise<void> {
-  const args = ['copy', '--all', '--preserve-digests', '--src-tls-verify=false'];
+/**
+ * `skopeo copy --all` of a registry image into an OCI layout directory (`oci:<dir>:<tag>`),
+ * digests preserved; `convert` lets skopeo rewrite Docker manifests as OCI ones (new digests).
+ */
+export async function skopeoCopyToLayout(reference: string, dir: string, tag: string, creds?: Creds, options: { convert?: boolean } = {}): Promise<void> {
+  const args = ['copy', '--all', ...(options.convert === true ? [] : ['--preserve-digests']), '--src-tls-verify=false'];
   if (creds?.username !== undefined && creds.password !== undefined) args.push('--src-creds', `${creds.username}:${creds.password}`);
   await run('skopeo', [...args, `docker://${reference}`, `oci:${dir}:${tag}`], { maxBuffer: 16 * 1024 * 1024 });
 }
