@@ -67344,7 +67344,8 @@ async function writeSummary(report) {
         return;
     for (const table of summaryTables(report)) {
         summary.addHeading(table.heading, 3);
-        summary.addTable([table.header.map((h) => ({ data: h, header: true })), ...table.rows]);
+        // @actions/core writes an empty cell as an unclosed <td>; a dash keeps the table well-formed.
+        summary.addTable([table.header.map((h) => ({ data: h, header: true })), ...table.rows.map((row) => row.map((cell) => (cell === '' ? '–' : cell)))]);
     }
     const mirrors = report.images.filter((image) => image.mirror !== undefined);
     for (const image of mirrors) {

@@ -120,6 +120,8 @@ describe('end to end: scan gate and promotion in private ECR', () => {
       expect(row).toContain('<td>openssl</td>');
       expect(row).toContain('<td>3.0.2-0ubuntu1.10</td>');
       expect(row).toContain('<td>fails</td>');
+      expect(row).toContain('<td>–</td>'); // basic scanning says nothing about fixes
+      expect(run.summary).not.toMatch(/<td>(?=<td>|<\/tr>)/); // every cell closed
       // Severity counts per platform: CRITICAL, HIGH, MEDIUM, LOW, INFORMATIONAL, UNDEFINED, then the scan status.
       expect(run.summary).toMatch(/<tr><td>linux\/amd64<\/td><td>[0-9a-f]{12}<\/td><td>0<\/td><td>1<\/td><td>0<\/td><td>1<\/td><td>0<\/td><td>0<\/td><td>COMPLETE<\/td><\/tr>/);
       expect(run.summary).toMatch(/<tr><td>linux\/arm64<\/td><td>[0-9a-f]{12}<\/td><td>0<\/td><td>0<\/td><td>1<\/td><td>0<\/td><td>0<\/td><td>0<\/td><td>COMPLETE<\/td><\/tr>/);
