@@ -7,12 +7,22 @@ import { readFile } from 'node:fs/promises';
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { ECRPUBLICClient } from '@aws-sdk/client-ecr-public';
 import type { Inputs } from './action/inputs.js';
+import { buildCatalogData, syncCatalogData, type CatalogPlatform, type CatalogSource } from './aws/catalog-data.js';
 import { assumeRoleWithGitHubOidc, awsClientConfig, type AwsCredentials } from './aws/credentials.js';
 import { ensurePublicRepository, getPublicRegistryCredentials, publicClientConfig } from './aws/ecr-public.js';
+import {
+  applyRetention,
+  indexChildDigests,
+  indexDigestsOf,
+  listPublicImagesIfExists,
+  planRetention,
+  type RepositoryImage,
+  type RetentionFailure,
+} from './aws/retention.js';
 import { ensurePrivateRepository, getPrivateRegistryCredentials, type EnsuredRepository, type RegistryCredentials } from './aws/ecr.js';
 import { gateAndPromote, type GateResult } from './aws/scan-gate.js';
 import { promoteImage, type PromotionResult } from './aws/promote.js';
-import { builderRunImage, classifyImage, type ImageKind } from './cnb/classify.js';
+import { builderRunImage, classifyImage, imageLabels, parseImageConfig, type ImageKind } from './cnb/classify.js';
 import { mirrorBuilderTree, platformNodes, type MirroredPlatform } from './cnb/mirror-tree.js';
 import { BlobLocations, emptyStats, platformsOf, readImageTree, tagsAlreadyAt, writeImageTree, type CopyStats, type ImageTree, type ManifestNode } from './oci/copy.js';
 import { formatReference, parseReference, type Reference } from './oci/reference.js';
@@ -65,6 +75,30 @@ export interface GateReport {
   promotion?: PromotionResult;
 }
 
+/** `catalog-data: auto`: what happened to one repository's Gallery entry. */
+export interface CatalogReport {
+  repository: string;
+  outcome: 'updated' | 'unchanged' | 'failed';
+  /** The tag the usage text shows, or why the update failed. */
+  detail: string;
+}
+
+/** `public-retention`: what one repository kept and deleted (in a dry run: would delete). */
+export interface RetentionReport {
+  repository: string;
+  dryRun: boolean;
+  keep: number;
+  /** Newest first. */
+  keptVersions: string[];
+  droppedVersions: string[];
+  deleted: { digest: string; tags: string[]; reason: string }[];
+  failures: RetentionFailure[];
+  /** Children left in place because their index could not be deleted. */
+  skipped: string[];
+  /** Why retention did not run for this repository at all. */
+  error?: string;
+}
+
 export interface PublishReport {
   dryRun: boolean;
   registry: string;
@@ -73,6 +107,8 @@ export interface PublishReport {
   gates: GateReport[];
   gateFailed: boolean;
   notices: string[];
+  catalog: CatalogReport[];
+  retention: RetentionReport[];
   /** Destination logins, for `docker-login`. Holds a secret that was already masked. */
   logins: RegistryCredentials[];
 }
@@ -118,9 +154,13 @@ export async function publish(inputs: Inputs, env: PublishEnvironment): Promise<
   });
   const notices = plan.entries.flatMap((entry) => entry.notices);
   for (const notice of notices) logger.notice(notice);
-  const report: PublishReport = { dryRun: inputs.dryRun, registry: '', plan: planToJson(plan), images: [], gates: [], gateFailed: false, notices, logins: [] };
+  const report: PublishReport = { dryRun: inputs.dryRun, registry: '', plan: planToJson(plan), images: [], gates: [], gateFailed: false, notices, catalog: [], retention: [], logins: [] };
+  const isPublic = inputs.registryType === 'public';
+  const retentionWanted = isPublic && inputs.publicRetention > 0;
   if (inputs.dryRun) {
     for (const entry of report.plan) logger.info(`would publish ${entry.source} → ${entry.repository} [${entry.tags.join(', ')}]`);
+    // Only retention reaches out in a dry run: what it would delete depends on what is there.
+    if (retentionWanted) report.retention = await github.group('Retention (dry run)', () => dryRunRetention(inputs, env, plan.entries));
     return report;
   }
 
@@ -128,7 +168,6 @@ export async function publish(inputs: Inputs, env: PublishEnvironment): Promise<
   const region = inputs.awsRegion ?? 'us-east-1';
   const ecr = new ECRClient(awsClientConfig(region, credentials));
   const ecrPublic = new ECRPUBLICClient(publicClientConfig(credentials));
-  const isPublic = inputs.registryType === 'public';
 
   // Repositories first: their URIs are the destinations, and a missing one must fail before any copy.
   const ensured = new Map<string, EnsuredRepository>();
@@ -201,6 +240,8 @@ export async function publish(inputs: Inputs, env: PublishEnvironment): Promise<
 
   const spool = await BlobSpool.create(env.tempDir);
   const locations = new BlobLocations(() => !isPublic); // ECR Public does not mount
+  // Per repository, what its Gallery entry describes: the last image written there whose tags all moved.
+  const catalogSources = new Map<string, CatalogSource>();
   try {
     // Resolve sources and tags; an image whose tags already hold its digest is done.
     const pending: WorkItem[] = [];
@@ -235,6 +276,15 @@ export async function publish(inputs: Inputs, env: PublishEnvironment): Promise<
         report.images.push(await publishImage(item));
       });
     }
+
+    // Referrers (signatures, attestations, SBOMs) belong here: after the images they refer to,
+    // before catalog data and retention, so retention sees them next to their subjects.
+
+    if (catalogSources.size > 0) {
+      await github.group('Catalog data', async () => {
+        for (const [repositoryName, source] of catalogSources) report.catalog.push(await updateCatalog(repositoryName, source));
+      });
+    }
   } finally {
     await spool.cleanup();
   }
@@ -264,6 +314,10 @@ export async function publish(inputs: Inputs, env: PublishEnvironment): Promise<
       },
     });
     const mutated = tree.root.digest !== item.sourceDigest;
+    // An older release (its moving tags held back) must not take over the Gallery entry.
+    if (isPublic && inputs.catalogData === 'auto' && item.heldBack.length === 0 && item.tags.length > 0) {
+      catalogSources.set(item.destination.ensured.repositoryName, await catalogSourceOf(item, tree));
+    }
     logger.info(`${item.entry.sourceName} → ${item.destination.ensured.repositoryUri}@${tree.root.digest} [${item.tags.join(', ')}]: ${mib(stats.bytesUploaded)} MiB uploaded, ${mib(stats.bytesMounted)} MiB mounted, ${mib(stats.bytesSkipped)} MiB already there`);
     return imageReport(item, tree.root.digest, stats, {
       upToDate: false,
@@ -272,6 +326,35 @@ export async function publish(inputs: Inputs, env: PublishEnvironment): Promise<
       seconds: (runtime.clock.now() - started) / 1000,
       ...(mirror !== undefined ? { mirror } : {}),
     });
+  }
+
+  async function catalogSourceOf(item: WorkItem, tree: ImageTree): Promise<CatalogSource> {
+    const nodes = platformNodes(tree);
+    const firstConfig = await readConfig(spool, tree, nodes[0]!);
+    const platforms: CatalogPlatform[] =
+      tree.root.children.length === 0 ? [platformOfConfig(firstConfig)] : nodes.flatMap((node) => (node.platform === undefined ? [] : [node.platform]));
+    return {
+      labels: imageLabels(firstConfig),
+      kind: item.kind,
+      platforms,
+      repositoryUri: item.destination.ensured.repositoryUri,
+      // `latest` keeps the usage text, and so the catalog data, the same from release to release.
+      tag: item.tags.includes('latest') ? 'latest' : item.tags[0]!,
+      // The repository without the tag, so a new release does not rewrite the about text.
+      source: `${item.entry.source.registry}/${item.entry.source.repository}`,
+    };
+  }
+
+  /** Catalog data is cosmetic: a failure is a warning, never a failed publish. */
+  async function updateCatalog(repositoryName: string, source: CatalogSource): Promise<CatalogReport> {
+    try {
+      const changed = await syncCatalogData(ecrPublic, repositoryName, buildCatalogData(source), { logger });
+      return { repository: source.repositoryUri, outcome: changed ? 'updated' : 'unchanged', detail: `usage shows :${source.tag}` };
+    } catch (error) {
+      const message = (error as Error).message;
+      logger.warning(`catalog-data: ${message}`);
+      return { repository: source.repositoryUri, outcome: 'failed', detail: message };
+    }
   }
 
   /** The destination copy of the builder's run image, which must exist before the builder names it. */
@@ -319,7 +402,126 @@ export async function publish(inputs: Inputs, env: PublishEnvironment): Promise<
       }
     });
   }
+
+  if (retentionWanted) {
+    await github.group('Retention', async () => {
+      for (const repositoryName of new Set(plan.entries.map((entry) => entry.repository))) {
+        const destination = destinationFor(ensured.get(repositoryName)!);
+        const pinned = new Map(
+          report.images.filter((image) => image.repository === destination.ensured.repositoryUri).map((image) => [image.digest, 'published by this run'] as const),
+        );
+        report.retention.push(
+          await retainNewest(ecrPublic, repositoryName, {
+            keep: inputs.publicRetention,
+            dryRun: false,
+            logger,
+            pinned,
+            readManifest: async (digest) => (await destination.client.getManifest(destination.path, digest, digest)).bytes,
+          }),
+        );
+      }
+    });
+  }
   return report;
+}
+
+interface RetentionOptions {
+  keep: number;
+  dryRun: boolean;
+  logger: Runtime['logger'];
+  pinned: ReadonlyMap<string, string>;
+  readManifest: (digest: string) => Promise<Uint8Array>;
+  /** Dry run: the repository as this run would leave it, before retention. */
+  simulate?: (images: RepositoryImage[]) => RepositoryImage[];
+}
+
+/** Retention of one repository; a failure is reported and warned about, the images stay published. */
+async function retainNewest(ecrPublic: ECRPUBLICClient, repositoryName: string, options: RetentionOptions): Promise<RetentionReport> {
+  const { keep, dryRun, logger } = options;
+  const report: RetentionReport = { repository: repositoryName, dryRun, keep, keptVersions: [], droppedVersions: [], deleted: [], failures: [], skipped: [] };
+  try {
+    const listed = await listPublicImagesIfExists(ecrPublic, repositoryName);
+    if (listed === undefined) {
+      logger.info(`public-retention: ${repositoryName} does not exist yet; nothing to delete.`);
+      return report;
+    }
+    const images = options.simulate === undefined ? listed : options.simulate(listed);
+    const childDigests = new Map<string, string[]>();
+    for (const digest of indexDigestsOf(images)) childDigests.set(digest, indexChildDigests(await options.readManifest(digest)));
+    const plan = planRetention({ images, childDigests, keep, pinned: options.pinned });
+    report.keptVersions = plan.keptVersions;
+    report.droppedVersions = plan.droppedVersions;
+    const result = await applyRetention(ecrPublic, repositoryName, plan, { dryRun, logger });
+    const gone = new Set(dryRun ? plan.delete.map((entry) => entry.imageDigest) : result.deleted);
+    report.deleted = plan.delete.filter((entry) => gone.has(entry.imageDigest)).map((entry) => ({ digest: entry.imageDigest, tags: entry.tags, reason: entry.reason }));
+    report.failures = result.failures;
+    report.skipped = result.skipped;
+    const verb = dryRun ? 'would delete' : 'deleted';
+    logger.info(`public-retention: ${repositoryName} keeps ${plan.keptVersions.join(', ') || 'no versions'}; ${verb} ${report.deleted.length} image(s).`);
+  } catch (error) {
+    report.error = (error as Error).message;
+    logger.warning(`public-retention: ${repositoryName} was not cleaned up: ${report.error}`);
+  }
+  return report;
+}
+
+/**
+ * What retention would delete once this run has published: the planned tags are moved onto a stand-in
+ * image per plan entry (pinned, like a published image). Needs AWS credentials, unlike the rest of a dry run.
+ */
+async function dryRunRetention(inputs: Inputs, env: PublishEnvironment, entries: readonly PlanEntry[]): Promise<RetentionReport[]> {
+  const { runtime, github } = env;
+  const { logger } = runtime;
+  const repositories = [...new Set(entries.map((entry) => entry.repository))];
+  let ecrPublic: ECRPUBLICClient;
+  try {
+    ecrPublic = new ECRPUBLICClient(publicClientConfig(await awsCredentials(inputs, env)));
+  } catch (error) {
+    const message = `cannot show what public-retention would delete without AWS credentials: ${(error as Error).message}`;
+    logger.warning(`dry-run: ${message}`);
+    return repositories.map((repository) => ({ repository, dryRun: true, keep: inputs.publicRetention, keptVersions: [], droppedVersions: [], deleted: [], failures: [], skipped: [], error: message }));
+  }
+  let registryClient: RegistryClient | undefined;
+  const reports: RetentionReport[] = [];
+  for (const repositoryName of repositories) {
+    const planned = entries.filter((entry) => entry.repository === repositoryName);
+    const standIns = new Map(planned.map((entry) => [`planned:${entry.sourceName}`, 'to be published by this run'] as const));
+    reports.push(
+      await retainNewest(ecrPublic, repositoryName, {
+        keep: inputs.publicRetention,
+        dryRun: true,
+        logger,
+        pinned: standIns,
+        readManifest: async (digest) => {
+          const repository = await ensurePublicRepository(ecrPublic, { repositoryName, create: false, logger });
+          const [host, path] = splitRepositoryUri(repository.repositoryUri);
+          if (registryClient === undefined) {
+            const login = await getPublicRegistryCredentials(ecrPublic, { registry: repository.repositoryUri, onSecret: github.setSecret });
+            registryClient = connectRegistry(host, { runtime, userAgent: 'ecr-publish', credentials: { username: login.username, password: login.password } });
+          }
+          return (await registryClient.getManifest(path, digest, digest)).bytes;
+        },
+        simulate: (images) => {
+          const existingTags = images.flatMap((image) => image.imageTags);
+          const moves = planned.map((entry) => ({ digest: `planned:${entry.sourceName}`, tags: decideTags(entry.tags, existingTags).apply }));
+          const moved = new Set(moves.flatMap((move) => move.tags));
+          return [
+            ...images.map((image) => ({ ...image, imageTags: image.imageTags.filter((tag) => !moved.has(tag)) })),
+            ...moves.map((move) => ({ imageDigest: move.digest, imageTags: move.tags })),
+          ];
+        },
+      }),
+    );
+  }
+  return reports;
+}
+
+/** os/architecture/variant of a single-platform image, from its config. */
+function platformOfConfig(config: Uint8Array): CatalogPlatform {
+  const parsed = parseImageConfig(config);
+  const text = (key: string): string => (typeof parsed[key] === 'string' ? (parsed[key] as string) : '');
+  const variant = text('variant');
+  return { os: text('os'), architecture: text('architecture'), ...(variant === '' ? {} : { variant }) };
 }
 
 async function awsCredentials(inputs: Inputs, env: PublishEnvironment): Promise<AwsCredentials | undefined> {

@@ -2,17 +2,22 @@ import * as core from '@actions/core';
 import { SEVERITIES, formatGateSummary } from '../aws/scan-policy.js';
 import type { PublishReport } from '../publish.js';
 
+type Table = { heading: string; header: string[]; rows: string[][] };
+
 const short = (digest: string): string => digest.replace(/^sha256:/, '').slice(0, 12);
 const mib = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 // Finding text comes from the scanner; the summary is HTML.
 const escapeHtml = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 /** The job summary as markdown-capable rows; kept pure of @actions/core apart from `write`. */
-export function summaryTables(report: PublishReport): { heading: string; header: string[]; rows: string[][] }[] {
+export function summaryTables(report: PublishReport): Table[] {
   if (report.dryRun) {
-    return [{ heading: 'ecr-publish plan (dry run)', header: ['Source', 'Repository', 'Tags'], rows: report.plan.map((p) => [p.source, p.repository, p.tags.join(', ')]) }];
+    return [
+      { heading: 'ecr-publish plan (dry run)', header: ['Source', 'Repository', 'Tags'], rows: report.plan.map((p) => [p.source, p.repository, p.tags.join(', ')]) },
+      ...retentionTables(report),
+    ];
   }
-  const tables = [
+  const tables: Table[] = [
     {
       heading: `ecr-publish: ${report.images.length} image(s) to ${report.registry}`,
       header: ['Source', 'Source digest', 'Destination', 'Digest', 'Tags', 'Uploaded', 'Mounted', 'Skipped', 'Time'],
@@ -50,6 +55,41 @@ export function summaryTables(report: PublishReport): { heading: string; header:
       tables.push({ heading: `Promoted ${repository}@${short(promotion.digest)}`, header: ['Tag', 'Outcome'], rows: promotion.tags.map((t) => [t.tag, t.outcome]) });
     }
   }
+  if (report.catalog.length > 0) {
+    tables.push({
+      heading: 'ECR Public Gallery catalog data',
+      header: ['Repository', 'Catalog data', 'Detail'],
+      rows: report.catalog.map((c) => [c.repository, c.outcome, escapeHtml(c.detail)]),
+    });
+  }
+  tables.push(...retentionTables(report));
+  return tables;
+}
+
+/** One overview row per repository, then every deleted (or, in a dry run, deletable) image. */
+function retentionTables(report: PublishReport): Table[] {
+  if (report.retention.length === 0) return [];
+  const dryRun = report.retention.some((r) => r.dryRun);
+  const deletedWord = dryRun ? 'Would delete' : 'Deleted';
+  const tables: Table[] = [
+    {
+      heading: `Retention: newest ${report.retention[0]!.keep} version(s) kept per repository${dryRun ? ' (dry run)' : ''}`,
+      header: ['Repository', 'Kept versions', 'Older versions', deletedWord, 'Problems'],
+      rows: report.retention.map((r) => [
+        r.repository,
+        r.keptVersions.join(', '),
+        r.droppedVersions.join(', '),
+        String(r.deleted.length),
+        [
+          ...(r.error !== undefined ? [`not run: ${r.error}`] : []),
+          ...r.failures.map((f) => `${short(f.imageDigest)}: ${f.reason}`),
+          ...(r.skipped.length > 0 ? [`${r.skipped.length} child image(s) kept: their index could not be deleted`] : []),
+        ].map(escapeHtml).join('; '),
+      ]),
+    },
+  ];
+  const deleted = report.retention.flatMap((r) => r.deleted.map((d) => [r.repository, short(d.digest), d.tags.join(', ') || '(untagged)', escapeHtml(d.reason)]));
+  if (deleted.length > 0) tables.push({ heading: `${deletedWord} by public-retention`, header: ['Repository', 'Digest', 'Tags', 'Reason'], rows: deleted });
   return tables;
 }
 
@@ -57,8 +97,7 @@ export async function writeSummary(report: PublishReport): Promise<void> {
   if (process.env.GITHUB_STEP_SUMMARY === undefined || process.env.GITHUB_STEP_SUMMARY === '') return;
   for (const table of summaryTables(report)) {
     core.summary.addHeading(table.heading, 3);
-    // @actions/core writes an empty cell as an unclosed <td>; a dash keeps the table well-formed.
-    core.summary.addTable([table.header.map((h) => ({ data: h, header: true })), ...table.rows.map((row) => row.map((cell) => (cell === '' ? '–' : cell)))]);
+    core.summary.addTable([table.header.map((h) => ({ data: h, header: true })), ...table.rows]);
   }
   const mirrors = report.images.filter((image) => image.mirror !== undefined);
   for (const image of mirrors) {

@@ -155,6 +155,7 @@ function builderBuildpacks(metadata: Record<string, unknown>): BuilderBuildpack[
 const KIND_NAMES: Record<string, string> = {
   builder: 'Cloud Native Buildpacks builder',
   buildpack: 'Cloud Native Buildpack',
+  extension: 'Cloud Native Buildpacks image extension',
   'stack-image': 'Cloud Native Buildpacks stack image',
   'run-image': 'Cloud Native Buildpacks run image',
   'build-image': 'Cloud Native Buildpacks build image',

@@ -15,11 +15,13 @@
  * - An untagged image is deleted only as the child of a deleted index; other untagged images
  *   (e.g. OCI referrers) are left alone.
  * - A dropped version tag on a kept image stays: removing it would free nothing and break pulls.
+ * - Pinned images (those the current run just published) are kept with their children, even when
+ *   their only version is old: a backfill must not be undone by the run that made it.
  */
 import { BatchDeleteImageCommand, DescribeImagesCommand, type ECRPUBLICClient } from '@aws-sdk/client-ecr-public';
 import { isIndexMediaType } from '../oci/media-types.js';
 import { silentLogger, type Logger } from '../runtime.js';
-import { EcrError, awsErrorText } from './ecr.js';
+import { EcrError, awsErrorText, hasErrorName } from './ecr.js';
 
 export interface RepositoryImage {
   imageDigest: string;
@@ -89,6 +91,8 @@ export interface RetentionInput {
   childDigests: ReadonlyMap<string, readonly string[]>;
   /** public-retention: how many releases to keep. */
   keep: number;
+  /** Digests always kept, with why (e.g. published by this run). */
+  pinned?: ReadonlyMap<string, string>;
 }
 
 export interface KeptImage {
@@ -180,6 +184,9 @@ export function planRetention(input: RetentionInput): RetentionPlan {
     }
   };
 
+  for (const [digest, reason] of input.pinned ?? []) {
+    if (byDigest.has(digest)) keepWithChildren(digest, reason);
+  }
   for (const image of images) {
     for (const tag of image.imageTags) {
       if (REFERRER_TAG.test(tag)) continue;
@@ -258,6 +265,32 @@ export function planRetention(input: RetentionInput): RetentionPlan {
   return plan;
 }
 
+/** The digests an index manifest lists; none for anything that is not an index. */
+export function indexChildDigests(manifest: Uint8Array): string[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(manifest).toString('utf8'));
+  } catch {
+    return [];
+  }
+  const entries = typeof parsed === 'object' && parsed !== null ? (parsed as { manifests?: unknown }).manifests : undefined;
+  if (!Array.isArray(entries)) return [];
+  return entries.flatMap((entry: unknown) => {
+    const digest = typeof entry === 'object' && entry !== null ? (entry as { digest?: unknown }).digest : undefined;
+    return typeof digest === 'string' ? [digest] : [];
+  });
+}
+
+/** Like `listPublicImages`, but undefined when the repository does not exist (yet). */
+export async function listPublicImagesIfExists(client: ECRPUBLICClient, repositoryName: string, registryId?: string): Promise<RepositoryImage[] | undefined> {
+  try {
+    return await listPublicImages(client, repositoryName, registryId);
+  } catch (error) {
+    if (error instanceof EcrError && hasErrorName(error.cause, 'RepositoryNotFoundException')) return undefined;
+    throw error;
+  }
+}
+
 /** All images of a public repository, following pagination. */
 export async function listPublicImages(client: ECRPUBLICClient, repositoryName: string, registryId?: string): Promise<RepositoryImage[]> {
   const images: RepositoryImage[] = [];
@@ -274,7 +307,7 @@ export async function listPublicImages(client: ECRPUBLICClient, repositoryName: 
         }),
       );
     } catch (error) {
-      throw new EcrError(`Could not list the images of ECR Public repository "${repositoryName}": ${awsErrorText(error)}`);
+      throw new EcrError(`Could not list the images of ECR Public repository "${repositoryName}": ${awsErrorText(error)}`, { cause: error });
     }
     for (const detail of response.imageDetails ?? []) {
       if (detail.imageDigest === undefined) continue;
