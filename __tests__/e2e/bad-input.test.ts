@@ -60,6 +60,9 @@ describe('end to end: bad input fails before any AWS or registry call', () => {
       inputs: () => ({ images: `${hostOfHub()}/example/app:1.0.0\n${hostOfHub()}/other/app:1.0.0` }),
       mentions: /both map to repository "app"/,
     },
+    { what: 'a scan-ignore entry with an impossible date', input: 'scan-ignore', inputs: () => ({ 'scan-ignore': 'CVE-2024-0001 until 2024-02-30' }), mentions: /"2024-02-30"/ },
+    { what: 'a promote tag that is not a tag', input: 'promote-tags', inputs: () => ({ 'promote-tags': 'prod/eu' }), mentions: /"prod\/eu"/ },
+    { what: 'a scan timeout of zero', input: 'scan-timeout-seconds', inputs: () => ({ 'scan-timeout-seconds': '0' }), mentions: /"0"/ },
     { what: 'empty images', input: 'images', inputs: () => ({ images: '' }), mentions: /no image references/ },
     { what: 'images holding only comments and blank lines', input: 'images', inputs: () => ({ images: '# nothing yet\n\n' }), mentions: /no image references/ },
   ];

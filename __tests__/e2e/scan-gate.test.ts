@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { BasicFinding, EnhancedFinding } from '../support/aws-emulator.js';
-import { pseudoRandomBytes, pushImage, pushIndex, type Target } from '../support/images.js';
+import { OCI_MANIFEST, pseudoRandomBytes, pushImage, pushIndex, pushManifest, type Target } from '../support/images.js';
 import { skopeoDigestOrNull, skopeoRaw } from '../support/skopeo.js';
 import { startWorld, type ActionRun, type World } from '../support/world.js';
 
@@ -224,8 +224,82 @@ describe('end to end: scan gate and promotion in private ECR', () => {
     ]);
   }, 120_000);
 
+  /** An image pushed straight into private ECR, for gate-only runs. */
+  async function seedInPrivateEcr(repository: string, tag: string, seed: number, settings: { scanOnPush?: boolean; imageTagMutability?: 'MUTABLE' | 'IMMUTABLE' } = {}): Promise<string> {
+    if (!world.aws.ecr.repositories.has(repository)) world.aws.ecr.addRepository(repository, { scanOnPush: true, ...settings });
+    const registry: Target = { url: world.privateRegistry.url, authorization: world.privateRegistry.authorization };
+    return (await pushImage(registry, repository, { layers: [pseudoRandomBytes(5_000, seed)] }, tag)).digest;
+  }
+  const gateOnly = (reference: string, extra: Record<string, string> = {}) =>
+    world.runAction({
+      images: `${world.privateRegistry.host}/${reference}`,
+      'registry-type': 'private',
+      'aws-region': world.aws.region,
+      'role-to-assume': world.aws.roleArn,
+      tags: '{{tag}}',
+      'scan-severity-threshold': 'HIGH',
+      'promote-tags': 'prod',
+      ...extra,
+    });
+
+  it('a repository without scan-on-push under basic scanning: the gate starts one scan and waits for it', async () => {
+    const digest = await seedInPrivateEcr('manual', 'v1', 61, { scanOnPush: false });
+    const run = await gateOnly('manual:v1');
+    expect(lines(run, 'error')).toEqual([]);
+    expect(run.code).toBe(0);
+    expect(world.aws.calls.filter((c) => c.operation === 'StartImageScan' && c.params.repositoryName === 'manual').map((c) => c.params.imageId)).toEqual([{ imageDigest: digest }]);
+    expect(await skopeoDigestOrNull(`${world.privateRegistry.host}/manual:prod`, creds())).toBe(digest);
+  }, 120_000);
+
+  it('a scan that never finishes times out at scan-timeout-seconds: the run fails and applies no tag', async () => {
+    const digest = await seedInPrivateEcr('slow', 'v1', 62);
+    world.aws.ecr.scriptScan('slow', digest, [{ status: 'IN_PROGRESS' }]);
+    const started = Date.now();
+    const run = await gateOnly('slow:v1', { 'scan-timeout-seconds': '2' });
+    expect(run.code).not.toBe(0);
+    expect(lines(run, 'error')).toEqual([`::error::scan gate: timed out after 2 s waiting for scan results of slow (${digest}: IN_PROGRESS); raise scan-timeout-seconds or check the scan in the ECR console`]);
+    expect(Date.now() - started).toBeLessThan(30_000);
+    expect(await skopeoDigestOrNull(`${world.privateRegistry.host}/slow:prod`, creds())).toBeNull();
+  }, 120_000);
+
+  it('an image ECR cannot scan fails at once with advice, and applies no tag', async () => {
+    const digest = await seedInPrivateEcr('distroless', 'v1', 63);
+    world.aws.ecr.scriptScan('distroless', digest, [{ status: 'UNSUPPORTED_IMAGE' }]);
+    const run = await gateOnly('distroless:v1');
+    expect(run.code).not.toBe(0);
+    const errors = lines(run, 'error');
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/UNSUPPORTED_IMAGE.*gate on another scanner or drop scan-severity-threshold/);
+    expect(world.aws.ecr.scan.pollCount('distroless', digest)).toBe(1);
+    expect(await skopeoDigestOrNull(`${world.privateRegistry.host}/distroless:prod`, creds())).toBeNull();
+  }, 120_000);
+
+  it('promotion into an immutable tag that holds another image fails naming both digests, and leaves the tag alone', async () => {
+    const released = await seedInPrivateEcr('locked', 'v1', 64, { imageTagMutability: 'IMMUTABLE' });
+    const candidate = await seedInPrivateEcr('locked', 'v2', 65);
+    const registry: Target = { url: world.privateRegistry.url, authorization: world.privateRegistry.authorization };
+    const current = await skopeoRaw(`${world.privateRegistry.host}/locked:v1`, creds());
+    await pushManifest(registry, 'locked', 'prod', { bytes: current.bytes, mediaType: OCI_MANIFEST });
+    const run = await gateOnly('locked:v2');
+    expect(run.code).not.toBe(0);
+    const errors = lines(run, 'error');
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toContain(`locked@${candidate}`);
+    expect(errors[0]).toContain(`"prod" already points to ${released}`);
+    expect(errors[0]).toMatch(/immutable/);
+    expect(await skopeoDigestOrNull(`${world.privateRegistry.host}/locked:prod`, creds())).toBe(released);
+  }, 120_000);
+
   describe('enhanced (Inspector) scanning', () => {
-    const criticalInGlibc: EnhancedFinding = { vulnerabilityId: 'CVE-2024-3000', severity: 'CRITICAL', packageName: 'libc6', packageVersion: '2.35-0ubuntu3.6', fixedInVersion: '2.35-0ubuntu3.8' };
+    const criticalArn = 'arn:aws:inspector2:us-west-2:123456789012:finding/5f1e2d3c4b5a69788796a5b4c3d2e1f0';
+    const criticalInGlibc: EnhancedFinding = {
+      vulnerabilityId: 'CVE-2024-3000',
+      severity: 'CRITICAL',
+      packageName: 'libc6',
+      packageVersion: '2.35-0ubuntu3.6',
+      fixedInVersion: '2.35-0ubuntu3.8',
+      findingArn: criticalArn,
+    };
     const untriaged: EnhancedFinding = { vulnerabilityId: 'CVE-2024-4000', severity: 'UNTRIAGED', packageName: 'libfoo', packageVersion: '1.0' };
 
     beforeAll(() => {
@@ -250,12 +324,12 @@ describe('end to end: scan gate and promotion in private ECR', () => {
         { CRITICAL: 1, HIGH: 0, MEDIUM: 0, LOW: 0, INFORMATIONAL: 0, UNDEFINED: 1 },
         { CRITICAL: 0, HIGH: 0, MEDIUM: 0, LOW: 0, INFORMATIONAL: 0, UNDEFINED: 0 },
       ]);
-      expect(world.aws.calls.filter((c) => c.operation === 'StartImageScan')).toEqual([]);
+      expect(world.aws.calls.filter((c) => c.operation === 'StartImageScan' && c.params.repositoryName === 'gate/tool')).toEqual([]);
       expect(await skopeoDigestOrNull(`${world.privateRegistry.host}/gate/tool:prod`, creds())).toBeNull();
     }, 120_000);
 
-    it('passes with the critical finding ignored: UNTRIAGED is below HIGH, and prod is promoted', async () => {
-      const run = await world.runAction(gateInputs({ images: `${world.hub.host}/example/tool:2.0.0`, 'scan-ignore': 'CVE-2024-3000 until 2999-12-31' }));
+    it('passes with the critical finding ignored by its finding ARN: UNTRIAGED is below HIGH, and prod is promoted', async () => {
+      const run = await world.runAction(gateInputs({ images: `${world.hub.host}/example/tool:2.0.0`, 'scan-ignore': `${criticalArn} until 2999-12-31` }));
       expect(lines(run, 'error')).toEqual([]);
       expect(run.code).toBe(0);
       expect(await skopeoDigestOrNull(`${world.privateRegistry.host}/gate/tool:prod`, creds())).toBe(tool.index);
