@@ -290,6 +290,27 @@ describe('end to end: scan gate and promotion in private ECR', () => {
     expect(await skopeoDigestOrNull(`${world.privateRegistry.host}/locked:prod`, creds())).toBe(released);
   }, 120_000);
 
+  // Known gap in src/publish.ts: it gates and promotes image by image, so a release whose second
+  // image fails has its first image promoted already. Flip to `it` once publish.ts gates every
+  // image before promoting any.
+  it.failing('a release with one failing image promotes none of its images', async () => {
+    await seedInPrivateEcr('release-a', 'v1', 71);
+    const dirty = await seedInPrivateEcr('release-b', 'v1', 72);
+    world.aws.ecr.scriptScan('release-b', dirty, [{ status: 'COMPLETE', findings: [{ name: 'CVE-2024-0500', severity: 'CRITICAL', packageName: 'sudo', packageVersion: '1.9' }] }]);
+    const run = await world.runAction({
+      images: `${world.privateRegistry.host}/release-a:v1\n${world.privateRegistry.host}/release-b:v1`,
+      'registry-type': 'private',
+      'aws-region': world.aws.region,
+      'role-to-assume': world.aws.roleArn,
+      tags: '{{tag}}',
+      'scan-severity-threshold': 'HIGH',
+      'promote-tags': 'prod',
+    });
+    expect(run.code).not.toBe(0);
+    expect(await skopeoDigestOrNull(`${world.privateRegistry.host}/release-b:prod`, creds())).toBeNull();
+    expect(await skopeoDigestOrNull(`${world.privateRegistry.host}/release-a:prod`, creds())).toBeNull(); // today: promoted
+  }, 120_000);
+
   describe('enhanced (Inspector) scanning', () => {
     const criticalArn = 'arn:aws:inspector2:us-west-2:123456789012:finding/5f1e2d3c4b5a69788796a5b4c3d2e1f0';
     const criticalInGlibc: EnhancedFinding = {
