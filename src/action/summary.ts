@@ -97,7 +97,8 @@ export async function writeSummary(report: PublishReport): Promise<void> {
   if (process.env.GITHUB_STEP_SUMMARY === undefined || process.env.GITHUB_STEP_SUMMARY === '') return;
   for (const table of summaryTables(report)) {
     core.summary.addHeading(table.heading, 3);
-    core.summary.addTable([table.header.map((h) => ({ data: h, header: true })), ...table.rows]);
+    // @actions/core writes an empty cell as an unclosed <td>; a dash keeps the table well-formed.
+    core.summary.addTable([table.header.map((h) => ({ data: h, header: true })), ...table.rows.map((row) => row.map((cell) => (cell === '' ? '–' : cell)))]);
   }
   const mirrors = report.images.filter((image) => image.mirror !== undefined);
   for (const image of mirrors) {
