@@ -59761,11 +59761,11 @@ var HttpCodes;
     HttpCodes[HttpCodes["ServiceUnavailable"] = 503] = "ServiceUnavailable";
     HttpCodes[HttpCodes["GatewayTimeout"] = 504] = "GatewayTimeout";
 })(HttpCodes || (HttpCodes = {}));
-var Headers;
+var lib_Headers;
 (function (Headers) {
     Headers["Accept"] = "accept";
     Headers["ContentType"] = "content-type";
-})(Headers || (Headers = {}));
+})(lib_Headers || (lib_Headers = {}));
 var MediaTypes;
 (function (MediaTypes) {
     MediaTypes["ApplicationJson"] = "application/json";
@@ -59920,7 +59920,7 @@ class HttpClient {
      */
     getJson(requestUrl_1) {
         return __awaiter(this, arguments, void 0, function* (requestUrl, additionalHeaders = {}) {
-            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
+            additionalHeaders[lib_Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, lib_Headers.Accept, MediaTypes.ApplicationJson);
             const res = yield this.get(requestUrl, additionalHeaders);
             return this._processResponse(res, this.requestOptions);
         });
@@ -59928,8 +59928,8 @@ class HttpClient {
     postJson(requestUrl_1, obj_1) {
         return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
             const data = JSON.stringify(obj, null, 2);
-            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
-            additionalHeaders[Headers.ContentType] =
+            additionalHeaders[lib_Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, lib_Headers.Accept, MediaTypes.ApplicationJson);
+            additionalHeaders[lib_Headers.ContentType] =
                 this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
             const res = yield this.post(requestUrl, data, additionalHeaders);
             return this._processResponse(res, this.requestOptions);
@@ -59938,8 +59938,8 @@ class HttpClient {
     putJson(requestUrl_1, obj_1) {
         return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
             const data = JSON.stringify(obj, null, 2);
-            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
-            additionalHeaders[Headers.ContentType] =
+            additionalHeaders[lib_Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, lib_Headers.Accept, MediaTypes.ApplicationJson);
+            additionalHeaders[lib_Headers.ContentType] =
                 this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
             const res = yield this.put(requestUrl, data, additionalHeaders);
             return this._processResponse(res, this.requestOptions);
@@ -59948,8 +59948,8 @@ class HttpClient {
     patchJson(requestUrl_1, obj_1) {
         return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
             const data = JSON.stringify(obj, null, 2);
-            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
-            additionalHeaders[Headers.ContentType] =
+            additionalHeaders[lib_Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, lib_Headers.Accept, MediaTypes.ApplicationJson);
+            additionalHeaders[lib_Headers.ContentType] =
                 this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
             const res = yield this.patch(requestUrl, data, additionalHeaders);
             return this._processResponse(res, this.requestOptions);
@@ -60216,7 +60216,7 @@ class HttpClient {
     _getExistingOrDefaultContentTypeHeader(additionalHeaders, _default) {
         let clientHeader;
         if (this.requestOptions && this.requestOptions.headers) {
-            const headerValue = lowercaseKeys(this.requestOptions.headers)[Headers.ContentType];
+            const headerValue = lowercaseKeys(this.requestOptions.headers)[lib_Headers.ContentType];
             if (headerValue) {
                 if (typeof headerValue === 'number') {
                     clientHeader = String(headerValue);
@@ -60229,7 +60229,7 @@ class HttpClient {
                 }
             }
         }
-        const additionalValue = additionalHeaders[Headers.ContentType];
+        const additionalValue = additionalHeaders[lib_Headers.ContentType];
         // Return the first non-undefined value, converting numbers or arrays to strings if necessary
         if (additionalValue !== undefined) {
             if (typeof additionalValue === 'number') {
@@ -65151,7 +65151,13 @@ async function copyImage(source, reference, destination, options) {
     return { digest: tree.root.digest, mediaType: tree.root.mediaType, upToDate: false, stats };
 }
 
+// EXTERNAL MODULE: external "node:http"
+var external_node_http_ = __nccwpck_require__(7067);
+// EXTERNAL MODULE: external "node:https"
+var external_node_https_ = __nccwpck_require__(4708);
 ;// CONCATENATED MODULE: ./lib/oci/transport.js
+
+
 
 
 /** Spaces out write requests to one host: ECR Public allows 10 TPS for upload starts, completions and manifest PUTs. */
@@ -65391,13 +65397,16 @@ class Transport {
             const body = content instanceof external_node_stream_.Readable ? watchBody(content, this.stallTimeoutMs, controller) : content;
             let response;
             try {
-                response = await this.fetchImpl(url, {
-                    method: hop === 0 ? request.method : request.method === 'HEAD' ? 'HEAD' : 'GET',
-                    headers,
-                    redirect: 'manual',
-                    signal: controller.signal,
-                    ...(body !== undefined ? { body: body, duplex: 'half' } : {}),
-                });
+                response =
+                    body instanceof external_node_stream_.Readable && this.options.fetch === undefined
+                        ? await streamRequest(url, request.method, headers, body, controller.signal)
+                        : await this.fetchImpl(url, {
+                            method: hop === 0 ? request.method : request.method === 'HEAD' ? 'HEAD' : 'GET',
+                            headers,
+                            redirect: 'manual',
+                            signal: controller.signal,
+                            ...(body !== undefined ? { body: body, duplex: 'half' } : {}),
+                        });
             }
             catch (error) {
                 // Release the content too, so whoever feeds it (a spool tee) is not left waiting.
@@ -65577,6 +65586,37 @@ function watchBody(body, timeoutMs, controller) {
     const watchdog = new StallWatchdog(timeoutMs, () => controller.abort(new StallError(`upload stalled for ${timeoutMs} ms`)));
     body.on('error', (error) => watchdog.destroy(error));
     return body.pipe(watchdog);
+}
+/**
+ * A streamed upload over node:http, which writes only as fast as the socket drains: fetch on
+ * Node 20 reads a streamed body ahead without bound, so memory would grow with the blob.
+ */
+function streamRequest(url, method, headers, body, signal) {
+    return new Promise((resolve, reject) => {
+        const target = new URL(url);
+        const send = target.protocol === 'https:' ? external_node_https_.request : external_node_http_.request;
+        const request = send(target, { method, headers, signal }, (incoming) => {
+            const status = incoming.statusCode ?? 0;
+            const responseHeaders = new Headers();
+            for (const [name, value] of Object.entries(incoming.headers)) {
+                if (value !== undefined)
+                    responseHeaders.set(name, Array.isArray(value) ? value.join(', ') : value);
+            }
+            const withoutBody = status === 204 || status === 205 || status === 304;
+            const response = new Response(withoutBody ? null : external_node_stream_.Readable.toWeb(incoming), {
+                status,
+                statusText: incoming.statusMessage ?? '',
+                headers: responseHeaders,
+            });
+            Object.defineProperty(response, 'url', { value: url });
+            if (withoutBody)
+                incoming.resume();
+            resolve(response);
+        });
+        request.on('error', reject);
+        body.on('error', (error) => request.destroy(error));
+        body.pipe(request);
+    });
 }
 
 ;// CONCATENATED MODULE: ./lib/oci/rate-limit.js
@@ -66147,7 +66187,12 @@ class RegistryClient {
             catch (error) {
                 // When the content failed (a corrupt or vanished source), that is the reason, not the broken PATCH.
                 const contentError = content !== undefined && !(content instanceof Uint8Array) ? content.errored : null;
-                throw contentError ?? error;
+                if (contentError !== null)
+                    throw contentError;
+                // The registry saw other bytes than we sent (corrupted in transit): the content is verified, so send it again.
+                if (error instanceof RegistryError && error.code === 'DIGEST_INVALID')
+                    throw new RegistryError(error.message, error.status, error.code, true);
+                throw error;
             }
             finally {
                 location = undefined;

@@ -24,13 +24,16 @@ import { gateAndPromote, type GateResult } from './aws/scan-gate.js';
 import { promoteImage, type PromotionResult } from './aws/promote.js';
 import { builderRunImage, classifyImage, imageLabels, parseImageConfig, type ImageKind } from './cnb/classify.js';
 import { mirrorBuilderTree, platformNodes, type MirroredPlatform } from './cnb/mirror-tree.js';
-import { BlobLocations, emptyStats, platformsOf, readImageTree, tagsAlreadyAt, writeImageTree, type CopyStats, type ImageTree, type ManifestNode } from './oci/copy.js';
+import { BlobLocations, emptyStats, platformsOf, readImageTree, tagsAlreadyAt, TransferLimiter, writeImageTree, type CopyOptions, type CopyStats, type ImageTree, type ManifestNode } from './oci/copy.js';
+import { platformString } from './oci/media-types.js';
+import { RateLimitObserver } from './oci/rate-limit.js';
+import { copyReferrers } from './oci/referrers.js';
 import { formatReference, parseReference, type Reference } from './oci/reference.js';
 import { connectRegistry, type RegistryClient } from './oci/registry.js';
 import { BlobSpool } from './oci/spool.js';
 import { Pacer } from './oci/transport.js';
 import { destinationRepository } from './plan/naming.js';
-import { buildPlan, orderForPublish, planToJson, type PlanEntry, type PlanJsonEntry } from './plan/plan.js';
+import { buildPlan, planToJson, publishStages, type PlanEntry, type PlanJsonEntry } from './plan/plan.js';
 import { decideTags, type HeldBackTag } from './plan/tags.js';
 import type { Runtime } from './runtime.js';
 
@@ -67,6 +70,8 @@ export interface PublishedImage {
   foreignLayers: number;
   seconds: number;
   mirror?: { image: string; platforms: MirroredPlatform[] };
+  /** Signatures, attestations and SBOMs copied with the image. */
+  referrers: number;
 }
 
 export interface GateReport {
@@ -100,6 +105,8 @@ export interface RetentionReport {
 }
 
 export interface PublishReport {
+  /** Things the user should act on, e.g. a Docker Hub pull quota running low. */
+  warnings: string[];
   dryRun: boolean;
   registry: string;
   plan: PlanJsonEntry[];
@@ -129,6 +136,8 @@ interface WorkItem {
   heldBack: HeldBackTag[];
   tree?: ImageTree;
   kind: ImageKind | 'unknown';
+  /** `os/arch` of a single-manifest image, from its config. */
+  platform?: string;
 }
 
 /** `host/a/b` → [`host`, `a/b`]. */
@@ -154,7 +163,7 @@ export async function publish(inputs: Inputs, env: PublishEnvironment): Promise<
   });
   const notices = plan.entries.flatMap((entry) => entry.notices);
   for (const notice of notices) logger.notice(notice);
-  const report: PublishReport = { dryRun: inputs.dryRun, registry: '', plan: planToJson(plan), images: [], gates: [], gateFailed: false, notices, catalog: [], retention: [], logins: [] };
+  const report: PublishReport = { warnings: [], dryRun: inputs.dryRun, registry: '', plan: planToJson(plan), images: [], gates: [], gateFailed: false, notices, catalog: [], retention: [], logins: [] };
   const isPublic = inputs.registryType === 'public';
   const retentionWanted = isPublic && inputs.publicRetention > 0;
   if (inputs.dryRun) {
@@ -204,11 +213,14 @@ export async function publish(inputs: Inputs, env: PublishEnvironment): Promise<
     : await getPrivateRegistryCredentials(ecr, { onSecret: github.setSecret, ...(inputs.registryId !== undefined ? { registryId: inputs.registryId } : {}) });
   report.logins.push(login);
 
-  const transport = (extra: { credentials?: { username: string; password: string } | undefined; pacer?: Pacer }) => ({
+  // Docker Hub's pull quota is watched on every source; a spent quota is waited out, within a budget.
+  const rateLimits = new RateLimitObserver({ runtime });
+  const transport = (extra: { credentials?: { username: string; password: string } | undefined; pacer?: Pacer; source?: boolean }) => ({
     runtime,
     userAgent: 'ecr-publish',
     credentials: extra.credentials,
     writePacer: extra.pacer,
+    ...(extra.source === true ? rateLimits.transportHooks() : {}),
   });
   const destinationClients = new Map<string, RegistryClient>();
   const destinationFor = (repository: EnsuredRepository): Destination => {
@@ -232,7 +244,7 @@ export async function publish(inputs: Inputs, env: PublishEnvironment): Promise<
           : inputs.sourceUsername !== undefined && inputs.sourcePassword !== undefined
             ? { username: inputs.sourceUsername, password: inputs.sourcePassword }
             : undefined;
-      client = connectRegistry(registry, transport({ credentials: sourceCredentials }));
+      client = connectRegistry(registry, transport({ credentials: sourceCredentials, source: registry !== login.registry }));
       sourceClients.set(registry, client);
     }
     return client;
@@ -245,40 +257,33 @@ export async function publish(inputs: Inputs, env: PublishEnvironment): Promise<
   try {
     // Resolve sources and tags; an image whose tags already hold its digest is done.
     const pending: WorkItem[] = [];
+    const requests = new TransferLimiter(inputs.concurrency);
     await github.group('Resolve', async () => {
-      for (const entry of plan.entries) {
-        const started = runtime.clock.now();
-        const sourceClient = sourceFor(entry.source.registry);
-        const head = await sourceClient.headManifest(entry.source.repository, referenceOf(entry.source));
-        if (head === undefined) throw new Error(`source image ${entry.sourceName} not found`);
-        if (entry.source.digest !== undefined && head.digest !== entry.source.digest) {
-          throw new Error(`source image ${entry.sourceName} answered with digest ${head.digest}`);
-        }
-        const destination = destinationFor(ensured.get(entry.repository)!);
-        const existing = await destination.client.listTags(destination.path);
-        const decision = decideTags(entry.tags, existing);
-        for (const held of decision.heldBack) logger.notice(`${destination.ensured.repositoryUri}: tag "${held.tag}" not moved: ${held.reason}`);
-        const item: WorkItem = { entry, destination, sourceClient, sourceDigest: head.digest, tags: decision.apply, heldBack: decision.heldBack, kind: 'unknown' };
-        if (existing.length > 0 && (await tagsAlreadyAt({ client: destination.client, repository: destination.path, tags: decision.apply }, head.digest))) {
-          logger.info(`${entry.sourceName} is already at ${destination.ensured.repositoryUri} (${head.digest})`);
-          report.images.push(imageReport(item, head.digest, emptyStats(), { upToDate: true, mutated: false, platforms: [], seconds: (runtime.clock.now() - started) / 1000 }));
-          continue;
-        }
-        item.tree = await readImageTree({ client: sourceClient, repository: entry.source.repository }, head.digest);
-        const configOf = platformNodes(item.tree)[0];
-        item.kind = configOf === undefined ? 'other' : classifyImage(await readConfig(spool, item.tree, configOf));
-        pending.push(item);
-      }
+      await Promise.all(plan.entries.map((entry) => requests.run(0, () => resolve(entry, pending))));
     });
 
-    for (const item of orderForPublish(pending, (i) => (i.kind === 'unknown' ? 'other' : i.kind))) {
-      await github.group(`Publish ${item.entry.sourceName} → ${item.destination.ensured.repositoryUri}`, async () => {
-        report.images.push(await publishImage(item));
+    const copyOptions = (): CopyOptions => ({ runtime, spool, locations, concurrency: inputs.concurrency, limiter: transfers });
+    const transfers = new TransferLimiter(inputs.concurrency);
+    await github.group(`Publish ${pending.length} image(s)`, async () => {
+      // Images of one stage go together, sharing `concurrency`; run images land before builders name them.
+      for (const stage of publishStages(pending, (i) => (i.kind === 'unknown' ? 'other' : i.kind))) {
+        const published = await Promise.allSettled(stage.map((item) => publishImage(item, copyOptions())));
+        for (const result of published) if (result.status === 'fulfilled') report.images.push(result.value);
+        const failed = published.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+        if (failed !== undefined) throw failed.reason;
+      }
+    });
+    const order = new Map(plan.entries.map((entry, index) => [entry.sourceName + ' ' + entry.repository, index]));
+    const position = (image: PublishedImage) => order.get(`${image.source} ${ensuredName(image.repository)}`) ?? 0;
+    report.images.sort((a, b) => position(a) - position(b));
+
+    if (inputs.referrers) {
+      await github.group('Signatures, attestations and SBOMs', async () => {
+        for (const image of report.images) await copyImageReferrers(image, copyOptions());
       });
     }
-
-    // Referrers (signatures, attestations, SBOMs) belong here: after the images they refer to,
-    // before catalog data and retention, so retention sees them next to their subjects.
+    report.warnings.push(...rateLimits.lowQuotaWarnings());
+    for (const warning of report.warnings) logger.warning(warning);
 
     if (catalogSources.size > 0) {
       await github.group('Catalog data', async () => {
@@ -289,7 +294,62 @@ export async function publish(inputs: Inputs, env: PublishEnvironment): Promise<
     await spool.cleanup();
   }
 
-  async function publishImage(item: WorkItem): Promise<PublishedImage> {
+  function ensuredName(repositoryUri: string): string {
+    return [...ensured.values()].find((r) => r.repositoryUri === repositoryUri)?.repositoryName ?? repositoryUri;
+  }
+
+  /** HEADs the source, decides tags from the destination's, and reads the tree unless it is already there. */
+  async function resolve(entry: PlanEntry, pending: WorkItem[]): Promise<void> {
+    const started = runtime.clock.now();
+    const sourceClient = sourceFor(entry.source.registry);
+    const head = await sourceClient.headManifest(entry.source.repository, referenceOf(entry.source));
+    if (head === undefined) throw new Error(`source image ${entry.sourceName} not found`);
+    if (entry.source.digest !== undefined && head.digest !== entry.source.digest) {
+      throw new Error(`source image ${entry.sourceName} answered with digest ${head.digest}`);
+    }
+    const destination = destinationFor(ensured.get(entry.repository)!);
+    const existing = await destination.client.listTags(destination.path);
+    const decision = decideTags(entry.tags, existing);
+    for (const held of decision.heldBack) logger.notice(`${destination.ensured.repositoryUri}: tag "${held.tag}" not moved: ${held.reason}`);
+    const item: WorkItem = { entry, destination, sourceClient, sourceDigest: head.digest, tags: decision.apply, heldBack: decision.heldBack, kind: 'unknown' };
+    if (existing.length > 0 && (await tagsAlreadyAt({ client: destination.client, repository: destination.path, tags: decision.apply }, head.digest))) {
+      logger.info(`${entry.sourceName} is already at ${destination.ensured.repositoryUri} (${head.digest})`);
+      report.images.push(imageReport(item, head.digest, emptyStats(), { upToDate: true, mutated: false, platforms: [], seconds: (runtime.clock.now() - started) / 1000 }));
+      return;
+    }
+    item.tree = await readImageTree({ client: sourceClient, repository: entry.source.repository }, head.digest);
+    const first = platformNodes(item.tree)[0];
+    if (first === undefined) {
+      item.kind = 'other';
+    } else {
+      const config = await readConfig(spool, item.tree, first);
+      item.kind = classifyImage(config);
+      const platform = platformOfConfig(config);
+      item.platform = platformString({ os: platform.os, architecture: platform.architecture, ...(platform.variant !== undefined ? { variant: platform.variant } : {}) });
+    }
+    pending.push(item);
+  }
+
+  /** Signatures of a digest only apply to that digest: mutated builders get none, and say so. */
+  async function copyImageReferrers(image: PublishedImage, options: CopyOptions): Promise<void> {
+    if (image.upToDate) return;
+    if (image.mutated) {
+      logger.info(`${image.repository}: source signatures and attestations not copied: they sign ${image.sourceDigest}, not the mutated ${image.digest}`);
+      return;
+    }
+    const entry = plan.entries.find((e) => e.sourceName === image.source)!;
+    const destination = destinationFor(ensured.get(ensuredName(image.repository))!);
+    const result = await copyReferrers({
+      source: { client: sourceFor(entry.source.registry), repository: entry.source.repository },
+      destination: { client: destination.client, repository: destination.path },
+      subjectDigests: [image.digest],
+      options,
+    });
+    image.referrers = result.copied.length;
+    if (result.copied.length > 0) logger.info(`${image.repository}: copied ${result.copied.length} signature(s)/attestation(s)/SBOM(s): ${result.copied.map((c) => c.tag ?? c.digest).join(', ')}`);
+  }
+
+  async function publishImage(item: WorkItem, options: CopyOptions): Promise<PublishedImage> {
     const started = runtime.clock.now();
     let tree = item.tree!;
     let mirror: PublishedImage['mirror'];
@@ -302,10 +362,7 @@ export async function publish(inputs: Inputs, env: PublishEnvironment): Promise<
     }
     let lastProgress = runtime.clock.now();
     const stats: CopyStats = await writeImageTree(tree, { client: item.destination.client, repository: item.destination.path, tags: item.tags }, {
-      runtime,
-      spool,
-      locations,
-      concurrency: inputs.concurrency,
+      ...options,
       onProgress: (done, total) => {
         const now = runtime.clock.now();
         if (now - lastProgress < 10_000) return;
@@ -322,7 +379,7 @@ export async function publish(inputs: Inputs, env: PublishEnvironment): Promise<
     return imageReport(item, tree.root.digest, stats, {
       upToDate: false,
       mutated,
-      platforms: platformsOf(tree),
+      platforms: tree.root.children.length === 0 && item.platform !== undefined ? [item.platform] : platformsOf(tree),
       seconds: (runtime.clock.now() - started) / 1000,
       ...(mirror !== undefined ? { mirror } : {}),
     });
@@ -359,8 +416,18 @@ export async function publish(inputs: Inputs, env: PublishEnvironment): Promise<
 
   /** The destination copy of the builder's run image, which must exist before the builder names it. */
   async function mirrorTarget(item: WorkItem): Promise<string> {
-    const config = await readConfig(spool, item.tree!, platformNodes(item.tree!)[0]!);
-    const runImage = builderRunImage(config);
+    const runImages = new Set<string | undefined>();
+    for (const node of platformNodes(item.tree!)) {
+      const config = await readConfig(spool, item.tree!, node);
+      if (parseImageConfig(config).os === 'windows') throw new Error(`builder ${item.entry.sourceName}: windows builders are not supported`);
+      try {
+        runImages.add(builderRunImage(config));
+      } catch (error) {
+        throw new Error(`builder ${item.entry.sourceName}: ${(error as Error).message}`);
+      }
+    }
+    if (runImages.size > 1) throw new Error(`builder ${item.entry.sourceName}: its platforms name different run images (${[...runImages].join(', ')})`);
+    const runImage = [...runImages][0];
     if (runImage === undefined) throw new Error(`builder ${item.entry.sourceName} names no run image in io.buildpacks.builder.metadata`);
     const ref = parseReference(runImage);
     const planned = plan.entries.find((e) => e.source.registry === ref.registry && e.source.repository === ref.repository);
@@ -573,6 +640,7 @@ function imageReport(
     bytesSkipped: stats.bytesSkipped,
     foreignLayers: stats.foreignLayers.length,
     seconds: extra.seconds,
+    referrers: 0,
     ...(extra.mirror !== undefined ? { mirror: extra.mirror } : {}),
   };
 }

@@ -398,9 +398,7 @@ describe('end to end: builder run-image mirrors', () => {
     badLabelError = await expectRejected('builder-bad-label', /label io\.buildpacks\.builder\.metadata is not valid JSON/);
   });
 
-  // Known gap: publish.ts reads the run image from the label (mirrorTarget → builderRunImage)
-  // without saying which builder it is reading. Make this `it` once publish.ts prefixes that error.
-  it.failing('names the builder whose label is not JSON', () => {
+  it('names the builder whose label is not JSON', () => {
     expect(badLabelError).toMatch(/builder-bad-label/);
   });
 });

@@ -320,9 +320,8 @@ export const SCENARIOS: Scenario[] = [
   },
   {
     name: 'flipped byte in an upload',
-    // The registry answers the closing PUT with 400 DIGEST_INVALID, which the engine treats as
-    // final although its spooled copy was verified: it fails cleanly instead of re-uploading.
-    mustRecover: false,
+    // The registry answers the closing PUT with 400 DIGEST_INVALID; the content was verified, so the engine sends it again.
+    mustRecover: true,
     arm: (world, seed) => {
       const pick = seeded(seed);
       return (world.destination.fault = injector((m, p) => isUploadPatch(m, p), () => ({ kind: 'request-flip', atByte: pick(250_000) }), { skip: pick(3), sizes: world.sizes }));

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { parseReference } from '../../src/oci/reference.js';
 import { baseName, destinationNameProblem, destinationRepository, repositoryPrefixProblem } from '../../src/plan/naming.js';
-import { buildPlan, destinationConflict, orderForPublish, planToJson, PlanError, type ImageSpec, type PublishKind } from '../../src/plan/plan.js';
+import { buildPlan, destinationConflict, orderForPublish, planToJson, PlanError, publishStages, type ImageSpec, type PublishKind } from '../../src/plan/plan.js';
 import { parseTagTemplate } from '../../src/plan/tags.js';
 
 const spec = (text: string, rename?: string): ImageSpec => ({ source: parseReference(text), ...(rename !== undefined ? { rename } : {}) });
@@ -130,6 +130,20 @@ describe('orderForPublish', () => {
     const entries = ['b', 'a'];
     orderForPublish(entries, (e) => (e === 'b' ? 'builder' : 'stack-image'));
     expect(entries).toEqual(['b', 'a']);
+  });
+});
+
+describe('publishStages', () => {
+  it('cuts the publish order into stages of images that do not depend on each other', () => {
+    const entries: [string, PublishKind][] = [
+      ['builder-1', 'builder'],
+      ['bp-1', 'buildpack'],
+      ['run', 'stack-image'],
+      ['ext', 'extension'],
+      ['build', 'stack-image'],
+    ];
+    const stages = publishStages(entries, ([, kind]) => kind).map((stage) => stage.map(([name]) => name));
+    expect(stages).toEqual([['run', 'build'], ['bp-1', 'ext'], ['builder-1']]);
   });
 });
 

@@ -74,7 +74,7 @@ describe('blob upload against an ECR-like registry', () => {
     let failures = 1;
     const flaky = (async (input: string | URL | Request, init?: RequestInit) => {
       if (init?.method === 'PATCH' && failures-- > 0) {
-        for await (const _ of init.body as unknown as AsyncIterable<Uint8Array>) break;
+        await (init.body as unknown as AsyncIterator<Uint8Array> & AsyncIterable<Uint8Array>)[Symbol.asyncIterator]().next();
         throw Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }) });
       }
       return inner(input, init);

@@ -206,7 +206,10 @@ export class RegistryClient {
       } catch (error) {
         // When the content failed (a corrupt or vanished source), that is the reason, not the broken PATCH.
         const contentError = content !== undefined && !(content instanceof Uint8Array) ? content.errored : null;
-        throw contentError ?? error;
+        if (contentError !== null) throw contentError;
+        // The registry saw other bytes than we sent (corrupted in transit): the content is verified, so send it again.
+        if (error instanceof RegistryError && error.code === 'DIGEST_INVALID') throw new RegistryError(error.message, error.status, error.code, true);
+        throw error;
       } finally {
         location = undefined;
         content = undefined;

@@ -1,4 +1,7 @@
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { Runtime } from '../runtime.js';
 import { apiHost, isLoopbackHost } from './reference.js';
 
@@ -313,7 +316,10 @@ export class Transport {
       const body = content instanceof Readable ? watchBody(content, this.stallTimeoutMs, controller) : content;
       let response: Response;
       try {
-        response = await this.fetchImpl(url, {
+        response =
+          body instanceof Readable && this.options.fetch === undefined
+            ? await streamRequest(url, request.method, headers, body, controller.signal)
+            : await this.fetchImpl(url, {
           method: hop === 0 ? request.method : request.method === 'HEAD' ? 'HEAD' : 'GET',
           headers,
           redirect: 'manual',
@@ -492,3 +498,36 @@ function watchBody(body: Readable, timeoutMs: number, controller: AbortControlle
   body.on('error', (error) => watchdog.destroy(error));
   return body.pipe(watchdog);
 }
+
+
+/**
+ * A streamed upload over node:http, which writes only as fast as the socket drains: fetch on
+ * Node 20 reads a streamed body ahead without bound, so memory would grow with the blob.
+ */
+function streamRequest(url: string, method: string, headers: Record<string, string>, body: Readable, signal: AbortSignal): Promise<Response> {
+  return new Promise<Response>((resolve, reject) => {
+    const target = new URL(url);
+    const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
+    const request = send(target, { method, headers, signal }, (incoming: IncomingMessage) => {
+      const status = incoming.statusCode ?? 0;
+      const responseHeaders = new Headers();
+      for (const [name, value] of Object.entries(incoming.headers)) {
+        if (value !== undefined) responseHeaders.set(name, Array.isArray(value) ? value.join(', ') : value);
+      }
+      const withoutBody = status === 204 || status === 205 || status === 304;
+      const response = new Response(withoutBody ? null : (Readable.toWeb(incoming) as unknown as WebReadableStream<Uint8Array> as unknown as BodyInitStream), {
+        status,
+        statusText: incoming.statusMessage ?? '',
+        headers: responseHeaders,
+      });
+      Object.defineProperty(response, 'url', { value: url });
+      if (withoutBody) incoming.resume();
+      resolve(response);
+    });
+    request.on('error', reject);
+    body.on('error', (error) => request.destroy(error));
+    body.pipe(request);
+  });
+}
+
+type BodyInitStream = NonNullable<ConstructorParameters<typeof Response>[0]>;

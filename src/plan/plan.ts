@@ -151,6 +151,21 @@ export function orderForPublish<T>(entries: readonly T[], kindOf: (entry: T) => 
     .map(({ entry }) => entry);
 }
 
+/**
+ * The same order as `orderForPublish`, cut into stages: images within a stage do not depend on each
+ * other and may be published at the same time; a stage starts when the one before it is done.
+ */
+export function publishStages<T>(entries: readonly T[], kindOf: (entry: T) => PublishKind): T[][] {
+  const stages = new Map<number, T[]>();
+  for (const entry of orderForPublish(entries, kindOf)) {
+    const rank = PUBLISH_RANK[kindOf(entry)];
+    let stage = stages.get(rank);
+    if (stage === undefined) stages.set(rank, (stage = []));
+    stage.push(entry);
+  }
+  return [...stages.values()];
+}
+
 export interface PlanJsonEntry {
   source: string;
   repository: string;
