@@ -63712,7 +63712,7 @@ async function digestOfTag(options, tag) {
  * Tags `digest` with each of `tags` through PutImage with the byte-exact manifest, so the digest
  * cannot change. Only call this after the scan gate passed (see `gateAndPromote`).
  */
-async function promoteImage(options) {
+async function promote_promoteImage(options) {
     const { ecr, registryId, repositoryName, digest, tags, runtime } = options;
     if (!SHA256_DIGEST.test(digest))
         throw new PromotionError(`cannot promote: "${digest}" is not a sha256 digest`);
@@ -64278,6 +64278,49 @@ async function gateAndPromote(options) {
         runtime: options.runtime,
     });
     return { gate, promotion };
+}
+/**
+ * Gates a whole release, then promotes it: every image is gated first, and promote tags are
+ * applied only when every gate passed, so a release is never half-promoted. Errors are recorded
+ * per image rather than thrown, so the report still tells what was published.
+ */
+async function gateAndPromoteRelease(images, options) {
+    const entries = images.map((image) => ({ ...image }));
+    const { threshold } = options;
+    if (threshold !== 'NONE') {
+        await Promise.all(entries.map(async (entry) => {
+            try {
+                entry.gate = await runScanGate({ ...options, threshold, repositoryName: entry.repositoryName, image: { digest: entry.digest } });
+            }
+            catch (error) {
+                entry.error = error.message;
+            }
+        }));
+    }
+    const passed = entries.every((entry) => entry.error === undefined && (entry.gate === undefined || entry.gate.verdict === 'pass'));
+    if (!passed) {
+        if (options.promoteTags.length > 0)
+            options.runtime.logger.info('scan gate: not every image passed; no promote tag applied to any image of this release');
+        return { passed, entries };
+    }
+    for (const entry of entries) {
+        if (options.promoteTags.length === 0)
+            break;
+        try {
+            entry.promotion = await promote_promoteImage({
+                ecr: options.ecr,
+                registryId: options.registryId,
+                repositoryName: entry.repositoryName,
+                digest: entry.gate?.imageDigest ?? entry.digest,
+                tags: options.promoteTags,
+                runtime: options.runtime,
+            });
+        }
+        catch (error) {
+            entry.error = error.message;
+        }
+    }
+    return { passed: entries.every((entry) => entry.error === undefined), entries };
 }
 
 ;// CONCATENATED MODULE: ./lib/cnb/classify.js
@@ -66840,7 +66883,6 @@ function planToJson(plan) {
 
 
 
-
 /** `host/a/b` → [`host`, `a/b`]. */
 function splitRepositoryUri(uri) {
     const slash = uri.indexOf('/');
@@ -66854,7 +66896,7 @@ function referenceOf(source) {
 async function publish(inputs, env) {
     const { runtime, github } = env;
     const { logger } = runtime;
-    const plan = buildPlan({
+    let plan = buildPlan({
         images: inputs.images,
         repositoryPrefix: inputs.repositoryPrefix,
         tagTemplates: inputs.tags,
@@ -66904,15 +66946,20 @@ async function publish(inputs, env) {
         ensured.set(name, repository);
         return repository;
     };
+    const privateLogin = isPublic ? undefined : await getPrivateRegistryCredentials(ecr, { onSecret: github.setSecret, ...(inputs.registryId !== undefined ? { registryId: inputs.registryId } : {}) });
+    if (privateLogin !== undefined) {
+        // An image already in this registry (gate-only use) stays in its own repository, whatever its depth.
+        const inPlace = (entry) => entry.source.registry === privateLogin.registry && entry.repository === destinationRepository(entry.source, inputs.repositoryPrefix);
+        plan = { ...plan, entries: plan.entries.map((entry) => (inPlace(entry) ? { ...entry, repository: entry.source.repository } : entry)) };
+        report.plan = planToJson(plan);
+    }
     await github.group('Repositories', async () => {
         for (const entry of plan.entries)
             await ensure(entry.repository, inputs.createRepositories);
     });
     const first = ensured.get(plan.entries[0].repository);
     report.registry = first.repositoryUri.slice(0, first.repositoryUri.length - first.repositoryName.length - 1);
-    const login = isPublic
-        ? await getPublicRegistryCredentials(ecrPublic, { registry: first.repositoryUri, onSecret: github.setSecret })
-        : await getPrivateRegistryCredentials(ecr, { onSecret: github.setSecret, ...(inputs.registryId !== undefined ? { registryId: inputs.registryId } : {}) });
+    const login = privateLogin ?? (await getPublicRegistryCredentials(ecrPublic, { registry: first.repositoryUri, onSecret: github.setSecret }));
     report.logins.push(login);
     // Docker Hub's pull quota is watched on every source; a spent quota is waited out, within a budget.
     const rateLimits = new RateLimitObserver({ runtime });
@@ -67154,26 +67201,21 @@ async function publish(inputs, env) {
     }
     if (!isPublic && (inputs.scanSeverityThreshold !== 'NONE' || inputs.promoteTags.length > 0)) {
         await github.group('Scan gate and promotion', async () => {
-            for (const image of report.images) {
-                const repositoryName = [...ensured.values()].find((r) => r.repositoryUri === image.repository).repositoryName;
-                const base = { ecr, repositoryName, runtime, ...(inputs.registryId !== undefined ? { registryId: inputs.registryId } : {}) };
-                if (inputs.scanSeverityThreshold === 'NONE') {
-                    const promotion = await promoteImage({ ...base, digest: image.digest, tags: inputs.promoteTags });
-                    report.gates.push({ repository: image.repository, promotion });
-                    continue;
-                }
-                const result = await gateAndPromote({
-                    ...base,
-                    image: { digest: image.digest },
-                    threshold: inputs.scanSeverityThreshold,
-                    ignore: inputs.scanIgnore,
-                    timeoutMs: inputs.scanTimeoutSeconds * 1000,
-                    promoteTags: inputs.promoteTags,
-                });
-                report.gates.push({ repository: image.repository, gate: result.gate, ...(result.promotion ? { promotion: result.promotion } : {}) });
-                if (result.gate.verdict === 'fail')
-                    report.gateFailed = true;
-            }
+            const images = report.images.map((image) => ({ repositoryName: ensuredName(image.repository), digest: image.digest }));
+            const release = await gateAndPromoteRelease(images, {
+                ecr,
+                runtime,
+                threshold: inputs.scanSeverityThreshold,
+                ignore: inputs.scanIgnore,
+                timeoutMs: inputs.scanTimeoutSeconds * 1000,
+                promoteTags: inputs.promoteTags,
+                ...(inputs.registryId !== undefined ? { registryId: inputs.registryId } : {}),
+            });
+            release.entries.forEach((entry, i) => {
+                const repository = report.images[i].repository;
+                report.gates.push({ repository, ...(entry.gate ? { gate: entry.gate } : {}), ...(entry.promotion ? { promotion: entry.promotion } : {}), ...(entry.error ? { error: entry.error } : {}) });
+            });
+            report.gateFailed = !release.passed;
         });
     }
     if (retentionWanted) {
@@ -67794,6 +67836,10 @@ function summaryTables(report) {
             ]),
         },
     ];
+    const gateErrors = report.gates.filter((g) => g.error !== undefined);
+    if (gateErrors.length > 0) {
+        tables.push({ heading: 'Scan gate or promotion could not complete: no promote tag was applied to any image', header: ['Repository', 'Problem'], rows: gateErrors.map((g) => [g.repository, escapeHtml(g.error)]) });
+    }
     for (const { repository, gate, promotion } of report.gates) {
         if (gate !== undefined) {
             const formatted = formatGateSummary(gate);
@@ -67863,8 +67909,13 @@ async function writeSummary(report) {
     }
     const mirrors = report.images.filter((image) => image.mirror !== undefined);
     for (const image of mirrors) {
-        summary.addDetails(`Run-image mirror of ${image.repository}`, `<pre>${image.mirror.platforms.map((p) => `${p.platform}: run image ${p.after.image}, mirrors ${p.after.mirrors.join(', ')}`).join('\n')}</pre>Source signatures do not apply to the mutated builder and were not copied.`);
+        summary.addDetails(`Run-image mirror of ${image.repository}`, `<pre>${image.mirror.platforms.map((p) => `${p.platform}: run image ${p.after.image}, mirrors ${p.after.mirrors.join(', ')}`).join('\n')}</pre>${image.mutated ? 'Source signatures and attestations sign the unmutated builder, so they were not copied.' : 'The builder already listed this mirror and was copied unchanged.'}`);
     }
+    const signed = report.images.filter((image) => image.referrers > 0);
+    if (signed.length > 0)
+        summary.addRaw(`Signatures, attestations and SBOMs copied: ${signed.map((i) => `${i.repository} (${i.referrers})`).join(', ')}`, true);
+    for (const warning of report.warnings)
+        summary.addRaw(`> ⚠️ ${warning}`, true);
     for (const notice of report.notices)
         summary.addRaw(`> ${notice}`, true);
     await summary.write();
@@ -67942,7 +67993,10 @@ async function run() {
             core_namespaceObject[annotation.level](annotation.message);
         if (inputs.dockerLogin && !report.dryRun)
             await dockerLogin(report.logins);
-        if (report.gateFailed)
+        const gateError = report.gates.find((g) => g.error !== undefined)?.error;
+        if (gateError !== undefined)
+            setFailed(report.gates.length > 1 ? `${gateError} (no promote tag was applied to any image)` : gateError);
+        else if (report.gateFailed)
             setFailed('Scan gate failed: findings at or above the threshold remain; no promote tag was applied. See the job summary.');
     }
     catch (error) {

@@ -20,8 +20,8 @@ import {
   type RetentionFailure,
 } from './aws/retention.js';
 import { ensurePrivateRepository, getPrivateRegistryCredentials, type EnsuredRepository, type RegistryCredentials } from './aws/ecr.js';
-import { gateAndPromote, type GateResult } from './aws/scan-gate.js';
-import { promoteImage, type PromotionResult } from './aws/promote.js';
+import { gateAndPromoteRelease, type GateResult } from './aws/scan-gate.js';
+import type { PromotionResult } from './aws/promote.js';
 import { builderRunImage, classifyImage, imageLabels, parseImageConfig, type ImageKind } from './cnb/classify.js';
 import { mirrorBuilderTree, platformNodes, type MirroredPlatform } from './cnb/mirror-tree.js';
 import { BlobLocations, emptyStats, platformsOf, readImageTree, tagsAlreadyAt, TransferLimiter, writeImageTree, type CopyOptions, type CopyStats, type ImageTree, type ManifestNode } from './oci/copy.js';
@@ -78,6 +78,8 @@ export interface GateReport {
   repository: string;
   gate?: GateResult;
   promotion?: PromotionResult;
+  /** The gate could not decide (timeout, failed scan, not covered), or promotion failed. */
+  error?: string;
 }
 
 /** `catalog-data: auto`: what happened to one repository's Gallery entry. */
@@ -154,7 +156,7 @@ function referenceOf(source: Reference): string {
 export async function publish(inputs: Inputs, env: PublishEnvironment): Promise<PublishReport> {
   const { runtime, github } = env;
   const { logger } = runtime;
-  const plan = buildPlan({
+  let plan = buildPlan({
     images: inputs.images,
     repositoryPrefix: inputs.repositoryPrefix,
     tagTemplates: inputs.tags,
@@ -202,15 +204,20 @@ export async function publish(inputs: Inputs, env: PublishEnvironment): Promise<
     ensured.set(name, repository);
     return repository;
   };
+  const privateLogin = isPublic ? undefined : await getPrivateRegistryCredentials(ecr, { onSecret: github.setSecret, ...(inputs.registryId !== undefined ? { registryId: inputs.registryId } : {}) });
+  if (privateLogin !== undefined) {
+    // An image already in this registry (gate-only use) stays in its own repository, whatever its depth.
+    const inPlace = (entry: PlanEntry) => entry.source.registry === privateLogin.registry && entry.repository === destinationRepository(entry.source, inputs.repositoryPrefix);
+    plan = { ...plan, entries: plan.entries.map((entry) => (inPlace(entry) ? { ...entry, repository: entry.source.repository } : entry)) };
+    report.plan = planToJson(plan);
+  }
   await github.group('Repositories', async () => {
     for (const entry of plan.entries) await ensure(entry.repository, inputs.createRepositories);
   });
   const first = ensured.get(plan.entries[0]!.repository)!;
   report.registry = first.repositoryUri.slice(0, first.repositoryUri.length - first.repositoryName.length - 1);
 
-  const login = isPublic
-    ? await getPublicRegistryCredentials(ecrPublic, { registry: first.repositoryUri, onSecret: github.setSecret })
-    : await getPrivateRegistryCredentials(ecr, { onSecret: github.setSecret, ...(inputs.registryId !== undefined ? { registryId: inputs.registryId } : {}) });
+  const login = privateLogin ?? (await getPublicRegistryCredentials(ecrPublic, { registry: first.repositoryUri, onSecret: github.setSecret }));
   report.logins.push(login);
 
   // Docker Hub's pull quota is watched on every source; a spent quota is waited out, within a budget.
@@ -448,25 +455,21 @@ export async function publish(inputs: Inputs, env: PublishEnvironment): Promise<
 
   if (!isPublic && (inputs.scanSeverityThreshold !== 'NONE' || inputs.promoteTags.length > 0)) {
     await github.group('Scan gate and promotion', async () => {
-      for (const image of report.images) {
-        const repositoryName = [...ensured.values()].find((r) => r.repositoryUri === image.repository)!.repositoryName;
-        const base = { ecr, repositoryName, runtime, ...(inputs.registryId !== undefined ? { registryId: inputs.registryId } : {}) };
-        if (inputs.scanSeverityThreshold === 'NONE') {
-          const promotion = await promoteImage({ ...base, digest: image.digest, tags: inputs.promoteTags });
-          report.gates.push({ repository: image.repository, promotion });
-          continue;
-        }
-        const result = await gateAndPromote({
-          ...base,
-          image: { digest: image.digest },
-          threshold: inputs.scanSeverityThreshold,
-          ignore: inputs.scanIgnore,
-          timeoutMs: inputs.scanTimeoutSeconds * 1000,
-          promoteTags: inputs.promoteTags,
-        });
-        report.gates.push({ repository: image.repository, gate: result.gate, ...(result.promotion ? { promotion: result.promotion } : {}) });
-        if (result.gate.verdict === 'fail') report.gateFailed = true;
-      }
+      const images = report.images.map((image) => ({ repositoryName: ensuredName(image.repository), digest: image.digest }));
+      const release = await gateAndPromoteRelease(images, {
+        ecr,
+        runtime,
+        threshold: inputs.scanSeverityThreshold,
+        ignore: inputs.scanIgnore,
+        timeoutMs: inputs.scanTimeoutSeconds * 1000,
+        promoteTags: inputs.promoteTags,
+        ...(inputs.registryId !== undefined ? { registryId: inputs.registryId } : {}),
+      });
+      release.entries.forEach((entry, i) => {
+        const repository = report.images[i]!.repository;
+        report.gates.push({ repository, ...(entry.gate ? { gate: entry.gate } : {}), ...(entry.promotion ? { promotion: entry.promotion } : {}), ...(entry.error ? { error: entry.error } : {}) });
+      });
+      report.gateFailed = !release.passed;
     });
   }
 

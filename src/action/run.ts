@@ -76,7 +76,9 @@ export async function run(): Promise<void> {
     await writeSummary(report);
     for (const annotation of gateAnnotations(report.gates)) core[annotation.level](annotation.message);
     if (inputs.dockerLogin && !report.dryRun) await dockerLogin(report.logins);
-    if (report.gateFailed) core.setFailed('Scan gate failed: findings at or above the threshold remain; no promote tag was applied. See the job summary.');
+    const gateError = report.gates.find((g) => g.error !== undefined)?.error;
+    if (gateError !== undefined) core.setFailed(report.gates.length > 1 ? `${gateError} (no promote tag was applied to any image)` : gateError);
+    else if (report.gateFailed) core.setFailed('Scan gate failed: findings at or above the threshold remain; no promote tag was applied. See the job summary.');
   } catch (error) {
     core.setFailed(error instanceof Error ? error.message : String(error));
   }

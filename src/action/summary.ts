@@ -34,6 +34,10 @@ export function summaryTables(report: PublishReport): Table[] {
       ]),
     },
   ];
+  const gateErrors = report.gates.filter((g) => g.error !== undefined);
+  if (gateErrors.length > 0) {
+    tables.push({ heading: 'Scan gate or promotion could not complete: no promote tag was applied to any image', header: ['Repository', 'Problem'], rows: gateErrors.map((g) => [g.repository, escapeHtml(g.error!)]) });
+  }
   for (const { repository, gate, promotion } of report.gates) {
     if (gate !== undefined) {
       const formatted = formatGateSummary(gate);
@@ -104,9 +108,14 @@ export async function writeSummary(report: PublishReport): Promise<void> {
   for (const image of mirrors) {
     core.summary.addDetails(
       `Run-image mirror of ${image.repository}`,
-      `<pre>${image.mirror!.platforms.map((p) => `${p.platform}: run image ${p.after.image}, mirrors ${p.after.mirrors.join(', ')}`).join('\n')}</pre>Source signatures do not apply to the mutated builder and were not copied.`,
+      `<pre>${image.mirror!.platforms.map((p) => `${p.platform}: run image ${p.after.image}, mirrors ${p.after.mirrors.join(', ')}`).join('\n')}</pre>${
+        image.mutated ? 'Source signatures and attestations sign the unmutated builder, so they were not copied.' : 'The builder already listed this mirror and was copied unchanged.'
+      }`,
     );
   }
+  const signed = report.images.filter((image) => image.referrers > 0);
+  if (signed.length > 0) core.summary.addRaw(`Signatures, attestations and SBOMs copied: ${signed.map((i) => `${i.repository} (${i.referrers})`).join(', ')}`, true);
+  for (const warning of report.warnings) core.summary.addRaw(`> ⚠️ ${warning}`, true);
   for (const notice of report.notices) core.summary.addRaw(`> ${notice}`, true);
   await core.summary.write();
 }
