@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startAwsEmulator, type AwsEmulator, type AwsEmulatorOptions } from './aws-emulator.js';
-import { startDockerHubFront, type DockerHubFront } from './docker-hub-front.js';
+import { startDockerHubFront, type DockerHubFront, type DockerHubFrontOptions } from './docker-hub-front.js';
 import { startRegistry, type LocalRegistry } from './registry.js';
 import { repoRoot } from './repo-root.js';
 
@@ -36,7 +36,7 @@ export interface ActionRun {
   printed: string;
 }
 
-export async function startWorld(options: { aws?: AwsEmulatorOptions; hub?: { tokenLifetimeSeconds?: number } } = {}): Promise<World> {
+export async function startWorld(options: { aws?: AwsEmulatorOptions; hub?: Omit<DockerHubFrontOptions, 'registryUrl'> } = {}): Promise<World> {
   const source = await startRegistry();
   const hub = await startDockerHubFront({ registryUrl: source.url, ...(options.hub ?? {}) });
   const privateRegistry = await startRegistry({ auth: true });
