@@ -17,6 +17,8 @@ const entries = [
   '__tests__/support/docker-hub-front.ts',
   '__tests__/support/registry.ts',
   '__tests__/support/images.ts',
+  // The AWS emulator (with its aws-emulator/ folder and repo-root.ts) serves dist/index.js STS and ECR.
+  '__tests__/support/aws-emulator.ts',
 ];
 
 /** Runs tsc once; type errors elsewhere in a repo under active work do not stop the emit. */
@@ -29,7 +31,7 @@ export function buildEngine({ quiet = false } = {}) {
     ...entries.map((e) => join(repoRoot, e)),
   ];
   const result = spawnSync(process.execPath, args, { cwd: repoRoot, encoding: 'utf8' });
-  if (!existsSync(join(buildDir, 'src', 'oci', 'copy.js'))) {
+  if (!existsSync(join(buildDir, 'src', 'oci', 'copy.js')) || !existsSync(join(buildDir, '__tests__', 'support', 'aws-emulator.js'))) {
     throw new Error(`bench build failed:\n${result.stdout}${result.stderr}`);
   }
   if (!quiet && result.status !== 0) process.stderr.write(`bench build: tsc reported errors (emitted anyway):\n${result.stdout.slice(0, 2000)}\n`);

@@ -1,11 +1,14 @@
 // npm run bench — copies a synthetic CNB release set between real registries and compares this
 // action with skopeo and with a bare GET→PUT floor. See bench/README.md.
 import { spawn } from 'node:child_process';
+import { request as httpRequest } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildEngine, built, buildDir, repoRoot } from './build.mjs';
+import { pathToFileURL } from 'node:url';
+import { buildEngine, built, repoRoot } from './build.mjs';
+import { actionRunEnvironment, readOutputs } from './action-env.mjs';
 
 const MB = 1e6;
 const args = parseArgs(process.argv.slice(2));
@@ -13,6 +16,7 @@ buildEngine();
 const { startRegistry } = await import(built('__tests__/support/registry.js'));
 const { startProxy } = await import(built('__tests__/support/http-proxy.js'));
 const { startDockerHubFront } = await import(built('__tests__/support/docker-hub-front.js'));
+const { startAwsEmulator } = await import(built('__tests__/support/aws-emulator.js'));
 const { blob, pseudoRandomBytes, pushBlob, pushManifest, serialize } = await import(built('__tests__/support/images.js'));
 const { seedRelease } = await import('./release.mjs');
 
@@ -54,11 +58,14 @@ const median = (values) => {
   return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 };
 
-/** Runs a child, polling its VmHWM (peak RSS) from /proc while it lives. */
-function runChild(command, childArgs, env = {}) {
+/**
+ * Runs a child, polling its VmHWM (peak RSS) from /proc while it lives. `cleanEnv` gives it only
+ * `env` (the action must not see the bench's own environment, e.g. when the bench runs in CI).
+ */
+function runChild(command, childArgs, env = {}, { cleanEnv = false, cwd } = {}) {
   return new Promise((resolve) => {
     const started = performance.now();
-    const child = spawn(command, childArgs, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, childArgs, { env: cleanEnv ? env : { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], ...(cwd ? { cwd } : {}) });
     let stdout = '';
     let stderr = '';
     let polledRss = 0;
@@ -89,30 +96,57 @@ function writeJob(job) {
   return path;
 }
 
-const destinationRepository = (repository) => repository.replace(/^buildpacks\//, 'mirror/');
+/** Where every contender puts an image: `mirror/` + the source's last path segment (the action's default naming under `repository-prefix: mirror/`). */
+const DESTINATION_PREFIX = 'mirror/';
+const destinationRepository = (repository) => DESTINATION_PREFIX + repository.split('/').pop();
+
+const distIndex = join(repoRoot, 'dist', 'index.js');
+const peakRssHook = pathToFileURL(join(repoRoot, 'bench', 'peak-rss.mjs')).href;
 
 /**
- * This action. Today: the compiled engine in a child (bench/copy-child.mjs). To measure the
- * shipped bundle instead, return `node dist/index.js` here with INPUT_* variables and the AWS
- * emulator's endpoints in `env`; everything around it (proxies, counting, RSS) stays the same.
+ * This action: the shipped bundle, `node dist/index.js`, all images in one run, each to its own
+ * private-ECR repository, through the AWS emulator (OIDC → STS → ECR) whose registry is the
+ * destination's counting proxy. The only addition is a preload that records peak RSS at exit.
  */
 function actionCommand(network, destination, images) {
-  const job = {
-    engineDir: buildDir,
-    source: { host: network.hub.host },
-    destination: { host: destination.proxy.host, username: destination.registry.username, password: destination.registry.password },
-    images: images.map((i) => ({ repository: i.repository, reference: i.tag, destRepository: destinationRepository(i.repository), tags: [i.tag] })),
-    concurrency: args.concurrency,
-    spoolParent: scratch,
+  const inputs = {
+    images: images.map((i) => `${network.hub.host}/${i.repository}:${i.tag}`).join('\n'),
+    'registry-type': 'private',
+    'role-to-assume': destination.aws.roleArn,
+    'aws-region': destination.aws.region,
+    'repository-prefix': DESTINATION_PREFIX,
+    tags: '{{tag}}',
+    concurrency: String(args.concurrency),
+    // The synthetic set has no referrers, and its builder carries no CNB metadata to mirror.
+    referrers: 'false',
+    'run-image-mirror': 'false',
   };
-  return { command: process.execPath, args: [join(repoRoot, 'bench', 'copy-child.mjs'), writeJob(job)], env: {} };
+  const run = actionRunEnvironment({ actionYmlPath: join(repoRoot, 'action.yml'), parentDir: scratch, inputs, extraEnv: destination.aws.env() });
+  return { command: process.execPath, args: ['--import', peakRssHook, distIndex], env: run.env, dir: run.dir, files: run.files };
 }
 
 async function runAction(network, destination, images) {
-  const { command, args: childArgs, env } = actionCommand(network, destination, images);
-  const run = await runChild(command, childArgs, env);
-  if (run.code !== 0) throw new Error(`action failed (exit ${run.code}): ${run.stderr.trim().split('\n').slice(-3).join(' | ')}`);
-  return run;
+  const { command, args: childArgs, env, dir, files } = actionCommand(network, destination, images);
+  const run = await runChild(command, childArgs, env, { cleanEnv: true, cwd: dir });
+  try {
+    if (run.code !== 0) {
+      const errors = run.stdout.split('\n').filter((l) => l.startsWith('::error')).slice(-3);
+      throw new Error(`action failed (exit ${run.code}): ${[...errors, ...run.stderr.trim().split('\n').slice(-3)].join(' | ')}`);
+    }
+    const atExit = existsSync(files.peakRss) ? Number(readFileSync(files.peakRss, 'utf8')) : 0;
+    const published = JSON.parse(readOutputs(files.output).images ?? '[]');
+    return { ...run, peakRssBytes: Math.max(run.peakRssBytes, atExit), published };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Every release image appears in the action's `images` output at its source digest (and, warm, with no bytes moved). */
+function publishedAsExpected(published, images, { warm }) {
+  return images.every((image) => {
+    const entry = published.find((p) => p.repository.endsWith(`/${destinationRepository(image.repository)}`));
+    return entry !== undefined && entry.digest === image.digest && entry.sourceDigest === image.digest && (!warm || (entry.bytesUploaded === 0 && entry.bytesMounted === 0));
+  });
 }
 
 async function runSkopeo(network, destination, images) {
@@ -151,10 +185,35 @@ async function runFloor(network, destination, images) {
   return run;
 }
 
-async function freshDestination(network) {
+/**
+ * A fresh destination registry (htpasswd Basic auth, user AWS, like ECR) behind its counting,
+ * WAN-emulating proxy. With `aws`, also an AWS emulator whose private ECR names the proxy as its
+ * registry, so every repositoryUri the action gets — and every byte it writes — goes through the
+ * proxy. The emulator's own backend reads (DescribeImages and the like; undici's `node` user
+ * agent) stand for ECR's internal storage access: they pass straight through, uncounted.
+ */
+async function freshDestination(network, { aws = false } = {}) {
   const registry = await startRegistry({ auth: true });
-  const proxy = await startProxy({ target: registry.url, ...network.emulation });
-  return { registry, proxy, async stop() {
+  const backendRequests = { count: 0 };
+  const passThrough = (req, res) => {
+    if (!aws || req.headers['user-agent'] !== 'node') return false;
+    backendRequests.count++;
+    const target = new URL(registry.url);
+    const upstream = httpRequest({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: { ...req.headers, host: target.host } }, (up) => {
+      res.writeHead(up.statusCode ?? 502, up.headers);
+      up.pipe(res);
+    });
+    upstream.on('error', () => {
+      if (!res.headersSent) res.writeHead(502);
+      res.end();
+    });
+    req.pipe(upstream);
+    return true;
+  };
+  const proxy = await startProxy({ target: registry.url, ...network.emulation, intercept: passThrough });
+  const emulator = aws ? await startAwsEmulator({ registries: { private: { host: proxy.host, username: registry.username, password: registry.password } } }) : undefined;
+  return { registry, proxy, aws: emulator, backendRequests, async stop() {
+    await emulator?.close();
     await proxy.close();
     await registry.stop();
   } };
@@ -186,7 +245,9 @@ function traffic(network, destination, release) {
     destinationBytesWritten: destExchanges.reduce((s, e) => s + e.requestBytes, 0),
     destinationBlobBytes: destination.proxy.uploadedBytes(),
     sourceRequests: byMethod([...network.hub.front.received, ...network.hub.cdn.received]),
-    destinationRequests: byMethod(destination.proxy.received),
+    destinationRequests: byMethod(destination.proxy.received.filter((r) => !r.intercepted)),
+    awsApiCalls: destination.aws ? destination.aws.calls.length : 0,
+    emulatorBackendRequests: destination.backendRequests.count,
     maxUploadsOfOneBlobToOneRepo: Math.max(0, ...uploadsPerRepoBlob.values()),
     mountsGranted: destExchanges.filter((e) => e.method === 'POST' && /[?&]mount=/.test(e.path) && e.status === 201).length,
   };
@@ -196,6 +257,8 @@ function resetCounters(network, destination) {
   network.hub.front.reset();
   network.hub.cdn.reset();
   destination?.proxy.reset();
+  if (destination) destination.backendRequests.count = 0;
+  destination?.aws?.calls.splice(0);
 }
 
 /** Every destination tag must hold the source digest, as an independent client reads it. */
@@ -224,18 +287,20 @@ async function benchNetwork(mode, sourceRegistry, release) {
   try {
     for (let run = 1; run <= args.runs; run++) {
       process.stderr.write(`[${mode}] run ${run}/${args.runs}: action cold`);
-      let destination = await freshDestination(network);
+      let destination = await freshDestination(network, { aws: true });
       resetCounters(network, destination);
       const cold = await runAction(network, destination, images);
       const coldTraffic = traffic(network, destination, release);
-      record(samples, 'action cold', cold.wallMs, cold.peakRssBytes, coldTraffic, { verified: await verify(destination, images), spoolSourceBytes: cold.result.sourceBytesRead });
+      record(samples, 'action cold', cold.wallMs, cold.peakRssBytes, coldTraffic, {
+        verified: publishedAsExpected(cold.published, images, { warm: false }) && (await verify(destination, images)),
+      });
 
       process.stderr.write(', action warm');
       resetCounters(network, destination);
       const warm = await runAction(network, destination, images);
       const warmTraffic = traffic(network, destination, release);
       const destRequests = Object.values(warmTraffic.destinationRequests).reduce((a, b) => a + b, 0);
-      record(samples, 'action warm', warm.wallMs, warm.peakRssBytes, warmTraffic, { destinationRequestsPerTag: destRequests / tags, verified: warm.result.results.every((r) => r.upToDate) });
+      record(samples, 'action warm', warm.wallMs, warm.peakRssBytes, warmTraffic, { destinationRequestsPerTag: destRequests / tags, verified: publishedAsExpected(warm.published, images, { warm: true }) });
       await destination.stop();
 
       process.stderr.write(', skopeo');
@@ -295,11 +360,11 @@ async function gibLayerRss(sourceRegistry) {
   const image = { repository: 'buildpacks/huge', tag: '1.0.0', digest: blob(bytes).digest, manifests: [], blobs: [] };
   const hub = await startDockerHubFront({ registryUrl: sourceRegistry.url });
   const network = { mode: 'loopback', hub, emulation: {} };
-  const destination = await freshDestination(network);
+  const destination = await freshDestination(network, { aws: true });
   try {
     process.stderr.write(', copying\n');
     const run = await runAction(network, destination, [image]);
-    return { layerBytes: size, wallMs: run.wallMs, peakRssBytes: run.peakRssBytes, verified: await verify(destination, [image]) };
+    return { layerBytes: size, wallMs: run.wallMs, peakRssBytes: run.peakRssBytes, verified: publishedAsExpected(run.published, [image], { warm: false }) && (await verify(destination, [image])) };
   } finally {
     await destination.stop();
     await hub.close();
