@@ -6,43 +6,15 @@ import { copyReferrers } from '../../src/oci/referrers.js';
 import { connectRegistry, type RegistryClient } from '../../src/oci/registry.js';
 import { BlobSpool } from '../../src/oci/spool.js';
 import { startProxy, type Proxy } from '../support/http-proxy.js';
-import { blob, OCI_INDEX, OCI_MANIFEST, pseudoRandomBytes, pushBlob, pushImage, pushIndex, pushManifest, serialize, sha256, type PushedManifest, type Target } from '../support/images.js';
+import { blob, OCI_INDEX, OCI_MANIFEST, pseudoRandomBytes, pushBlob, pushImage, pushIndex, pushManifest, pushReferrer, serialize, sha256, type Artifact, type PushedManifest, type Target } from '../support/images.js';
 import { startRegistry, type LocalRegistry } from '../support/registry.js';
 import { capturingLogger, testRuntime } from '../support/runtime.js';
 import { skopeoDigestOrNull, skopeoRaw } from '../support/skopeo.js';
 
 const retry = { maxAttempts: 3, baseDelayMs: 20, maxDelayMs: 100 };
-const EMPTY_CONFIG = 'application/vnd.oci.empty.v1+json';
 const SPDX = 'application/spdx+json';
 const IN_TOTO = 'application/vnd.in-toto+json';
 const NOTATION = 'application/vnd.cncf.notary.signature';
-
-interface Artifact extends PushedManifest {
-  artifactType: string;
-  annotations: Record<string, string>;
-}
-
-/** An OCI 1.1 artifact manifest whose `subject` names another manifest, pushed by digest. */
-async function pushReferrer(target: Target, repository: string, subject: PushedManifest, artifactType: string, payload: string): Promise<Artifact> {
-  const config = blob(Buffer.from('{}'));
-  const layer = blob(Buffer.from(payload));
-  await pushBlob(target, repository, config);
-  await pushBlob(target, repository, layer);
-  const annotations = { 'org.opencontainers.image.created': '2026-11-01T00:00:00Z' };
-  const manifest = {
-    schemaVersion: 2,
-    mediaType: OCI_MANIFEST,
-    artifactType,
-    config: { mediaType: EMPTY_CONFIG, digest: config.digest, size: config.size },
-    layers: [{ mediaType: artifactType, digest: layer.digest, size: layer.size }],
-    subject: { mediaType: subject.mediaType, digest: subject.digest, size: subject.size },
-    annotations,
-  };
-  const bytes = serialize(manifest);
-  const digest = sha256(bytes);
-  await pushManifest(target, repository, digest, { bytes, mediaType: OCI_MANIFEST });
-  return { bytes, digest, mediaType: OCI_MANIFEST, size: bytes.length, artifactType, annotations };
-}
 
 /** A cosign-style signature manifest: a simple-signing payload layer carrying the signature annotation. */
 async function pushCosignSignature(target: Target, repository: string, subject: PushedManifest, suffix: 'sig' | 'att'): Promise<PushedManifest> {

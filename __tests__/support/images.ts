@@ -158,3 +158,31 @@ export async function pushIndex(
   await pushManifest(target, repository, options.tag ?? digest, { bytes, mediaType });
   return { bytes, digest, mediaType, size: bytes.length };
 }
+
+export interface Artifact extends PushedManifest {
+  artifactType: string;
+  annotations: Record<string, string>;
+}
+
+/** An OCI 1.1 artifact manifest whose `subject` names another manifest, pushed by digest. */
+export async function pushReferrer(target: Target, repository: string, subject: PushedManifest, artifactType: string, payload: string): Promise<Artifact> {
+  const config = blob(Buffer.from('{}'));
+  const layer = blob(Buffer.from(payload));
+  await pushBlob(target, repository, config);
+  await pushBlob(target, repository, layer);
+  const annotations = { 'org.opencontainers.image.created': '2026-11-01T00:00:00Z' };
+  const manifest = {
+    schemaVersion: 2,
+    mediaType: OCI_MANIFEST,
+    artifactType,
+    config: { mediaType: 'application/vnd.oci.empty.v1+json', digest: config.digest, size: config.size },
+    layers: [{ mediaType: artifactType, digest: layer.digest, size: layer.size }],
+    subject: { mediaType: subject.mediaType, digest: subject.digest, size: subject.size },
+    annotations,
+  };
+  const bytes = serialize(manifest);
+  const digest = sha256(bytes);
+  await pushManifest(target, repository, digest, { bytes, mediaType: OCI_MANIFEST });
+  return { bytes, digest, mediaType: OCI_MANIFEST, size: bytes.length, artifactType, annotations };
+}
+
