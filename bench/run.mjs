@@ -225,10 +225,12 @@ const byMethod = (requests) => {
   return counts;
 };
 
-/** What the proxies saw during one contender's run. */
+let dumpCounter = 0;
+/** What the proxies saw during one contender's run (BENCH_DUMP_EXCHANGES=prefix also writes them to prefix-N.json). */
 function traffic(network, destination, release) {
   const sourceExchanges = [...network.hub.front.exchanges, ...network.hub.cdn.exchanges];
   const destExchanges = destination.proxy.exchanges;
+  if (process.env.BENCH_DUMP_EXCHANGES) writeFileSync(`${process.env.BENCH_DUMP_EXCHANGES}-${++dumpCounter}.json`, JSON.stringify({ source: sourceExchanges, destination: destExchanges }, null, 1));
   const sourceBlobBytes = network.hub.cdn.downloadedBlobBytes();
   const uploadsPerRepoBlob = new Map();
   for (const e of destExchanges) {
@@ -249,6 +251,8 @@ function traffic(network, destination, release) {
     awsApiCalls: destination.aws ? destination.aws.calls.length : 0,
     emulatorBackendRequests: destination.backendRequests.count,
     maxUploadsOfOneBlobToOneRepo: Math.max(0, ...uploadsPerRepoBlob.values()),
+    // Uploads of a blob the registry already had in another repository, where a mount would do.
+    redundantUploads: [...uploadsPerRepoBlob.values()].reduce((a, b) => a + b, 0) - new Set([...uploadsPerRepoBlob.keys()].map((k) => k.split(' ')[1])).size,
     mountsGranted: destExchanges.filter((e) => e.method === 'POST' && /[?&]mount=/.test(e.path) && e.status === 201).length,
   };
 }
@@ -411,6 +415,7 @@ function goals(results) {
     check(Math.abs(cold.readAmplification - 1) < 0.005, `${n.mode}: source read amplification 1.00 (${cold.readAmplification.toFixed(2)})`);
     check(cold.maxUploadsOfOneBlobToOneRepo <= 1, `${n.mode}: each destination repository receives each blob at most once (max ${cold.maxUploadsOfOneBlobToOneRepo})`);
     check(cold.mountsGranted > 0, `${n.mode}: cross-repository mount used (${cold.mountsGranted} mounts)`);
+    check(cold.redundantUploads === 0, `${n.mode}: each blob uploaded to the registry once, mounted elsewhere (${cold.redundantUploads} redundant uploads)`);
     check(warm.destinationBlobBytes === 0 && warm.destinationRequestsPerTag <= 2, `${n.mode}: warm re-run writes 0 blob bytes (${warm.destinationBlobBytes}) with ≤ 2 requests per tag (${warm.destinationRequestsPerTag.toFixed(2)})`);
     check(cold.peakRssBytes <= 150 * 1024 * 1024, `${n.mode}: action peak RSS ≤ 150 MiB (${fmt.mb(cold.peakRssBytes)} MB)`);
   }
