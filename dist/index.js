@@ -64991,24 +64991,23 @@ class BlobLocations {
         }
         return undefined;
     }
-    /** Waits for another repository's upload of the same blob when mounting can then replace ours. */
-    async awaitUpload(registry, digest) {
-        if (this.mountable(registry))
-            await this.uploading.get(`${registry}\u0000${digest}`);
-    }
-    /** Marks an upload as under way until `work` settles. */
-    async uploadWith(registry, digest, work) {
+    /**
+     * Takes the registry's slot for one blob: while another repository holds it, wait, since its copy
+     * will let us mount instead of upload. Claimed before any request, so two images that need the
+     * same blob at the same moment never both upload it. Registries that cannot mount need no slot.
+     */
+    async claim(registry, digest) {
+        if (!this.mountable(registry))
+            return () => undefined;
         const key = `${registry}\u0000${digest}`;
-        const running = work();
-        const marker = running.then(() => undefined, () => undefined);
-        this.uploading.set(key, marker);
-        try {
-            return await running;
-        }
-        finally {
-            if (this.uploading.get(key) === marker)
-                this.uploading.delete(key);
-        }
+        for (let held = this.uploading.get(key); held !== undefined; held = this.uploading.get(key))
+            await held;
+        let release;
+        this.uploading.set(key, new Promise((resolve) => (release = resolve)));
+        return () => {
+            this.uploading.delete(key);
+            release();
+        };
     }
 }
 /** Bounds blob transfers across every image copied at once; the largest waiting blob goes first. */
@@ -65106,7 +65105,7 @@ async function writeImageTree(tree, destination, options) {
         let done = 0;
         let failed = false;
         const limiter = options.limiter ?? new TransferLimiter(options.concurrency);
-        const results = await Promise.allSettled(blobs.map((blob) => limiter.run(blob.size, async () => {
+        const transfer = async (blob) => {
             if (failed)
                 return;
             try {
@@ -65121,12 +65120,24 @@ async function writeImageTree(tree, destination, options) {
                 failed = true;
                 throw error;
             }
-        })));
+        };
+        const results = await Promise.allSettled(blobs.map(async (blob) => {
+            // The claim comes before the slot: waiting for another image's upload must not hold a slot.
+            const release = await options.locations.claim(registry, blob.digest);
+            try {
+                await limiter.run(blob.size, () => transfer(blob));
+            }
+            finally {
+                release();
+            }
+        }));
         const rejected = results.find((r) => r.status === 'rejected');
         if (rejected !== undefined)
             throw rejected.reason;
+        // Children by digest; the root by digest only when no tag will name it.
         for (const node of manifestsChildrenFirst(tree.root)) {
-            await client.putManifest(repository, node.digest, node);
+            if (node !== tree.root || destination.tags.length === 0)
+                await client.putManifest(repository, node.digest, node);
         }
     }
     for (const tag of destination.tags) {
@@ -65139,7 +65150,6 @@ async function writeImageTree(tree, destination, options) {
 async function writeBlob(tree, destination, blob, options) {
     const { client, repository } = destination;
     const registry = client.registry;
-    await options.locations.awaitUpload(registry, blob.digest);
     if ((await client.headBlob(repository, blob.digest)) !== undefined)
         return 'skipped';
     let session;
@@ -65160,7 +65170,7 @@ async function writeBlob(tree, destination, blob, options) {
         return stream;
     };
     try {
-        await options.locations.uploadWith(registry, blob.digest, () => client.uploadBlob(repository, blob, open, session));
+        await client.uploadBlob(repository, blob, open, session);
     }
     finally {
         for (const stream of opened)
@@ -66229,7 +66239,10 @@ class RegistryClient {
             }
             catch (error) {
                 // When the content failed (a corrupt or vanished source), that is the reason, not the broken PATCH.
-                const contentError = content !== undefined && !(content instanceof Uint8Array) ? content.errored : null;
+                const stream = content !== undefined && !(content instanceof Uint8Array) ? content : undefined;
+                const contentError = stream?.errored ?? null;
+                // A refused PATCH may have left its content half read: let go of it, so the spool it tees into keeps filling.
+                stream?.destroy();
                 if (contentError !== null)
                     throw contentError;
                 // The registry saw other bytes than we sent (corrupted in transit): the content is verified, so send it again.
@@ -66954,8 +66967,8 @@ async function publish(inputs, env) {
         report.plan = planToJson(plan);
     }
     await github.group('Repositories', async () => {
-        for (const entry of plan.entries)
-            await ensure(entry.repository, inputs.createRepositories);
+        const calls = new TransferLimiter(4);
+        await Promise.all([...new Set(plan.entries.map((entry) => entry.repository))].map((name) => calls.run(0, () => ensure(name, inputs.createRepositories))));
     });
     const first = ensured.get(plan.entries[0].repository);
     report.registry = first.repositoryUri.slice(0, first.repositoryUri.length - first.repositoryName.length - 1);
@@ -67057,13 +67070,20 @@ async function publish(inputs, env) {
             throw new Error(`source image ${entry.sourceName} answered with digest ${head.digest}`);
         }
         const destination = destinationFor(ensured.get(entry.repository));
-        const existing = await destination.client.listTags(destination.path);
-        const decision = decideTags(entry.tags, existing);
+        const candidates = entry.tags.map((t) => t.tag);
+        // A re-run's fast path: every tag already names this digest, so no tag decision is left to make.
+        if (candidates.length > 0 && (await tagsAlreadyAt({ client: destination.client, repository: destination.path, tags: candidates }, head.digest))) {
+            logger.info(`${entry.sourceName} is already at ${destination.ensured.repositoryUri} (${head.digest})`);
+            const done = { entry, destination, sourceClient, sourceDigest: head.digest, tags: candidates, heldBack: [], kind: 'unknown' };
+            report.images.push(imageReport(done, head.digest, emptyStats(), { upToDate: true, mutated: false, platforms: [], seconds: (runtime.clock.now() - started) / 1000 }));
+            return;
+        }
+        const decision = decideTags(entry.tags, await destination.client.listTags(destination.path));
         for (const held of decision.heldBack)
             logger.notice(`${destination.ensured.repositoryUri}: tag "${held.tag}" not moved: ${held.reason}`);
         const item = { entry, destination, sourceClient, sourceDigest: head.digest, tags: decision.apply, heldBack: decision.heldBack, kind: 'unknown' };
-        if (existing.length > 0 && (await tagsAlreadyAt({ client: destination.client, repository: destination.path, tags: decision.apply }, head.digest))) {
-            logger.info(`${entry.sourceName} is already at ${destination.ensured.repositoryUri} (${head.digest})`);
+        if (decision.apply.length > 0 && (await tagsAlreadyAt({ client: destination.client, repository: destination.path, tags: decision.apply }, head.digest))) {
+            logger.info(`${entry.sourceName} is already at ${destination.ensured.repositoryUri} (${head.digest}); held back: ${decision.heldBack.map((h) => h.tag).join(', ')}`);
             report.images.push(imageReport(item, head.digest, emptyStats(), { upToDate: true, mutated: false, platforms: [], seconds: (runtime.clock.now() - started) / 1000 }));
             return;
         }

@@ -212,7 +212,8 @@ export async function publish(inputs: Inputs, env: PublishEnvironment): Promise<
     report.plan = planToJson(plan);
   }
   await github.group('Repositories', async () => {
-    for (const entry of plan.entries) await ensure(entry.repository, inputs.createRepositories);
+    const calls = new TransferLimiter(4);
+    await Promise.all([...new Set(plan.entries.map((entry) => entry.repository))].map((name) => calls.run(0, () => ensure(name, inputs.createRepositories))));
   });
   const first = ensured.get(plan.entries[0]!.repository)!;
   report.registry = first.repositoryUri.slice(0, first.repositoryUri.length - first.repositoryName.length - 1);
@@ -315,12 +316,19 @@ export async function publish(inputs: Inputs, env: PublishEnvironment): Promise<
       throw new Error(`source image ${entry.sourceName} answered with digest ${head.digest}`);
     }
     const destination = destinationFor(ensured.get(entry.repository)!);
-    const existing = await destination.client.listTags(destination.path);
-    const decision = decideTags(entry.tags, existing);
+    const candidates = entry.tags.map((t) => t.tag);
+    // A re-run's fast path: every tag already names this digest, so no tag decision is left to make.
+    if (candidates.length > 0 && (await tagsAlreadyAt({ client: destination.client, repository: destination.path, tags: candidates }, head.digest))) {
+      logger.info(`${entry.sourceName} is already at ${destination.ensured.repositoryUri} (${head.digest})`);
+      const done: WorkItem = { entry, destination, sourceClient, sourceDigest: head.digest, tags: candidates, heldBack: [], kind: 'unknown' };
+      report.images.push(imageReport(done, head.digest, emptyStats(), { upToDate: true, mutated: false, platforms: [], seconds: (runtime.clock.now() - started) / 1000 }));
+      return;
+    }
+    const decision = decideTags(entry.tags, await destination.client.listTags(destination.path));
     for (const held of decision.heldBack) logger.notice(`${destination.ensured.repositoryUri}: tag "${held.tag}" not moved: ${held.reason}`);
     const item: WorkItem = { entry, destination, sourceClient, sourceDigest: head.digest, tags: decision.apply, heldBack: decision.heldBack, kind: 'unknown' };
-    if (existing.length > 0 && (await tagsAlreadyAt({ client: destination.client, repository: destination.path, tags: decision.apply }, head.digest))) {
-      logger.info(`${entry.sourceName} is already at ${destination.ensured.repositoryUri} (${head.digest})`);
+    if (decision.apply.length > 0 && (await tagsAlreadyAt({ client: destination.client, repository: destination.path, tags: decision.apply }, head.digest))) {
+      logger.info(`${entry.sourceName} is already at ${destination.ensured.repositoryUri} (${head.digest}); held back: ${decision.heldBack.map((h) => h.tag).join(', ')}`);
       report.images.push(imageReport(item, head.digest, emptyStats(), { upToDate: true, mutated: false, platforms: [], seconds: (runtime.clock.now() - started) / 1000 }));
       return;
     }

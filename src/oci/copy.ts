@@ -78,25 +78,21 @@ export class BlobLocations {
     return undefined;
   }
 
-  /** Waits for another repository's upload of the same blob when mounting can then replace ours. */
-  async awaitUpload(registry: string, digest: string): Promise<void> {
-    if (this.mountable(registry)) await this.uploading.get(`${registry}\u0000${digest}`);
-  }
-
-  /** Marks an upload as under way until `work` settles. */
-  async uploadWith<T>(registry: string, digest: string, work: () => Promise<T>): Promise<T> {
+  /**
+   * Takes the registry's slot for one blob: while another repository holds it, wait, since its copy
+   * will let us mount instead of upload. Claimed before any request, so two images that need the
+   * same blob at the same moment never both upload it. Registries that cannot mount need no slot.
+   */
+  async claim(registry: string, digest: string): Promise<() => void> {
+    if (!this.mountable(registry)) return () => undefined;
     const key = `${registry}\u0000${digest}`;
-    const running = work();
-    const marker = running.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.uploading.set(key, marker);
-    try {
-      return await running;
-    } finally {
-      if (this.uploading.get(key) === marker) this.uploading.delete(key);
-    }
+    for (let held = this.uploading.get(key); held !== undefined; held = this.uploading.get(key)) await held;
+    let release!: () => void;
+    this.uploading.set(key, new Promise<void>((resolve) => (release = resolve)));
+    return () => {
+      this.uploading.delete(key);
+      release();
+    };
   }
 }
 
@@ -204,28 +200,36 @@ export async function writeImageTree(tree: ImageTree, destination: ImageDestinat
     let done = 0;
     let failed = false;
     const limiter = options.limiter ?? new TransferLimiter(options.concurrency);
+    const transfer = async (blob: Descriptor): Promise<void> => {
+      if (failed) return;
+      try {
+        const outcome = await writeBlob(tree, destination, blob, options);
+        stats[outcome === 'uploaded' ? 'bytesUploaded' : outcome === 'mounted' ? 'bytesMounted' : 'bytesSkipped'] += blob.size;
+        stats[outcome === 'uploaded' ? 'blobsUploaded' : outcome === 'mounted' ? 'blobsMounted' : 'blobsSkipped'] += 1;
+        options.locations.record(registry, repository, blob.digest);
+        done += blob.size;
+        options.onProgress?.(done, total);
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
+    };
     const results = await Promise.allSettled(
-      blobs.map((blob) =>
-        limiter.run(blob.size, async () => {
-          if (failed) return;
-          try {
-            const outcome = await writeBlob(tree, destination, blob, options);
-            stats[outcome === 'uploaded' ? 'bytesUploaded' : outcome === 'mounted' ? 'bytesMounted' : 'bytesSkipped'] += blob.size;
-            stats[outcome === 'uploaded' ? 'blobsUploaded' : outcome === 'mounted' ? 'blobsMounted' : 'blobsSkipped'] += 1;
-            options.locations.record(registry, repository, blob.digest);
-            done += blob.size;
-            options.onProgress?.(done, total);
-          } catch (error) {
-            failed = true;
-            throw error;
-          }
-        }),
-      ),
+      blobs.map(async (blob) => {
+        // The claim comes before the slot: waiting for another image's upload must not hold a slot.
+        const release = await options.locations.claim(registry, blob.digest);
+        try {
+          await limiter.run(blob.size, () => transfer(blob));
+        } finally {
+          release();
+        }
+      }),
     );
     const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (rejected !== undefined) throw rejected.reason;
+    // Children by digest; the root by digest only when no tag will name it.
     for (const node of manifestsChildrenFirst(tree.root)) {
-      await client.putManifest(repository, node.digest, node);
+      if (node !== tree.root || destination.tags.length === 0) await client.putManifest(repository, node.digest, node);
     }
   }
   for (const tag of destination.tags) {
@@ -238,7 +242,6 @@ export async function writeImageTree(tree: ImageTree, destination: ImageDestinat
 async function writeBlob(tree: ImageTree, destination: ImageDestination, blob: Descriptor, options: CopyOptions): Promise<'uploaded' | 'mounted' | 'skipped'> {
   const { client, repository } = destination;
   const registry = client.registry;
-  await options.locations.awaitUpload(registry, blob.digest);
   if ((await client.headBlob(repository, blob.digest)) !== undefined) return 'skipped';
   let session: string | undefined;
   const from = options.locations.mountCandidate(registry, repository, blob.digest);
@@ -256,7 +259,7 @@ async function writeBlob(tree: ImageTree, destination: ImageDestination, blob: D
     return stream;
   };
   try {
-    await options.locations.uploadWith(registry, blob.digest, () => client.uploadBlob(repository, blob, open, session));
+    await client.uploadBlob(repository, blob, open, session);
   } finally {
     for (const stream of opened) stream.destroy();
   }

@@ -205,7 +205,10 @@ export class RegistryClient {
         }
       } catch (error) {
         // When the content failed (a corrupt or vanished source), that is the reason, not the broken PATCH.
-        const contentError = content !== undefined && !(content instanceof Uint8Array) ? content.errored : null;
+        const stream = content !== undefined && !(content instanceof Uint8Array) ? content : undefined;
+        const contentError = stream?.errored ?? null;
+        // A refused PATCH may have left its content half read: let go of it, so the spool it tees into keeps filling.
+        stream?.destroy();
         if (contentError !== null) throw contentError;
         // The registry saw other bytes than we sent (corrupted in transit): the content is verified, so send it again.
         if (error instanceof RegistryError && error.code === 'DIGEST_INVALID') throw new RegistryError(error.message, error.status, error.code, true);
