@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { ECRPUBLICClient } from '@aws-sdk/client-ecr-public';
-import type { Inputs } from './action/inputs.js';
+import type { Inputs } from './inputs.js';
 import { buildCatalogData, syncCatalogData, type CatalogPlatform, type CatalogSource } from './aws/catalog-data.js';
 import { assumeRoleWithGitHubOidc, awsClientConfig, type AwsCredentials } from './aws/credentials.js';
 import { ensurePublicRepository, getPublicRegistryCredentials, publicClientConfig } from './aws/ecr-public.js';

@@ -1,0 +1,67 @@
+/**
+ * The typed record of every action input, as publish() consumes it. It lives outside src/action/ so
+ * that the orchestration depends on the shape of the inputs, not on how GitHub delivers them.
+ */
+import type { ImageSpec, RegistryType } from './plan/plan.js';
+import type { TagTemplate } from './plan/tags.js';
+
+export type { ImageSpec, RegistryType };
+
+export type Severity = 'CRITICAL' | 'HIGH' | 'MEDIUM' | 'LOW' | 'INFORMATIONAL' | 'UNDEFINED';
+export type SeverityThreshold = 'NONE' | Severity;
+export type EncryptionType = 'AES256' | 'KMS' | 'KMS_DSSE';
+export type TagMutability = 'MUTABLE' | 'IMMUTABLE';
+
+export interface ImageInput extends ImageSpec {
+  /** The line as written (without its comment), for messages. */
+  readonly text: string;
+  /** The destination repository name, prefix applied. */
+  readonly repository: string;
+}
+
+export interface ScanIgnoreEntry {
+  /** A vulnerability ID as written (the gate matches it case-insensitively) or an Inspector finding ARN. */
+  readonly id: string;
+  /** Last day (UTC, `YYYY-MM-DD`) on which the entry still ignores findings. */
+  readonly until?: string;
+}
+
+export interface Inputs {
+  readonly images: ImageInput[];
+  readonly registryType: RegistryType;
+  readonly publicRegistryAlias?: string;
+  readonly repositoryPrefix: string;
+  /** From `aws-region`, else `AWS_REGION`, else `AWS_DEFAULT_REGION`; always set for private. */
+  readonly awsRegion?: string;
+  readonly registryId?: string;
+  readonly roleToAssume?: string;
+  readonly audience: string;
+  readonly roleSessionName: string;
+  readonly roleDurationSeconds: number;
+  readonly tags: TagTemplate[];
+  readonly runImageMirror: 'auto' | false;
+  readonly createRepositories: boolean;
+  readonly imageTagMutability: TagMutability;
+  readonly scanOnPush: boolean;
+  readonly encryptionType: EncryptionType;
+  readonly kmsKey?: string;
+  /** JSON text, checked to parse; read from the file when the input was a path. */
+  readonly lifecyclePolicy?: string;
+  readonly repositoryPolicy?: string;
+  readonly catalogData: 'auto' | false;
+  /** Newest semver versions kept per public repository; 0 turns retention off. */
+  readonly publicRetention: number;
+  readonly scanSeverityThreshold: SeverityThreshold;
+  readonly scanIgnore: ScanIgnoreEntry[];
+  readonly scanTimeoutSeconds: number;
+  readonly promoteTags: string[];
+  readonly referrers: boolean;
+  readonly dockerLogin: boolean;
+  readonly sourceUsername?: string;
+  readonly sourcePassword?: string;
+  readonly concurrency: number;
+  readonly dryRun: boolean;
+  /** Write requests per second per destination host (upload start/finish, manifest PUT); 0 = no limit. */
+  readonly writeRateLimit: number;
+}
+
