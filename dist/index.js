@@ -65213,23 +65213,31 @@ var external_node_https_ = __nccwpck_require__(4708);
 
 
 
-/** Spaces out write requests to one host: ECR Public allows 10 TPS for upload starts, completions and manifest PUTs. */
+/**
+ * Spaces out write requests to one host: ECR Public allows 10 TPS for upload starts, completions and
+ * manifest PUTs. Turns are taken one at a time and measured from when the previous one really
+ * went, so a late wake-up on a busy machine spreads requests out rather than bunching them.
+ */
 class Pacer {
     perSecond;
     runtime;
-    nextSlot = 0;
+    queue = Promise.resolve();
+    last = Number.NEGATIVE_INFINITY;
     constructor(perSecond, runtime) {
         this.perSecond = perSecond;
         this.runtime = runtime;
     }
-    async take() {
+    take() {
         if (!(this.perSecond > 0))
-            return;
-        const now = this.runtime.clock.now();
-        const slot = Math.max(now, this.nextSlot);
-        this.nextSlot = slot + 1000 / this.perSecond;
-        if (slot > now)
-            await this.runtime.sleep(slot - now);
+            return Promise.resolve();
+        const turn = this.queue.then(async () => {
+            const wait = this.last + 1000 / this.perSecond - this.runtime.clock.now();
+            if (wait > 0)
+                await this.runtime.sleep(wait);
+            this.last = this.runtime.clock.now();
+        });
+        this.queue = turn;
+        return turn;
     }
 }
 const DEFAULT_RETRY = { maxAttempts: 6, baseDelayMs: 400, maxDelayMs: 20_000 };

@@ -11,21 +11,29 @@ export interface RegistryCredentials {
   password: string;
 }
 
-/** Spaces out write requests to one host: ECR Public allows 10 TPS for upload starts, completions and manifest PUTs. */
+/**
+ * Spaces out write requests to one host: ECR Public allows 10 TPS for upload starts, completions and
+ * manifest PUTs. Turns are taken one at a time and measured from when the previous one really
+ * went, so a late wake-up on a busy machine spreads requests out rather than bunching them.
+ */
 export class Pacer {
-  private nextSlot = 0;
+  private queue: Promise<void> = Promise.resolve();
+  private last = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly perSecond: number,
     private readonly runtime: Pick<Runtime, 'clock' | 'sleep'>,
   ) {}
 
-  async take(): Promise<void> {
-    if (!(this.perSecond > 0)) return;
-    const now = this.runtime.clock.now();
-    const slot = Math.max(now, this.nextSlot);
-    this.nextSlot = slot + 1000 / this.perSecond;
-    if (slot > now) await this.runtime.sleep(slot - now);
+  take(): Promise<void> {
+    if (!(this.perSecond > 0)) return Promise.resolve();
+    const turn = this.queue.then(async () => {
+      const wait = this.last + 1000 / this.perSecond - this.runtime.clock.now();
+      if (wait > 0) await this.runtime.sleep(wait);
+      this.last = this.runtime.clock.now();
+    });
+    this.queue = turn;
+    return turn;
   }
 }
 
