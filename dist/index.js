@@ -62838,6 +62838,599 @@ async function syncCatalogData(client, repositoryName, desired, options = {}) {
 
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/client-sts/dist-cjs/index.js
 var client_sts_dist_cjs = __nccwpck_require__(1695);
+// EXTERNAL MODULE: external "node:http"
+var external_node_http_ = __nccwpck_require__(7067);
+// EXTERNAL MODULE: external "node:https"
+var external_node_https_ = __nccwpck_require__(4708);
+// EXTERNAL MODULE: external "node:stream"
+var external_node_stream_ = __nccwpck_require__(7075);
+;// CONCATENATED MODULE: ./lib/oci/reference.js
+/** Image references, parsed the way the Docker CLI and go-containerregistry's pkg/name read them. */
+const DOCKER_HUB = 'docker.io';
+const DOCKER_HUB_API_HOST = 'registry-1.docker.io';
+const DOCKER_HUB_ALIASES = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io', 'registry.hub.docker.com']);
+class InvalidReferenceError extends Error {
+    name = 'InvalidReferenceError';
+}
+const TAG = /^[\w][\w.-]{0,127}$/;
+const DIGEST = /^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]{32,}$/;
+const SHA256 = /^sha256:[a-f0-9]{64}$/;
+const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
+const HOST = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[0-9a-fA-F:]+\])(?::[0-9]{1,5})?$/;
+function isValidTag(tag) {
+    return TAG.test(tag);
+}
+function isValidRepository(repository) {
+    return repository.length > 0 && repository.length <= 255 && repository.split('/').every((c) => PATH_COMPONENT.test(c));
+}
+/**
+ * Parses `[registry/]repository[:tag][@digest]`. A first component is a registry when it has a
+ * dot or a colon or is `localhost`; otherwise the reference is on Docker Hub, where single names
+ * live under `library/`.
+ */
+function parseReference(input) {
+    const text = input.trim();
+    const fail = (why) => {
+        throw new InvalidReferenceError(`invalid image reference "${input}": ${why}`);
+    };
+    if (text === '')
+        fail('it is empty');
+    if (/\s/.test(text))
+        fail('it contains white space');
+    let rest = text;
+    let digest;
+    const at = rest.indexOf('@');
+    if (at >= 0) {
+        digest = rest.slice(at + 1);
+        rest = rest.slice(0, at);
+        if (!DIGEST.test(digest))
+            fail(`"${digest}" is not a digest`);
+        if (digest.startsWith('sha256:') && !SHA256.test(digest))
+            fail(`"${digest}" is not a sha256 digest of 64 hex characters`);
+    }
+    let tag;
+    const lastSlash = rest.lastIndexOf('/');
+    const colon = rest.lastIndexOf(':');
+    if (colon > lastSlash) {
+        tag = rest.slice(colon + 1);
+        rest = rest.slice(0, colon);
+        if (!TAG.test(tag))
+            fail(`"${tag}" is not a valid tag`);
+    }
+    const parts = rest.split('/');
+    let registry = DOCKER_HUB;
+    const first = parts[0] ?? '';
+    if (parts.length > 1 && (first.includes('.') || first.includes(':') || first === 'localhost' || first.startsWith('['))) {
+        registry = first;
+        parts.shift();
+        if (!HOST.test(registry))
+            fail(`"${registry}" is not a valid registry host`);
+    }
+    if (DOCKER_HUB_ALIASES.has(registry.toLowerCase()))
+        registry = DOCKER_HUB;
+    let repository = parts.join('/');
+    if (repository === '')
+        fail('the repository name is missing');
+    if (registry === DOCKER_HUB && parts.length === 1)
+        repository = `library/${repository}`;
+    if (!isValidRepository(repository)) {
+        fail(`"${repository}" is not a valid repository name (lowercase letters, digits and separators)`);
+    }
+    return {
+        registry,
+        repository,
+        ...(tag !== undefined ? { tag } : {}),
+        ...(digest !== undefined ? { digest } : {}),
+    };
+}
+/** Tag-less references mean `latest`, as everywhere else. */
+function withDefaultTag(ref) {
+    return ref.tag === undefined && ref.digest === undefined ? { ...ref, tag: 'latest' } : ref;
+}
+function formatReference(ref) {
+    let s = `${ref.registry}/${ref.repository}`;
+    if (ref.tag !== undefined)
+        s += `:${ref.tag}`;
+    if (ref.digest !== undefined)
+        s += `@${ref.digest}`;
+    return s;
+}
+/** The host that serves the registry API (Docker Hub's API lives elsewhere than its name). */
+function apiHost(registry) {
+    return registry === DOCKER_HUB ? DOCKER_HUB_API_HOST : registry;
+}
+/**
+ * A name for comparing image references the way the CNB lifecycle does: Docker Hub spelled
+ * `index.docker.io`, an implied `latest` dropped.
+ */
+function comparableName(input) {
+    const ref = parseReference(input);
+    const registry = ref.registry === DOCKER_HUB ? 'index.docker.io' : ref.registry.toLowerCase();
+    let s = `${registry}/${ref.repository}`;
+    if (ref.tag !== undefined && !(ref.tag === 'latest' && ref.digest === undefined))
+        s += `:${ref.tag}`;
+    if (ref.digest !== undefined)
+        s += `@${ref.digest}`;
+    return s;
+}
+/** Plain http is only for registries on this machine's loopback. */
+function isLoopbackHost(registry) {
+    const host = registry.startsWith('[') ? registry.slice(1, registry.indexOf(']')) : registry.replace(/:\d+$/, '');
+    return host === 'localhost' || host === '::1' || /^127(?:\.\d{1,3}){3}$/.test(host);
+}
+
+;// CONCATENATED MODULE: ./lib/oci/transport.js
+
+
+
+
+/**
+ * Spaces out write requests to one host: ECR Public allows 10 TPS for upload starts, completions and
+ * manifest PUTs. Turns are taken one at a time and measured from when the previous one really
+ * went, so a late wake-up on a busy machine spreads requests out rather than bunching them.
+ */
+class Pacer {
+    perSecond;
+    runtime;
+    queue = Promise.resolve();
+    last = Number.NEGATIVE_INFINITY;
+    constructor(perSecond, runtime) {
+        this.perSecond = perSecond;
+        this.runtime = runtime;
+    }
+    take() {
+        if (!(this.perSecond > 0))
+            return Promise.resolve();
+        const turn = this.queue.then(async () => {
+            const wait = this.last + 1000 / this.perSecond - this.runtime.clock.now();
+            if (wait > 0)
+                await this.runtime.sleep(wait);
+            this.last = this.runtime.clock.now();
+        });
+        this.queue = turn;
+        return turn;
+    }
+}
+const DEFAULT_RETRY = { maxAttempts: 6, baseDelayMs: 400, maxDelayMs: 20_000 };
+class RegistryError extends Error {
+    status;
+    code;
+    transient;
+    name = 'RegistryError';
+    constructor(message, status, code, transient) {
+        super(message);
+        this.status = status;
+        this.code = code;
+        this.transient = transient;
+    }
+}
+function isTransientStatus(status) {
+    return status === 408 || status === 429 || status >= 500;
+}
+/** `Bearer realm="…",service="…"` → scheme and parameters. */
+function parseChallenge(header) {
+    if (header === null || header.trim() === '')
+        return { scheme: 'none', params: {} };
+    const match = /^\s*(\w+)\s*(.*)$/s.exec(header);
+    const scheme = (match?.[1] ?? '').toLowerCase();
+    const params = {};
+    for (const m of (match?.[2] ?? '').matchAll(/(\w+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]+))/g)) {
+        params[(m[1] ?? '').toLowerCase()] = (m[2] ?? m[3] ?? '').replace(/\\(.)/g, '$1');
+    }
+    if (scheme === 'basic' || scheme === 'bearer')
+        return { scheme, params };
+    return { scheme: 'none', params };
+}
+/** Seconds or an HTTP date → milliseconds to wait. */
+function retryAfterMs(value, now) {
+    if (value === null)
+        return undefined;
+    const seconds = Number(value);
+    if (Number.isFinite(seconds) && seconds >= 0)
+        return seconds * 1000;
+    const date = Date.parse(value);
+    return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+function backoffMs(attempt, policy, random) {
+    const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
+    return Math.round(ceiling / 2 + (random() * ceiling) / 2);
+}
+/** The registry's JSON error list, in one line. */
+async function describeError(response, method, url) {
+    let detail = '';
+    let code;
+    if (method !== 'HEAD') {
+        const text = (await response.text().catch(() => '')).slice(0, 2000);
+        try {
+            const parsed = JSON.parse(text);
+            const first = parsed.errors?.[0];
+            if (first !== undefined) {
+                code = first.code;
+                detail = parsed.errors.map((e) => [e.code, e.message].filter(Boolean).join(': ')).join('; ');
+            }
+        }
+        catch {
+            detail = text.replace(/\s+/g, ' ').trim().slice(0, 200);
+        }
+    }
+    const where = `${method} ${redactUrl(url)}`;
+    const message = `${where} answered ${response.status}${response.statusText ? ` ${response.statusText}` : ''}${detail ? ` (${detail})` : ''}`;
+    return code === undefined ? { message } : { message, code };
+}
+/** Upload locations carry opaque state; keep logs short and free of query strings. */
+function redactUrl(url) {
+    try {
+        const u = new URL(url);
+        return `${u.origin}${u.pathname}`;
+    }
+    catch {
+        return url;
+    }
+}
+class StallWatchdog extends external_node_stream_.Transform {
+    timeoutMs;
+    onStall;
+    timer;
+    constructor(timeoutMs, onStall) {
+        super();
+        this.timeoutMs = timeoutMs;
+        this.onStall = onStall;
+        this.arm();
+    }
+    arm() {
+        this.disarm();
+        this.timer = setTimeout(this.onStall, this.timeoutMs);
+        this.timer.unref?.();
+    }
+    disarm() {
+        if (this.timer !== undefined)
+            clearTimeout(this.timer);
+        this.timer = undefined;
+    }
+    _transform(chunk, _encoding, callback) {
+        this.arm();
+        callback(null, chunk);
+    }
+    _flush(callback) {
+        this.disarm();
+        callback();
+    }
+    _destroy(error, callback) {
+        this.disarm();
+        callback(error);
+    }
+}
+/**
+ * HTTP to one registry: scheme choice, auth challenges and token cache, manual redirects that
+ * never carry credentials to another host, write pacing, stall detection and retries.
+ */
+class Transport {
+    registry;
+    options;
+    baseUrl;
+    challenge;
+    tokens = new Map();
+    retry;
+    stallTimeoutMs;
+    fetchImpl;
+    constructor(registry, options) {
+        this.registry = registry;
+        this.options = options;
+        const host = apiHost(registry);
+        this.baseUrl = `${isLoopbackHost(host) ? 'http' : 'https'}://${host}`;
+        this.retry = options.retry ?? DEFAULT_RETRY;
+        this.stallTimeoutMs = options.stallTimeoutMs ?? 60_000;
+        this.fetchImpl = options.fetch ?? fetch;
+    }
+    get runtime() {
+        return this.options.runtime;
+    }
+    get retryPolicy() {
+        return this.retry;
+    }
+    /** Runs `attempt` until it succeeds, fails for good, or the attempts run out. */
+    async withRetries(what, attempt) {
+        const { clock, sleep, random, logger } = this.options.runtime;
+        for (let n = 1;; n++) {
+            try {
+                return await attempt();
+            }
+            catch (error) {
+                const transient = isTransient(error);
+                if (!transient || n >= this.retry.maxAttempts)
+                    throw error;
+                const hinted = error instanceof RetryAfterError ? error.retryAfterMs : undefined;
+                const delay = hinted !== undefined ? Math.min(hinted, 120_000) : backoffMs(n, this.retry, random);
+                logger.debug(`${what}: ${error.message}; retry ${n}/${this.retry.maxAttempts - 1} in ${delay} ms`);
+                void clock;
+                await sleep(delay);
+            }
+        }
+    }
+    async send(request) {
+        const once = () => this.sendOnce(request);
+        return request.retry === false ? once() : this.withRetries(`${request.method} ${redactUrl(this.resolve(request.path))}`, once);
+    }
+    resolve(path) {
+        return new URL(path, this.baseUrl).toString();
+    }
+    async sendOnce(request) {
+        let response;
+        for (;;) {
+            if (request.paced === true)
+                await this.options.writePacer?.take();
+            let authorization = await this.authorization(request.scopes, false);
+            response = await this.exchange(request, authorization);
+            if (response.status === 401) {
+                // Tokens expire mid-run (Docker Hub's live ~300 s): learn the challenge again and retry once.
+                await response.body?.cancel().catch(() => undefined);
+                const challenge = parseChallenge(response.headers.get('www-authenticate'));
+                if (challenge.scheme !== 'none')
+                    this.challenge = Promise.resolve(challenge);
+                authorization = await this.authorization(request.scopes, true);
+                response = await this.exchange(request, authorization);
+            }
+            const seen = { method: request.method, url: response.url || this.resolve(request.path) };
+            this.options.onResponse?.(response, seen);
+            if (response.status !== 429 || request.accept.includes(429))
+                break;
+            const wait = this.options.throttleWaitMs?.(response, seen);
+            if (wait === undefined || !(wait > 0))
+                break;
+            await response.body?.cancel().catch(() => undefined);
+            await this.options.runtime.sleep(wait);
+        }
+        if (request.accept.includes(response.status))
+            return this.wrap(response);
+        const { message, code } = await describeError(response, request.method, response.url || this.resolve(request.path));
+        if (response.status === 401 || response.status === 403) {
+            throw new RegistryError(`${message}: check the credentials for ${this.registry}`, response.status, code, false);
+        }
+        if (isTransientStatus(response.status)) {
+            const wait = retryAfterMs(response.headers.get('retry-after'), this.options.runtime.clock.now());
+            if (wait !== undefined)
+                throw new RetryAfterError(message, response.status, code, wait);
+            throw new RegistryError(message, response.status, code, true);
+        }
+        throw new RegistryError(message, response.status, code, false);
+    }
+    /** One request, following redirects by hand so credentials stay with their origin. */
+    async exchange(request, authorization) {
+        let url = this.resolve(request.path);
+        const origin = new URL(url).origin;
+        for (let hop = 0; hop <= 5; hop++) {
+            const sameOrigin = new URL(url).origin === origin;
+            const headers = { 'user-agent': this.options.userAgent ?? 'ecr-publish', ...request.headers };
+            if (authorization !== undefined && sameOrigin)
+                headers.authorization = authorization;
+            const controller = new AbortController();
+            const watchdog = setTimeout(() => controller.abort(new StallError(`no response within ${this.stallTimeoutMs} ms`)), this.stallTimeoutMs);
+            const content = hop === 0 ? request.body?.() : undefined;
+            const body = content instanceof external_node_stream_.Readable ? watchBody(content, this.stallTimeoutMs, controller) : content;
+            let response;
+            try {
+                response =
+                    body instanceof external_node_stream_.Readable && this.options.fetch === undefined
+                        ? await streamRequest(url, request.method, headers, body, controller.signal)
+                        : await this.fetchImpl(url, {
+                            method: hop === 0 ? request.method : request.method === 'HEAD' ? 'HEAD' : 'GET',
+                            headers,
+                            redirect: 'manual',
+                            signal: controller.signal,
+                            ...(body !== undefined ? { body: body, duplex: 'half' } : {}),
+                        });
+            }
+            catch (error) {
+                // Release the content too, so whoever feeds it (a spool tee) is not left waiting.
+                if (content instanceof external_node_stream_.Readable)
+                    content.destroy();
+                if (body instanceof external_node_stream_.Readable)
+                    body.destroy();
+                throw asTransportError(error, request.method, url);
+            }
+            finally {
+                clearTimeout(watchdog);
+            }
+            if (response.status >= 300 && response.status < 400 && response.headers.get('location') !== null && request.method !== 'PUT' && request.method !== 'POST' && request.method !== 'PATCH') {
+                await response.body?.cancel().catch(() => undefined);
+                const next = new URL(response.headers.get('location'), url);
+                if (next.protocol === 'http:' && !isLoopbackHost(next.host)) {
+                    throw new RegistryError(`${request.method} ${redactUrl(url)} redirected to plain http on ${next.host}; refused`, response.status, undefined, false);
+                }
+                url = next.toString();
+                response.controller = controller;
+                continue;
+            }
+            response.controller = controller;
+            return response;
+        }
+        throw new RegistryError(`${request.method} ${redactUrl(url)}: too many redirects`, undefined, undefined, false);
+    }
+    wrap(response) {
+        const controller = response.controller ?? new AbortController();
+        const stallTimeoutMs = this.stallTimeoutMs;
+        let taken = false;
+        const stream = () => {
+            if (taken)
+                throw new Error('response body already read');
+            taken = true;
+            if (response.body === null)
+                return external_node_stream_.Readable.from([]);
+            const source = external_node_stream_.Readable.fromWeb(response.body);
+            const watchdog = new StallWatchdog(stallTimeoutMs, () => {
+                const stall = new StallError(`no data for ${stallTimeoutMs} ms from ${redactUrl(response.url)}`);
+                controller.abort(stall);
+                watchdog.destroy(stall);
+            });
+            source.on('error', (error) => watchdog.destroy(asTransportError(error, 'GET', response.url)));
+            return source.pipe(watchdog);
+        };
+        return {
+            status: response.status,
+            headers: response.headers,
+            url: response.url,
+            stream,
+            async bytes(limit) {
+                const chunks = [];
+                let total = 0;
+                for await (const chunk of stream()) {
+                    total += chunk.length;
+                    if (limit !== undefined && total > limit) {
+                        controller.abort();
+                        throw new RegistryError(`${redactUrl(response.url)}: response larger than ${limit} bytes`, response.status, undefined, false);
+                    }
+                    chunks.push(chunk);
+                }
+                return Buffer.concat(chunks);
+            },
+            async discard() {
+                if (!taken)
+                    await response.body?.cancel().catch(() => undefined);
+            },
+        };
+    }
+    async authorization(scopes, refresh) {
+        this.challenge ??= this.ping();
+        let challenge;
+        try {
+            challenge = await this.challenge;
+        }
+        catch (error) {
+            this.challenge = undefined;
+            throw error;
+        }
+        const credentials = this.options.credentials;
+        if (challenge.scheme === 'none')
+            return undefined;
+        if (challenge.scheme === 'basic') {
+            if (credentials === undefined) {
+                throw new RegistryError(`${this.registry} requires a username and password (Basic auth) and none were given`, 401, undefined, false);
+            }
+            return `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
+        }
+        const key = [...scopes].sort().join(' ');
+        const cached = this.tokens.get(key);
+        if (!refresh && cached !== undefined && cached.expiresAt > this.options.runtime.clock.now())
+            return cached.header;
+        const token = await this.fetchToken(challenge, scopes);
+        this.tokens.set(key, token);
+        return token.header;
+    }
+    async ping() {
+        return this.withRetries(`GET ${this.baseUrl}/v2/`, async () => {
+            const response = await this.exchange({ method: 'GET', path: '/v2/', scopes: [], accept: [] }, undefined);
+            await response.body?.cancel().catch(() => undefined);
+            if (response.status === 200)
+                return { scheme: 'none', params: {} };
+            if (response.status === 401)
+                return parseChallenge(response.headers.get('www-authenticate'));
+            const { message } = await describeError(response, 'GET', `${this.baseUrl}/v2/`);
+            throw new RegistryError(`${this.registry} is not a container registry: ${message}`, response.status, undefined, isTransientStatus(response.status));
+        });
+    }
+    async fetchToken(challenge, scopes) {
+        const realm = challenge.params.realm;
+        if (realm === undefined)
+            throw new RegistryError(`${this.registry}: Bearer challenge without a realm`, 401, undefined, false);
+        const url = new URL(realm);
+        if (url.protocol === 'http:' && !isLoopbackHost(url.host)) {
+            throw new RegistryError(`${this.registry}: token realm ${url.origin} is plain http; refused`, 401, undefined, false);
+        }
+        if (challenge.params.service !== undefined)
+            url.searchParams.set('service', challenge.params.service);
+        for (const scope of scopes)
+            url.searchParams.append('scope', scope);
+        const credentials = this.options.credentials;
+        const headers = { 'user-agent': this.options.userAgent ?? 'ecr-publish' };
+        if (credentials !== undefined) {
+            headers.authorization = `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
+        }
+        return this.withRetries(`token from ${url.origin}${url.pathname}`, async () => {
+            let response;
+            try {
+                response = await this.fetchImpl(url, { headers, redirect: 'error', signal: AbortSignal.timeout(this.stallTimeoutMs) });
+            }
+            catch (error) {
+                throw asTransportError(error, 'GET', url.toString());
+            }
+            if (!response.ok) {
+                const { message } = await describeError(response, 'GET', url.toString());
+                throw new RegistryError(`token request failed: ${message}`, response.status, undefined, isTransientStatus(response.status));
+            }
+            const body = (await response.json());
+            const token = body.token ?? body.access_token;
+            if (token === undefined || token === '')
+                throw new RegistryError(`token endpoint ${url.origin} returned no token`, response.status, undefined, false);
+            const lifetimeMs = Math.max(30, body.expires_in ?? 60) * 1000;
+            return { header: `Bearer ${token}`, expiresAt: this.options.runtime.clock.now() + lifetimeMs - 10_000 };
+        });
+    }
+}
+class StallError extends Error {
+    name = 'StallError';
+}
+class RetryAfterError extends RegistryError {
+    retryAfterMs;
+    constructor(message, status, code, retryAfterMs) {
+        super(message, status, code, true);
+        this.retryAfterMs = retryAfterMs;
+    }
+}
+/** Connection resets, DNS hiccups, stalls and aborted bodies are worth another try. */
+function asTransportError(error, method, url) {
+    if (error instanceof RegistryError)
+        return error;
+    const cause = error.cause;
+    const stalled = error instanceof StallError || cause instanceof StallError || error?.name === 'AbortError' || error?.name === 'TimeoutError';
+    const detail = cause instanceof Error ? `${cause.code ?? cause.name}: ${cause.message}` : error?.message ?? String(error);
+    return new RegistryError(`${method} ${redactUrl(url)} failed: ${stalled ? 'stalled' : detail}`, undefined, undefined, true);
+}
+function isTransient(error) {
+    if (error instanceof RegistryError)
+        return error.transient;
+    if (error instanceof StallError)
+        return true;
+    const code = error?.code;
+    return code === 'ECONNRESET' || code === 'EPIPE' || code === 'ECONNREFUSED' || code === 'ETIMEDOUT' || code === 'UND_ERR_SOCKET' || code === 'ERR_STREAM_PREMATURE_CLOSE';
+}
+/** Aborts the request when the server stops reading the body we send. */
+function watchBody(body, timeoutMs, controller) {
+    const watchdog = new StallWatchdog(timeoutMs, () => controller.abort(new StallError(`upload stalled for ${timeoutMs} ms`)));
+    body.on('error', (error) => watchdog.destroy(error));
+    return body.pipe(watchdog);
+}
+/**
+ * A streamed upload over node:http, which writes only as fast as the socket drains: fetch on
+ * Node 20 reads a streamed body ahead without bound, so memory would grow with the blob.
+ */
+function streamRequest(url, method, headers, body, signal) {
+    return new Promise((resolve, reject) => {
+        const target = new URL(url);
+        const send = target.protocol === 'https:' ? external_node_https_.request : external_node_http_.request;
+        const request = send(target, { method, headers, signal }, (incoming) => {
+            const status = incoming.statusCode ?? 0;
+            const responseHeaders = new Headers();
+            for (const [name, value] of Object.entries(incoming.headers)) {
+                if (value !== undefined)
+                    responseHeaders.set(name, Array.isArray(value) ? value.join(', ') : value);
+            }
+            const withoutBody = status === 204 || status === 205 || status === 304;
+            const response = new Response(withoutBody ? null : external_node_stream_.Readable.toWeb(incoming), {
+                status,
+                statusText: incoming.statusMessage ?? '',
+                headers: responseHeaders,
+            });
+            Object.defineProperty(response, 'url', { value: url });
+            if (withoutBody)
+                incoming.resume();
+            resolve(response);
+        });
+        request.on('error', reject);
+        body.on('error', (error) => request.destroy(error));
+        body.pipe(request);
+    });
+}
+
 ;// CONCATENATED MODULE: ./lib/aws/credentials.js
 /**
  * AWS credentials: GitHub OIDC → STS AssumeRoleWithWebIdentity, with our own retry policy.
@@ -62846,6 +63439,7 @@ var client_sts_dist_cjs = __nccwpck_require__(1695);
  * (see `awsClientConfig`), so the SDK's default provider chain applies
  * (environment, shared config, web identity file, container/instance metadata).
  */
+
 
 /** Config for ECR / ECR Public / STS clients; without credentials the SDK default chain is used. */
 function awsClientConfig(region, credentials) {
@@ -62908,15 +63502,10 @@ function isTransientStsError(error) {
         return true;
     return false;
 }
-/** Exponential backoff with "equal jitter": half fixed, half random, so waits never collapse to zero. */
-function backoffDelayMs(retryIndex, random, baseDelayMs, maxDelayMs) {
-    const ceiling = Math.min(maxDelayMs, baseDelayMs * 2 ** retryIndex);
-    return Math.round(ceiling / 2 + random() * (ceiling / 2));
-}
 function oneLine(text) {
     return text.replace(/\s+/g, ' ').trim();
 }
-function describeError(error, secrets) {
+function credentials_describeError(error, secrets) {
     const { name, message } = shapeOf(error);
     const errorName = typeof name === 'string' && name !== 'Error' ? `${name}: ` : '';
     let text = oneLine(`${errorName}${typeof message === 'string' ? message : String(error)}`);
@@ -62939,7 +63528,7 @@ async function assumeRoleWithGitHubOidc(options) {
         idToken = await options.getIdToken(audience);
     }
     catch (error) {
-        throw new CredentialsError(`Could not get the GitHub OIDC token for audience "${audience}": ${describeError(error, [])}`);
+        throw new CredentialsError(`Could not get the GitHub OIDC token for audience "${audience}": ${credentials_describeError(error, [])}`);
     }
     if (idToken.length === 0)
         throw new CredentialsError(`The GitHub OIDC token for audience "${audience}" is empty.`);
@@ -62971,11 +63560,11 @@ async function assumeRoleWithGitHubOidc(options) {
         catch (error) {
             if (error instanceof CredentialsError)
                 throw error;
-            const reason = describeError(error, [idToken]);
+            const reason = credentials_describeError(error, [idToken]);
             if (!isTransientStsError(error)) {
                 throw new CredentialsError(`Could not assume role ${roleArn}: ${reason}`);
             }
-            const delayMs = backoffDelayMs(attempt - 1, runtime.random, baseDelayMs, maxDelayMs);
+            const delayMs = backoffMs(attempt, { maxAttempts: Number.POSITIVE_INFINITY, baseDelayMs, maxDelayMs }, runtime.random);
             const elapsedMs = runtime.clock.now() - startedAt;
             if (elapsedMs + delayMs > budgetMs) {
                 throw new CredentialsError(`Could not assume role ${roleArn}: gave up after ${attempt} attempt(s) in ${Math.round(elapsedMs / 1000)}s: ${reason}`);
@@ -63472,8 +64061,6 @@ async function applyRetention(client, repositoryName, plan, options) {
 
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
-// EXTERNAL MODULE: external "node:stream"
-var external_node_stream_ = __nccwpck_require__(7075);
 ;// CONCATENATED MODULE: ./lib/oci/digest.js
 
 
@@ -63540,121 +64127,6 @@ class DigestVerifier extends external_node_stream_.Transform {
         }
         callback();
     }
-}
-
-;// CONCATENATED MODULE: ./lib/oci/reference.js
-/** Image references, parsed the way the Docker CLI and go-containerregistry's pkg/name read them. */
-const DOCKER_HUB = 'docker.io';
-const DOCKER_HUB_API_HOST = 'registry-1.docker.io';
-const DOCKER_HUB_ALIASES = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io', 'registry.hub.docker.com']);
-class InvalidReferenceError extends Error {
-    name = 'InvalidReferenceError';
-}
-const TAG = /^[\w][\w.-]{0,127}$/;
-const DIGEST = /^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]{32,}$/;
-const SHA256 = /^sha256:[a-f0-9]{64}$/;
-const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
-const HOST = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[0-9a-fA-F:]+\])(?::[0-9]{1,5})?$/;
-function isValidTag(tag) {
-    return TAG.test(tag);
-}
-function isValidRepository(repository) {
-    return repository.length > 0 && repository.length <= 255 && repository.split('/').every((c) => PATH_COMPONENT.test(c));
-}
-/**
- * Parses `[registry/]repository[:tag][@digest]`. A first component is a registry when it has a
- * dot or a colon or is `localhost`; otherwise the reference is on Docker Hub, where single names
- * live under `library/`.
- */
-function parseReference(input) {
-    const text = input.trim();
-    const fail = (why) => {
-        throw new InvalidReferenceError(`invalid image reference "${input}": ${why}`);
-    };
-    if (text === '')
-        fail('it is empty');
-    if (/\s/.test(text))
-        fail('it contains white space');
-    let rest = text;
-    let digest;
-    const at = rest.indexOf('@');
-    if (at >= 0) {
-        digest = rest.slice(at + 1);
-        rest = rest.slice(0, at);
-        if (!DIGEST.test(digest))
-            fail(`"${digest}" is not a digest`);
-        if (digest.startsWith('sha256:') && !SHA256.test(digest))
-            fail(`"${digest}" is not a sha256 digest of 64 hex characters`);
-    }
-    let tag;
-    const lastSlash = rest.lastIndexOf('/');
-    const colon = rest.lastIndexOf(':');
-    if (colon > lastSlash) {
-        tag = rest.slice(colon + 1);
-        rest = rest.slice(0, colon);
-        if (!TAG.test(tag))
-            fail(`"${tag}" is not a valid tag`);
-    }
-    const parts = rest.split('/');
-    let registry = DOCKER_HUB;
-    const first = parts[0] ?? '';
-    if (parts.length > 1 && (first.includes('.') || first.includes(':') || first === 'localhost' || first.startsWith('['))) {
-        registry = first;
-        parts.shift();
-        if (!HOST.test(registry))
-            fail(`"${registry}" is not a valid registry host`);
-    }
-    if (DOCKER_HUB_ALIASES.has(registry.toLowerCase()))
-        registry = DOCKER_HUB;
-    let repository = parts.join('/');
-    if (repository === '')
-        fail('the repository name is missing');
-    if (registry === DOCKER_HUB && parts.length === 1)
-        repository = `library/${repository}`;
-    if (!isValidRepository(repository)) {
-        fail(`"${repository}" is not a valid repository name (lowercase letters, digits and separators)`);
-    }
-    return {
-        registry,
-        repository,
-        ...(tag !== undefined ? { tag } : {}),
-        ...(digest !== undefined ? { digest } : {}),
-    };
-}
-/** Tag-less references mean `latest`, as everywhere else. */
-function withDefaultTag(ref) {
-    return ref.tag === undefined && ref.digest === undefined ? { ...ref, tag: 'latest' } : ref;
-}
-function formatReference(ref) {
-    let s = `${ref.registry}/${ref.repository}`;
-    if (ref.tag !== undefined)
-        s += `:${ref.tag}`;
-    if (ref.digest !== undefined)
-        s += `@${ref.digest}`;
-    return s;
-}
-/** The host that serves the registry API (Docker Hub's API lives elsewhere than its name). */
-function apiHost(registry) {
-    return registry === DOCKER_HUB ? DOCKER_HUB_API_HOST : registry;
-}
-/**
- * A name for comparing image references the way the CNB lifecycle does: Docker Hub spelled
- * `index.docker.io`, an implied `latest` dropped.
- */
-function comparableName(input) {
-    const ref = parseReference(input);
-    const registry = ref.registry === DOCKER_HUB ? 'index.docker.io' : ref.registry.toLowerCase();
-    let s = `${registry}/${ref.repository}`;
-    if (ref.tag !== undefined && !(ref.tag === 'latest' && ref.digest === undefined))
-        s += `:${ref.tag}`;
-    if (ref.digest !== undefined)
-        s += `@${ref.digest}`;
-    return s;
-}
-/** Plain http is only for registries on this machine's loopback. */
-function isLoopbackHost(registry) {
-    const host = registry.startsWith('[') ? registry.slice(1, registry.indexOf(']')) : registry.replace(/:\d+$/, '');
-    return host === 'localhost' || host === '::1' || /^127(?:\.\d{1,3}){3}$/.test(host);
 }
 
 ;// CONCATENATED MODULE: ./lib/aws/promote.js
@@ -65202,482 +65674,6 @@ async function copyImage(source, reference, destination, options) {
     const tree = await readImageTree(source, head.digest);
     const stats = await writeImageTree(tree, destination, options);
     return { digest: tree.root.digest, mediaType: tree.root.mediaType, upToDate: false, stats };
-}
-
-// EXTERNAL MODULE: external "node:http"
-var external_node_http_ = __nccwpck_require__(7067);
-// EXTERNAL MODULE: external "node:https"
-var external_node_https_ = __nccwpck_require__(4708);
-;// CONCATENATED MODULE: ./lib/oci/transport.js
-
-
-
-
-/**
- * Spaces out write requests to one host: ECR Public allows 10 TPS for upload starts, completions and
- * manifest PUTs. Turns are taken one at a time and measured from when the previous one really
- * went, so a late wake-up on a busy machine spreads requests out rather than bunching them.
- */
-class Pacer {
-    perSecond;
-    runtime;
-    queue = Promise.resolve();
-    last = Number.NEGATIVE_INFINITY;
-    constructor(perSecond, runtime) {
-        this.perSecond = perSecond;
-        this.runtime = runtime;
-    }
-    take() {
-        if (!(this.perSecond > 0))
-            return Promise.resolve();
-        const turn = this.queue.then(async () => {
-            const wait = this.last + 1000 / this.perSecond - this.runtime.clock.now();
-            if (wait > 0)
-                await this.runtime.sleep(wait);
-            this.last = this.runtime.clock.now();
-        });
-        this.queue = turn;
-        return turn;
-    }
-}
-const DEFAULT_RETRY = { maxAttempts: 6, baseDelayMs: 400, maxDelayMs: 20_000 };
-class RegistryError extends Error {
-    status;
-    code;
-    transient;
-    name = 'RegistryError';
-    constructor(message, status, code, transient) {
-        super(message);
-        this.status = status;
-        this.code = code;
-        this.transient = transient;
-    }
-}
-function isTransientStatus(status) {
-    return status === 408 || status === 429 || status >= 500;
-}
-/** `Bearer realm="…",service="…"` → scheme and parameters. */
-function parseChallenge(header) {
-    if (header === null || header.trim() === '')
-        return { scheme: 'none', params: {} };
-    const match = /^\s*(\w+)\s*(.*)$/s.exec(header);
-    const scheme = (match?.[1] ?? '').toLowerCase();
-    const params = {};
-    for (const m of (match?.[2] ?? '').matchAll(/(\w+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]+))/g)) {
-        params[(m[1] ?? '').toLowerCase()] = (m[2] ?? m[3] ?? '').replace(/\\(.)/g, '$1');
-    }
-    if (scheme === 'basic' || scheme === 'bearer')
-        return { scheme, params };
-    return { scheme: 'none', params };
-}
-/** Seconds or an HTTP date → milliseconds to wait. */
-function retryAfterMs(value, now) {
-    if (value === null)
-        return undefined;
-    const seconds = Number(value);
-    if (Number.isFinite(seconds) && seconds >= 0)
-        return seconds * 1000;
-    const date = Date.parse(value);
-    return Number.isNaN(date) ? undefined : Math.max(0, date - now);
-}
-function backoffMs(attempt, policy, random) {
-    const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
-    return Math.round(ceiling / 2 + (random() * ceiling) / 2);
-}
-/** The registry's JSON error list, in one line. */
-async function transport_describeError(response, method, url) {
-    let detail = '';
-    let code;
-    if (method !== 'HEAD') {
-        const text = (await response.text().catch(() => '')).slice(0, 2000);
-        try {
-            const parsed = JSON.parse(text);
-            const first = parsed.errors?.[0];
-            if (first !== undefined) {
-                code = first.code;
-                detail = parsed.errors.map((e) => [e.code, e.message].filter(Boolean).join(': ')).join('; ');
-            }
-        }
-        catch {
-            detail = text.replace(/\s+/g, ' ').trim().slice(0, 200);
-        }
-    }
-    const where = `${method} ${redactUrl(url)}`;
-    const message = `${where} answered ${response.status}${response.statusText ? ` ${response.statusText}` : ''}${detail ? ` (${detail})` : ''}`;
-    return code === undefined ? { message } : { message, code };
-}
-/** Upload locations carry opaque state; keep logs short and free of query strings. */
-function redactUrl(url) {
-    try {
-        const u = new URL(url);
-        return `${u.origin}${u.pathname}`;
-    }
-    catch {
-        return url;
-    }
-}
-class StallWatchdog extends external_node_stream_.Transform {
-    timeoutMs;
-    onStall;
-    timer;
-    constructor(timeoutMs, onStall) {
-        super();
-        this.timeoutMs = timeoutMs;
-        this.onStall = onStall;
-        this.arm();
-    }
-    arm() {
-        this.disarm();
-        this.timer = setTimeout(this.onStall, this.timeoutMs);
-        this.timer.unref?.();
-    }
-    disarm() {
-        if (this.timer !== undefined)
-            clearTimeout(this.timer);
-        this.timer = undefined;
-    }
-    _transform(chunk, _encoding, callback) {
-        this.arm();
-        callback(null, chunk);
-    }
-    _flush(callback) {
-        this.disarm();
-        callback();
-    }
-    _destroy(error, callback) {
-        this.disarm();
-        callback(error);
-    }
-}
-/**
- * HTTP to one registry: scheme choice, auth challenges and token cache, manual redirects that
- * never carry credentials to another host, write pacing, stall detection and retries.
- */
-class Transport {
-    registry;
-    options;
-    baseUrl;
-    challenge;
-    tokens = new Map();
-    retry;
-    stallTimeoutMs;
-    fetchImpl;
-    constructor(registry, options) {
-        this.registry = registry;
-        this.options = options;
-        const host = apiHost(registry);
-        this.baseUrl = `${isLoopbackHost(host) ? 'http' : 'https'}://${host}`;
-        this.retry = options.retry ?? DEFAULT_RETRY;
-        this.stallTimeoutMs = options.stallTimeoutMs ?? 60_000;
-        this.fetchImpl = options.fetch ?? fetch;
-    }
-    get runtime() {
-        return this.options.runtime;
-    }
-    get retryPolicy() {
-        return this.retry;
-    }
-    /** Runs `attempt` until it succeeds, fails for good, or the attempts run out. */
-    async withRetries(what, attempt) {
-        const { clock, sleep, random, logger } = this.options.runtime;
-        for (let n = 1;; n++) {
-            try {
-                return await attempt();
-            }
-            catch (error) {
-                const transient = isTransient(error);
-                if (!transient || n >= this.retry.maxAttempts)
-                    throw error;
-                const hinted = error instanceof RetryAfterError ? error.retryAfterMs : undefined;
-                const delay = hinted !== undefined ? Math.min(hinted, 120_000) : backoffMs(n, this.retry, random);
-                logger.debug(`${what}: ${error.message}; retry ${n}/${this.retry.maxAttempts - 1} in ${delay} ms`);
-                void clock;
-                await sleep(delay);
-            }
-        }
-    }
-    async send(request) {
-        const once = () => this.sendOnce(request);
-        return request.retry === false ? once() : this.withRetries(`${request.method} ${redactUrl(this.resolve(request.path))}`, once);
-    }
-    resolve(path) {
-        return new URL(path, this.baseUrl).toString();
-    }
-    async sendOnce(request) {
-        let response;
-        for (;;) {
-            if (request.paced === true)
-                await this.options.writePacer?.take();
-            let authorization = await this.authorization(request.scopes, false);
-            response = await this.exchange(request, authorization);
-            if (response.status === 401) {
-                // Tokens expire mid-run (Docker Hub's live ~300 s): learn the challenge again and retry once.
-                await response.body?.cancel().catch(() => undefined);
-                const challenge = parseChallenge(response.headers.get('www-authenticate'));
-                if (challenge.scheme !== 'none')
-                    this.challenge = Promise.resolve(challenge);
-                authorization = await this.authorization(request.scopes, true);
-                response = await this.exchange(request, authorization);
-            }
-            const seen = { method: request.method, url: response.url || this.resolve(request.path) };
-            this.options.onResponse?.(response, seen);
-            if (response.status !== 429 || request.accept.includes(429))
-                break;
-            const wait = this.options.throttleWaitMs?.(response, seen);
-            if (wait === undefined || !(wait > 0))
-                break;
-            await response.body?.cancel().catch(() => undefined);
-            await this.options.runtime.sleep(wait);
-        }
-        if (request.accept.includes(response.status))
-            return this.wrap(response);
-        const { message, code } = await transport_describeError(response, request.method, response.url || this.resolve(request.path));
-        if (response.status === 401 || response.status === 403) {
-            throw new RegistryError(`${message}: check the credentials for ${this.registry}`, response.status, code, false);
-        }
-        if (isTransientStatus(response.status)) {
-            const wait = retryAfterMs(response.headers.get('retry-after'), this.options.runtime.clock.now());
-            if (wait !== undefined)
-                throw new RetryAfterError(message, response.status, code, wait);
-            throw new RegistryError(message, response.status, code, true);
-        }
-        throw new RegistryError(message, response.status, code, false);
-    }
-    /** One request, following redirects by hand so credentials stay with their origin. */
-    async exchange(request, authorization) {
-        let url = this.resolve(request.path);
-        const origin = new URL(url).origin;
-        for (let hop = 0; hop <= 5; hop++) {
-            const sameOrigin = new URL(url).origin === origin;
-            const headers = { 'user-agent': this.options.userAgent ?? 'ecr-publish', ...request.headers };
-            if (authorization !== undefined && sameOrigin)
-                headers.authorization = authorization;
-            const controller = new AbortController();
-            const watchdog = setTimeout(() => controller.abort(new StallError(`no response within ${this.stallTimeoutMs} ms`)), this.stallTimeoutMs);
-            const content = hop === 0 ? request.body?.() : undefined;
-            const body = content instanceof external_node_stream_.Readable ? watchBody(content, this.stallTimeoutMs, controller) : content;
-            let response;
-            try {
-                response =
-                    body instanceof external_node_stream_.Readable && this.options.fetch === undefined
-                        ? await streamRequest(url, request.method, headers, body, controller.signal)
-                        : await this.fetchImpl(url, {
-                            method: hop === 0 ? request.method : request.method === 'HEAD' ? 'HEAD' : 'GET',
-                            headers,
-                            redirect: 'manual',
-                            signal: controller.signal,
-                            ...(body !== undefined ? { body: body, duplex: 'half' } : {}),
-                        });
-            }
-            catch (error) {
-                // Release the content too, so whoever feeds it (a spool tee) is not left waiting.
-                if (content instanceof external_node_stream_.Readable)
-                    content.destroy();
-                if (body instanceof external_node_stream_.Readable)
-                    body.destroy();
-                throw asTransportError(error, request.method, url);
-            }
-            finally {
-                clearTimeout(watchdog);
-            }
-            if (response.status >= 300 && response.status < 400 && response.headers.get('location') !== null && request.method !== 'PUT' && request.method !== 'POST' && request.method !== 'PATCH') {
-                await response.body?.cancel().catch(() => undefined);
-                const next = new URL(response.headers.get('location'), url);
-                if (next.protocol === 'http:' && !isLoopbackHost(next.host)) {
-                    throw new RegistryError(`${request.method} ${redactUrl(url)} redirected to plain http on ${next.host}; refused`, response.status, undefined, false);
-                }
-                url = next.toString();
-                response.controller = controller;
-                continue;
-            }
-            response.controller = controller;
-            return response;
-        }
-        throw new RegistryError(`${request.method} ${redactUrl(url)}: too many redirects`, undefined, undefined, false);
-    }
-    wrap(response) {
-        const controller = response.controller ?? new AbortController();
-        const stallTimeoutMs = this.stallTimeoutMs;
-        let taken = false;
-        const stream = () => {
-            if (taken)
-                throw new Error('response body already read');
-            taken = true;
-            if (response.body === null)
-                return external_node_stream_.Readable.from([]);
-            const source = external_node_stream_.Readable.fromWeb(response.body);
-            const watchdog = new StallWatchdog(stallTimeoutMs, () => {
-                const stall = new StallError(`no data for ${stallTimeoutMs} ms from ${redactUrl(response.url)}`);
-                controller.abort(stall);
-                watchdog.destroy(stall);
-            });
-            source.on('error', (error) => watchdog.destroy(asTransportError(error, 'GET', response.url)));
-            return source.pipe(watchdog);
-        };
-        return {
-            status: response.status,
-            headers: response.headers,
-            url: response.url,
-            stream,
-            async bytes(limit) {
-                const chunks = [];
-                let total = 0;
-                for await (const chunk of stream()) {
-                    total += chunk.length;
-                    if (limit !== undefined && total > limit) {
-                        controller.abort();
-                        throw new RegistryError(`${redactUrl(response.url)}: response larger than ${limit} bytes`, response.status, undefined, false);
-                    }
-                    chunks.push(chunk);
-                }
-                return Buffer.concat(chunks);
-            },
-            async discard() {
-                if (!taken)
-                    await response.body?.cancel().catch(() => undefined);
-            },
-        };
-    }
-    async authorization(scopes, refresh) {
-        this.challenge ??= this.ping();
-        let challenge;
-        try {
-            challenge = await this.challenge;
-        }
-        catch (error) {
-            this.challenge = undefined;
-            throw error;
-        }
-        const credentials = this.options.credentials;
-        if (challenge.scheme === 'none')
-            return undefined;
-        if (challenge.scheme === 'basic') {
-            if (credentials === undefined) {
-                throw new RegistryError(`${this.registry} requires a username and password (Basic auth) and none were given`, 401, undefined, false);
-            }
-            return `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
-        }
-        const key = [...scopes].sort().join(' ');
-        const cached = this.tokens.get(key);
-        if (!refresh && cached !== undefined && cached.expiresAt > this.options.runtime.clock.now())
-            return cached.header;
-        const token = await this.fetchToken(challenge, scopes);
-        this.tokens.set(key, token);
-        return token.header;
-    }
-    async ping() {
-        return this.withRetries(`GET ${this.baseUrl}/v2/`, async () => {
-            const response = await this.exchange({ method: 'GET', path: '/v2/', scopes: [], accept: [] }, undefined);
-            await response.body?.cancel().catch(() => undefined);
-            if (response.status === 200)
-                return { scheme: 'none', params: {} };
-            if (response.status === 401)
-                return parseChallenge(response.headers.get('www-authenticate'));
-            const { message } = await transport_describeError(response, 'GET', `${this.baseUrl}/v2/`);
-            throw new RegistryError(`${this.registry} is not a container registry: ${message}`, response.status, undefined, isTransientStatus(response.status));
-        });
-    }
-    async fetchToken(challenge, scopes) {
-        const realm = challenge.params.realm;
-        if (realm === undefined)
-            throw new RegistryError(`${this.registry}: Bearer challenge without a realm`, 401, undefined, false);
-        const url = new URL(realm);
-        if (url.protocol === 'http:' && !isLoopbackHost(url.host)) {
-            throw new RegistryError(`${this.registry}: token realm ${url.origin} is plain http; refused`, 401, undefined, false);
-        }
-        if (challenge.params.service !== undefined)
-            url.searchParams.set('service', challenge.params.service);
-        for (const scope of scopes)
-            url.searchParams.append('scope', scope);
-        const credentials = this.options.credentials;
-        const headers = { 'user-agent': this.options.userAgent ?? 'ecr-publish' };
-        if (credentials !== undefined) {
-            headers.authorization = `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
-        }
-        return this.withRetries(`token from ${url.origin}${url.pathname}`, async () => {
-            let response;
-            try {
-                response = await this.fetchImpl(url, { headers, redirect: 'error', signal: AbortSignal.timeout(this.stallTimeoutMs) });
-            }
-            catch (error) {
-                throw asTransportError(error, 'GET', url.toString());
-            }
-            if (!response.ok) {
-                const { message } = await transport_describeError(response, 'GET', url.toString());
-                throw new RegistryError(`token request failed: ${message}`, response.status, undefined, isTransientStatus(response.status));
-            }
-            const body = (await response.json());
-            const token = body.token ?? body.access_token;
-            if (token === undefined || token === '')
-                throw new RegistryError(`token endpoint ${url.origin} returned no token`, response.status, undefined, false);
-            const lifetimeMs = Math.max(30, body.expires_in ?? 60) * 1000;
-            return { header: `Bearer ${token}`, expiresAt: this.options.runtime.clock.now() + lifetimeMs - 10_000 };
-        });
-    }
-}
-class StallError extends Error {
-    name = 'StallError';
-}
-class RetryAfterError extends RegistryError {
-    retryAfterMs;
-    constructor(message, status, code, retryAfterMs) {
-        super(message, status, code, true);
-        this.retryAfterMs = retryAfterMs;
-    }
-}
-/** Connection resets, DNS hiccups, stalls and aborted bodies are worth another try. */
-function asTransportError(error, method, url) {
-    if (error instanceof RegistryError)
-        return error;
-    const cause = error.cause;
-    const stalled = error instanceof StallError || cause instanceof StallError || error?.name === 'AbortError' || error?.name === 'TimeoutError';
-    const detail = cause instanceof Error ? `${cause.code ?? cause.name}: ${cause.message}` : error?.message ?? String(error);
-    return new RegistryError(`${method} ${redactUrl(url)} failed: ${stalled ? 'stalled' : detail}`, undefined, undefined, true);
-}
-function isTransient(error) {
-    if (error instanceof RegistryError)
-        return error.transient;
-    if (error instanceof StallError)
-        return true;
-    const code = error?.code;
-    return code === 'ECONNRESET' || code === 'EPIPE' || code === 'ECONNREFUSED' || code === 'ETIMEDOUT' || code === 'UND_ERR_SOCKET' || code === 'ERR_STREAM_PREMATURE_CLOSE';
-}
-/** Aborts the request when the server stops reading the body we send. */
-function watchBody(body, timeoutMs, controller) {
-    const watchdog = new StallWatchdog(timeoutMs, () => controller.abort(new StallError(`upload stalled for ${timeoutMs} ms`)));
-    body.on('error', (error) => watchdog.destroy(error));
-    return body.pipe(watchdog);
-}
-/**
- * A streamed upload over node:http, which writes only as fast as the socket drains: fetch on
- * Node 20 reads a streamed body ahead without bound, so memory would grow with the blob.
- */
-function streamRequest(url, method, headers, body, signal) {
-    return new Promise((resolve, reject) => {
-        const target = new URL(url);
-        const send = target.protocol === 'https:' ? external_node_https_.request : external_node_http_.request;
-        const request = send(target, { method, headers, signal }, (incoming) => {
-            const status = incoming.statusCode ?? 0;
-            const responseHeaders = new Headers();
-            for (const [name, value] of Object.entries(incoming.headers)) {
-                if (value !== undefined)
-                    responseHeaders.set(name, Array.isArray(value) ? value.join(', ') : value);
-            }
-            const withoutBody = status === 204 || status === 205 || status === 304;
-            const response = new Response(withoutBody ? null : external_node_stream_.Readable.toWeb(incoming), {
-                status,
-                statusText: incoming.statusMessage ?? '',
-                headers: responseHeaders,
-            });
-            Object.defineProperty(response, 'url', { value: url });
-            if (withoutBody)
-                incoming.resume();
-            resolve(response);
-        });
-        request.on('error', reject);
-        body.on('error', (error) => request.destroy(error));
-        body.pipe(request);
-    });
 }
 
 ;// CONCATENATED MODULE: ./lib/oci/rate-limit.js

@@ -5,7 +5,6 @@ import {
   OIDC_UNAVAILABLE_MESSAGE,
   assumeRoleWithGitHubOidc,
   awsClientConfig,
-  backoffDelayMs,
   isTransientStsError,
   type AssumeRoleOptions,
 } from '../../src/aws/credentials.js';
@@ -249,11 +248,7 @@ describe('isTransientStsError', () => {
   });
 });
 
-describe('backoffDelayMs and awsClientConfig', () => {
-  it('doubles up to the cap', () => {
-    expect([0, 1, 2, 3, 4, 5].map((index) => backoffDelayMs(index, () => 0, 1000, 10_000))).toEqual([500, 1000, 2000, 4000, 5000, 5000]);
-  });
-
+describe('awsClientConfig', () => {
   it('adds credentials only when given', () => {
     expect(awsClientConfig('us-west-2')).toEqual({ region: 'us-west-2' });
     expect('credentials' in awsClientConfig('us-west-2')).toBe(false);

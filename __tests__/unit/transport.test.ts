@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { Pacer, parseChallenge, retryAfterMs, Transport } from '../../src/oci/transport.js';
+import { backoffMs, Pacer, parseChallenge, retryAfterMs, Transport } from '../../src/oci/transport.js';
 import { virtualRuntime } from '../support/runtime.js';
 
 interface Call {
@@ -137,6 +137,14 @@ describe('Transport', () => {
     await expect(transport.send({ method: 'GET', path: '/v2/a/manifests/down', scopes: [], accept: [200] })).rejects.toThrow(/answered 502 Bad Gateway/);
     expect(calls.filter((c) => c.url.includes('/bad'))).toHaveLength(1);
     expect(calls.filter((c) => c.url.includes('/down'))).toHaveLength(3);
+  });
+});
+
+describe('backoffMs', () => {
+  it('doubles up to the cap, half of each wait fixed and half random', () => {
+    const policy = { maxAttempts: 9, baseDelayMs: 1000, maxDelayMs: 10_000 };
+    expect([1, 2, 3, 4, 5, 6].map((attempt) => backoffMs(attempt, policy, () => 0))).toEqual([500, 1000, 2000, 4000, 5000, 5000]);
+    expect(backoffMs(1, policy, () => 0.999)).toBe(1000);
   });
 });
 

@@ -7,6 +7,7 @@
  */
 import { AssumeRoleWithWebIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { Runtime } from '../runtime.js';
+import { backoffMs } from '../oci/transport.js';
 
 /** Structurally compatible with the SDK's `AwsCredentialIdentity`. */
 export interface AwsCredentials {
@@ -121,12 +122,6 @@ export function isTransientStsError(error: unknown): boolean {
   return false;
 }
 
-/** Exponential backoff with "equal jitter": half fixed, half random, so waits never collapse to zero. */
-export function backoffDelayMs(retryIndex: number, random: () => number, baseDelayMs: number, maxDelayMs: number): number {
-  const ceiling = Math.min(maxDelayMs, baseDelayMs * 2 ** retryIndex);
-  return Math.round(ceiling / 2 + random() * (ceiling / 2));
-}
-
 function oneLine(text: string): string {
   return text.replace(/\s+/g, ' ').trim();
 }
@@ -189,7 +184,7 @@ export async function assumeRoleWithGitHubOidc(options: AssumeRoleOptions): Prom
       if (!isTransientStsError(error)) {
         throw new CredentialsError(`Could not assume role ${roleArn}: ${reason}`);
       }
-      const delayMs = backoffDelayMs(attempt - 1, runtime.random, baseDelayMs, maxDelayMs);
+      const delayMs = backoffMs(attempt, { maxAttempts: Number.POSITIVE_INFINITY, baseDelayMs, maxDelayMs }, runtime.random);
       const elapsedMs = runtime.clock.now() - startedAt;
       if (elapsedMs + delayMs > budgetMs) {
         throw new CredentialsError(
