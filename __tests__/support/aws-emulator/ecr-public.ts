@@ -1,6 +1,6 @@
 /** Amazon ECR Public, JSON 1.1 (`SpencerFrontendService.<Operation>`), us-east-1 only; images kept in a real registry. */
 import { AwsError } from './http.js';
-import { ImageStore, describeImageId, type ImageRecord } from './images.js';
+import { ImageStore, describeImageId, imageDetail } from './images.js';
 import type { RegistryBackend } from './registry-backend.js';
 import {
   FaultQueue,
@@ -117,19 +117,6 @@ export class EcrPublicEmulator {
     return { repositoryArn: repository.arn, registryId: this.options.accountId, repositoryName: repository.name, repositoryUri: repository.uri, createdAt: repository.createdAt };
   }
 
-  private imageDetail(repository: EmulatedRepository, image: ImageRecord): Record<string, unknown> {
-    return {
-      registryId: this.options.accountId,
-      repositoryName: repository.name,
-      imageDigest: image.digest,
-      ...(image.tags.length > 0 ? { imageTags: image.tags } : {}),
-      imageSizeInBytes: image.sizeInBytes,
-      imagePushedAt: image.pushedAt,
-      imageManifestMediaType: image.mediaType,
-      ...(image.artifactMediaType === undefined ? {} : { artifactMediaType: image.artifactMediaType }),
-    };
-  }
-
   async handle(operation: string, params: Record<string, unknown>, authorize: Authorize): Promise<unknown> {
     const registryId = this.options.accountId;
     switch (operation) {
@@ -218,7 +205,7 @@ export class EcrPublicEmulator {
           });
         }
         const { page, nextToken } = paginate(images, optionalNumber(params, 'maxResults'), optionalString(params, 'nextToken'));
-        return { imageDetails: page.map((image) => this.imageDetail(repository, image)), ...(nextToken === undefined ? {} : { nextToken }) };
+        return { imageDetails: page.map((image) => imageDetail(this.options.accountId, repository.name, image)), ...(nextToken === undefined ? {} : { nextToken }) };
       }
       case 'DescribeImageTags': {
         const repository = this.repository(params, authorize, 'ecr-public:DescribeImageTags');

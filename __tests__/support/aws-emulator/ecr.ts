@@ -1,7 +1,7 @@
 /** Private Amazon ECR, JSON 1.1 (`AmazonEC2ContainerRegistry_V20150921.<Operation>`), images kept in a real registry. */
 import { createHash } from 'node:crypto';
 import { AwsError } from './http.js';
-import { ImageStore, describeImageId, type ImageId, type ImageRecord } from './images.js';
+import { ImageStore, describeImageId, imageDetail, type ImageId, type ImageRecord } from './images.js';
 import { RegistryRequestError, type RegistryBackend } from './registry-backend.js';
 import {
   FaultQueue,
@@ -139,19 +139,6 @@ export class EcrEmulator {
     );
   }
 
-  private imageDetail(repository: EmulatedRepository, image: ImageRecord): Record<string, unknown> {
-    return {
-      registryId: this.options.accountId,
-      repositoryName: repository.name,
-      imageDigest: image.digest,
-      ...(image.tags.length > 0 ? { imageTags: image.tags } : {}),
-      imageSizeInBytes: image.sizeInBytes,
-      imagePushedAt: image.pushedAt,
-      imageManifestMediaType: image.mediaType,
-      ...(image.artifactMediaType === undefined ? {} : { artifactMediaType: image.artifactMediaType }),
-    };
-  }
-
   async handle(operation: string, params: Record<string, unknown>, authorize: Authorize): Promise<unknown> {
     const registryId = this.options.accountId;
     switch (operation) {
@@ -274,7 +261,7 @@ export class EcrEmulator {
           images = filterByTagStatus(images, optionalObject(params, 'filter'));
         }
         const { page, nextToken } = paginate(images, optionalNumber(params, 'maxResults'), optionalString(params, 'nextToken'));
-        return { imageDetails: page.map((image) => this.imageDetail(repository, image)), ...(nextToken === undefined ? {} : { nextToken }) };
+        return { imageDetails: page.map((image) => imageDetail(this.options.accountId, repository.name, image)), ...(nextToken === undefined ? {} : { nextToken }) };
       }
       case 'ListImages': {
         const repository = this.repository(params, authorize, 'ecr:ListImages');

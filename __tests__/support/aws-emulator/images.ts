@@ -49,6 +49,20 @@ export function describeImageId(imageId: ImageId): string {
   return `{${parts.join(', ')}}`;
 }
 
+/** An image as both DescribeImages APIs describe it. */
+export function imageDetail(registryId: string, repositoryName: string, image: ImageRecord): Record<string, unknown> {
+  return {
+    registryId,
+    repositoryName,
+    imageDigest: image.digest,
+    ...(image.tags.length > 0 ? { imageTags: image.tags } : {}),
+    imageSizeInBytes: image.sizeInBytes,
+    imagePushedAt: image.pushedAt,
+    imageManifestMediaType: image.mediaType,
+    ...(image.artifactMediaType === undefined ? {} : { artifactMediaType: image.artifactMediaType }),
+  };
+}
+
 export class ImageStore {
   readonly deletedImages: DeletedImage[] = [];
   private readonly firstSeen = new Map<string, Date>();
