@@ -64897,6 +64897,256 @@ function isObject(value) {
     return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+;// CONCATENATED MODULE: ./lib/oci/copy.js
+
+/**
+ * What this run knows to exist in each destination registry: digest → repositories. A blob in
+ * another repository of the same registry can be mounted instead of uploaded; one that another
+ * image is uploading right now is waited for, then mounted.
+ */
+class BlobLocations {
+    mountable;
+    known = new Map();
+    uploading = new Map();
+    constructor(mountable = () => true) {
+        this.mountable = mountable;
+    }
+    record(registry, repository, digest) {
+        const key = `${registry}\u0000${digest}`;
+        let repositories = this.known.get(key);
+        if (repositories === undefined)
+            this.known.set(key, (repositories = new Set()));
+        repositories.add(repository);
+    }
+    mountCandidate(registry, repository, digest) {
+        if (!this.mountable(registry))
+            return undefined;
+        for (const candidate of this.known.get(`${registry}\u0000${digest}`) ?? []) {
+            if (candidate !== repository)
+                return candidate;
+        }
+        return undefined;
+    }
+    /**
+     * Takes the registry's slot for one blob: while another repository holds it, wait, since its copy
+     * will let us mount instead of upload. Claimed before any request, so two images that need the
+     * same blob at the same moment never both upload it. Registries that cannot mount need no slot.
+     */
+    async claim(registry, digest) {
+        if (!this.mountable(registry))
+            return () => undefined;
+        const key = `${registry}\u0000${digest}`;
+        for (let held = this.uploading.get(key); held !== undefined; held = this.uploading.get(key))
+            await held;
+        let release;
+        this.uploading.set(key, new Promise((resolve) => (release = resolve)));
+        return () => {
+            this.uploading.delete(key);
+            release();
+        };
+    }
+}
+/** Bounds blob transfers across every image copied at once; the largest waiting blob goes first. */
+class TransferLimiter {
+    limit;
+    active = 0;
+    waiting = [];
+    constructor(limit) {
+        this.limit = limit;
+    }
+    async run(size, work) {
+        if (this.active >= this.limit) {
+            await new Promise((start) => {
+                this.waiting.push({ size, start });
+                this.waiting.sort((a, b) => b.size - a.size);
+            });
+        }
+        else {
+            this.active++;
+        }
+        try {
+            return await work();
+        }
+        finally {
+            const next = this.waiting.shift();
+            if (next !== undefined)
+                next.start();
+            else
+                this.active--;
+        }
+    }
+}
+function emptyStats() {
+    return { bytesUploaded: 0, bytesMounted: 0, bytesSkipped: 0, blobsUploaded: 0, blobsMounted: 0, blobsSkipped: 0, foreignLayers: [] };
+}
+/** Reads a root manifest and, for an index, every child manifest by digest. */
+async function readImageTree(source, reference) {
+    const root = await readNode(source, reference, undefined, undefined, 0);
+    return { source, root, localBlobs: new Map() };
+}
+async function readNode(source, reference, expectedDigest, platform, depth) {
+    if (depth > 3)
+        throw new Error(`${source.repository}@${reference}: indexes nested too deeply`);
+    const manifest = await source.client.getManifest(source.repository, reference, expectedDigest);
+    const node = { ...manifest, children: [], blobs: [], ...(platform !== undefined ? { platform } : {}) };
+    const parsed = JSON.parse(manifest.bytes.toString('utf8'));
+    if (isIndexMediaType(manifest.mediaType)) {
+        for (const entry of parsed.manifests ?? []) {
+            node.children.push(await readNode(source, entry.digest, entry.digest, entry.platform, depth + 1));
+        }
+    }
+    else if (isImageManifestMediaType(manifest.mediaType) || parsed.config !== undefined) {
+        if (parsed.config === undefined)
+            throw new Error(`${source.repository}@${manifest.digest}: image manifest without a config`);
+        node.blobs.push(parsed.config, ...(parsed.layers ?? []));
+    }
+    return node;
+}
+/** Every manifest below the root, children first (the order they must be written in). */
+function manifestsChildrenFirst(node) {
+    return [...node.children.flatMap(manifestsChildrenFirst), node];
+}
+/** The platform images of a tree: the root itself, or each runnable entry of an index (attestations left out). */
+function platformNodes(tree) {
+    if (tree.root.children.length === 0)
+        return [tree.root];
+    return tree.root.children.filter((child) => child.platform === undefined || !isAttestationEntry({ platform: child.platform }));
+}
+/** `os/arch[/variant]` of each platform image; a single manifest names its platform only in its config. */
+function platformsOf(tree, singlePlatform = 'unknown') {
+    return tree.root.children.length === 0 ? [singlePlatform] : platformNodes(tree).map((node) => platformString(node.platform));
+}
+/** Unique blobs of a tree, largest first so the longest transfers start first. */
+function uniqueBlobs(tree) {
+    const byDigest = new Map();
+    for (const node of manifestsChildrenFirst(tree.root)) {
+        for (const blob of node.blobs)
+            if (!byDigest.has(blob.digest))
+                byDigest.set(blob.digest, blob);
+    }
+    return [...byDigest.values()].sort((a, b) => b.size - a.size);
+}
+/**
+ * Writes an image tree: blobs, then child manifests by digest, then the root by digest, then the
+ * tags. A failure at any step leaves no tag pointing at incomplete content. When the root is
+ * already in the destination, only tags that differ are written.
+ */
+async function writeImageTree(tree, destination, options) {
+    const stats = emptyStats();
+    const { client, repository } = destination;
+    const registry = client.registry;
+    const present = await client.headManifest(repository, tree.root.digest);
+    if (present === undefined) {
+        const blobs = uniqueBlobs(tree).filter((blob) => {
+            if (!isForeignLayer(blob))
+                return true;
+            stats.foreignLayers.push(blob.digest);
+            options.runtime.logger.notice(`${repository}: foreign layer ${blob.digest} (${blob.size} bytes) is not copied; clients fetch it from ${blob.urls?.[0] ?? 'its URLs'}`);
+            return false;
+        });
+        const total = blobs.reduce((sum, blob) => sum + blob.size, 0);
+        let done = 0;
+        let failed = false;
+        const limiter = options.limiter ?? new TransferLimiter(options.concurrency);
+        const transfer = async (blob) => {
+            if (failed)
+                return;
+            try {
+                const outcome = await writeBlob(tree, destination, blob, options);
+                stats[outcome === 'uploaded' ? 'bytesUploaded' : outcome === 'mounted' ? 'bytesMounted' : 'bytesSkipped'] += blob.size;
+                stats[outcome === 'uploaded' ? 'blobsUploaded' : outcome === 'mounted' ? 'blobsMounted' : 'blobsSkipped'] += 1;
+                options.locations.record(registry, repository, blob.digest);
+                done += blob.size;
+                options.onProgress?.(done, total);
+            }
+            catch (error) {
+                failed = true;
+                throw error;
+            }
+        };
+        const results = await Promise.allSettled(blobs.map(async (blob) => {
+            // The claim comes before the slot: waiting for another image's upload must not hold a slot.
+            const release = await options.locations.claim(registry, blob.digest);
+            try {
+                await limiter.run(blob.size, () => transfer(blob));
+            }
+            finally {
+                release();
+            }
+        }));
+        const rejected = results.find((r) => r.status === 'rejected');
+        if (rejected !== undefined)
+            throw rejected.reason;
+        // Children by digest; the root by digest only when no tag will name it.
+        for (const node of manifestsChildrenFirst(tree.root)) {
+            if (node !== tree.root || destination.tags.length === 0)
+                await client.putManifest(repository, node.digest, node);
+        }
+    }
+    for (const tag of destination.tags) {
+        const current = present === undefined ? undefined : await client.headManifest(repository, tag);
+        if (current?.digest !== tree.root.digest)
+            await client.putManifest(repository, tag, tree.root);
+    }
+    return stats;
+}
+async function writeBlob(tree, destination, blob, options) {
+    const { client, repository } = destination;
+    const registry = client.registry;
+    if ((await client.headBlob(repository, blob.digest)) !== undefined)
+        return 'skipped';
+    let session;
+    const from = options.locations.mountCandidate(registry, repository, blob.digest);
+    if (from !== undefined) {
+        const mount = await client.mountBlob(repository, blob.digest, from);
+        if (mount.mounted)
+            return 'mounted';
+        session = mount.uploadLocation;
+    }
+    const local = tree.localBlobs.get(blob.digest);
+    const opened = [];
+    const open = () => {
+        if (local !== undefined)
+            return local;
+        const stream = options.spool.read(tree.source.client, tree.source.repository, blob);
+        opened.push(stream);
+        return stream;
+    };
+    try {
+        await client.uploadBlob(repository, blob, open, session);
+    }
+    finally {
+        for (const stream of opened)
+            stream.destroy();
+    }
+    return 'uploaded';
+}
+/** True when every tag already names `digest` (a re-run's fast path: one HEAD per tag). */
+async function tagsAlreadyAt(destination, digest) {
+    if (destination.tags.length === 0)
+        return (await destination.client.headManifest(destination.repository, digest)) !== undefined;
+    for (const tag of destination.tags) {
+        if ((await destination.client.headManifest(destination.repository, tag))?.digest !== digest)
+            return false;
+    }
+    return true;
+}
+/** Copies one image by tag or digest, digest-preserving, manifests byte-exact. */
+async function copyImage(source, reference, destination, options) {
+    const head = await source.client.headManifest(source.repository, reference);
+    if (head === undefined)
+        throw new Error(`source image ${source.client.registry}/${source.repository}:${reference} not found`);
+    if (reference.includes(':') && head.digest !== reference) {
+        throw new Error(`source ${source.repository}@${reference} answered with digest ${head.digest}`);
+    }
+    if (await tagsAlreadyAt(destination, head.digest)) {
+        return { digest: head.digest, mediaType: head.mediaType, upToDate: true, stats: emptyStats() };
+    }
+    const tree = await readImageTree(source, head.digest);
+    const stats = await writeImageTree(tree, destination, options);
+    return { digest: tree.root.digest, mediaType: tree.root.mediaType, upToDate: false, stats };
+}
+
 ;// CONCATENATED MODULE: ./lib/oci/mutate.js
 /**
  * Generic, deterministic edits of image manifests, configs and indexes, and a layer encoder
@@ -65366,12 +65616,7 @@ function serializeLabelLikeGo(value) {
 
 
 
-/** The platform images of a tree: the root itself, or each runnable entry of an index. */
-function platformNodes(tree) {
-    if (tree.root.children.length === 0)
-        return [tree.root];
-    return tree.root.children.filter((child) => child.platform === undefined || !isAttestationEntry({ platform: child.platform }));
-}
+
 /**
  * Adds `mirror` as a run-image mirror to every platform manifest of a builder tree, building new
  * manifests, configs and one layer each, and a new index that keeps each entry's platform and
@@ -65431,249 +65676,6 @@ async function mirrorBuilderTree(tree, mirror, readConfig) {
         blobs: [],
     };
     return { tree: { ...tree, root, localBlobs }, changed: true, platforms };
-}
-
-;// CONCATENATED MODULE: ./lib/oci/copy.js
-
-/**
- * What this run knows to exist in each destination registry: digest → repositories. A blob in
- * another repository of the same registry can be mounted instead of uploaded; one that another
- * image is uploading right now is waited for, then mounted.
- */
-class BlobLocations {
-    mountable;
-    known = new Map();
-    uploading = new Map();
-    constructor(mountable = () => true) {
-        this.mountable = mountable;
-    }
-    record(registry, repository, digest) {
-        const key = `${registry}\u0000${digest}`;
-        let repositories = this.known.get(key);
-        if (repositories === undefined)
-            this.known.set(key, (repositories = new Set()));
-        repositories.add(repository);
-    }
-    mountCandidate(registry, repository, digest) {
-        if (!this.mountable(registry))
-            return undefined;
-        for (const candidate of this.known.get(`${registry}\u0000${digest}`) ?? []) {
-            if (candidate !== repository)
-                return candidate;
-        }
-        return undefined;
-    }
-    /**
-     * Takes the registry's slot for one blob: while another repository holds it, wait, since its copy
-     * will let us mount instead of upload. Claimed before any request, so two images that need the
-     * same blob at the same moment never both upload it. Registries that cannot mount need no slot.
-     */
-    async claim(registry, digest) {
-        if (!this.mountable(registry))
-            return () => undefined;
-        const key = `${registry}\u0000${digest}`;
-        for (let held = this.uploading.get(key); held !== undefined; held = this.uploading.get(key))
-            await held;
-        let release;
-        this.uploading.set(key, new Promise((resolve) => (release = resolve)));
-        return () => {
-            this.uploading.delete(key);
-            release();
-        };
-    }
-}
-/** Bounds blob transfers across every image copied at once; the largest waiting blob goes first. */
-class TransferLimiter {
-    limit;
-    active = 0;
-    waiting = [];
-    constructor(limit) {
-        this.limit = limit;
-    }
-    async run(size, work) {
-        if (this.active >= this.limit) {
-            await new Promise((start) => {
-                this.waiting.push({ size, start });
-                this.waiting.sort((a, b) => b.size - a.size);
-            });
-        }
-        else {
-            this.active++;
-        }
-        try {
-            return await work();
-        }
-        finally {
-            const next = this.waiting.shift();
-            if (next !== undefined)
-                next.start();
-            else
-                this.active--;
-        }
-    }
-}
-function emptyStats() {
-    return { bytesUploaded: 0, bytesMounted: 0, bytesSkipped: 0, blobsUploaded: 0, blobsMounted: 0, blobsSkipped: 0, foreignLayers: [] };
-}
-/** Reads a root manifest and, for an index, every child manifest by digest. */
-async function readImageTree(source, reference) {
-    const root = await readNode(source, reference, undefined, undefined, 0);
-    return { source, root, localBlobs: new Map() };
-}
-async function readNode(source, reference, expectedDigest, platform, depth) {
-    if (depth > 3)
-        throw new Error(`${source.repository}@${reference}: indexes nested too deeply`);
-    const manifest = await source.client.getManifest(source.repository, reference, expectedDigest);
-    const node = { ...manifest, children: [], blobs: [], ...(platform !== undefined ? { platform } : {}) };
-    const parsed = JSON.parse(manifest.bytes.toString('utf8'));
-    if (isIndexMediaType(manifest.mediaType)) {
-        for (const entry of parsed.manifests ?? []) {
-            node.children.push(await readNode(source, entry.digest, entry.digest, entry.platform, depth + 1));
-        }
-    }
-    else if (isImageManifestMediaType(manifest.mediaType) || parsed.config !== undefined) {
-        if (parsed.config === undefined)
-            throw new Error(`${source.repository}@${manifest.digest}: image manifest without a config`);
-        node.blobs.push(parsed.config, ...(parsed.layers ?? []));
-    }
-    return node;
-}
-/** Every manifest below the root, children first (the order they must be written in). */
-function manifestsChildrenFirst(node) {
-    return [...node.children.flatMap(manifestsChildrenFirst), node];
-}
-function platformsOf(tree) {
-    return tree.root.children.length === 0 ? ['single'] : tree.root.children.map((child) => platformString(child.platform));
-}
-/** Unique blobs of a tree, largest first so the longest transfers start first. */
-function uniqueBlobs(tree) {
-    const byDigest = new Map();
-    for (const node of manifestsChildrenFirst(tree.root)) {
-        for (const blob of node.blobs)
-            if (!byDigest.has(blob.digest))
-                byDigest.set(blob.digest, blob);
-    }
-    return [...byDigest.values()].sort((a, b) => b.size - a.size);
-}
-/**
- * Writes an image tree: blobs, then child manifests by digest, then the root by digest, then the
- * tags. A failure at any step leaves no tag pointing at incomplete content. When the root is
- * already in the destination, only tags that differ are written.
- */
-async function writeImageTree(tree, destination, options) {
-    const stats = emptyStats();
-    const { client, repository } = destination;
-    const registry = client.registry;
-    const present = await client.headManifest(repository, tree.root.digest);
-    if (present === undefined) {
-        const blobs = uniqueBlobs(tree).filter((blob) => {
-            if (!isForeignLayer(blob))
-                return true;
-            stats.foreignLayers.push(blob.digest);
-            options.runtime.logger.notice(`${repository}: foreign layer ${blob.digest} (${blob.size} bytes) is not copied; clients fetch it from ${blob.urls?.[0] ?? 'its URLs'}`);
-            return false;
-        });
-        const total = blobs.reduce((sum, blob) => sum + blob.size, 0);
-        let done = 0;
-        let failed = false;
-        const limiter = options.limiter ?? new TransferLimiter(options.concurrency);
-        const transfer = async (blob) => {
-            if (failed)
-                return;
-            try {
-                const outcome = await writeBlob(tree, destination, blob, options);
-                stats[outcome === 'uploaded' ? 'bytesUploaded' : outcome === 'mounted' ? 'bytesMounted' : 'bytesSkipped'] += blob.size;
-                stats[outcome === 'uploaded' ? 'blobsUploaded' : outcome === 'mounted' ? 'blobsMounted' : 'blobsSkipped'] += 1;
-                options.locations.record(registry, repository, blob.digest);
-                done += blob.size;
-                options.onProgress?.(done, total);
-            }
-            catch (error) {
-                failed = true;
-                throw error;
-            }
-        };
-        const results = await Promise.allSettled(blobs.map(async (blob) => {
-            // The claim comes before the slot: waiting for another image's upload must not hold a slot.
-            const release = await options.locations.claim(registry, blob.digest);
-            try {
-                await limiter.run(blob.size, () => transfer(blob));
-            }
-            finally {
-                release();
-            }
-        }));
-        const rejected = results.find((r) => r.status === 'rejected');
-        if (rejected !== undefined)
-            throw rejected.reason;
-        // Children by digest; the root by digest only when no tag will name it.
-        for (const node of manifestsChildrenFirst(tree.root)) {
-            if (node !== tree.root || destination.tags.length === 0)
-                await client.putManifest(repository, node.digest, node);
-        }
-    }
-    for (const tag of destination.tags) {
-        const current = present === undefined ? undefined : await client.headManifest(repository, tag);
-        if (current?.digest !== tree.root.digest)
-            await client.putManifest(repository, tag, tree.root);
-    }
-    return stats;
-}
-async function writeBlob(tree, destination, blob, options) {
-    const { client, repository } = destination;
-    const registry = client.registry;
-    if ((await client.headBlob(repository, blob.digest)) !== undefined)
-        return 'skipped';
-    let session;
-    const from = options.locations.mountCandidate(registry, repository, blob.digest);
-    if (from !== undefined) {
-        const mount = await client.mountBlob(repository, blob.digest, from);
-        if (mount.mounted)
-            return 'mounted';
-        session = mount.uploadLocation;
-    }
-    const local = tree.localBlobs.get(blob.digest);
-    const opened = [];
-    const open = () => {
-        if (local !== undefined)
-            return local;
-        const stream = options.spool.read(tree.source.client, tree.source.repository, blob);
-        opened.push(stream);
-        return stream;
-    };
-    try {
-        await client.uploadBlob(repository, blob, open, session);
-    }
-    finally {
-        for (const stream of opened)
-            stream.destroy();
-    }
-    return 'uploaded';
-}
-/** True when every tag already names `digest` (a re-run's fast path: one HEAD per tag). */
-async function tagsAlreadyAt(destination, digest) {
-    if (destination.tags.length === 0)
-        return (await destination.client.headManifest(destination.repository, digest)) !== undefined;
-    for (const tag of destination.tags) {
-        if ((await destination.client.headManifest(destination.repository, tag))?.digest !== digest)
-            return false;
-    }
-    return true;
-}
-/** Copies one image by tag or digest, digest-preserving, manifests byte-exact. */
-async function copyImage(source, reference, destination, options) {
-    const head = await source.client.headManifest(source.repository, reference);
-    if (head === undefined)
-        throw new Error(`source image ${source.client.registry}/${source.repository}:${reference} not found`);
-    if (reference.includes(':') && head.digest !== reference) {
-        throw new Error(`source ${source.repository}@${reference} answered with digest ${head.digest}`);
-    }
-    if (await tagsAlreadyAt(destination, head.digest)) {
-        return { digest: head.digest, mediaType: head.mediaType, upToDate: true, stats: emptyStats() };
-    }
-    const tree = await readImageTree(source, head.digest);
-    const stats = await writeImageTree(tree, destination, options);
-    return { digest: tree.root.digest, mediaType: tree.root.mediaType, upToDate: false, stats };
 }
 
 ;// CONCATENATED MODULE: ./lib/oci/rate-limit.js
@@ -67155,7 +67157,7 @@ async function publish(inputs, env) {
         return imageReport(item, tree.root.digest, stats, {
             upToDate: false,
             mutated,
-            platforms: tree.root.children.length === 0 && item.platform !== undefined ? [item.platform] : platformsOf(tree),
+            platforms: platformsOf(tree, item.platform),
             seconds: (runtime.clock.now() - started) / 1000,
             ...(mirror !== undefined ? { mirror } : {}),
         });

@@ -23,8 +23,8 @@ import { ensurePrivateRepository, getPrivateRegistryCredentials, type EnsuredRep
 import { gateAndPromoteRelease, type GateResult } from './aws/scan-gate.js';
 import type { PromotionResult } from './aws/promote.js';
 import { builderRunImage, classifyImage, imageLabels, parseImageConfig, type ImageKind } from './cnb/classify.js';
-import { mirrorBuilderTree, platformNodes, type MirroredPlatform } from './cnb/mirror-tree.js';
-import { BlobLocations, emptyStats, platformsOf, readImageTree, tagsAlreadyAt, TransferLimiter, writeImageTree, type CopyOptions, type CopyStats, type ImageTree, type ManifestNode } from './oci/copy.js';
+import { mirrorBuilderTree, type MirroredPlatform } from './cnb/mirror-tree.js';
+import { BlobLocations, emptyStats, platformNodes, platformsOf, readImageTree, tagsAlreadyAt, TransferLimiter, writeImageTree, type CopyOptions, type CopyStats, type ImageTree, type ManifestNode } from './oci/copy.js';
 import { platformString } from './oci/media-types.js';
 import { RateLimitObserver } from './oci/rate-limit.js';
 import { copyReferrers } from './oci/referrers.js';
@@ -394,7 +394,7 @@ export async function publish(inputs: Inputs, env: PublishEnvironment): Promise<
     return imageReport(item, tree.root.digest, stats, {
       upToDate: false,
       mutated,
-      platforms: tree.root.children.length === 0 && item.platform !== undefined ? [item.platform] : platformsOf(tree),
+      platforms: platformsOf(tree, item.platform),
       seconds: (runtime.clock.now() - started) / 1000,
       ...(mirror !== undefined ? { mirror } : {}),
     });

@@ -1,5 +1,5 @@
-import { platformString, isAttestationEntry, type Descriptor } from '../oci/media-types.js';
-import type { ImageTree, ManifestNode } from '../oci/copy.js';
+import { platformString } from '../oci/media-types.js';
+import { platformNodes, type ImageTree, type ManifestNode } from '../oci/copy.js';
 import { replaceIndexEntries } from '../oci/mutate.js';
 import { addRunImageMirrorToBuilder, BuilderMirrorError, effectiveRunImage, type BuilderMirrorResult, type RunImage } from './builder-mirror.js';
 import { parseBuilderMetadata } from './classify.js';
@@ -14,12 +14,6 @@ export interface MirroredTree {
   tree: ImageTree;
   changed: boolean;
   platforms: MirroredPlatform[];
-}
-
-/** The platform images of a tree: the root itself, or each runnable entry of an index. */
-export function platformNodes(tree: ImageTree): ManifestNode[] {
-  if (tree.root.children.length === 0) return [tree.root];
-  return tree.root.children.filter((child) => child.platform === undefined || !isAttestationEntry({ platform: child.platform } as Descriptor));
 }
 
 /**

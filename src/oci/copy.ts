@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { Runtime } from '../runtime.js';
 import {
+  isAttestationEntry,
   isForeignLayer,
   isImageManifestMediaType,
   isIndexMediaType,
@@ -165,8 +166,15 @@ export function manifestsChildrenFirst(node: ManifestNode): ManifestNode[] {
   return [...node.children.flatMap(manifestsChildrenFirst), node];
 }
 
-export function platformsOf(tree: ImageTree): string[] {
-  return tree.root.children.length === 0 ? ['single'] : tree.root.children.map((child) => platformString(child.platform));
+/** The platform images of a tree: the root itself, or each runnable entry of an index (attestations left out). */
+export function platformNodes(tree: ImageTree): ManifestNode[] {
+  if (tree.root.children.length === 0) return [tree.root];
+  return tree.root.children.filter((child) => child.platform === undefined || !isAttestationEntry({ platform: child.platform } as Descriptor));
+}
+
+/** `os/arch[/variant]` of each platform image; a single manifest names its platform only in its config. */
+export function platformsOf(tree: ImageTree, singlePlatform = 'unknown'): string[] {
+  return tree.root.children.length === 0 ? [singlePlatform] : platformNodes(tree).map((node) => platformString(node.platform));
 }
 
 /** Unique blobs of a tree, largest first so the longest transfers start first. */
