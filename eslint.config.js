@@ -12,7 +12,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/oci/**', 'src/plan/**', 'src/cnb/**', 'src/aws/**', 'src/publish.ts'],
+    files: ['src/oci/**', 'src/plan/**', 'src/cnb/**', 'src/aws/**', 'src/publish/**'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [{ group: ['@actions/*'], message: 'Only src/action/ may touch @actions/*.' }] }],
     },

@@ -1,6 +1,6 @@
 import * as core from '@actions/core';
 import { scanFindingsOutput } from '../aws/scan-gate.js';
-import type { PublishReport } from '../publish.js';
+import type { PublishReport } from '../publish/report.js';
 
 /** The `images` output entry for one destination image (DESIGN.md section 2). */
 export function imagesOutput(report: PublishReport): object[] {

@@ -1,7 +1,7 @@
 import { tmpdir } from 'node:os';
 import * as core from '@actions/core';
 import type { IgnoreEntry } from '../aws/scan-policy.js';
-import { publish, type GateReport } from '../publish.js';
+import { publish, type GateReport } from '../publish/publish.js';
 import { systemRuntime } from '../runtime.js';
 import { dockerLogin } from './docker-login.js';
 import { readInputsFromActions } from './inputs.js';

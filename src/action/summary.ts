@@ -1,6 +1,6 @@
 import * as core from '@actions/core';
 import { SEVERITIES, formatGateSummary } from '../aws/scan-policy.js';
-import type { PublishReport } from '../publish.js';
+import type { PublishReport } from '../publish/report.js';
 
 type Table = { heading: string; header: string[]; rows: string[][] };
 

@@ -6,10 +6,10 @@
 import { readFile } from 'node:fs/promises';
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { ECRPUBLICClient } from '@aws-sdk/client-ecr-public';
-import type { Inputs } from './inputs.js';
-import { buildCatalogData, syncCatalogData, type CatalogPlatform, type CatalogSource } from './aws/catalog-data.js';
-import { assumeRoleWithGitHubOidc, awsClientConfig, type AwsCredentials } from './aws/credentials.js';
-import { ensurePublicRepository, getPublicRegistryCredentials, publicClientConfig } from './aws/ecr-public.js';
+import type { Inputs } from '../inputs.js';
+import { buildCatalogData, syncCatalogData, type CatalogPlatform, type CatalogSource } from '../aws/catalog-data.js';
+import { assumeRoleWithGitHubOidc, awsClientConfig, type AwsCredentials } from '../aws/credentials.js';
+import { ensurePublicRepository, getPublicRegistryCredentials, publicClientConfig } from '../aws/ecr-public.js';
 import {
   applyRetention,
   indexChildDigests,
@@ -17,110 +17,26 @@ import {
   listPublicImagesIfExists,
   planRetention,
   type RepositoryImage,
-  type RetentionFailure,
-} from './aws/retention.js';
-import { ensurePrivateRepository, getPrivateRegistryCredentials, type EnsuredRepository, type RegistryCredentials } from './aws/ecr.js';
-import { gateAndPromoteRelease, type GateResult } from './aws/scan-gate.js';
-import type { PromotionResult } from './aws/promote.js';
-import { builderRunImage, classifyImage, imageLabels, parseImageConfig, type ImageKind } from './cnb/classify.js';
-import { mirrorBuilderTree, type MirroredPlatform } from './cnb/mirror-tree.js';
-import { BlobLocations, emptyStats, platformNodes, platformsOf, readImageTree, tagsAlreadyAt, TransferLimiter, writeImageTree, type CopyOptions, type CopyStats, type ImageTree, type ManifestNode } from './oci/copy.js';
-import { platformString } from './oci/media-types.js';
-import { RateLimitObserver } from './oci/rate-limit.js';
-import { copyReferrers } from './oci/referrers.js';
-import { formatReference, parseReference, type Reference } from './oci/reference.js';
-import { connectRegistry, type RegistryClient } from './oci/registry.js';
-import { BlobSpool } from './oci/spool.js';
-import { Pacer } from './oci/transport.js';
-import { destinationRepository } from './plan/naming.js';
-import { buildPlan, planToJson, publishStages, type PlanEntry, type PlanJsonEntry } from './plan/plan.js';
-import { decideTags, type HeldBackTag } from './plan/tags.js';
-import type { Runtime } from './runtime.js';
+} from '../aws/retention.js';
+import { ensurePrivateRepository, getPrivateRegistryCredentials, type EnsuredRepository } from '../aws/ecr.js';
+import { gateAndPromoteRelease } from '../aws/scan-gate.js';
+import { builderRunImage, classifyImage, imageLabels, parseImageConfig, type ImageKind } from '../cnb/classify.js';
+import { mirrorBuilderTree } from '../cnb/mirror-tree.js';
+import { BlobLocations, emptyStats, platformNodes, platformsOf, readImageTree, tagsAlreadyAt, TransferLimiter, writeImageTree, type CopyOptions, type CopyStats, type ImageTree, type ManifestNode } from '../oci/copy.js';
+import { platformString } from '../oci/media-types.js';
+import { RateLimitObserver } from '../oci/rate-limit.js';
+import { copyReferrers } from '../oci/referrers.js';
+import { formatReference, parseReference, type Reference } from '../oci/reference.js';
+import { connectRegistry, type RegistryClient } from '../oci/registry.js';
+import { BlobSpool } from '../oci/spool.js';
+import { Pacer } from '../oci/transport.js';
+import { destinationRepository } from '../plan/naming.js';
+import { buildPlan, planToJson, publishStages, type PlanEntry } from '../plan/plan.js';
+import { decideTags, type HeldBackTag } from '../plan/tags.js';
+import type { Runtime } from '../runtime.js';
+import type { CatalogReport, PublishEnvironment, PublishedImage, PublishReport, RetentionReport } from './report.js';
 
-/** What GitHub provides, wired by the action layer. */
-export interface GitHubBridge {
-  getIdToken(audience: string): Promise<string>;
-  idTokenAvailable: boolean;
-  setSecret(value: string): void;
-  group<T>(name: string, work: () => Promise<T>): Promise<T>;
-}
-
-export interface PublishEnvironment {
-  runtime: Runtime;
-  github: GitHubBridge;
-  /** Where the blob spool lives (the runner's temp directory). */
-  tempDir: string;
-}
-
-export interface PublishedImage {
-  source: string;
-  sourceDigest: string;
-  /** Destination repository URI as ECR returned it. */
-  repository: string;
-  digest: string;
-  tags: string[];
-  heldBackTags: HeldBackTag[];
-  kind: ImageKind | 'unknown';
-  mutated: boolean;
-  upToDate: boolean;
-  platforms: string[];
-  bytesUploaded: number;
-  bytesMounted: number;
-  bytesSkipped: number;
-  foreignLayers: number;
-  seconds: number;
-  mirror?: { image: string; platforms: MirroredPlatform[] };
-  /** Signatures, attestations and SBOMs copied with the image. */
-  referrers: number;
-}
-
-export interface GateReport {
-  repository: string;
-  gate?: GateResult;
-  promotion?: PromotionResult;
-  /** The gate could not decide (timeout, failed scan, not covered), or promotion failed. */
-  error?: string;
-}
-
-/** `catalog-data: auto`: what happened to one repository's Gallery entry. */
-export interface CatalogReport {
-  repository: string;
-  outcome: 'updated' | 'unchanged' | 'failed';
-  /** The tag the usage text shows, or why the update failed. */
-  detail: string;
-}
-
-/** `public-retention`: what one repository kept and deleted (in a dry run: would delete). */
-export interface RetentionReport {
-  repository: string;
-  dryRun: boolean;
-  keep: number;
-  /** Newest first. */
-  keptVersions: string[];
-  droppedVersions: string[];
-  deleted: { digest: string; tags: string[]; reason: string }[];
-  failures: RetentionFailure[];
-  /** Children left in place because their index could not be deleted. */
-  skipped: string[];
-  /** Why retention did not run for this repository at all. */
-  error?: string;
-}
-
-export interface PublishReport {
-  /** Things the user should act on, e.g. a Docker Hub pull quota running low. */
-  warnings: string[];
-  dryRun: boolean;
-  registry: string;
-  plan: PlanJsonEntry[];
-  images: PublishedImage[];
-  gates: GateReport[];
-  gateFailed: boolean;
-  notices: string[];
-  catalog: CatalogReport[];
-  retention: RetentionReport[];
-  /** Destination logins, for `docker-login`. Holds a secret that was already masked. */
-  logins: RegistryCredentials[];
-}
+export type { CatalogReport, GateReport, GitHubBridge, PublishEnvironment, PublishedImage, PublishReport, RetentionReport } from './report.js';
 
 interface Destination {
   ensured: EnsuredRepository;

@@ -1,0 +1,96 @@
+/** The data a publish run hands back: what was published, gated, catalogued and cleaned up. */
+import type { GateResult } from '../aws/scan-gate.js';
+import type { PromotionResult } from '../aws/promote.js';
+import type { RegistryCredentials } from '../aws/ecr.js';
+import type { RetentionFailure } from '../aws/retention.js';
+import type { ImageKind } from '../cnb/classify.js';
+import type { MirroredPlatform } from '../cnb/mirror-tree.js';
+import type { PlanJsonEntry } from '../plan/plan.js';
+import type { HeldBackTag } from '../plan/tags.js';
+import type { Runtime } from '../runtime.js';
+
+/** What GitHub provides, wired by the action layer. */
+export interface GitHubBridge {
+  getIdToken(audience: string): Promise<string>;
+  idTokenAvailable: boolean;
+  setSecret(value: string): void;
+  group<T>(name: string, work: () => Promise<T>): Promise<T>;
+}
+
+export interface PublishEnvironment {
+  runtime: Runtime;
+  github: GitHubBridge;
+  /** Where the blob spool lives (the runner's temp directory). */
+  tempDir: string;
+}
+
+export interface PublishedImage {
+  source: string;
+  sourceDigest: string;
+  /** Destination repository URI as ECR returned it. */
+  repository: string;
+  digest: string;
+  tags: string[];
+  heldBackTags: HeldBackTag[];
+  kind: ImageKind | 'unknown';
+  mutated: boolean;
+  upToDate: boolean;
+  platforms: string[];
+  bytesUploaded: number;
+  bytesMounted: number;
+  bytesSkipped: number;
+  foreignLayers: number;
+  seconds: number;
+  mirror?: { image: string; platforms: MirroredPlatform[] };
+  /** Signatures, attestations and SBOMs copied with the image. */
+  referrers: number;
+}
+
+export interface GateReport {
+  repository: string;
+  gate?: GateResult;
+  promotion?: PromotionResult;
+  /** The gate could not decide (timeout, failed scan, not covered), or promotion failed. */
+  error?: string;
+}
+
+/** `catalog-data: auto`: what happened to one repository's Gallery entry. */
+export interface CatalogReport {
+  repository: string;
+  outcome: 'updated' | 'unchanged' | 'failed';
+  /** The tag the usage text shows, or why the update failed. */
+  detail: string;
+}
+
+/** `public-retention`: what one repository kept and deleted (in a dry run: would delete). */
+export interface RetentionReport {
+  repository: string;
+  dryRun: boolean;
+  keep: number;
+  /** Newest first. */
+  keptVersions: string[];
+  droppedVersions: string[];
+  deleted: { digest: string; tags: string[]; reason: string }[];
+  failures: RetentionFailure[];
+  /** Children left in place because their index could not be deleted. */
+  skipped: string[];
+  /** Why retention did not run for this repository at all. */
+  error?: string;
+}
+
+export interface PublishReport {
+  /** Things the user should act on, e.g. a Docker Hub pull quota running low. */
+  warnings: string[];
+  dryRun: boolean;
+  registry: string;
+  plan: PlanJsonEntry[];
+  images: PublishedImage[];
+  gates: GateReport[];
+  gateFailed: boolean;
+  notices: string[];
+  catalog: CatalogReport[];
+  retention: RetentionReport[];
+  /** Destination logins, for `docker-login`. Holds a secret that was already masked. */
+  logins: RegistryCredentials[];
+}
+
