@@ -29,6 +29,8 @@ export interface PublishedImage {
   sourceDigest: string;
   /** Destination repository URI as ECR returned it. */
   repository: string;
+  /** Destination repository name, e.g. `buildpacks/node-engine`. */
+  repositoryName: string;
   digest: string;
   tags: string[];
   heldBackTags: HeldBackTag[];

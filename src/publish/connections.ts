@@ -1,0 +1,184 @@
+/** Everything a run connects to: AWS clients, ensured repositories, the registry login and registry clients. */
+import { ECRClient } from '@aws-sdk/client-ecr';
+import { ECRPUBLICClient } from '@aws-sdk/client-ecr-public';
+import type { Inputs } from '../inputs.js';
+import { assumeRoleWithGitHubOidc, awsClientConfig, type AwsCredentials } from '../aws/credentials.js';
+import { ensurePublicRepository, getPublicRegistryCredentials, publicClientConfig } from '../aws/ecr-public.js';
+import { ensurePrivateRepository, getPrivateRegistryCredentials, type EnsuredRepository, type RegistryCredentials } from '../aws/ecr.js';
+import { TransferLimiter } from '../oci/copy.js';
+import { RateLimitObserver } from '../oci/rate-limit.js';
+import { connectRegistry, type RegistryClient } from '../oci/registry.js';
+import type { TransportOptions } from '../oci/transport.js';
+import { Pacer } from '../oci/transport.js';
+import { destinationRepository } from '../plan/naming.js';
+import type { Plan, PlanEntry } from '../plan/plan.js';
+import type { PublishEnvironment } from './report.js';
+
+/** Private ECR's region when `aws-region` is not set (ECR Public is always us-east-1). */
+export const DEFAULT_REGION = 'us-east-1';
+const USER_AGENT = 'ecr-publish';
+
+/** A destination repository and the client of its registry host. */
+export interface Destination {
+  repository: EnsuredRepository;
+  client: RegistryClient;
+  /** Repository path inside the registry host, e.g. `alias/name` on ECR Public. */
+  path: string;
+}
+
+/** `role-to-assume` through GitHub OIDC; without it, undefined, and the SDK's default chain applies. */
+export async function awsCredentials(inputs: Inputs, env: PublishEnvironment): Promise<AwsCredentials | undefined> {
+  if (inputs.roleToAssume === undefined) return undefined;
+  return assumeRoleWithGitHubOidc({
+    roleArn: inputs.roleToAssume,
+    audience: inputs.audience,
+    sessionName: inputs.roleSessionName,
+    durationSeconds: inputs.roleDurationSeconds,
+    region: inputs.awsRegion ?? DEFAULT_REGION,
+    getIdToken: (audience) => env.github.getIdToken(audience),
+    idTokenAvailable: env.github.idTokenAvailable,
+    onSecret: (value) => env.github.setSecret(value),
+    runtime: env.runtime,
+  });
+}
+
+/** `host/a/b` → [`host`, `a/b`]. */
+export function splitRepositoryUri(uri: string): [string, string] {
+  const slash = uri.indexOf('/');
+  if (slash < 0) throw new Error(`repositoryUri "${uri}" has no repository path`);
+  return [uri.slice(0, slash), uri.slice(slash + 1)];
+}
+
+/** Registry clients of one run: per host, paced writes when asked, Docker Hub's quota watched on sources. */
+export function registryTransport(env: PublishEnvironment, credentials: RegistryCredentials | undefined): TransportOptions {
+  const login = credentials === undefined ? undefined : { username: credentials.username, password: credentials.password };
+  return { runtime: env.runtime, userAgent: USER_AGENT, credentials: login };
+}
+
+export class Connections {
+  readonly rateLimits: RateLimitObserver;
+  private readonly repositories = new Map<string, Promise<EnsuredRepository>>();
+  private readonly ensured = new Map<string, EnsuredRepository>();
+  private readonly destinationClients = new Map<string, RegistryClient>();
+  private readonly sourceClients = new Map<string, RegistryClient>();
+  private registryLogin: RegistryCredentials | undefined;
+
+  private constructor(
+    private readonly inputs: Inputs,
+    private readonly env: PublishEnvironment,
+    readonly ecr: ECRClient,
+    readonly ecrPublic: ECRPUBLICClient,
+    private readonly privateLogin: RegistryCredentials | undefined,
+  ) {
+    this.rateLimits = new RateLimitObserver({ runtime: env.runtime });
+  }
+
+  /** Credentials, AWS clients and, for private ECR, the registry login (its host decides gate-only use). */
+  static async open(inputs: Inputs, env: PublishEnvironment): Promise<Connections> {
+    const credentials = await env.github.group('AWS credentials', () => awsCredentials(inputs, env));
+    const ecr = new ECRClient(awsClientConfig(inputs.awsRegion ?? DEFAULT_REGION, credentials));
+    const ecrPublic = new ECRPUBLICClient(publicClientConfig(credentials));
+    const registryId = inputs.registryId !== undefined ? { registryId: inputs.registryId } : {};
+    const privateLogin =
+      inputs.registryType === 'private'
+        ? await getPrivateRegistryCredentials(ecr, { onSecret: env.github.setSecret, ...registryId })
+        : undefined;
+    return new Connections(inputs, env, ecr, ecrPublic, privateLogin);
+  }
+
+  /** An image already in the destination registry (gate-only use) stays in its own repository, whatever its depth. */
+  placeInRegistry(plan: Plan): Plan {
+    const login = this.privateLogin;
+    if (login === undefined) return plan;
+    const prefix = this.inputs.repositoryPrefix;
+    const inPlace = (entry: PlanEntry) =>
+      entry.source.registry === login.registry && entry.repository === destinationRepository(entry.source, prefix);
+    return { ...plan, entries: plan.entries.map((entry) => (inPlace(entry) ? { ...entry, repository: entry.source.repository } : entry)) };
+  }
+
+  /** Every destination repository, created when `create` allows; then the login for their registry. */
+  async ensureAll(names: readonly string[]): Promise<void> {
+    const calls = new TransferLimiter(4);
+    await Promise.all([...new Set(names)].map((name) => calls.run(0, () => this.ensure(name, this.inputs.createRepositories))));
+    const first = this.ensured.get(names[0]!)!;
+    this.registryLogin =
+      this.privateLogin ??
+      (await getPublicRegistryCredentials(this.ecrPublic, { registry: first.repositoryUri, onSecret: this.env.github.setSecret }));
+  }
+
+  /** The repository, described (and created when `create`) once per run. */
+  ensure(name: string, create: boolean): Promise<EnsuredRepository> {
+    let known = this.repositories.get(name);
+    if (known === undefined) {
+      known = this.describeOrCreate(name, create).then((repository) => {
+        this.ensured.set(name, repository);
+        return repository;
+      });
+      known.catch(() => this.repositories.delete(name));
+      this.repositories.set(name, known);
+    }
+    return known;
+  }
+
+  /** The login used for destination registries (and for sources inside them). */
+  get login(): RegistryCredentials {
+    if (this.registryLogin === undefined) throw new Error('no registry login before the repositories are ensured');
+    return this.registryLogin;
+  }
+
+  /** The registry URL of the run: the first repository's URI without its name. */
+  registryOf(repositoryName: string): string {
+    const repository = this.ensured.get(repositoryName)!;
+    return repository.repositoryUri.slice(0, repository.repositoryUri.length - repository.repositoryName.length - 1);
+  }
+
+  /** An ensured repository and a client for its host, one client per host. */
+  destination(repositoryName: string): Destination {
+    const repository = this.ensured.get(repositoryName);
+    if (repository === undefined) throw new Error(`repository "${repositoryName}" was not ensured`);
+    const [host, path] = splitRepositoryUri(repository.repositoryUri);
+    let client = this.destinationClients.get(host);
+    if (client === undefined) {
+      const rate = this.inputs.writeRateLimit;
+      const pacer = rate > 0 ? { writePacer: new Pacer(rate, this.env.runtime) } : {};
+      client = connectRegistry(host, { ...registryTransport(this.env, this.login), ...pacer });
+      this.destinationClients.set(host, client);
+    }
+    return { repository, client, path };
+  }
+
+  /** A source registry's client: the destination login inside the destination registry, else the source login. */
+  source(registry: string): RegistryClient {
+    let client = this.sourceClients.get(registry);
+    if (client === undefined) {
+      const login = this.login;
+      const inDestination = registry === login.registry;
+      const { sourceUsername: username, sourcePassword: password } = this.inputs;
+      const sourceLogin = username !== undefined && password !== undefined ? { registry, username, password } : undefined;
+      const transport = registryTransport(this.env, inDestination ? login : sourceLogin);
+      client = connectRegistry(registry, inDestination ? transport : { ...transport, ...this.rateLimits.transportHooks() });
+      this.sourceClients.set(registry, client);
+    }
+    return client;
+  }
+
+  private describeOrCreate(name: string, create: boolean): Promise<EnsuredRepository> {
+    const { inputs } = this;
+    const logger = this.env.runtime.logger;
+    if (inputs.registryType === 'public') return ensurePublicRepository(this.ecrPublic, { repositoryName: name, create, logger });
+    return ensurePrivateRepository(this.ecr, {
+      repositoryName: name,
+      create,
+      logger,
+      ...(inputs.registryId !== undefined ? { registryId: inputs.registryId } : {}),
+      settings: {
+        imageTagMutability: inputs.imageTagMutability,
+        scanOnPush: inputs.scanOnPush,
+        encryptionType: inputs.encryptionType,
+        ...(inputs.kmsKey !== undefined ? { kmsKey: inputs.kmsKey } : {}),
+        ...(inputs.lifecyclePolicy !== undefined ? { lifecyclePolicyText: inputs.lifecyclePolicy } : {}),
+        ...(inputs.repositoryPolicy !== undefined ? { repositoryPolicyText: inputs.repositoryPolicy } : {}),
+      },
+    });
+  }
+}

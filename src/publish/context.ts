@@ -1,0 +1,24 @@
+/** What every step of a run is handed: inputs, runtime, the plan, connections and the shared transfer state. */
+import type { Inputs } from '../inputs.js';
+import type { BlobLocations, CopyOptions, TransferLimiter } from '../oci/copy.js';
+import type { BlobSpool } from '../oci/spool.js';
+import type { Plan } from '../plan/plan.js';
+import type { Runtime } from '../runtime.js';
+import type { Connections } from './connections.js';
+import type { GitHubBridge } from './report.js';
+
+export interface RunContext {
+  inputs: Inputs;
+  runtime: Runtime;
+  github: GitHubBridge;
+  plan: Plan;
+  connections: Connections;
+  spool: BlobSpool;
+  locations: BlobLocations;
+  /** One limit on blob transfers for every image of the run. */
+  transfers: TransferLimiter;
+}
+
+export function copyOptions(run: RunContext): CopyOptions {
+  return { runtime: run.runtime, spool: run.spool, locations: run.locations, concurrency: run.inputs.concurrency, limiter: run.transfers };
+}

@@ -1,0 +1,60 @@
+/** Copy step: write images stage by stage (run images before the builders that name them), mirrors added. */
+import { platformsOf, writeImageTree, type CopyStats, type ImageTree } from '../oci/copy.js';
+import { publishStages } from '../plan/plan.js';
+import { copyOptions, type RunContext } from './context.js';
+import { addRunImageMirror } from './mirror.js';
+import type { PublishedImage } from './report.js';
+import { imageReport, mib, type WorkItem } from './work-item.js';
+
+/** A written image with the tree that was written, for the steps that read its configs. */
+export interface CopiedImage {
+  image: PublishedImage;
+  item: WorkItem;
+  tree: ImageTree;
+}
+
+/** Images of one stage go together, sharing `concurrency`; the first failure stops the run after its stage. */
+export async function copyByStage(pending: readonly WorkItem[], run: RunContext): Promise<CopiedImage[]> {
+  const copied: CopiedImage[] = [];
+  for (const stage of publishStages(pending, (i) => (i.kind === 'unknown' ? 'other' : i.kind))) {
+    const results = await Promise.allSettled(stage.map((item) => copyImage(item, run)));
+    for (const result of results) if (result.status === 'fulfilled') copied.push(result.value);
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed !== undefined) throw failed.reason;
+  }
+  return copied;
+}
+
+async function copyImage(item: WorkItem, run: RunContext): Promise<CopiedImage> {
+  const { logger, clock } = run.runtime;
+  const started = clock.now();
+  const mirrored = item.kind === 'builder' && run.inputs.runImageMirror === 'auto' ? await addRunImageMirror(item, run) : undefined;
+  const tree = mirrored?.tree ?? item.tree;
+  const uri = item.destination.repository.repositoryUri;
+  let lastProgress = clock.now();
+  const stats: CopyStats = await writeImageTree(
+    tree,
+    { client: item.destination.client, repository: item.destination.path, tags: item.tags },
+    {
+      ...copyOptions(run),
+      onProgress: (done, total) => {
+        const now = clock.now();
+        if (now - lastProgress < 10_000) return;
+        lastProgress = now;
+        logger.info(`${uri}: ${mib(done)} of ${mib(total)} MiB`);
+      },
+    },
+  );
+  logger.info(
+    `${item.entry.sourceName} → ${uri}@${tree.root.digest} [${item.tags.join(', ')}]: ${mib(stats.bytesUploaded)} MiB uploaded, ` +
+      `${mib(stats.bytesMounted)} MiB mounted, ${mib(stats.bytesSkipped)} MiB already there`,
+  );
+  const image = imageReport(item, tree.root.digest, stats, {
+    upToDate: false,
+    mutated: tree.root.digest !== item.sourceDigest,
+    platforms: platformsOf(tree, item.platform),
+    seconds: (clock.now() - started) / 1000,
+    ...(mirrored !== undefined ? { mirror: mirrored.mirror } : {}),
+  });
+  return { image, item, tree };
+}

@@ -1,0 +1,48 @@
+/** Plan step and the dry run: the plan of a run, printed and returned without contacting anything else. */
+import type { Inputs } from '../inputs.js';
+import { buildPlan, planToJson, type Plan } from '../plan/plan.js';
+import type { Logger } from '../runtime.js';
+import type { PublishEnvironment, PublishReport } from './report.js';
+import { previewRetention, retentionWanted } from './retention.js';
+
+/** The plan of the run; its notices (skipped tag templates, …) are logged. */
+export function planRun(inputs: Inputs, logger: Logger): Plan {
+  const plan = buildPlan({
+    images: inputs.images,
+    repositoryPrefix: inputs.repositoryPrefix,
+    tagTemplates: inputs.tags,
+    registryType: inputs.registryType,
+    ...(inputs.publicRegistryAlias !== undefined ? { publicRegistryAlias: inputs.publicRegistryAlias } : {}),
+  });
+  for (const notice of planNotices(plan)) logger.notice(notice);
+  return plan;
+}
+
+export function planNotices(plan: Plan): string[] {
+  return plan.entries.flatMap((entry) => entry.notices);
+}
+
+/** An empty report of the run, to be filled by the steps. */
+export function emptyReport(inputs: Inputs, plan: Plan): PublishReport {
+  return {
+    warnings: [],
+    dryRun: inputs.dryRun,
+    registry: '',
+    plan: planToJson(plan),
+    images: [],
+    gates: [],
+    gateFailed: false,
+    notices: planNotices(plan),
+    catalog: [],
+    retention: [],
+    logins: [],
+  };
+}
+
+/** Only retention reaches out in a dry run: what it would delete depends on what is there. */
+export async function dryRun(plan: Plan, inputs: Inputs, env: PublishEnvironment): Promise<PublishReport> {
+  const report = emptyReport(inputs, plan);
+  for (const entry of report.plan) env.runtime.logger.info(`would publish ${entry.source} → ${entry.repository} [${entry.tags.join(', ')}]`);
+  if (retentionWanted(inputs)) report.retention = await env.github.group('Retention (dry run)', () => previewRetention(inputs, env, plan.entries));
+  return report;
+}

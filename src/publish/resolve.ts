@@ -1,0 +1,78 @@
+/** Resolve step: HEAD each source, decide its tags against the destination, read the trees still to copy. */
+import { classifyImage } from '../cnb/classify.js';
+import { emptyStats, platformNodes, readImageTree, tagsAlreadyAt, TransferLimiter } from '../oci/copy.js';
+import { platformString } from '../oci/media-types.js';
+import type { Reference } from '../oci/reference.js';
+import type { PlanEntry } from '../plan/plan.js';
+import { decideTags } from '../plan/tags.js';
+import type { RunContext } from './context.js';
+import { platformOfConfig, readConfig } from './image-config.js';
+import type { PublishedImage } from './report.js';
+import { imageReport, type ReportedItem, type WorkItem } from './work-item.js';
+
+export interface Resolved {
+  /** Images to write, in plan order. */
+  pending: WorkItem[];
+  /** Images whose tags already hold their digest. */
+  upToDate: PublishedImage[];
+}
+
+export async function resolveImages(run: RunContext): Promise<Resolved> {
+  const requests = new TransferLimiter(run.inputs.concurrency);
+  const outcomes = await Promise.all(run.plan.entries.map((entry) => requests.run(0, () => resolveImage(entry, run))));
+  return {
+    pending: outcomes.flatMap((outcome) => ('tree' in outcome ? [outcome] : [])),
+    upToDate: outcomes.flatMap((outcome) => ('tree' in outcome ? [] : [outcome])),
+  };
+}
+
+function referenceOf(source: Reference): string {
+  return source.digest ?? source.tag ?? 'latest';
+}
+
+/** A work item, or the report of an image that is already there (checked before anything is listed). */
+async function resolveImage(entry: PlanEntry, run: RunContext): Promise<WorkItem | PublishedImage> {
+  const { logger, clock } = run.runtime;
+  const started = clock.now();
+  const sourceClient = run.connections.source(entry.source.registry);
+  const head = await sourceClient.headManifest(entry.source.repository, referenceOf(entry.source));
+  if (head === undefined) throw new Error(`source image ${entry.sourceName} not found`);
+  if (entry.source.digest !== undefined && head.digest !== entry.source.digest) {
+    throw new Error(`source image ${entry.sourceName} answered with digest ${head.digest}`);
+  }
+  const destination = run.connections.destination(entry.repository);
+  const at = (tags: string[]) => tagsAlreadyAt({ client: destination.client, repository: destination.path, tags }, head.digest);
+  const done = (item: ReportedItem) =>
+    imageReport(item, head.digest, emptyStats(), { upToDate: true, mutated: false, platforms: [], seconds: (clock.now() - started) / 1000 });
+  const uri = destination.repository.repositoryUri;
+
+  // A re-run's fast path: every tag already names this digest, so no tag decision is left to make.
+  const candidates = entry.tags.map((t) => t.tag);
+  if (candidates.length > 0 && (await at(candidates))) {
+    logger.info(`${entry.sourceName} is already at ${uri} (${head.digest})`);
+    return done({ entry, destination, sourceDigest: head.digest, tags: candidates, heldBack: [], kind: 'unknown' });
+  }
+  const decision = decideTags(entry.tags, await destination.client.listTags(destination.path));
+  for (const held of decision.heldBack) logger.notice(`${uri}: tag "${held.tag}" not moved: ${held.reason}`);
+  const decided = { entry, destination, sourceDigest: head.digest, tags: decision.apply, heldBack: decision.heldBack, kind: 'unknown' as const };
+  if (decision.apply.length > 0 && (await at(decision.apply))) {
+    logger.info(`${entry.sourceName} is already at ${uri} (${head.digest}); held back: ${decision.heldBack.map((h) => h.tag).join(', ')}`);
+    return done(decided);
+  }
+  const tree = await readImageTree({ client: sourceClient, repository: entry.source.repository }, head.digest);
+  const first = platformNodes(tree)[0];
+  if (first === undefined) return { ...decided, sourceClient, tree, kind: 'other' };
+  const config = await readConfig(run.spool, tree, first);
+  const platform = platformOfConfig(config);
+  return {
+    ...decided,
+    sourceClient,
+    tree,
+    kind: classifyImage(config),
+    platform: platformString({
+      os: platform.os,
+      architecture: platform.architecture,
+      ...(platform.variant !== undefined ? { variant: platform.variant } : {}),
+    }),
+  };
+}
