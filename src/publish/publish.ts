@@ -10,20 +10,14 @@ import type { Inputs } from '../inputs.js';
 import { buildCatalogData, syncCatalogData, type CatalogPlatform, type CatalogSource } from '../aws/catalog-data.js';
 import { assumeRoleWithGitHubOidc, awsClientConfig, type AwsCredentials } from '../aws/credentials.js';
 import { ensurePublicRepository, getPublicRegistryCredentials, publicClientConfig } from '../aws/ecr-public.js';
-import {
-  applyRetention,
-  indexChildDigests,
-  indexDigestsOf,
-  listPublicImagesIfExists,
-  planRetention,
-  type RepositoryImage,
-} from '../aws/retention.js';
+import { applyRetention, listPublicImagesIfExists } from '../aws/retention/ecr-public.js';
+import { indexDigestsOf, planRetention, type RepositoryImage } from '../aws/retention/plan.js';
 import { ensurePrivateRepository, getPrivateRegistryCredentials, type EnsuredRepository } from '../aws/ecr.js';
 import { gateAndPromoteRelease } from '../aws/scan-gate.js';
 import { builderRunImage, classifyImage, imageLabels, parseImageConfig, type ImageKind } from '../cnb/classify.js';
 import { mirrorBuilderTree } from '../cnb/mirror-tree.js';
 import { BlobLocations, emptyStats, platformNodes, platformsOf, readImageTree, tagsAlreadyAt, TransferLimiter, writeImageTree, type CopyOptions, type CopyStats, type ImageTree, type ManifestNode } from '../oci/copy.js';
-import { platformString } from '../oci/media-types.js';
+import { indexChildDigests, platformString } from '../oci/media-types.js';
 import { RateLimitObserver } from '../oci/rate-limit.js';
 import { copyReferrers } from '../oci/referrers.js';
 import { formatReference, parseReference, type Reference } from '../oci/reference.js';
