@@ -1,17 +1,11 @@
+// public-retention: version tags, the pure plan, and its ECR Public calls (against a mocked client).
 import { beforeEach, describe, expect, it } from '@jest/globals';
 import { BatchDeleteImageCommand, DescribeImagesCommand, ECRPUBLICClient, ECRPUBLICServiceException } from '@aws-sdk/client-ecr-public';
 import { mockClient } from 'aws-sdk-client-mock';
-import {
-  applyRetention,
-  compareVersions,
-  indexDigestsOf,
-  listPublicImages,
-  parseVersionTag,
-  planRetention,
-  type RepositoryImage,
-  type RetentionPlan,
-} from '../../src/aws/retention.js';
+import { applyRetention, listPublicImages } from '../../src/aws/retention/ecr-public.js';
+import { indexDigestsOf, planRetention, versionOfTag, type RepositoryImage, type RetentionPlan } from '../../src/aws/retention/plan.js';
 import { OCI_INDEX, OCI_MANIFEST } from '../../src/oci/media-types.js';
+import { compareSemVer } from '../../src/plan/semver.js';
 import type { Logger } from '../../src/runtime.js';
 
 /** A stable fake digest per label, e.g. digest('0.3.1') or digest('0.3.1/amd64'). */
@@ -54,16 +48,20 @@ function deletedDigests(plan: RetentionPlan): string[] {
   return plan.delete.map((entry) => entry.imageDigest).sort();
 }
 
-describe('parseVersionTag and compareVersions', () => {
+describe('versionOfTag and compareSemVer', () => {
   it('accepts full semver with an optional v and rejects floats', () => {
-    expect(parseVersionTag('v1.2.3')).toEqual({ major: 1, minor: 2, patch: 3, prerelease: [] });
-    expect(parseVersionTag('1.2.3-rc.1')).toEqual({ major: 1, minor: 2, patch: 3, prerelease: ['rc', '1'] });
-    for (const tag of ['1', '0.3', 'latest', '01.2.3', '1.2.3.4', 'sha-abc', '1.2.3-']) expect(parseVersionTag(tag)).toBeUndefined();
+    expect(versionOfTag('v1.2.3')).toEqual({ major: 1, minor: 2, patch: 3, prerelease: [] });
+    expect(versionOfTag('1.2.3-rc.1')).toEqual({ major: 1, minor: 2, patch: 3, prerelease: ['rc', '1'] });
+    for (const tag of ['1', '0.3', 'latest', '01.2.3', '1.2.3.4', 'sha-abc', '1.2.3-']) expect(versionOfTag(tag)).toBeUndefined();
+  });
+
+  it('does not take a tag with build metadata for a version (it is always kept)', () => {
+    for (const tag of ['1.2.3_b1', '1.2.3+b1', '1.2.3-rc.1_b2']) expect(versionOfTag(tag)).toBeUndefined();
   });
 
   it('orders by semver precedence, not text', () => {
     const tags = ['0.10.0', '0.9.0', '1.0.0-rc.10', '1.0.0-rc.2', '1.0.0', '1.0.0-alpha', '1.0.0-alpha.1', '0.9.0-beta'];
-    const sorted = [...tags].sort((a, b) => compareVersions(parseVersionTag(a)!, parseVersionTag(b)!));
+    const sorted = [...tags].sort((a, b) => compareSemVer(versionOfTag(a)!, versionOfTag(b)!));
     expect(sorted).toEqual(['0.9.0-beta', '0.9.0', '0.10.0', '1.0.0-alpha', '1.0.0-alpha.1', '1.0.0-rc.2', '1.0.0-rc.10', '1.0.0']);
   });
 });

@@ -1,8 +1,12 @@
-/**
- * ECR Public Gallery catalog data, derived from image labels and the index's platforms,
- * and written only when it differs from what the repository already shows.
- */
+/** ECR Public Gallery catalog data from image labels and platforms, written only when it differs. */
 import { GetRepositoryCatalogDataCommand, PutRepositoryCatalogDataCommand, type ECRPUBLICClient } from '@aws-sdk/client-ecr-public';
+import {
+  BUILDER_METADATA_LABEL,
+  BUILDPACKAGE_METADATA_LABEL,
+  STACK_DESCRIPTION_LABEL,
+  STACK_HOMEPAGE_LABEL,
+  STACK_ID_LABEL,
+} from '../cnb/labels.js';
 import { silentLogger, type Logger } from '../runtime.js';
 import { EcrError, awsErrorText } from './ecr.js';
 
@@ -40,11 +44,6 @@ const LABEL_DESCRIPTION = 'org.opencontainers.image.description';
 const LABEL_TITLE = 'org.opencontainers.image.title';
 const LABEL_SOURCE = 'org.opencontainers.image.source';
 const LABEL_URL = 'org.opencontainers.image.url';
-const LABEL_BUILDER_METADATA = 'io.buildpacks.builder.metadata';
-const LABEL_BUILDPACKAGE_METADATA = 'io.buildpacks.buildpackage.metadata';
-const LABEL_STACK_ID = 'io.buildpacks.stack.id';
-const LABEL_STACK_DESCRIPTION = 'io.buildpacks.stack.description';
-const LABEL_STACK_HOMEPAGE = 'io.buildpacks.stack.homepage';
 
 const ARCHITECTURE_ORDER = ['x86-64', 'ARM 64', 'ARM', 'x86'];
 const OS_ORDER = ['Linux', 'Windows'];
@@ -168,20 +167,20 @@ function repositoryNameOf(repositoryUri: string): string {
 
 export function buildCatalogData(input: CatalogSource): CatalogData {
   const { labels, kind, platforms, repositoryUri, tag } = input;
-  const builder = kind === 'builder' ? parseJsonLabel(labels, LABEL_BUILDER_METADATA) : {};
-  const buildpackage = parseJsonLabel(labels, LABEL_BUILDPACKAGE_METADATA);
+  const builder = kind === 'builder' ? parseJsonLabel(labels, BUILDER_METADATA_LABEL) : {};
+  const buildpackage = parseJsonLabel(labels, BUILDPACKAGE_METADATA_LABEL);
   const buildpackId = stringField(buildpackage, 'id');
-  const stackId = nonEmpty(labels[LABEL_STACK_ID]);
+  const stackId = nonEmpty(labels[STACK_ID_LABEL]);
   const kindName = KIND_NAMES[kind] ?? 'Container image';
 
   const generated = buildpackId !== undefined ? `${kindName} ${buildpackId}` : stackId !== undefined ? `${kindName} (stack ${stackId})` : kindName;
   const rawDescription =
-    nonEmpty(labels[LABEL_DESCRIPTION]) ?? stringField(builder, 'description') ?? nonEmpty(labels[LABEL_STACK_DESCRIPTION]) ?? generated;
+    nonEmpty(labels[LABEL_DESCRIPTION]) ?? stringField(builder, 'description') ?? nonEmpty(labels[STACK_DESCRIPTION_LABEL]) ?? generated;
   const description = truncateText(rawDescription.replace(/\s+/g, ' ').trim(), CATALOG_LIMITS.description);
 
   const title = nonEmpty(labels[LABEL_TITLE]) ?? buildpackId ?? repositoryNameOf(repositoryUri);
   const sourceUrl = nonEmpty(labels[LABEL_SOURCE]);
-  const homepage = stringField(buildpackage, 'homepage') ?? nonEmpty(labels[LABEL_STACK_HOMEPAGE]) ?? nonEmpty(labels[LABEL_URL]);
+  const homepage = stringField(buildpackage, 'homepage') ?? nonEmpty(labels[STACK_HOMEPAGE_LABEL]) ?? nonEmpty(labels[LABEL_URL]);
   const platformNames = [
     ...new Set(platforms.map((platform) => [platform.os, platform.architecture, platform.variant].filter((part) => part).join('/'))),
   ];

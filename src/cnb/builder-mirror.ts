@@ -1,8 +1,4 @@
-/**
- * Adds a run-image mirror to ONE platform manifest of a CNB builder: the builder label, a new
- * layer with `cnb/stack.toml` and `cnb/run.toml` (which the lifecycle actually reads), the config
- * and the manifest. Pure and deterministic: the same input gives the same bytes on any Node.
- */
+/** Adds a run-image mirror to ONE platform manifest of a CNB builder: label, `cnb/*.toml` layer, config, manifest. */
 import { sha256Digest } from '../oci/digest.js';
 import { type Descriptor } from '../oci/media-types.js';
 import {
@@ -14,7 +10,8 @@ import {
   type EncodedLayer,
 } from '../oci/mutate.js';
 import { comparableName, parseReference } from '../oci/reference.js';
-import { BUILDER_METADATA_LABEL, parseBuilderMetadata } from './classify.js';
+import { parseBuilderMetadata } from './classify.js';
+import { BUILDER_METADATA_LABEL } from './labels.js';
 
 /** Manifest annotation recording the digest of the source image the builder was made from. */
 export const SOURCE_DIGEST_ANNOTATION = 'io.ecr-publish.source-digest';
@@ -65,6 +62,11 @@ export interface MirrorAlreadyPresent extends MirrorOutputCommon {
 
 export type BuilderMirrorResult = MirrorAdded | MirrorAlreadyPresent;
 
+/**
+ * Edits the builder label, adds a layer with `cnb/stack.toml` and `cnb/run.toml` (which the lifecycle
+ * actually reads), then the config and the manifest. Pure and deterministic: the same input gives the
+ * same bytes on any Node.
+ */
 export function addRunImageMirrorToBuilder(input: BuilderMirrorInput): BuilderMirrorResult {
   const mirror = input.mirror.trim();
   try {

@@ -1,13 +1,15 @@
 /** What kind of Cloud Native Buildpacks image a config describes, read from its labels. */
 
-export type ImageKind = 'builder' | 'buildpack' | 'extension' | 'stack-image' | 'other';
+import {
+  BASE_LABEL_PREFIX,
+  BUILDER_METADATA_LABEL,
+  BUILDPACK_LAYERS_LABEL,
+  BUILDPACKAGE_METADATA_LABEL,
+  EXTENSION_METADATA_LABEL,
+  STACK_ID_LABEL,
+} from './labels.js';
 
-export const BUILDER_METADATA_LABEL = 'io.buildpacks.builder.metadata';
-export const BUILDPACKAGE_METADATA_LABEL = 'io.buildpacks.buildpackage.metadata';
-export const BUILDPACK_LAYERS_LABEL = 'io.buildpacks.buildpack.layers';
-export const EXTENSION_METADATA_LABEL = 'io.buildpacks.extension.metadata';
-export const STACK_ID_LABEL = 'io.buildpacks.stack.id';
-export const BASE_LABEL_PREFIX = 'io.buildpacks.base.';
+export type ImageKind = 'builder' | 'buildpack' | 'extension' | 'stack-image' | 'other';
 
 export class ClassifyError extends Error {
   override name = 'ClassifyError';

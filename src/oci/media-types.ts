@@ -90,3 +90,19 @@ export function platformString(platform: Platform | undefined): string {
 export function bareMediaType(contentType: string | null | undefined): string {
   return (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
 }
+
+/** The digests an index manifest lists; none for anything that is not an index (or not JSON). */
+export function indexChildDigests(manifest: Uint8Array): string[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(manifest).toString('utf8'));
+  } catch {
+    return [];
+  }
+  const entries = typeof parsed === 'object' && parsed !== null ? (parsed as { manifests?: unknown }).manifests : undefined;
+  if (!Array.isArray(entries)) return [];
+  return entries.flatMap((entry: unknown) => {
+    const digest = typeof entry === 'object' && entry !== null ? (entry as { digest?: unknown }).digest : undefined;
+    return typeof digest === 'string' ? [digest] : [];
+  });
+}

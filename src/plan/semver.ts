@@ -17,11 +17,17 @@ const SEMVER = new RegExp(
   `^v?${NUMBER}\\.${NUMBER}\\.${NUMBER}(?:-(${IDENTIFIER}(?:\\.${IDENTIFIER})*))?(?:[+_](${IDENTIFIER}(?:[._]${IDENTIFIER})*))?$`,
 );
 
+export interface ParseSemVerOptions {
+  /** Accept build metadata; default true. Retention's version tags refuse it (`1.2.3_b1` is not a version there). */
+  readonly build?: boolean;
+}
+
 /** `1.2.3`, `v1.2.3`, `1.2.3-rc.1`, `1.2.3+build.5`, `1.2.3_build.5`; anything else is undefined. */
-export function parseSemVer(text: string): SemVer | undefined {
+export function parseSemVer(text: string, options: ParseSemVerOptions = {}): SemVer | undefined {
   const match = SEMVER.exec(text);
   if (!match) return undefined;
   const [, major, minor, patch, prerelease, build] = match;
+  if (build !== undefined && options.build === false) return undefined;
   const numbers = [major, minor, patch].map(Number);
   if (numbers.some((n) => !Number.isSafeInteger(n))) return undefined;
   const prereleaseIds = prerelease === undefined ? [] : prerelease.split('.');

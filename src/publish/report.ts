@@ -2,7 +2,7 @@
 import type { GateResult } from '../aws/scan-gate.js';
 import type { PromotionResult } from '../aws/promote.js';
 import type { RegistryCredentials } from '../aws/ecr.js';
-import type { RetentionFailure } from '../aws/retention.js';
+import type { RetentionFailure } from '../aws/retention/ecr-public.js';
 import type { ImageKind } from '../cnb/classify.js';
 import type { MirroredPlatform } from '../cnb/mirror-tree.js';
 import type { PlanJsonEntry } from '../plan/plan.js';

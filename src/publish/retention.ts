@@ -2,14 +2,9 @@
 import { ECRPUBLICClient } from '@aws-sdk/client-ecr-public';
 import type { Inputs } from '../inputs.js';
 import { ensurePublicRepository, getPublicRegistryCredentials, publicClientConfig } from '../aws/ecr-public.js';
-import {
-  applyRetention,
-  indexChildDigests,
-  indexDigestsOf,
-  listPublicImagesIfExists,
-  planRetention,
-  type RepositoryImage,
-} from '../aws/retention.js';
+import { applyRetention, listPublicImagesIfExists } from '../aws/retention/ecr-public.js';
+import { indexDigestsOf, planRetention, type RepositoryImage } from '../aws/retention/plan.js';
+import { indexChildDigests } from '../oci/media-types.js';
 import { connectRegistry, type RegistryClient } from '../oci/registry.js';
 import type { PlanEntry } from '../plan/plan.js';
 import { decideTags } from '../plan/tags.js';
