@@ -7,7 +7,7 @@
  */
 import { AssumeRoleWithWebIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { Runtime } from '../runtime.js';
-import { backoffMs } from '../oci/transport.js';
+import { backoffMs } from '../retry.js';
 
 /** Structurally compatible with the SDK's `AwsCredentialIdentity`. */
 export interface AwsCredentials {

@@ -29,7 +29,7 @@ import { copyReferrers } from '../oci/referrers.js';
 import { formatReference, parseReference, type Reference } from '../oci/reference.js';
 import { connectRegistry, type RegistryClient } from '../oci/registry.js';
 import { BlobSpool } from '../oci/spool.js';
-import { Pacer } from '../oci/transport.js';
+import { Pacer } from '../retry.js';
 import { destinationRepository } from '../plan/naming.js';
 import { buildPlan, planToJson, publishStages, type PlanEntry } from '../plan/plan.js';
 import { decideTags, type HeldBackTag } from '../plan/tags.js';
