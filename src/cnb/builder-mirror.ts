@@ -5,14 +5,9 @@
  */
 import { sha256Digest } from '../oci/digest.js';
 import { type Descriptor } from '../oci/media-types.js';
-import {
-  appendLayerToImage,
-  encodeGzipLayer,
-  gzipLayerMediaTypeFor,
-  isJsonObject,
-  parseJsonObject,
-  type EncodedLayer,
-} from '../oci/mutate.js';
+import { isJsonObject, parseJsonObject } from '../oci/json.js';
+import { encodeGzipLayer, type EncodedLayer } from '../oci/layer.js';
+import { appendLayerToImage, gzipLayerMediaTypeFor } from '../oci/mutate.js';
 import { comparableName, parseReference } from '../oci/reference.js';
 import { BUILDER_METADATA_LABEL, parseBuilderMetadata } from './classify.js';
 
