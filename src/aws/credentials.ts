@@ -1,4 +1,4 @@
-/** AWS credentials: GitHub OIDC → STS AssumeRoleWithWebIdentity with our retries; without a role, the SDK's default chain. */
+/** AWS credentials: GitHub OIDC → STS AssumeRoleWithWebIdentity, with our retries; no role means the SDK's chain. */
 import { AssumeRoleWithWebIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { Runtime } from '../runtime.js';
 import { retrying } from '../retry.js';
@@ -169,11 +169,12 @@ export async function assumeRoleWithGitHubOidc(options: AssumeRoleOptions): Prom
     const delayMs = backoff();
     const elapsedMs = runtime.clock.now() - startedAt;
     if (elapsedMs + delayMs > budgetMs) {
-      throw new CredentialsError(
-        `Could not assume role ${roleArn}: gave up after ${attempt} attempt(s) in ${Math.round(elapsedMs / 1000)}s: ${reason}`,
-      );
+      const spent = `${attempt} attempt(s) in ${Math.round(elapsedMs / 1000)}s`;
+      throw new CredentialsError(`Could not assume role ${roleArn}: gave up after ${spent}: ${reason}`);
     }
-    runtime.logger.warning(`AssumeRoleWithWebIdentity attempt ${attempt} failed (${reason}); retrying in ${delayMs} ms.`);
+    runtime.logger.warning(
+      `AssumeRoleWithWebIdentity attempt ${attempt} failed (${reason}); retrying in ${delayMs} ms.`,
+    );
     return delayMs;
   };
   return retrying(async () => {
@@ -188,6 +189,7 @@ export async function assumeRoleWithGitHubOidc(options: AssumeRoleOptions): Prom
     onSecret(SecretAccessKey);
     onSecret(SessionToken);
     runtime.logger.info(`Assumed role ${roleArn} (session ${sessionName}, expires ${Expiration.toISOString()}).`);
-    return { accessKeyId: AccessKeyId, secretAccessKey: SecretAccessKey, sessionToken: SessionToken, expiration: Expiration };
+    const assumed = { accessKeyId: AccessKeyId, secretAccessKey: SecretAccessKey, sessionToken: SessionToken };
+    return { ...assumed, expiration: Expiration };
   }, { policy, runtime, onFailure });
 }

@@ -130,7 +130,11 @@ export interface EncodedLayer {
 }
 
 /** tar → stored gzip, with the digests a manifest and a config need. */
-export function encodeGzipLayer(files: readonly TarFile[], mediaType: string, mtimeSeconds: number = NORMALIZED_MTIME_SECONDS): EncodedLayer {
+export function encodeGzipLayer(
+  files: readonly TarFile[],
+  mediaType: string,
+  mtimeSeconds: number = NORMALIZED_MTIME_SECONDS,
+): EncodedLayer {
   const tar = tarFiles(files, mtimeSeconds);
   const bytes = storedGzip(tar);
   return { bytes, digest: sha256Digest(bytes), size: bytes.length, mediaType, diffId: sha256Digest(tar) };

@@ -74,7 +74,11 @@ export function appendLayerToImage(input: AppendLayerInput): AppendLayerResult {
 
   const configBytes = serializeJson(config);
   const isDocker = manifestMediaType === DOCKER_MANIFEST;
-  const configDescriptor = { ...oldConfigDescriptor, digest: sha256Digest(configBytes), size: configBytes.length } as unknown as Descriptor;
+  const configDescriptor = {
+    ...oldConfigDescriptor,
+    digest: sha256Digest(configBytes),
+    size: configBytes.length,
+  } as unknown as Descriptor;
   const layerDescriptor = descriptorFor(input.layer.mediaType, input.layer.bytes, isDocker);
   manifest['config'] = configDescriptor;
   layers.push(layerDescriptor);

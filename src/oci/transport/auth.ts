@@ -1,4 +1,4 @@
-/** The Authorization header for a request: the registry's challenge, learnt once, then Basic or a cached Bearer token. */
+/** The Authorization header: the registry's challenge, learnt once, then Basic or a cached Bearer token. */
 import { fetchToken, type BearerToken, type TokenSource } from './bearer.js';
 import { parseChallenge, type Challenge } from './challenge.js';
 import { basicAuthorization } from './credentials.js';

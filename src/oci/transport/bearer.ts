@@ -22,10 +22,13 @@ export interface TokenSource {
 /** Asks the realm for a token, with the credentials (if any) as Basic auth; never over plain http. */
 export async function fetchToken(challenge: Challenge, scopes: string[], source: TokenSource): Promise<BearerToken> {
   const realm = challenge.params.realm;
-  if (realm === undefined) throw new RegistryError(`${source.registry}: Bearer challenge without a realm`, 401, undefined, false);
+  if (realm === undefined) {
+    throw new RegistryError(`${source.registry}: Bearer challenge without a realm`, 401, undefined, false);
+  }
   const url = new URL(realm);
   if (url.protocol === 'http:' && !isLoopbackHost(url.host)) {
-    throw new RegistryError(`${source.registry}: token realm ${url.origin} is plain http; refused`, 401, undefined, false);
+    const message = `${source.registry}: token realm ${url.origin} is plain http; refused`;
+    throw new RegistryError(message, 401, undefined, false);
   }
   if (challenge.params.service !== undefined) url.searchParams.set('service', challenge.params.service);
   for (const scope of scopes) url.searchParams.append('scope', scope);

@@ -36,7 +36,7 @@ export function ping(via: PingVia): Promise<Challenge> {
     if (response.status === 200) return { scheme: 'none', params: {} } as Challenge;
     if (response.status === 401) return parseChallenge(response.headers.get('www-authenticate'));
     const { message } = await describeError(response, 'GET', url);
-    const transient = isTransientStatus(response.status);
-    throw new RegistryError(`${via.registry} is not a container registry: ${message}`, response.status, undefined, transient);
+    const what = `${via.registry} is not a container registry: ${message}`;
+    throw new RegistryError(what, response.status, undefined, isTransientStatus(response.status));
   });
 }

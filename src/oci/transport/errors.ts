@@ -32,7 +32,14 @@ export function isTransientStatus(status: number): boolean {
   return status === 408 || status === 429 || status >= 500;
 }
 
-const TRANSIENT_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNREFUSED', 'ETIMEDOUT', 'UND_ERR_SOCKET', 'ERR_STREAM_PREMATURE_CLOSE']);
+const TRANSIENT_CODES = new Set([
+  'ECONNRESET',
+  'EPIPE',
+  'ECONNREFUSED',
+  'ETIMEDOUT',
+  'UND_ERR_SOCKET',
+  'ERR_STREAM_PREMATURE_CLOSE',
+]);
 
 export function isTransient(error: unknown): boolean {
   if (error instanceof RegistryError) return error.transient;
@@ -46,12 +53,14 @@ export function asTransportError(error: unknown, method: string, url: string): E
   if (error instanceof RegistryError) return error;
   const cause = (error as { cause?: unknown }).cause;
   const name = (error as Error)?.name;
-  const stalled = error instanceof StallError || cause instanceof StallError || name === 'AbortError' || name === 'TimeoutError';
+  const stalled =
+    error instanceof StallError || cause instanceof StallError || name === 'AbortError' || name === 'TimeoutError';
   const detail =
     cause instanceof Error
       ? `${(cause as { code?: string }).code ?? cause.name}: ${cause.message}`
       : ((error as Error)?.message ?? String(error));
-  return new RegistryError(`${method} ${redactUrl(url)} failed: ${stalled ? 'stalled' : detail}`, undefined, undefined, true);
+  const message = `${method} ${redactUrl(url)} failed: ${stalled ? 'stalled' : detail}`;
+  return new RegistryError(message, undefined, undefined, true);
 }
 
 /** The registry's JSON error list, in one line. */

@@ -42,7 +42,8 @@ export class StallWatchdog extends Transform {
 
 /** Aborts the request when the server stops reading the body we send. */
 export function watchBody(body: Readable, timeoutMs: number, controller: AbortController): Readable {
-  const watchdog = new StallWatchdog(timeoutMs, () => controller.abort(new StallError(`upload stalled for ${timeoutMs} ms`)));
+  const stalled = () => controller.abort(new StallError(`upload stalled for ${timeoutMs} ms`));
+  const watchdog = new StallWatchdog(timeoutMs, stalled);
   body.on('error', (error) => watchdog.destroy(error));
   return body.pipe(watchdog);
 }

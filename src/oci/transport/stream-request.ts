@@ -6,6 +6,10 @@ import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 
 type BodyInitStream = NonNullable<ConstructorParameters<typeof Response>[0]>;
 
+function asBody(incoming: IncomingMessage): BodyInitStream {
+  return Readable.toWeb(incoming) as unknown as WebReadableStream<Uint8Array> as unknown as BodyInitStream;
+}
+
 /**
  * A streamed upload over node:http, which writes only as fast as the socket drains: fetch on
  * Node 20 reads a streamed body ahead without bound, so memory would grow with the blob.
@@ -39,7 +43,7 @@ function toResponse(incoming: IncomingMessage): Response {
     if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
   }
   const withoutBody = status === 204 || status === 205 || status === 304;
-  const body = withoutBody ? null : (Readable.toWeb(incoming) as unknown as WebReadableStream<Uint8Array> as unknown as BodyInitStream);
+  const body = withoutBody ? null : asBody(incoming);
   const response = new Response(body, { status, statusText: incoming.statusMessage ?? '', headers });
   if (withoutBody) incoming.resume();
   return response;

@@ -183,7 +183,8 @@ export class Transport {
     if (hop.authorization !== undefined) headers.authorization = hop.authorization;
     const controller = new AbortController();
     const timeoutMs = this.stallTimeoutMs;
-    const watchdog = setTimeout(() => controller.abort(new StallError(`no response within ${timeoutMs} ms`)), timeoutMs);
+    const stalled = () => controller.abort(new StallError(`no response within ${timeoutMs} ms`));
+    const watchdog = setTimeout(stalled, timeoutMs);
     const content: RequestBody | undefined = hop.index === 0 ? request.body?.() : undefined;
     const body = content instanceof Readable ? watchBody(content, timeoutMs, controller) : content;
     try {
