@@ -15,7 +15,7 @@ const load = (relative) => import(pathToFileURL(join(job.engineDir, relative)).h
 const { BlobLocations, copyImage } = await load('src/oci/copy.js');
 const { connectRegistry } = await load('src/oci/registry.js');
 const { BlobSpool } = await load('src/oci/spool.js');
-const { Pacer } = await load('src/oci/transport.js');
+const { Pacer } = await load('src/retry.js');
 const { systemRuntime } = await load('src/runtime.js');
 
 const say = (level) => (message) => process.stderr.write(`${level}: ${message}\n`);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { BlobLocations, copyImage } from '../../src/oci/copy.js';
 import { connectRegistry } from '../../src/oci/registry.js';
 import { BlobSpool } from '../../src/oci/spool.js';
-import type { RetryPolicy } from '../../src/oci/transport.js';
+import type { RetryPolicy } from '../../src/retry.js';
 import type { Runtime } from '../../src/runtime.js';
 import { startDockerHubFront, type DockerHubFront } from '../support/docker-hub-front.js';
 import { startProxy, type Fault, type Proxy } from '../support/http-proxy.js';

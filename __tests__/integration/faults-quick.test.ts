@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { BlobLocations, copyImage } from '../../src/oci/copy.js';
 import { connectRegistry } from '../../src/oci/registry.js';
 import { BlobSpool } from '../../src/oci/spool.js';
-import { Pacer } from '../../src/oci/transport.js';
+import { Pacer } from '../../src/retry.js';
 import {
   buildEngineForChildren,
   copyOnce,

@@ -12,17 +12,9 @@ import {
   OCI_LAYER_GZIP,
   OCI_MANIFEST,
 } from '../../src/oci/media-types.js';
-import {
-  appendLayerToImage,
-  crc32,
-  encodeGzipLayer,
-  gzipLayerMediaTypeFor,
-  MutationError,
-  NORMALIZED_MTIME_SECONDS,
-  replaceIndexEntries,
-  storedGzip,
-  tarFiles,
-} from '../../src/oci/mutate.js';
+import { MutationError } from '../../src/oci/json.js';
+import { crc32, encodeGzipLayer, NORMALIZED_MTIME_SECONDS, storedGzip, tarFiles } from '../../src/oci/layer.js';
+import { appendLayerToImage, gzipLayerMediaTypeFor, replaceIndexEntries } from '../../src/oci/mutate.js';
 
 const enc = (value: unknown): Uint8Array => new TextEncoder().encode(JSON.stringify(value));
 const dec = (bytes: Uint8Array): unknown => JSON.parse(new TextDecoder().decode(bytes));

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { parseRateLimitHeader, RateLimitObserver } from '../../src/oci/rate-limit.js';
 import { RegistryClient } from '../../src/oci/registry.js';
-import { Transport } from '../../src/oci/transport.js';
+import { Transport } from '../../src/oci/transport/transport.js';
 import { capturingLogger, virtualRuntime } from '../support/runtime.js';
 
 const HUB = 'registry-1.docker.io';

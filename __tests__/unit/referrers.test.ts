@@ -7,7 +7,7 @@ import { OCI_INDEX, OCI_MANIFEST, type Descriptor } from '../../src/oci/media-ty
 import { copyReferrers, cosignTags, fallbackTag, mergeReferrersIndex, referrerDescriptor } from '../../src/oci/referrers.js';
 import { RegistryClient } from '../../src/oci/registry.js';
 import { BlobSpool } from '../../src/oci/spool.js';
-import { Transport } from '../../src/oci/transport.js';
+import { Transport } from '../../src/oci/transport/transport.js';
 import { capturingLogger, virtualRuntime, type CapturingLogger } from '../support/runtime.js';
 
 const sha256 = (data: Uint8Array) => `sha256:${createHash('sha256').update(data).digest('hex')}`;

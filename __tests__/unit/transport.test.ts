@@ -1,5 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
-import { backoffMs, Pacer, parseChallenge, retryAfterMs, Transport } from '../../src/oci/transport.js';
+import { parseChallenge } from '../../src/oci/transport/challenge.js';
+import { Transport } from '../../src/oci/transport/transport.js';
+import { backoffMs, Pacer, retryAfterMs } from '../../src/retry.js';
 import { virtualRuntime } from '../support/runtime.js';
 
 interface Call {

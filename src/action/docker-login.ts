@@ -1,11 +1,12 @@
+/** docker login/logout for the destination registries, so later workflow steps can push and pull. */
 import * as core from '@actions/core';
 import * as exec from '@actions/exec';
-import type { RegistryCredentials } from '../aws/ecr.js';
+import type { RegistryLogin } from '../aws/ecr.js';
 
 const STATE_KEY = 'docker-logins';
 
 /** `docker login --password-stdin`: the password goes through stdin, never argv or a shell. */
-export async function dockerLogin(logins: RegistryCredentials[]): Promise<void> {
+export async function dockerLogin(logins: RegistryLogin[]): Promise<void> {
   const registries: string[] = [];
   for (const login of logins) {
     await exec.exec('docker', ['login', '--username', login.username, '--password-stdin', login.registry], { input: Buffer.from(login.password) });

@@ -1,13 +1,7 @@
-/**
- * AWS credentials: GitHub OIDC → STS AssumeRoleWithWebIdentity, with our own retry policy.
- *
- * Without `role-to-assume`, clients are created with no `credentials` at all
- * (see `awsClientConfig`), so the SDK's default provider chain applies
- * (environment, shared config, web identity file, container/instance metadata).
- */
+/** AWS credentials: GitHub OIDC → STS AssumeRoleWithWebIdentity, with our retries; no role means the SDK's chain. */
 import { AssumeRoleWithWebIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { Runtime } from '../runtime.js';
-import { backoffMs } from '../oci/transport.js';
+import { retrying } from '../retry.js';
 
 /** Structurally compatible with the SDK's `AwsCredentialIdentity`. */
 export interface AwsCredentials {
@@ -164,35 +158,38 @@ export async function assumeRoleWithGitHubOidc(options: AssumeRoleOptions): Prom
   });
 
   const startedAt = runtime.clock.now();
-  for (let attempt = 1; ; attempt += 1) {
-    try {
-      const response = await sts.send(command);
-      const credentials = response.Credentials;
-      const { AccessKeyId, SecretAccessKey, SessionToken, Expiration } = credentials ?? {};
-      if (!AccessKeyId || !SecretAccessKey || !SessionToken || !Expiration) {
-        throw new CredentialsError(`Could not assume role ${roleArn}: STS returned no complete credentials.`);
-      }
-      // The key id is masked too, as configure-aws-credentials does: it identifies the session.
-      onSecret(AccessKeyId);
-      onSecret(SecretAccessKey);
-      onSecret(SessionToken);
-      runtime.logger.info(`Assumed role ${roleArn} (session ${sessionName}, expires ${Expiration.toISOString()}).`);
-      return { accessKeyId: AccessKeyId, secretAccessKey: SecretAccessKey, sessionToken: SessionToken, expiration: Expiration };
-    } catch (error) {
-      if (error instanceof CredentialsError) throw error;
-      const reason = describeError(error, [idToken]);
-      if (!isTransientStsError(error)) {
-        throw new CredentialsError(`Could not assume role ${roleArn}: ${reason}`);
-      }
-      const delayMs = backoffMs(attempt, { maxAttempts: Number.POSITIVE_INFINITY, baseDelayMs, maxDelayMs }, runtime.random);
-      const elapsedMs = runtime.clock.now() - startedAt;
-      if (elapsedMs + delayMs > budgetMs) {
-        throw new CredentialsError(
-          `Could not assume role ${roleArn}: gave up after ${attempt} attempt(s) in ${Math.round(elapsedMs / 1000)}s: ${reason}`,
-        );
-      }
-      runtime.logger.warning(`AssumeRoleWithWebIdentity attempt ${attempt} failed (${reason}); retrying in ${delayMs} ms.`);
-      await runtime.sleep(delayMs);
+  const policy = { maxAttempts: Number.POSITIVE_INFINITY, baseDelayMs, maxDelayMs };
+  // Which errors are worth another try, and for how long, is decided here; the loop is shared.
+  const onFailure = (error: unknown, attempt: number, backoff: () => number): number => {
+    if (error instanceof CredentialsError) throw error;
+    const reason = describeError(error, [idToken]);
+    if (!isTransientStsError(error)) {
+      throw new CredentialsError(`Could not assume role ${roleArn}: ${reason}`);
     }
-  }
+    const delayMs = backoff();
+    const elapsedMs = runtime.clock.now() - startedAt;
+    if (elapsedMs + delayMs > budgetMs) {
+      const spent = `${attempt} attempt(s) in ${Math.round(elapsedMs / 1000)}s`;
+      throw new CredentialsError(`Could not assume role ${roleArn}: gave up after ${spent}: ${reason}`);
+    }
+    runtime.logger.warning(
+      `AssumeRoleWithWebIdentity attempt ${attempt} failed (${reason}); retrying in ${delayMs} ms.`,
+    );
+    return delayMs;
+  };
+  return retrying(async () => {
+    const response = await sts.send(command);
+    const credentials = response.Credentials;
+    const { AccessKeyId, SecretAccessKey, SessionToken, Expiration } = credentials ?? {};
+    if (!AccessKeyId || !SecretAccessKey || !SessionToken || !Expiration) {
+      throw new CredentialsError(`Could not assume role ${roleArn}: STS returned no complete credentials.`);
+    }
+    // The key id is masked too, as configure-aws-credentials does: it identifies the session.
+    onSecret(AccessKeyId);
+    onSecret(SecretAccessKey);
+    onSecret(SessionToken);
+    runtime.logger.info(`Assumed role ${roleArn} (session ${sessionName}, expires ${Expiration.toISOString()}).`);
+    const assumed = { accessKeyId: AccessKeyId, secretAccessKey: SecretAccessKey, sessionToken: SessionToken };
+    return { ...assumed, expiration: Expiration };
+  }, { policy, runtime, onFailure });
 }

@@ -1,7 +1,4 @@
-/**
- * Amazon ECR Public: make sure destination repositories exist and get registry credentials.
- * Its API lives only in us-east-1, whatever region the private registry uses.
- */
+/** Amazon ECR Public: ensure repositories and log in; its API lives only in us-east-1, whatever the private region. */
 import {
   CreateRepositoryCommand,
   DescribeRepositoriesCommand,
@@ -20,7 +17,7 @@ import {
   hostOfEndpoint,
   registryIdFromMessage,
   type EnsuredRepository,
-  type RegistryCredentials,
+  type RegistryLogin,
 } from './ecr.js';
 
 export const ECR_PUBLIC_REGION = 'us-east-1';
@@ -97,7 +94,7 @@ export interface PublicRegistryCredentialsOptions {
   onSecret: (value: string) => void;
 }
 
-export async function getPublicRegistryCredentials(client: ECRPUBLICClient, options: PublicRegistryCredentialsOptions): Promise<RegistryCredentials> {
+export async function getPublicRegistryCredentials(client: ECRPUBLICClient, options: PublicRegistryCredentialsOptions): Promise<RegistryLogin> {
   const registry = hostOfEndpoint(options.registry);
   if (registry.length === 0) throw new EcrError('No ECR Public registry host to authenticate to (expected a repositoryUri such as public.ecr.aws/alias/name).');
   let data;

@@ -1,7 +1,4 @@
-/**
- * Private Amazon ECR: make sure destination repositories exist (with their settings and policies)
- * and get registry credentials. Destination hosts always come from what ECR returns.
- */
+/** Private Amazon ECR: ensure repositories (settings, policies) and log in; hosts always come from ECR's answers. */
 import {
   CreateRepositoryCommand,
   DescribeRepositoriesCommand,
@@ -15,6 +12,7 @@ import {
   type ImageTagMutability,
   type Repository,
 } from '@aws-sdk/client-ecr';
+import type { RegistryCredentials } from '../oci/transport/credentials.js';
 import { silentLogger, type Logger } from '../runtime.js';
 
 export class EcrError extends Error {
@@ -214,21 +212,20 @@ export async function ensurePrivateRepository(client: ECRClient, options: Ensure
   return { ...ensured, lifecyclePolicyChanged, repositoryPolicyChanged };
 }
 
-export interface RegistryCredentials {
+/** Credentials together with the registry they are for (and, from ECR, when they expire). */
+export interface RegistryLogin extends RegistryCredentials {
   /** Host (and port), no scheme, e.g. `123456789012.dkr.ecr.eu-west-1.amazonaws.com`. */
   registry: string;
-  username: string;
-  password: string;
   expiresAt?: Date;
 }
 
-export interface PrivateRegistryCredentials extends RegistryCredentials {
+export interface PrivateRegistryLogin extends RegistryLogin {
   /** As ECR returned it, scheme included (an emulator may answer `http://…`). */
   proxyEndpoint: string;
 }
 
 /** Splits a base64 `user:password` token; the error never contains the token. */
-export function decodeAuthorizationToken(token: string, what: string): { username: string; password: string } {
+export function decodeAuthorizationToken(token: string, what: string): RegistryCredentials {
   const decoded = Buffer.from(token, 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
   if (colon <= 0 || colon === decoded.length - 1) {
@@ -244,7 +241,7 @@ export function hostOfEndpoint(endpoint: string): string {
 export async function getPrivateRegistryCredentials(
   client: ECRClient,
   options: { registryId?: string; onSecret: (value: string) => void },
-): Promise<PrivateRegistryCredentials> {
+): Promise<PrivateRegistryLogin> {
   const { registryId, onSecret } = options;
   let data;
   try {

@@ -1,14 +1,9 @@
 /** Adds a run-image mirror to ONE platform manifest of a CNB builder: label, `cnb/*.toml` layer, config, manifest. */
 import { sha256Digest } from '../oci/digest.js';
 import { type Descriptor } from '../oci/media-types.js';
-import {
-  appendLayerToImage,
-  encodeGzipLayer,
-  gzipLayerMediaTypeFor,
-  isJsonObject,
-  parseJsonObject,
-  type EncodedLayer,
-} from '../oci/mutate.js';
+import { isJsonObject, parseJsonObject } from '../oci/json.js';
+import { encodeGzipLayer, type EncodedLayer } from '../oci/layer.js';
+import { appendLayerToImage, gzipLayerMediaTypeFor } from '../oci/mutate.js';
 import { comparableName, parseReference } from '../oci/reference.js';
 import { parseBuilderMetadata } from './classify.js';
 import { BUILDER_METADATA_LABEL } from './labels.js';

@@ -1,5 +1,6 @@
 import type { Runtime } from '../runtime.js';
-import { retryAfterMs, type TransportOptions } from './transport.js';
+import { retryAfterMs } from '../retry.js';
+import type { TransportOptions } from './transport/transport.js';
 
 /** A `ratelimit-limit` / `ratelimit-remaining` value such as `100;w=21600`. */
 export interface RateLimitValue {

@@ -2,7 +2,7 @@ import { emptyStats, readImageTree, writeImageTree, type CopyOptions, type CopyS
 import { sha256Digest } from './digest.js';
 import { isIndexMediaType, OCI_INDEX, type Descriptor, type ImageIndex, type ImageManifest } from './media-types.js';
 import type { ManifestBytes, RegistryClient } from './registry.js';
-import { RegistryError } from './transport.js';
+import { RegistryError } from './transport/errors.js';
 import type { Logger } from '../runtime.js';
 
 /** How a referrer was found at the source. */

@@ -1,7 +1,9 @@
 import type { Readable } from 'node:stream';
 import { assertDigest, DigestVerifier, sha256Digest } from './digest.js';
 import { bareMediaType, isManifestMediaType, MANIFEST_ACCEPT, MAX_MANIFEST_BYTES, OCI_INDEX, type Descriptor } from './media-types.js';
-import { RegistryError, Transport, type RegistryResponse, type TransportOptions } from './transport.js';
+import { RegistryError } from './transport/errors.js';
+import type { RegistryResponse } from './transport/response.js';
+import { Transport, type TransportOptions } from './transport/transport.js';
 
 /** A manifest exactly as the registry served it. */
 export interface ManifestBytes {

@@ -6,7 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import { DigestMismatchError } from './digest.js';
 import type { Descriptor } from './media-types.js';
 import type { RegistryClient } from './registry.js';
-import { RegistryError } from './transport.js';
+import { RegistryError } from './transport/errors.js';
 
 type BlobRef = Pick<Descriptor, 'digest' | 'size'>;
 

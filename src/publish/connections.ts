@@ -4,12 +4,13 @@ import { ECRPUBLICClient } from '@aws-sdk/client-ecr-public';
 import type { Inputs } from '../inputs.js';
 import { assumeRoleWithGitHubOidc, awsClientConfig, type AwsCredentials } from '../aws/credentials.js';
 import { ensurePublicRepository, getPublicRegistryCredentials, publicClientConfig } from '../aws/ecr-public.js';
-import { ensurePrivateRepository, getPrivateRegistryCredentials, type EnsuredRepository, type RegistryCredentials } from '../aws/ecr.js';
+import { ensurePrivateRepository, getPrivateRegistryCredentials, type EnsuredRepository, type RegistryLogin } from '../aws/ecr.js';
 import { TransferLimiter } from '../oci/copy.js';
 import { RateLimitObserver } from '../oci/rate-limit.js';
 import { connectRegistry, type RegistryClient } from '../oci/registry.js';
-import type { TransportOptions } from '../oci/transport.js';
-import { Pacer } from '../oci/transport.js';
+import type { RegistryCredentials } from '../oci/transport/credentials.js';
+import type { TransportOptions } from '../oci/transport/transport.js';
+import { Pacer } from '../retry.js';
 import { destinationRepository } from '../plan/naming.js';
 import type { Plan, PlanEntry } from '../plan/plan.js';
 import type { PublishEnvironment } from './report.js';
@@ -61,14 +62,14 @@ export class Connections {
   private readonly ensured = new Map<string, EnsuredRepository>();
   private readonly destinationClients = new Map<string, RegistryClient>();
   private readonly sourceClients = new Map<string, RegistryClient>();
-  private registryLogin: RegistryCredentials | undefined;
+  private registryLogin: RegistryLogin | undefined;
 
   private constructor(
     private readonly inputs: Inputs,
     private readonly env: PublishEnvironment,
     readonly ecr: ECRClient,
     readonly ecrPublic: ECRPUBLICClient,
-    private readonly privateLogin: RegistryCredentials | undefined,
+    private readonly privateLogin: RegistryLogin | undefined,
   ) {
     this.rateLimits = new RateLimitObserver({ runtime: env.runtime });
   }
@@ -121,7 +122,7 @@ export class Connections {
   }
 
   /** The login used for destination registries (and for sources inside them). */
-  get login(): RegistryCredentials {
+  get login(): RegistryLogin {
     if (this.registryLogin === undefined) throw new Error('no registry login before the repositories are ensured');
     return this.registryLogin;
   }

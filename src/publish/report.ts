@@ -1,7 +1,7 @@
 /** The data a publish run hands back: what was published, gated, catalogued and cleaned up. */
 import type { GateResult } from '../aws/scan-gate.js';
 import type { PromotionResult } from '../aws/promote.js';
-import type { RegistryCredentials } from '../aws/ecr.js';
+import type { RegistryLogin } from '../aws/ecr.js';
 import type { RetentionFailure } from '../aws/retention/ecr-public.js';
 import type { ImageKind } from '../cnb/classify.js';
 import type { MirroredPlatform } from '../cnb/mirror-tree.js';
@@ -93,6 +93,6 @@ export interface PublishReport {
   catalog: CatalogReport[];
   retention: RetentionReport[];
   /** Destination logins, for `docker-login`. Holds a secret that was already masked. */
-  logins: RegistryCredentials[];
+  logins: RegistryLogin[];
 }
 

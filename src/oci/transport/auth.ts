@@ -1,0 +1,51 @@
+/** The Authorization header: the registry's challenge, learnt once, then Basic or a cached Bearer token. */
+import { fetchToken, type BearerToken, type TokenSource } from './bearer.js';
+import { parseChallenge, type Challenge } from './challenge.js';
+import { basicAuthorization } from './credentials.js';
+import { RegistryError } from './errors.js';
+
+export interface AuthSource extends TokenSource {
+  /** Learns the challenge (pings `/v2/`); asked again only after a failure. */
+  ping(): Promise<Challenge>;
+}
+
+export class Authenticator {
+  private challenge: Promise<Challenge> | undefined;
+  /** Bearer tokens by their sorted scopes. */
+  private readonly tokens = new Map<string, BearerToken>();
+
+  constructor(private readonly source: AuthSource) {}
+
+  /** A 401 carries the challenge again (tokens expire mid-run); later requests follow it. */
+  learn(header: string | null): void {
+    const challenge = parseChallenge(header);
+    if (challenge.scheme !== 'none') this.challenge = Promise.resolve(challenge);
+  }
+
+  /** The header for these scopes, or `undefined` for an open registry; `refresh` skips the token cache. */
+  async authorization(scopes: string[], refresh: boolean): Promise<string | undefined> {
+    this.challenge ??= this.source.ping();
+    let challenge: Challenge;
+    try {
+      challenge = await this.challenge;
+    } catch (error) {
+      this.challenge = undefined;
+      throw error;
+    }
+    const credentials = this.source.credentials;
+    if (challenge.scheme === 'none') return undefined;
+    if (challenge.scheme === 'basic') {
+      if (credentials === undefined) {
+        const message = `${this.source.registry} requires a username and password (Basic auth) and none were given`;
+        throw new RegistryError(message, 401, undefined, false);
+      }
+      return basicAuthorization(credentials);
+    }
+    const key = [...scopes].sort().join(' ');
+    const cached = this.tokens.get(key);
+    if (!refresh && cached !== undefined && cached.expiresAt > this.source.now()) return cached.header;
+    const token = await fetchToken(challenge, scopes, this.source);
+    this.tokens.set(key, token);
+    return token.header;
+  }
+}

@@ -1,0 +1,211 @@
+/** HTTP to one registry: composes scheme choice, auth, redirects, write pacing, stall detection and retries. */
+import { Readable } from 'node:stream';
+import { DEFAULT_RETRY, retryAfterMs, retrying, type Pacer, type RetryPolicy } from '../../retry.js';
+import type { Runtime } from '../../runtime.js';
+import { apiHost, isLoopbackHost } from '../reference.js';
+import { Authenticator } from './auth.js';
+import { ping } from './challenge.js';
+import type { RegistryCredentials } from './credentials.js';
+import {
+  asTransportError,
+  describeError,
+  isTransient,
+  isTransientStatus,
+  redactUrl,
+  RegistryError,
+  RetryAfterError,
+  StallError,
+} from './errors.js';
+import { followRedirects, type Hop } from './redirect.js';
+import { attachController, wrapResponse, type RegistryResponse } from './response.js';
+import { watchBody } from './stall.js';
+import { streamRequest } from './stream-request.js';
+
+/** The longest `Retry-After` we honour as asked; beyond it we still wait this long. */
+const MAX_HINTED_WAIT_MS = 120_000;
+
+export interface TransportOptions {
+  runtime: Runtime;
+  credentials?: RegistryCredentials | undefined;
+  retry?: RetryPolicy;
+  /** No byte for this long, in either direction, aborts the request as stalled. */
+  stallTimeoutMs?: number;
+  writePacer?: Pacer | undefined;
+  userAgent?: string;
+  /** Sees every response, e.g. to read rate-limit headers. */
+  onResponse?: ((response: Response, request: { method: string; url: string }) => void) | undefined;
+  /**
+   * Asked on a 429: how long to wait before sending the request again without counting it as a
+   * retry (a pull quota being waited out), or `undefined` for the usual retry with backoff.
+   */
+  throttleWaitMs?: ((response: Response, request: { method: string; url: string }) => number | undefined) | undefined;
+  fetch?: typeof fetch;
+}
+
+export type RequestBody = Uint8Array | string | Readable;
+
+export interface RegistryRequest {
+  method: 'GET' | 'HEAD' | 'PUT' | 'POST' | 'PATCH' | 'DELETE';
+  /** `/v2/...` on this registry, or an absolute URL (an upload `Location`). */
+  path: string;
+  /** Token scopes, e.g. `repository:a/b:pull,push`. */
+  scopes: string[];
+  headers?: Record<string, string>;
+  /** Called once per attempt, so a retry sends the body again from its start. */
+  body?: () => RequestBody;
+  /** Statuses that are an answer rather than an error (others throw `RegistryError`). */
+  accept: number[];
+  /** Counts against the write pacer. */
+  paced?: boolean;
+  /** Transient failures are retried here unless the caller retries a larger unit itself. */
+  retry?: boolean;
+}
+
+/**
+ * HTTP to one registry: scheme choice, auth challenges and token cache, manual redirects that
+ * never carry credentials to another host, write pacing, stall detection and retries.
+ */
+export class Transport {
+  readonly baseUrl: string;
+  private readonly auth: Authenticator;
+  private readonly retry: RetryPolicy;
+  private readonly stallTimeoutMs: number;
+  private readonly userAgent: string;
+  private readonly fetchImpl: typeof fetch;
+
+  constructor(
+    readonly registry: string,
+    private readonly options: TransportOptions,
+  ) {
+    const host = apiHost(registry);
+    this.baseUrl = `${isLoopbackHost(host) ? 'http' : 'https'}://${host}`;
+    this.retry = options.retry ?? DEFAULT_RETRY;
+    this.stallTimeoutMs = options.stallTimeoutMs ?? 60_000;
+    this.userAgent = options.userAgent ?? 'ecr-publish';
+    this.fetchImpl = options.fetch ?? fetch;
+    const withRetries = <T>(what: string, attempt: () => Promise<T>): Promise<T> => this.withRetries(what, attempt);
+    this.auth = new Authenticator({
+      registry,
+      credentials: options.credentials,
+      userAgent: this.userAgent,
+      timeoutMs: this.stallTimeoutMs,
+      fetch: this.fetchImpl,
+      now: () => options.runtime.clock.now(),
+      withRetries,
+      ping: () => ping({ registry, baseUrl: this.baseUrl, withRetries, get: (path) => this.unauthenticatedGet(path) }),
+    });
+  }
+
+  get runtime(): Runtime {
+    return this.options.runtime;
+  }
+
+  get retryPolicy(): RetryPolicy {
+    return this.retry;
+  }
+
+  /** Runs `attempt` until it succeeds, fails for good, or the attempts run out. */
+  withRetries<T>(what: string, attempt: () => Promise<T>): Promise<T> {
+    const { logger } = this.options.runtime;
+    return retrying(attempt, {
+      policy: this.retry,
+      runtime: this.options.runtime,
+      onFailure: (error, n, backoff) => {
+        if (!isTransient(error)) throw error;
+        const hinted = error instanceof RetryAfterError ? error.retryAfterMs : undefined;
+        const delay = hinted !== undefined ? Math.min(hinted, MAX_HINTED_WAIT_MS) : backoff();
+        logger.debug(`${what}: ${(error as Error).message}; retry ${n}/${this.retry.maxAttempts - 1} in ${delay} ms`);
+        return delay;
+      },
+    });
+  }
+
+  async send(request: RegistryRequest): Promise<RegistryResponse> {
+    const once = () => this.sendOnce(request);
+    if (request.retry === false) return once();
+    return this.withRetries(`${request.method} ${redactUrl(this.resolve(request.path))}`, once);
+  }
+
+  resolve(path: string): string {
+    return new URL(path, this.baseUrl).toString();
+  }
+
+  private async sendOnce(request: RegistryRequest): Promise<RegistryResponse> {
+    let response: Response;
+    for (;;) {
+      if (request.paced === true) await this.options.writePacer?.take();
+      response = await this.exchange(request, await this.auth.authorization(request.scopes, false));
+      if (response.status === 401) {
+        // Tokens expire mid-run (Docker Hub's live ~300 s): learn the challenge again and retry once.
+        await response.body?.cancel().catch(() => undefined);
+        this.auth.learn(response.headers.get('www-authenticate'));
+        response = await this.exchange(request, await this.auth.authorization(request.scopes, true));
+      }
+      const seen = { method: request.method, url: response.url || this.resolve(request.path) };
+      this.options.onResponse?.(response, seen);
+      if (response.status !== 429 || request.accept.includes(429)) break;
+      const wait = this.options.throttleWaitMs?.(response, seen);
+      if (wait === undefined || !(wait > 0)) break;
+      await response.body?.cancel().catch(() => undefined);
+      await this.options.runtime.sleep(wait);
+    }
+    if (request.accept.includes(response.status)) return wrapResponse(response, this.stallTimeoutMs);
+    throw await this.failure(request, response);
+  }
+
+  /** The error for an answer the caller did not accept: auth failures are final, 408/429/5xx transient. */
+  private async failure(request: RegistryRequest, response: Response): Promise<RegistryError> {
+    const url = response.url || this.resolve(request.path);
+    const { message, code } = await describeError(response, request.method, url);
+    if (response.status === 401 || response.status === 403) {
+      return new RegistryError(`${message}: check the credentials for ${this.registry}`, response.status, code, false);
+    }
+    if (isTransientStatus(response.status)) {
+      const wait = retryAfterMs(response.headers.get('retry-after'), this.options.runtime.clock.now());
+      if (wait !== undefined) return new RetryAfterError(message, response.status, code, wait);
+      return new RegistryError(message, response.status, code, true);
+    }
+    return new RegistryError(message, response.status, code, false);
+  }
+
+  private unauthenticatedGet(path: string): Promise<Response> {
+    return this.exchange({ method: 'GET', path, scopes: [], accept: [] }, undefined);
+  }
+
+  /** One request, following redirects by hand so credentials stay with their origin. */
+  private exchange(request: RegistryRequest, authorization: string | undefined): Promise<Response> {
+    return followRedirects(request.method, this.resolve(request.path), authorization, (hop) => this.hop(request, hop));
+  }
+
+  /** One HTTP exchange, aborted when no answer (or no upload progress) comes within the stall timeout. */
+  private async hop(request: RegistryRequest, hop: Hop): Promise<Response> {
+    const headers: Record<string, string> = { 'user-agent': this.userAgent, ...request.headers };
+    if (hop.authorization !== undefined) headers.authorization = hop.authorization;
+    const controller = new AbortController();
+    const timeoutMs = this.stallTimeoutMs;
+    const stalled = () => controller.abort(new StallError(`no response within ${timeoutMs} ms`));
+    const watchdog = setTimeout(stalled, timeoutMs);
+    const content: RequestBody | undefined = hop.index === 0 ? request.body?.() : undefined;
+    const body = content instanceof Readable ? watchBody(content, timeoutMs, controller) : content;
+    try {
+      const response =
+        body instanceof Readable && this.options.fetch === undefined
+          ? await streamRequest(hop.url, request.method, headers, body, controller.signal)
+          : await this.fetchImpl(hop.url, {
+              method: hop.index === 0 ? request.method : request.method === 'HEAD' ? 'HEAD' : 'GET',
+              headers,
+              redirect: 'manual',
+              signal: controller.signal,
+              ...(body !== undefined ? { body: body as NonNullable<RequestInit['body']>, duplex: 'half' } : {}),
+            } as RequestInit);
+      return attachController(response, controller);
+    } catch (error) {
+      // Release the content too, so whoever feeds it (a spool tee) is not left waiting.
+      if (content instanceof Readable) content.destroy();
+      if (body instanceof Readable) body.destroy();
+      throw asTransportError(error, request.method, hop.url);
+    } finally {
+      clearTimeout(watchdog);
+    }
+  }
+}
