@@ -19,7 +19,7 @@ import {
   type RepositoryImage,
 } from '../aws/retention.js';
 import { ensurePrivateRepository, getPrivateRegistryCredentials, type EnsuredRepository } from '../aws/ecr.js';
-import { gateAndPromoteRelease } from '../aws/scan-gate.js';
+import { gateAndPromoteRelease } from '../aws/scan/release-gate.js';
 import { builderRunImage, classifyImage, imageLabels, parseImageConfig, type ImageKind } from '../cnb/classify.js';
 import { mirrorBuilderTree } from '../cnb/mirror-tree.js';
 import { BlobLocations, emptyStats, platformNodes, platformsOf, readImageTree, tagsAlreadyAt, TransferLimiter, writeImageTree, type CopyOptions, type CopyStats, type ImageTree, type ManifestNode } from '../oci/copy.js';
