@@ -23,4 +23,22 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { patterns: [{ group: ['@actions/*', '@aws-sdk/*', '../aws/*', '../action/*', '../publish*'], message: 'src/oci knows nothing of AWS or GitHub.' }] }],
     },
   },
+  {
+    // The action layer presents what aws/ produced; it calls behaviour only through publish/.
+    files: ['src/action/**'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['../aws/*', '../aws/**'],
+              allowTypeImports: true,
+              message: 'src/action/ imports types, not behaviour, from src/aws/; call AWS through src/publish/.',
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

@@ -1,14 +1,20 @@
-/**
- * The typed record of every action input, as publish() consumes it. It lives outside src/action/ so
- * that the orchestration depends on the shape of the inputs, not on how GitHub delivers them.
- */
+/** The typed action inputs and their vocabulary (severities, scan-ignore entries), shared by action and publish. */
+// Outside src/action/ so the orchestration depends on the shape of the inputs, not on how GitHub delivers them.
 import type { ImageSpec, RegistryType } from './plan/plan.js';
 import type { TagTemplate } from './plan/tags.js';
 
 export type { ImageSpec, RegistryType };
 
-export type Severity = 'CRITICAL' | 'HIGH' | 'MEDIUM' | 'LOW' | 'INFORMATIONAL' | 'UNDEFINED';
+/** Scan finding severities, highest first: the order is the rank the scan gate compares. */
+export const SEVERITIES = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'INFORMATIONAL', 'UNDEFINED'] as const;
+export type Severity = (typeof SEVERITIES)[number];
 export type SeverityThreshold = 'NONE' | Severity;
+
+/** CRITICAL 5 … UNDEFINED 0. */
+export function severityRank(severity: Severity): number {
+  return SEVERITIES.length - 1 - SEVERITIES.indexOf(severity);
+}
+
 export type EncryptionType = 'AES256' | 'KMS' | 'KMS_DSSE';
 export type TagMutability = 'MUTABLE' | 'IMMUTABLE';
 
@@ -19,7 +25,8 @@ export interface ImageInput extends ImageSpec {
   readonly repository: string;
 }
 
-export interface ScanIgnoreEntry {
+/** One `scan-ignore` line. */
+export interface IgnoreEntry {
   /** A vulnerability ID as written (the gate matches it case-insensitively) or an Inspector finding ARN. */
   readonly id: string;
   /** Last day (UTC, `YYYY-MM-DD`) on which the entry still ignores findings. */
@@ -52,7 +59,7 @@ export interface Inputs {
   /** Newest semver versions kept per public repository; 0 turns retention off. */
   readonly publicRetention: number;
   readonly scanSeverityThreshold: SeverityThreshold;
-  readonly scanIgnore: ScanIgnoreEntry[];
+  readonly scanIgnore: IgnoreEntry[];
   readonly scanTimeoutSeconds: number;
   readonly promoteTags: string[];
   readonly referrers: boolean;

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { InputError, parseInputs, PUBLIC_WRITE_RATE_LIMIT, type Inputs } from '../../src/action/inputs.js';
+import { InputError, parseInputs, parseScanIgnore, PUBLIC_WRITE_RATE_LIMIT, type Inputs } from '../../src/action/inputs.js';
 
 let workspace: string;
 const LIFECYCLE = '{"rules":[{"rulePriority":1,"selection":{"tagStatus":"untagged","countType":"sinceImagePushed","countUnit":"days","countNumber":7},"action":{"type":"expire"}}]}';
@@ -285,5 +285,32 @@ describe('parseInputs errors', () => {
       }, {}),
     ).toThrow(InputError);
     expect(read).toEqual(['registry-type']);
+  });
+});
+
+// Moved from scan-policy.test.ts when its second scan-ignore parser was deleted; the error wording is this parser's.
+describe('parseScanIgnore', () => {
+  it('reads IDs, ARNs, until dates, comments and blank lines', () => {
+    const text = [
+      '# accepted risks',
+      'CVE-2024-1234',
+      '',
+      'GHSA-abcd-efgh-ijkl until 2025-12-31',
+      'arn:aws:inspector2:us-east-1:123456789012:finding/0123abc  # base image',
+    ].join('\n');
+    expect(parseScanIgnore(text)).toEqual([
+      { id: 'CVE-2024-1234' },
+      { id: 'GHSA-abcd-efgh-ijkl', until: '2025-12-31' },
+      { id: 'arn:aws:inspector2:us-east-1:123456789012:finding/0123abc' },
+    ]);
+  });
+
+  it('rejects an impossible date with one line naming it', () => {
+    expect(() => parseScanIgnore('CVE-2024-1 until 2025-02-30')).toThrow(/^Input "scan-ignore": line 1: "2025-02-30" .* \(YYYY-MM-DD\)$/);
+  });
+
+  it('rejects a bad keyword and a non-ID', () => {
+    expect(() => parseScanIgnore('CVE-2024-1 before 2025-01-01')).toThrow('is not "ID" or "ID until YYYY-MM-DD"');
+    expect(() => parseScanIgnore('openssl')).toThrow('Input "scan-ignore": line 1: "openssl" is neither a vulnerability ID');
   });
 });

@@ -16,14 +16,11 @@ import {
   type RegistryScanningRule,
 } from '@aws-sdk/client-ecr';
 import { mockClient } from 'aws-sdk-client-mock';
-import {
-  gateAndPromote,
-  repositoryFilterMatches,
-  runScanGate,
-  ScanGateError,
-  scanFindingsOutput,
-  type ScanGateOptions,
-} from '../../src/aws/scan-gate.js';
+import { scanFindingsOutput } from '../../src/action/gate-report.js';
+import { ScanGateError } from '../../src/aws/scan/common.js';
+import { repositoryFilterMatches } from '../../src/aws/scan/coverage.js';
+import { runScanGate, type ScanGateOptions } from '../../src/aws/scan/gate.js';
+import { gateAndPromoteRelease, type ReleaseGateOptions } from '../../src/aws/scan/release-gate.js';
 import { sha256Digest } from '../../src/oci/digest.js';
 import { DOCKER_MANIFEST, MANIFEST_MEDIA_TYPES, OCI_INDEX, OCI_MANIFEST } from '../../src/oci/media-types.js';
 import type { Logger, Runtime } from '../../src/runtime.js';
@@ -161,6 +158,10 @@ function options(overrides: Partial<ScanGateOptions> = {}): ScanGateOptions {
     runtime,
     ...overrides,
   };
+}
+
+function releaseOptions(overrides: Partial<ReleaseGateOptions> = {}): ReleaseGateOptions {
+  return { ecr, threshold: 'HIGH', ignore: [], timeoutMs: 600_000, pollIntervalMs: 5000, runtime, promoteTags: ['prod'], ...overrides };
 }
 
 beforeEach(() => {
@@ -372,16 +373,30 @@ describe('runScanGate with enhanced scanning', () => {
 });
 
 describe('timeouts and promotion ordering', () => {
-  it('times out with a one-line error naming each pending platform, and promotes nothing', async () => {
+  it('times out with a one-line error naming each pending platform', async () => {
+    storedImage(INDEX, OCI_INDEX, INDEX_DIGEST);
+    registry('BASIC', [rule('SCAN_ON_PUSH')]);
+    scriptScans({ [AMD64]: [{ status: 'COMPLETE', pages: [{ findings: [] }] }], [ARM64]: [{ status: 'IN_PROGRESS' }] });
+
+    const error = await runScanGate(options({ timeoutMs: 60_000 })).catch((e: unknown) => e);
+
+    expect((error as ScanGateError).reason).toBe('timeout');
+    expect((error as Error).message).toBe(
+      'scan gate: timed out after 60 s waiting for scan results of app (linux/arm64/v8: IN_PROGRESS); raise scan-timeout-seconds or check the scan in the ECR console',
+    );
+    expect(runtime.elapsed()).toBe(60_000);
+  });
+
+  it('promotes nothing when the gate times out', async () => {
     storedImage(INDEX, OCI_INDEX, INDEX_DIGEST);
     registry('BASIC', [rule('SCAN_ON_PUSH')]);
     scriptScans({ [AMD64]: [{ status: 'COMPLETE', pages: [{ findings: [] }] }], [ARM64]: [{ status: 'IN_PROGRESS' }] });
     ecrMock.on(PutImageCommand).resolves({});
 
-    const error = await gateAndPromote({ ...options({ timeoutMs: 60_000 }), promoteTags: ['prod'] }).catch((e: unknown) => e);
+    const release = await gateAndPromoteRelease([{ repositoryName: 'app', digest: INDEX_DIGEST }], releaseOptions({ timeoutMs: 60_000 }));
 
-    expect((error as ScanGateError).reason).toBe('timeout');
-    expect((error as Error).message).toBe(
+    expect(release.passed).toBe(false);
+    expect(release.entries[0]?.error).toBe(
       'scan gate: timed out after 60 s waiting for scan results of app (linux/arm64/v8: IN_PROGRESS); raise scan-timeout-seconds or check the scan in the ECR console',
     );
     expect(runtime.elapsed()).toBe(60_000);
@@ -394,10 +409,10 @@ describe('timeouts and promotion ordering', () => {
     scriptScans({ [SINGLE_DIGEST]: [{ status: 'COMPLETE', pages: [{ findings: [basicFinding('CVE-2024-9', 'HIGH')] }] }] });
     ecrMock.on(PutImageCommand).resolves({});
 
-    const result = await gateAndPromote({ ...options(), promoteTags: ['prod'] });
+    const release = await gateAndPromoteRelease([{ repositoryName: 'app', digest: SINGLE_DIGEST }], releaseOptions());
 
-    expect(result.gate.verdict).toBe('fail');
-    expect(result.promotion).toBeUndefined();
+    expect(release.entries[0]?.gate?.verdict).toBe('fail');
+    expect(release.entries[0]?.promotion).toBeUndefined();
     expect(ecrMock.commandCalls(PutImageCommand)).toHaveLength(0);
   });
 
@@ -407,11 +422,12 @@ describe('timeouts and promotion ordering', () => {
     scriptScans({ [AMD64]: [{ status: 'COMPLETE', pages: [{}] }], [ARM64]: [{ status: 'COMPLETE', pages: [{}] }] });
     ecrMock.on(PutImageCommand).resolves({});
 
-    const result = await gateAndPromote({ ...options(), promoteTags: ['prod'] });
+    const release = await gateAndPromoteRelease([{ repositoryName: 'app', digest: INDEX_DIGEST }], releaseOptions());
 
-    expect(result.promotion?.tags).toEqual([{ tag: 'prod', outcome: 'tagged' }]);
+    expect(release.entries[0]?.promotion?.tags).toEqual([{ tag: 'prod', outcome: 'tagged' }]);
+    // The release gate names images by digest: the gate resolves it once, promotion reads that same digest.
     const gets = ecrMock.commandCalls(BatchGetImageCommand).map((call) => call.args[0].input.imageIds);
-    expect(gets).toEqual([[{ imageTag: 'sha-abc' }], [{ imageDigest: INDEX_DIGEST }]]);
+    expect(gets).toEqual([[{ imageDigest: INDEX_DIGEST }], [{ imageDigest: INDEX_DIGEST }]]);
     const put = ecrMock.commandCalls(PutImageCommand)[0]?.args[0].input;
     expect(put).toMatchObject({ repositoryName: 'app', imageManifest: INDEX, imageManifestMediaType: OCI_INDEX, imageDigest: INDEX_DIGEST, imageTag: 'prod' });
   });

@@ -1,12 +1,10 @@
-/**
- * Every action input, read once and validated before anything is contacted. Bad input throws an
- * `InputError` whose message is one line naming the input and what is wrong.
- *
- * Inputs that only apply to one registry type are an error with the other one when set to
- * anything but their default: a gate, retention or encryption setting that would be silently
- * ignored is worse than a failed run. Values equal to the default are accepted, so the defaults in
- * action.yml never trip this.
- */
+/** Every action input, read once and validated before anything is contacted; the one scan-ignore parser. */
+// Bad input throws an `InputError` whose message is one line naming the input and what is wrong.
+//
+// Inputs that only apply to one registry type are an error with the other one when set to
+// anything but their default: a gate, retention or encryption setting that would be silently
+// ignored is worse than a failed run. Values equal to the default are accepted, so the defaults in
+// action.yml never trip this.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import * as core from '@actions/core';
@@ -14,9 +12,27 @@ import { isValidTag, parseReference, type Reference } from '../oci/reference.js'
 import { destinationNameProblem, destinationRepository, repositoryPrefixProblem } from '../plan/naming.js';
 import { destinationConflict, type RegistryType } from '../plan/plan.js';
 import { parseTagTemplate, type TagTemplate } from '../plan/tags.js';
-import type { EncryptionType, ImageInput, Inputs, ScanIgnoreEntry, SeverityThreshold, TagMutability } from '../inputs.js';
+import {
+  SEVERITIES,
+  type EncryptionType,
+  type IgnoreEntry,
+  type ImageInput,
+  type Inputs,
+  type SeverityThreshold,
+  type TagMutability,
+} from '../inputs.js';
 
-export type { EncryptionType, ImageInput, ImageSpec, Inputs, RegistryType, ScanIgnoreEntry, Severity, SeverityThreshold, TagMutability } from '../inputs.js';
+export type {
+  EncryptionType,
+  IgnoreEntry,
+  ImageInput,
+  ImageSpec,
+  Inputs,
+  RegistryType,
+  Severity,
+  SeverityThreshold,
+  TagMutability,
+} from '../inputs.js';
 
 export class InputError extends Error {
   override name = 'InputError';
@@ -30,7 +46,7 @@ export const DEFAULT_TAG_TEMPLATES = ['{{tag}}', 'latest'];
 /** ECR Public allows 10 TPS for layer-upload and PutImage calls. */
 export const PUBLIC_WRITE_RATE_LIMIT = 10;
 
-const SEVERITIES: readonly SeverityThreshold[] = ['NONE', 'CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'INFORMATIONAL', 'UNDEFINED'];
+const THRESHOLDS: readonly SeverityThreshold[] = ['NONE', ...SEVERITIES];
 const ROLE_ARN = /^arn:(aws|aws-cn|aws-us-gov):iam::(\d{12}):role\/(?:[\x21-\x7e]{0,510}\/)?([\w+=,.@-]{1,64})$/;
 const SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
 const REGION = /^[a-z]{2,}(?:-[a-z]+)+-\d{1,2}$/;
@@ -130,7 +146,11 @@ function parseTemplates(value: string): TagTemplate[] {
   });
 }
 
-function parseScanIgnore(value: string): ScanIgnoreEntry[] {
+/**
+ * The `scan-ignore` input: one entry a line, `ID` or `ID until YYYY-MM-DD`; blank lines and `#`
+ * comments are skipped. The gate only ever sees entries that passed here.
+ */
+export function parseScanIgnore(value: string): IgnoreEntry[] {
   return meaningfulLines(value).map(({ line, text }) => {
     const match = /^(\S+)(?:\s+until\s+(\S+))?$/i.exec(text);
     const id = match?.[1];
@@ -290,7 +310,7 @@ export function parseInputs(getInput: GetInput, env: Record<string, string | und
   const publicRetention = parseWholeNumber('public-retention', get('public-retention'), 0, 0, 10000, 'versions');
   if (!isPublic && publicRetention !== 0) onlyFor('public-retention', 'public');
 
-  const scanSeverityThreshold = parseChoice('scan-severity-threshold', get('scan-severity-threshold'), SEVERITIES, 'NONE');
+  const scanSeverityThreshold = parseChoice('scan-severity-threshold', get('scan-severity-threshold'), THRESHOLDS, 'NONE');
   if (isPublic && scanSeverityThreshold !== 'NONE') onlyFor('scan-severity-threshold', 'private');
   const scanIgnore = parseScanIgnore(getInput('scan-ignore'));
   if (isPublic && scanIgnore.length > 0) onlyFor('scan-ignore', 'private');

@@ -1,6 +1,7 @@
+/** The step outputs: images, digest, registry, plan (dry run) and scan-findings. */
 import * as core from '@actions/core';
-import { scanFindingsOutput } from '../aws/scan-gate.js';
 import type { PublishReport } from '../publish/report.js';
+import { scanFindingsJson } from './gate-report.js';
 
 /** The `images` output entry for one destination image (DESIGN.md section 2). */
 export function imagesOutput(report: PublishReport): object[] {
@@ -27,6 +28,5 @@ export function setOutputs(report: PublishReport): void {
   core.setOutput('images', JSON.stringify(imagesOutput(report)));
   core.setOutput('digest', report.images[0]?.digest ?? '');
   core.setOutput('registry', report.registry);
-  const gates = report.gates.flatMap((g) => (g.gate !== undefined ? [scanFindingsOutput(g.gate)] : []));
-  core.setOutput('scan-findings', JSON.stringify(gates));
+  core.setOutput('scan-findings', scanFindingsJson(report.gates));
 }

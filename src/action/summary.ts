@@ -1,13 +1,10 @@
+/** The job summary: published images, gates (see gate-report.ts), catalog data and retention. */
 import * as core from '@actions/core';
-import { SEVERITIES, formatGateSummary } from '../aws/scan-policy.js';
 import type { PublishReport } from '../publish/report.js';
+import { gateTables } from './gate-report.js';
+import { escapeHtml, short, type Table } from './table.js';
 
-type Table = { heading: string; header: string[]; rows: string[][] };
-
-const short = (digest: string): string => digest.replace(/^sha256:/, '').slice(0, 12);
 const mib = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
-// Finding text comes from the scanner; the summary is HTML.
-const escapeHtml = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 /** The job summary as markdown-capable rows; kept pure of @actions/core apart from `write`. */
 export function summaryTables(report: PublishReport): Table[] {
@@ -34,31 +31,7 @@ export function summaryTables(report: PublishReport): Table[] {
       ]),
     },
   ];
-  const gateErrors = report.gates.filter((g) => g.error !== undefined);
-  if (gateErrors.length > 0) {
-    tables.push({ heading: 'Scan gate or promotion could not complete: no promote tag was applied to any image', header: ['Repository', 'Problem'], rows: gateErrors.map((g) => [g.repository, escapeHtml(g.error!)]) });
-  }
-  for (const { repository, gate, promotion } of report.gates) {
-    if (gate !== undefined) {
-      const formatted = formatGateSummary(gate);
-      tables.push({
-        heading: formatted.verdictLine,
-        header: ['Platform', 'Digest', ...SEVERITIES, 'Scan status'],
-        rows: gate.platforms.map((p) => [p.platform ?? 'image', short(p.digest), ...SEVERITIES.map((s) => String(p.counts[s])), p.status]),
-      });
-      if (formatted.rows.length > 0) {
-        const omitted = formatted.omittedRows > 0 ? [[`… and ${formatted.omittedRows} more`, ...formatted.header.slice(1).map(() => '')]] : [];
-        tables.push({
-          heading: `Findings in ${repository} (gate threshold ${gate.threshold})`,
-          header: formatted.header,
-          rows: [...formatted.rows.map((row) => row.map(escapeHtml)), ...omitted],
-        });
-      }
-    }
-    if (promotion !== undefined) {
-      tables.push({ heading: `Promoted ${repository}@${short(promotion.digest)}`, header: ['Tag', 'Outcome'], rows: promotion.tags.map((t) => [t.tag, t.outcome]) });
-    }
-  }
+  tables.push(...gateTables(report.gates));
   if (report.catalog.length > 0) {
     tables.push({
       heading: 'ECR Public Gallery catalog data',

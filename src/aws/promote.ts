@@ -3,6 +3,7 @@ import { BatchGetImageCommand, DescribeImagesCommand, PutImageCommand, type ECRC
 import { MANIFEST_MEDIA_TYPES } from '../oci/media-types.js';
 import { isValidTag } from '../oci/reference.js';
 import type { Runtime } from '../runtime.js';
+import { errorName, registryField } from './sdk.js';
 
 export interface PromoteOptions {
   ecr: ECRClient;
@@ -31,14 +32,6 @@ export class PromotionError extends Error {
 }
 
 const SHA256_DIGEST = /^sha256:[a-f0-9]{64}$/;
-
-function errorName(error: unknown): string {
-  return error instanceof Error ? error.name : '';
-}
-
-function registryField(registryId: string | undefined): { registryId?: string } {
-  return registryId !== undefined ? { registryId } : {};
-}
 
 /** The manifest exactly as ECR stores it: BatchGetImage with every manifest type accepted, so nothing is converted. */
 async function fetchManifest(options: PromoteOptions): Promise<{ manifest: string; mediaType: string }> {
@@ -82,7 +75,7 @@ async function digestOfTag(options: PromoteOptions, tag: string): Promise<string
 
 /**
  * Tags `digest` with each of `tags` through PutImage with the byte-exact manifest, so the digest
- * cannot change. Only call this after the scan gate passed (see `gateAndPromote`).
+ * cannot change. Only call this after the scan gate passed (see `gateAndPromoteRelease`).
  */
 export async function promoteImage(options: PromoteOptions): Promise<PromotionResult> {
   const { ecr, registryId, repositoryName, digest, tags, runtime } = options;

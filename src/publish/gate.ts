@@ -1,5 +1,5 @@
 /** Gate step (private ECR): scan every image of the release, then promote all of them or none. */
-import { gateAndPromoteRelease } from '../aws/scan-gate.js';
+import { gateAndPromoteRelease } from '../aws/scan/release-gate.js';
 import type { RunContext } from './context.js';
 import type { GateReport, PublishedImage } from './report.js';
 

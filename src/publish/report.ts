@@ -1,5 +1,5 @@
 /** The data a publish run hands back: what was published, gated, catalogued and cleaned up. */
-import type { GateResult } from '../aws/scan-gate.js';
+import type { GateResult } from '../aws/scan/gate.js';
 import type { PromotionResult } from '../aws/promote.js';
 import type { RegistryLogin } from '../aws/ecr.js';
 import type { RetentionFailure } from '../aws/retention/ecr-public.js';

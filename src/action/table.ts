@@ -1,0 +1,8 @@
+/** The job summary's table shape and the cell helpers its sections share. */
+
+export type Table = { heading: string; header: string[]; rows: string[][] };
+
+export const short = (digest: string): string => digest.replace(/^sha256:/, '').slice(0, 12);
+// Finding text and error messages come from elsewhere; the summary is HTML.
+export const escapeHtml = (text: string): string =>
+  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
