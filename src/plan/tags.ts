@@ -146,6 +146,25 @@ const SCOPE_WORDS: Record<TagScope, string> = {
   patch: 'its version',
 };
 
+/** A tag that follows releases (`latest`, `0.3`, …) rather than naming one version. */
+export function isMovingTag(candidate: RenderedTag): boolean {
+  const source = candidate.sourceVersion;
+  return !(candidate.scope === 'fixed' || (candidate.scope === 'patch' && source !== undefined && !isPrerelease(source)) || source === undefined);
+}
+
+/** The destination's newest release tag in the candidate's scope, or undefined when there is none. */
+export function newestReleaseInScope(candidate: RenderedTag, existingTags: readonly string[]): { tag: string; version: SemVer } | undefined {
+  const source = candidate.sourceVersion;
+  if (source === undefined) return undefined;
+  let newest: { tag: string; version: SemVer } | undefined;
+  for (const tag of existingTags) {
+    const version = parseSemVer(tag);
+    if (version === undefined || isPrerelease(version) || !sameScope(candidate.scope, source, version)) continue;
+    if (newest === undefined || compareSemVer(version, newest.version) > 0) newest = { tag, version };
+  }
+  return newest;
+}
+
 /**
  * Keeps moving tags from going backwards. A moving tag is written only when the source version is
  * at least the newest release among the destination's existing semver tags in the tag's scope, so
@@ -155,15 +174,11 @@ const SCOPE_WORDS: Record<TagScope, string> = {
  * tags are written as asked.
  */
 export function decideTags(rendered: readonly RenderedTag[], existingTags: readonly string[]): TagDecision {
-  const existingReleases = existingTags
-    .map((tag) => ({ tag, version: parseSemVer(tag) }))
-    .filter((e): e is { tag: string; version: SemVer } => e.version !== undefined && !isPrerelease(e.version));
   const apply: string[] = [];
   const heldBack: HeldBackTag[] = [];
   for (const candidate of rendered) {
     const source = candidate.sourceVersion;
-    const fixed = candidate.scope === 'fixed' || (candidate.scope === 'patch' && source !== undefined && !isPrerelease(source));
-    if (fixed || source === undefined) {
+    if (source === undefined || !isMovingTag(candidate)) {
       apply.push(candidate.tag);
       continue;
     }
@@ -171,11 +186,7 @@ export function decideTags(rendered: readonly RenderedTag[], existingTags: reado
       heldBack.push({ tag: candidate.tag, reason: `${formatSemVer(source)} is a pre-release; moving tags follow releases only` });
       continue;
     }
-    let newest: { tag: string; version: SemVer } | undefined;
-    for (const existing of existingReleases) {
-      if (!sameScope(candidate.scope, source, existing.version)) continue;
-      if (newest === undefined || compareSemVer(existing.version, newest.version) > 0) newest = existing;
-    }
+    const newest = newestReleaseInScope(candidate, existingTags);
     if (newest !== undefined && compareSemVer(source, newest.version) < 0) {
       heldBack.push({
         tag: candidate.tag,

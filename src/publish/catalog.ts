@@ -12,7 +12,7 @@ export async function syncCatalog(copied: readonly CopiedImage[], run: RunContex
   if (run.inputs.registryType !== 'public' || run.inputs.catalogData !== 'auto') return [];
   const describing = new Map<string, CopiedImage>();
   for (const image of copied) {
-    if (image.item.heldBack.length === 0 && image.item.tags.length > 0) describing.set(image.image.repositoryName, image);
+    if (image.image.heldBackTags.length === 0 && image.image.tags.length > 0) describing.set(image.image.repositoryName, image);
   }
   if (describing.size === 0) return [];
   return run.github.group('Catalog data', async () => {
@@ -22,7 +22,7 @@ export async function syncCatalog(copied: readonly CopiedImage[], run: RunContex
   });
 }
 
-async function catalogSourceOf({ item, tree }: CopiedImage, run: RunContext): Promise<CatalogSource> {
+async function catalogSourceOf({ image, item, tree }: CopiedImage, run: RunContext): Promise<CatalogSource> {
   const nodes = platformNodes(tree);
   const firstConfig = await readConfig(run.spool, tree, nodes[0]!);
   const platforms: CatalogPlatform[] =
@@ -33,7 +33,7 @@ async function catalogSourceOf({ item, tree }: CopiedImage, run: RunContext): Pr
     platforms,
     repositoryUri: item.destination.repository.repositoryUri,
     // `latest` keeps the usage text, and so the catalog data, the same from release to release.
-    tag: item.tags.includes('latest') ? 'latest' : item.tags[0]!,
+    tag: image.tags.includes('latest') ? 'latest' : image.tags[0]!,
     // The repository without the tag, so a new release does not rewrite the about text.
     source: `${item.entry.source.registry}/${item.entry.source.repository}`,
   };

@@ -4,6 +4,7 @@ import { publishStages } from '../plan/plan.js';
 import { copyOptions, type RunContext } from './context.js';
 import { addRunImageMirror } from './mirror.js';
 import type { PublishedImage } from './report.js';
+import { movingTagsOf, writeMovingTags } from './moving-tags.js';
 import { imageReport, mib, type WorkItem } from './work-item.js';
 
 /** A written image with the tree that was written, for the steps that read its configs. */
@@ -31,10 +32,11 @@ async function copyImage(item: WorkItem, run: RunContext): Promise<CopiedImage> 
   const mirrored = item.kind === 'builder' && run.inputs.runImageMirror === 'auto' ? await addRunImageMirror(item, run) : undefined;
   const tree = mirrored?.tree ?? item.tree;
   const uri = item.destination.repository.repositoryUri;
+  const moving = new Set(movingTagsOf(item).map((candidate) => candidate.tag));
   let lastProgress = clock.now();
   const stats: CopyStats = await writeImageTree(
     tree,
-    { client: item.destination.client, repository: item.destination.path, tags: item.tags },
+    { client: item.destination.client, repository: item.destination.path, tags: item.tags.filter((tag) => !moving.has(tag)) },
     {
       ...copyOptions(run),
       onProgress: (done, total) => {
@@ -45,11 +47,13 @@ async function copyImage(item: WorkItem, run: RunContext): Promise<CopiedImage> 
       },
     },
   );
+  const moved = await writeMovingTags(item, tree.root, run);
+  const tags = item.tags.filter((tag) => !moving.has(tag) || moved.written.includes(tag));
   logger.info(
-    `${item.entry.sourceName} → ${uri}@${tree.root.digest} [${item.tags.join(', ')}]: ${mib(stats.bytesUploaded)} MiB uploaded, ` +
+    `${item.entry.sourceName} → ${uri}@${tree.root.digest} [${tags.join(', ')}]: ${mib(stats.bytesUploaded)} MiB uploaded, ` +
       `${mib(stats.bytesMounted)} MiB mounted, ${mib(stats.bytesSkipped)} MiB already there`,
   );
-  const image = imageReport(item, tree.root.digest, stats, {
+  const image = imageReport({ ...item, tags, heldBack: [...item.heldBack, ...moved.heldBack] }, tree.root.digest, stats, {
     upToDate: false,
     mutated: tree.root.digest !== item.sourceDigest,
     platforms: platformsOf(tree, item.platform),
