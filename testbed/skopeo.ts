@@ -1,3 +1,4 @@
+/** skopeo as the independent client that checks what the action wrote. */
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -7,12 +7,12 @@ import { connectRegistry } from '../../src/oci/registry.js';
 import { BlobSpool } from '../../src/oci/spool.js';
 import type { RetryPolicy } from '../../src/oci/transport.js';
 import type { Runtime } from '../../src/runtime.js';
-import { startDockerHubFront, type DockerHubFront } from '../support/docker-hub-front.js';
-import { startProxy, type Fault, type Proxy } from '../support/http-proxy.js';
-import { pseudoRandomBytes, pushImage, pushIndex, type PushedManifest } from '../support/images.js';
-import { startRegistry, type LocalRegistry } from '../support/registry.js';
-import { capturingLogger } from '../support/runtime.js';
-import { skopeoDigestOrNull } from '../support/skopeo.js';
+import { startDockerHubFront, type DockerHubFront } from '../../testbed/docker-hub-front.js';
+import { startProxy, type Fault, type Proxy } from '../../testbed/http-proxy.js';
+import { pseudoRandomBytes, pushImage, pushIndex, type PushedManifest } from '../../testbed/images.js';
+import { startRegistry, type LocalRegistry } from '../../testbed/registry.js';
+import { capturingLogger } from './runtime.js';
+import { skopeoDigestOrNull } from '../../testbed/skopeo.js';
 
 /**
  * Fault-injection harness: a source behind a Docker-Hub-like front and an ECR-like destination,
