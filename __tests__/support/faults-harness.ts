@@ -1,3 +1,4 @@
+/** Fault-injection harness shared by the faults suite and its quick integration subset: faulty proxies, judged by skopeo. */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,7 +12,7 @@ import { startDockerHubFront, type DockerHubFront } from '../../testbed/docker-h
 import { startProxy, type Fault, type Proxy } from '../../testbed/http-proxy.js';
 import { pseudoRandomBytes, pushImage, pushIndex, type PushedManifest } from '../../testbed/images.js';
 import { startRegistry, type LocalRegistry } from '../../testbed/registry.js';
-import { capturingLogger } from './runtime.js';
+import { capturingLogger, testRuntime, type CapturingLogger } from './runtime.js';
 import { skopeoDigestOrNull } from '../../testbed/skopeo.js';
 
 /**
@@ -165,14 +166,10 @@ export async function copyOnce(world: FaultWorld, repository: string, runtime: R
   return tag === 'absent' && oneLine ? { outcome: 'clean failure', detail: message } : { outcome: 'BAD', detail: `failed (${message}) and the tag is ${tag}` };
 }
 
-export function faultRuntime(seed: number): Runtime & { logger: ReturnType<typeof capturingLogger> } {
+export function faultRuntime(seed: number): Runtime & { logger: CapturingLogger } {
   const next = seeded(seed + 1);
-  return {
-    logger: capturingLogger(),
-    clock: { now: () => Date.now() },
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-    random: () => next(10_000) / 10_000,
-  };
+  const logger = capturingLogger();
+  return { ...testRuntime(logger, () => next(10_000) / 10_000), logger };
 }
 
 /** Builds the engine to plain JS for child processes (bench/build.mjs). */

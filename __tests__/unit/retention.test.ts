@@ -12,7 +12,7 @@ import {
   type RetentionPlan,
 } from '../../src/aws/retention.js';
 import { OCI_INDEX, OCI_MANIFEST } from '../../src/oci/media-types.js';
-import type { Logger } from '../../src/runtime.js';
+import { capturingLogger } from '../support/runtime.js';
 
 /** A stable fake digest per label, e.g. digest('0.3.1') or digest('0.3.1/amd64'). */
 function digest(label: string): string {
@@ -192,11 +192,8 @@ describe('planRetention', () => {
 describe('applyRetention and listPublicImages', () => {
   const ecrPublic = mockClient(ECRPUBLICClient);
   const client = new ECRPUBLICClient({ region: 'us-east-1' });
-  const lines: string[] = [];
-  const record = (message: string) => {
-    lines.push(message);
-  };
-  const logger: Logger = { debug: record, info: record, notice: record, warning: record, error: record };
+  const logger = capturingLogger();
+  const lines = logger.messages;
 
   beforeEach(() => {
     ecrPublic.reset();
