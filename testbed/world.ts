@@ -76,7 +76,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
 }
 
 /** Action defaults as the runner fills them from action.yml. */
-function defaults(): Record<string, string> {
+export function actionDefaults(): Record<string, string> {
   const yaml = readFileSync(join(REPO_ROOT, 'action.yml'), 'utf8');
   const result: Record<string, string> = {};
   const block = yaml.slice(yaml.indexOf('\ninputs:'), yaml.indexOf('\noutputs:'));
@@ -127,7 +127,7 @@ export async function runAction(
     ...aws.env(),
     ...extraEnv,
   };
-  for (const [name, value] of Object.entries({ ...defaults(), ...inputs })) env[`INPUT_${name.toUpperCase()}`] = value;
+  for (const [name, value] of Object.entries({ ...actionDefaults(), ...inputs })) env[`INPUT_${name.toUpperCase()}`] = value;
   const child = spawn(process.execPath, [join(bundleDir, 'index.js')], { env, cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
