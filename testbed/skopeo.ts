@@ -95,10 +95,14 @@ export function readLayoutImage(dir: string, tag: string): LayoutImage {
   return { digest: root.digest, index, platforms };
 }
 
+type ImageConfig = { config?: { Labels?: Record<string, string> } };
+
 /** The image config skopeo reads for `reference` (linux/amd64 of an index). */
-export async function skopeoConfig(reference: string, creds?: Creds): Promise<{ config?: { Labels?: Record<string, string> } }> {
+export async function skopeoConfig(reference: string, creds?: Creds): Promise<ImageConfig> {
   const args = ['--override-os', 'linux', '--override-arch', 'amd64', 'inspect', '--config', '--raw', '--tls-verify=false'];
-  if (creds?.username !== undefined && creds.password !== undefined) args.push('--creds', `${creds.username}:${creds.password}`);
+  if (creds?.username !== undefined && creds.password !== undefined) {
+    args.push('--creds', `${creds.username}:${creds.password}`);
+  }
   const { stdout } = await run('skopeo', [...args, `docker://${reference}`], { maxBuffer: 16 * 1024 * 1024 });
-  return JSON.parse(stdout) as { config?: { Labels?: Record<string, string> } };
+  return JSON.parse(stdout) as ImageConfig;
 }

@@ -127,7 +127,9 @@ export async function runAction(
     ...aws.env(),
     ...extraEnv,
   };
-  for (const [name, value] of Object.entries({ ...actionDefaults(), ...inputs })) env[`INPUT_${name.toUpperCase()}`] = value;
+  for (const [name, value] of Object.entries({ ...actionDefaults(), ...inputs })) {
+    env[`INPUT_${name.toUpperCase()}`] = value;
+  }
   const child = spawn(process.execPath, [join(bundleDir, 'index.js')], { env, cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';

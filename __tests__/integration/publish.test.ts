@@ -32,7 +32,8 @@ function fakeGitHub(env: Record<string, string>): FakeGitHub {
     async getIdToken(audience) {
       const url = new URL(env.ACTIONS_ID_TOKEN_REQUEST_URL!);
       url.searchParams.set('audience', audience);
-      const response = await fetch(url, { headers: { authorization: `Bearer ${env.ACTIONS_ID_TOKEN_REQUEST_TOKEN!}` } });
+      const authorization = `Bearer ${env.ACTIONS_ID_TOKEN_REQUEST_TOKEN!}`;
+      const response = await fetch(url, { headers: { authorization } });
       if (!response.ok) throw new Error(`OIDC token request failed: ${response.status}`);
       return ((await response.json()) as { value: string }).value;
     },
@@ -59,7 +60,11 @@ describe('publish() in-process: a release to ECR Public and private ECR', () => 
     return publish(inputs, { runtime: testRuntime(logger), github, tempDir });
   };
   const publicInputs = (): Inputs =>
-    inputsFor([release.references.builder, release.references.runImage], { publicRegistryAlias: ALIAS, roleToAssume: world.aws.roleArn, awsRegion: 'eu-west-1' });
+    inputsFor([release.references.builder, release.references.runImage], {
+      publicRegistryAlias: ALIAS,
+      roleToAssume: world.aws.roleArn,
+      awsRegion: 'eu-west-1',
+    });
   const imageNamed = (report: PublishReport, name: string): PublishedImage => {
     const found = report.images.find((image) => image.repository.endsWith(`/${name}`));
     if (found === undefined) throw new Error(`no ${name} in ${report.images.map((i) => i.repository).join(', ')}`);
@@ -91,7 +96,8 @@ describe('publish() in-process: a release to ECR Public and private ECR', () => 
   it('reports the run image copied digest-preserved and the builder mutated', () => {
     expect(first.dryRun).toBe(false);
     expect(first.registry).toBe(`${world.publicRegistry.host}/${ALIAS}`);
-    expect(first.images.map((image) => image.repository.split('/').pop()).sort()).toEqual(['builder-jammy-base', 'run-jammy-base']);
+    const names = first.images.map((image) => image.repository.split('/').pop());
+    expect(names.sort()).toEqual(['builder-jammy-base', 'run-jammy-base']);
     const runImage = imageNamed(first, 'run-jammy-base');
     expect(runImage).toMatchObject({
       repository: `${world.publicRegistry.host}/${ALIAS}/run-jammy-base`,
@@ -105,7 +111,12 @@ describe('publish() in-process: a release to ECR Public and private ECR', () => 
     });
     expect(runImage.bytesUploaded).toBeGreaterThan(0);
     const builder = imageNamed(first, 'builder-jammy-base');
-    expect(builder).toMatchObject({ sourceDigest: release.digests['builder-jammy-base'], tags: ['0.3.13', 'latest'], kind: 'builder', mutated: true });
+    expect(builder).toMatchObject({
+      sourceDigest: release.digests['builder-jammy-base'],
+      tags: ['0.3.13', 'latest'],
+      kind: 'builder',
+      mutated: true,
+    });
     expect(builder.digest).not.toBe(builder.sourceDigest);
     expect(first.gates).toEqual([]);
     expect(first.gateFailed).toBe(false);
@@ -120,13 +131,16 @@ describe('publish() in-process: a release to ECR Public and private ECR', () => 
     for (const platform of builder.mirror?.platforms ?? []) expect(platform.after.mirrors).toEqual([mirror]);
     // Read back independently: the published builder's label names the mirror.
     const config = await skopeoConfig(`${world.publicRegistry.host}/${ALIAS}/builder-jammy-base:0.3.13`, publicCreds());
-    const label = JSON.parse(config.config?.Labels?.[BUILDER_LABEL] ?? '{}') as { stack?: { runImage?: { mirrors?: string[] } } };
+    type BuilderMetadata = { stack?: { runImage?: { mirrors?: string[] } } };
+    const label = JSON.parse(config.config?.Labels?.[BUILDER_LABEL] ?? '{}') as BuilderMetadata;
     expect(label.stack?.runImage?.mirrors).toEqual([mirror]);
   });
 
   it('wrote every tag at the reported digest (checked with skopeo)', async () => {
     for (const image of first.images) {
-      for (const tag of image.tags) expect((await skopeoRaw(`${image.repository}:${tag}`, publicCreds())).digest).toBe(image.digest);
+      for (const tag of image.tags) {
+        expect((await skopeoRaw(`${image.repository}:${tag}`, publicCreds())).digest).toBe(image.digest);
+      }
     }
   });
 
@@ -170,7 +184,8 @@ describe('publish() in-process: a release to ECR Public and private ECR', () => 
     expect(world.aws.ecr.repositories.get('buildpacks/run-jammy-base')?.scanOnPush).toBe(true);
     const creds = { username: 'AWS', password: world.privateRegistry.password };
     for (const tag of ['0.1.2', '0.1']) {
-      expect((await skopeoRaw(`${world.privateRegistry.host}/buildpacks/run-jammy-base:${tag}`, creds)).digest).toBe(release.digests['run-jammy-base']);
+      const read = await skopeoRaw(`${world.privateRegistry.host}/buildpacks/run-jammy-base:${tag}`, creds);
+      expect(read.digest).toBe(release.digests['run-jammy-base']);
     }
     expect(github.secrets).toContain(world.privateRegistry.password);
   });

@@ -1,4 +1,4 @@
-/** A runner-like environment for action code run in-process: output and summary files, INPUT_* variables, stdout. */
+/** A runner-like environment for action code run in-process: output and summary files, INPUT_*, stdout. */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,7 +27,9 @@ export function actionEnv(): ActionEnv {
   const saved = { ...process.env };
   const savedExitCode = process.exitCode;
   const dropInputs = () => {
-    for (const name of Object.keys(process.env)) if (name.startsWith('INPUT_') && saved[name] === undefined) delete process.env[name];
+    for (const name of Object.keys(process.env)) {
+      if (name.startsWith('INPUT_') && saved[name] === undefined) delete process.env[name];
+    }
   };
   const reset = () => {
     writeFileSync(files.GITHUB_OUTPUT, '');
@@ -41,7 +43,9 @@ export function actionEnv(): ActionEnv {
     outputs: () => parseOutputFile(readFileSync(files.GITHUB_OUTPUT, 'utf8')),
     summary: () => readFileSync(files.GITHUB_STEP_SUMMARY, 'utf8'),
     setInputs(inputs) {
-      for (const [name, value] of Object.entries({ ...actionDefaults(), ...inputs })) process.env[`INPUT_${name.toUpperCase()}`] = value;
+      for (const [name, value] of Object.entries({ ...actionDefaults(), ...inputs })) {
+        process.env[`INPUT_${name.toUpperCase()}`] = value;
+      }
     },
     reset,
     restore() {

@@ -18,7 +18,9 @@ function sourceHash() {
       .map((entry) => relative(root, join(entry.parentPath, entry.name))),
   );
   const hash = createHash('sha256');
-  for (const path of [...inDirs, ...sourceFiles].sort()) hash.update(`${path}\0`).update(readFileSync(join(root, path))).update('\0');
+  for (const path of [...inDirs, ...sourceFiles].sort()) {
+    hash.update(`${path}\0`).update(readFileSync(join(root, path))).update('\0');
+  }
   return hash.digest('hex');
 }
 

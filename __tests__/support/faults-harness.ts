@@ -1,4 +1,4 @@
-/** Fault-injection harness shared by the faults suite and its quick integration subset: faulty proxies, judged by skopeo. */
+/** Fault-injection harness of the faults suite and its quick subset: faulty proxies, outcomes judged by skopeo. */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -53,7 +53,11 @@ export interface VirtualRuntime extends Runtime {
 }
 
 /** Virtual time: sleeps advance the clock instantly. */
-export function virtualRuntime(logger: Logger = capturingLogger(), start = Date.UTC(2026, 10, 23), random = 0.5): VirtualRuntime {
+export function virtualRuntime(
+  logger: Logger = capturingLogger(),
+  start = Date.UTC(2026, 10, 23),
+  random = 0.5,
+): VirtualRuntime {
   let now = start;
   const slept: number[] = [];
   return {

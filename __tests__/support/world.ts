@@ -11,6 +11,8 @@ export const TEST_BUNDLE_DIR = join(repoRoot(), '.tmp', 'test-dist');
 
 export async function startWorld(options: Omit<WorldOptions, 'bundleDir'> = {}): Promise<World> {
   // Never fall back to the committed dist/: it may predate the src/ under test.
-  if (!existsSync(join(TEST_BUNDLE_DIR, 'index.js'))) throw new Error(`no test bundle in ${TEST_BUNDLE_DIR}: run e2e tests through jest`);
+  if (!existsSync(join(TEST_BUNDLE_DIR, 'index.js'))) {
+    throw new Error(`no test bundle in ${TEST_BUNDLE_DIR}: run e2e tests through jest`);
+  }
   return startTestbedWorld({ ...options, bundleDir: TEST_BUNDLE_DIR });
 }

@@ -2,7 +2,16 @@
 import { afterAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { setOutputs } from '../../src/action/outputs.js';
 import { actionEnv } from '../support/action-env.js';
-import { digestOf, dryRunReport, privateGatedRelease, PUBLIC_REGISTRY, PRIVATE_REGISTRY, publicRelease } from '../fixtures/reports.js';
+import {
+  BUILDER_SOURCE,
+  digestOf,
+  dryRunReport,
+  privateGatedRelease,
+  PRIVATE_REGISTRY,
+  PUBLIC_REGISTRY,
+  publicRelease,
+  RUN_SOURCE,
+} from '../fixtures/reports.js';
 
 describe('setOutputs', () => {
   const env = actionEnv();
@@ -18,7 +27,7 @@ describe('setOutputs', () => {
     expect(JSON.parse(outputs['scan-findings']!)).toEqual([]);
     expect(JSON.parse(outputs.images!)).toEqual([
       {
-        source: 'docker.io/paketobuildpacks/run-jammy-base:0.1.2',
+        source: RUN_SOURCE,
         sourceDigest: digestOf('a'),
         repository: `${PUBLIC_REGISTRY}/run-jammy-base`,
         digest: digestOf('a'),
@@ -30,7 +39,7 @@ describe('setOutputs', () => {
         bytesSkipped: 0,
       },
       {
-        source: 'docker.io/paketobuildpacks/builder-jammy-base:0.3.13',
+        source: BUILDER_SOURCE,
         sourceDigest: digestOf('b'),
         repository: `${PUBLIC_REGISTRY}/builder-jammy-base`,
         digest: digestOf('c'),
@@ -54,7 +63,13 @@ describe('setOutputs', () => {
         digest: digestOf('1'),
         verdict: 'fail',
         scanType: 'BASIC',
-        platforms: [{ digest: digestOf('2'), platform: 'linux/amd64', counts: { CRITICAL: 1, HIGH: 0, MEDIUM: 2, LOW: 0, INFORMATIONAL: 0, UNDEFINED: 0 } }],
+        platforms: [
+          {
+            digest: digestOf('2'),
+            platform: 'linux/amd64',
+            counts: { CRITICAL: 1, HIGH: 0, MEDIUM: 2, LOW: 0, INFORMATIONAL: 0, UNDEFINED: 0 },
+          },
+        ],
       },
     ]);
   });

@@ -1,15 +1,24 @@
-/** writeSummary(): the job summary's images, catalog and retention tables, mirrors, warnings and escaping (gate parts live elsewhere). */
+/** writeSummary(): images, catalog and retention tables, mirrors, warnings, escaping (gate parts live elsewhere). */
 import { afterAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { writeSummary } from '../../src/action/summary.js';
 import { actionEnv } from '../support/action-env.js';
-import { dryRunReport, privateGatedRelease, PRIVATE_REGISTRY, PUBLIC_REGISTRY, publicRelease } from '../fixtures/reports.js';
+import {
+  BUILDER_SOURCE,
+  dryRunReport,
+  privateGatedRelease,
+  PRIVATE_REGISTRY,
+  PUBLIC_REGISTRY,
+  publicRelease,
+  RUN_SOURCE,
+} from '../fixtures/reports.js';
 
 /** The cells of the table under `<h3>heading</h3>`, header row first. */
 function tableAfter(html: string, heading: string): string[][] {
   const start = html.indexOf(`<h3>${heading}</h3>`);
   if (start < 0) throw new Error(`no heading "${heading}" in:\n${html}`);
   const table = /<table>(.*?)<\/table>/s.exec(html.slice(start))?.[1] ?? '';
-  return [...table.matchAll(/<tr>(.*?)<\/tr>/gs)].map((row) => [...row[1]!.matchAll(/<t[hd]>(.*?)<\/t[hd]>/gs)].map((cell) => cell[1]!));
+  const cells = (row: string) => [...row.matchAll(/<t[hd]>(.*?)<\/t[hd]>/gs)].map((cell) => cell[1]!);
+  return [...table.matchAll(/<tr>(.*?)<\/tr>/gs)].map((row) => cells(row[1]!));
 }
 
 describe('writeSummary', () => {
@@ -21,9 +30,19 @@ describe('writeSummary', () => {
     await writeSummary(publicRelease());
     expect(tableAfter(env.summary(), `ecr-publish: 2 image(s) to ${PUBLIC_REGISTRY}`)).toEqual([
       ['Source', 'Source digest', 'Destination', 'Digest', 'Tags', 'Uploaded', 'Mounted', 'Skipped', 'Time'],
-      ['docker.io/paketobuildpacks/run-jammy-base:0.1.2', 'a'.repeat(12), `${PUBLIC_REGISTRY}/run-jammy-base`, 'a'.repeat(12), '0.1.2, latest', '10.0 MiB', '0.0 MiB', '0.0 MiB', '2.3 s'],
       [
-        'docker.io/paketobuildpacks/builder-jammy-base:0.3.13',
+        RUN_SOURCE,
+        'a'.repeat(12),
+        `${PUBLIC_REGISTRY}/run-jammy-base`,
+        'a'.repeat(12),
+        '0.1.2, latest',
+        '10.0 MiB',
+        '0.0 MiB',
+        '0.0 MiB',
+        '2.3 s',
+      ],
+      [
+        BUILDER_SOURCE,
         'b'.repeat(12),
         `${PUBLIC_REGISTRY}/builder-jammy-base`,
         `${'c'.repeat(12)} (mutated: run-image mirror)`,
@@ -48,9 +67,10 @@ describe('writeSummary', () => {
     const summary = env.summary();
     expect(summary).toContain(`<summary>Run-image mirror of ${PUBLIC_REGISTRY}/builder-jammy-base</summary>`);
     for (const platform of ['linux/amd64', 'linux/arm64']) {
-      expect(summary).toContain(`${platform}: run image index.docker.io/paketobuildpacks/run-jammy-base:latest, mirrors ${PUBLIC_REGISTRY}/run-jammy-base:latest`);
+      const runImage = 'index.docker.io/paketobuildpacks/run-jammy-base:latest';
+      expect(summary).toContain(`${platform}: run image ${runImage}, mirrors ${PUBLIC_REGISTRY}/run-jammy-base:latest`);
     }
-    expect(summary).toContain('Source signatures and attestations sign the unmutated builder, so they were not copied.');
+    expect(summary).toContain('Source signatures and attestations sign the unmutated builder, so they were not copied');
     expect(summary).toContain(`Signatures, attestations and SBOMs copied: ${PUBLIC_REGISTRY}/run-jammy-base (2)`);
   });
 
@@ -69,7 +89,14 @@ describe('writeSummary', () => {
     const summary = env.summary();
     expect(tableAfter(summary, 'Retention: newest 2 version(s) kept per repository')).toEqual([
       ['Repository', 'Kept versions', 'Older versions', 'Deleted', 'Problems'],
-      ['run-jammy-base', '0.1.2, 0.1.1', '0.1.0', '2', `${'e'.repeat(12)}: ImageReferencedByManifestList &lt;index&gt;; 1 child image(s) kept: their index could not be deleted`],
+      [
+        'run-jammy-base',
+        '0.1.2, 0.1.1',
+        '0.1.0',
+        '2',
+        `${'e'.repeat(12)}: ImageReferencedByManifestList &lt;index&gt;; ` +
+          '1 child image(s) kept: their index could not be deleted',
+      ],
       ['builder-jammy-base', '0.3.13', '–', '0', '–'],
     ]);
     expect(tableAfter(summary, 'Deleted by public-retention')).toEqual([
