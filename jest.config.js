@@ -12,7 +12,13 @@ export default {
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/__tests__/unit/**/*.test.ts'] },
     { ...common, displayName: 'integration', testMatch: ['<rootDir>/__tests__/integration/**/*.test.ts'] },
-    { ...common, displayName: 'e2e', testMatch: ['<rootDir>/__tests__/e2e/**/*.test.ts'] },
+    // e2e tests run the action as a runner does, from a bundle of the current src/ (never a stale dist/).
+    {
+      ...common,
+      displayName: 'e2e',
+      testMatch: ['<rootDir>/__tests__/e2e/**/*.test.ts'],
+      globalSetup: '<rootDir>/__tests__/support/build-bundle.mjs',
+    },
     { ...common, displayName: 'faults', testMatch: ['<rootDir>/__tests__/faults/**/*.test.ts'] },
   ],
   testTimeout: 120000,

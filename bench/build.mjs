@@ -1,4 +1,4 @@
-// Compiles the engine (src/) and the test support servers (__tests__/support/) to plain ESM in
+// Compiles the engine (src/) and the local stand-ins (testbed/) to plain ESM in
 // .tmp/bench-build, so the benchmark and its child processes run them with bare `node`.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -14,12 +14,12 @@ const entries = [
   'src/oci/spool.ts',
   'src/oci/transport/transport.ts',
   'src/retry.ts',
-  '__tests__/support/http-proxy.ts',
-  '__tests__/support/docker-hub-front.ts',
-  '__tests__/support/registry.ts',
-  '__tests__/support/images.ts',
+  'testbed/http-proxy.ts',
+  'testbed/docker-hub-front.ts',
+  'testbed/registry.ts',
+  'testbed/images.ts',
   // The AWS emulator (with its aws-emulator/ folder and repo-root.ts) serves dist/index.js STS and ECR.
-  '__tests__/support/aws-emulator.ts',
+  'testbed/aws-emulator.ts',
 ];
 
 /** Runs tsc once; type errors elsewhere in a repo under active work do not stop the emit. */
@@ -32,7 +32,7 @@ export function buildEngine({ quiet = false } = {}) {
     ...entries.map((e) => join(repoRoot, e)),
   ];
   const result = spawnSync(process.execPath, args, { cwd: repoRoot, encoding: 'utf8' });
-  if (!existsSync(join(buildDir, 'src', 'oci', 'copy.js')) || !existsSync(join(buildDir, '__tests__', 'support', 'aws-emulator.js'))) {
+  if (!existsSync(join(buildDir, 'src', 'oci', 'copy.js')) || !existsSync(join(buildDir, 'testbed', 'aws-emulator.js'))) {
     throw new Error(`bench build failed:\n${result.stdout}${result.stderr}`);
   }
   if (!quiet && result.status !== 0) process.stderr.write(`bench build: tsc reported errors (emitted anyway):\n${result.stdout.slice(0, 2000)}\n`);

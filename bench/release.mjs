@@ -4,7 +4,7 @@
 import { built } from './build.mjs';
 
 const MiB = 1024 * 1024;
-const { blob, pseudoRandomBytes, pushBlob, pushManifest, serialize } = await import(built('__tests__/support/images.js'));
+const { blob, pseudoRandomBytes, pushBlob, pushManifest, serialize } = await import(built('testbed/images.js'));
 
 const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';

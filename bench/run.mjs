@@ -13,11 +13,11 @@ import { actionRunEnvironment, readOutputs } from './action-env.mjs';
 const MB = 1e6;
 const args = parseArgs(process.argv.slice(2));
 buildEngine();
-const { startRegistry } = await import(built('__tests__/support/registry.js'));
-const { startProxy } = await import(built('__tests__/support/http-proxy.js'));
-const { startDockerHubFront } = await import(built('__tests__/support/docker-hub-front.js'));
-const { startAwsEmulator } = await import(built('__tests__/support/aws-emulator.js'));
-const { blob, pseudoRandomBytes, pushBlob, pushManifest, serialize } = await import(built('__tests__/support/images.js'));
+const { startRegistry } = await import(built('testbed/registry.js'));
+const { startProxy } = await import(built('testbed/http-proxy.js'));
+const { startDockerHubFront } = await import(built('testbed/docker-hub-front.js'));
+const { startAwsEmulator } = await import(built('testbed/aws-emulator.js'));
+const { blob, pseudoRandomBytes, pushBlob, pushManifest, serialize } = await import(built('testbed/images.js'));
 const { seedRelease } = await import('./release.mjs');
 
 function parseArgs(argv) {

@@ -3,8 +3,8 @@
  * builder) from a local Docker-Hub-like registry through the local AWS emulator to local ECR
  * Public and private ECR registries, running `dist/index.js` exactly as a runner would.
  */
-import { seedPaketoRelease } from '../__tests__/support/release.js';
-import { startWorld } from '../__tests__/support/world.js';
+import { seedPaketoRelease } from '../testbed/release.js';
+import { startWorld } from '../testbed/world.js';
 
 function summaryAsText(html: string): string {
   return html

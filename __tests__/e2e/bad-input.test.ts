@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { pseudoRandomBytes, pushImage } from '../support/images.js';
+import { pseudoRandomBytes, pushImage } from '../../testbed/images.js';
 import { startWorld, type ActionRun, type World } from '../support/world.js';
 
 /**

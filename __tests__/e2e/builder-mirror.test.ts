@@ -6,9 +6,9 @@ import { promisify } from 'node:util';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { parse as parseToml } from 'smol-toml';
-import { DOCKER_LIST, DOCKER_MANIFEST, pushImage, sha256, type Target } from '../support/images.js';
-import { builderLabel, pushBuilder, pushCosignSignature, pushRawBuilder, seedPaketoRelease, type PaketoRelease } from '../support/release.js';
-import { readLayoutImage, skopeoCopyToLayout, skopeoDigestOrNull, skopeoListTags, skopeoRaw, type LayoutImage, type LayoutPlatformImage } from '../support/skopeo.js';
+import { DOCKER_LIST, DOCKER_MANIFEST, pushImage, sha256, type Target } from '../../testbed/images.js';
+import { builderLabel, pushBuilder, pushCosignSignature, pushRawBuilder, seedPaketoRelease, type PaketoRelease } from '../../testbed/release.js';
+import { readLayoutImage, skopeoCopyToLayout, skopeoDigestOrNull, skopeoListTags, skopeoRaw, type LayoutImage, type LayoutPlatformImage } from '../../testbed/skopeo.js';
 import { startWorld, type ActionRun, type World } from '../support/world.js';
 
 const exec = promisify(execFile);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { pseudoRandomBytes, pushImage, pushIndex, type PushedManifest, type Target } from '../support/images.js';
-import { seedPaketoRelease, type PaketoRelease } from '../support/release.js';
+import { pseudoRandomBytes, pushImage, pushIndex, type PushedManifest, type Target } from '../../testbed/images.js';
+import { seedPaketoRelease, type PaketoRelease } from '../../testbed/release.js';
 import { startWorld, type ActionRun, type World } from '../support/world.js';
 
 /** ECR Public catalog data and public-retention, through `node dist/index.js` and the AWS emulator's recorded state. */

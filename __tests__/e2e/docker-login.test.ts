@@ -3,8 +3,8 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pseudoRandomBytes, pushImage } from '../support/images.js';
-import { parseOutputFile, REPO_ROOT, startWorld, type World } from '../support/world.js';
+import { pseudoRandomBytes, pushImage } from '../../testbed/images.js';
+import { parseOutputFile, startWorld, type World } from '../support/world.js';
 
 /**
  * `docker-login: true` with a stand-in `docker` on PATH that records its arguments and stdin (no
@@ -43,7 +43,7 @@ describe('end to end: docker-login', () => {
 
     const stateDir = mkdtempSync(join(tmpdir(), 'post-'));
     const state = parseOutputFile(run.state);
-    const post = spawnSync(process.execPath, [join(REPO_ROOT, 'dist', 'post.js')], {
+    const post = spawnSync(process.execPath, [join(world.bundleDir, 'post.js')], {
       env: { PATH: `${bin}:${process.env.PATH ?? ''}`, ...Object.fromEntries(Object.entries(state).map(([k, v]) => [`STATE_${k}`, v])), GITHUB_STATE: join(stateDir, 'state') },
       encoding: 'utf8',
     });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { OCI_INDEX, pseudoRandomBytes, pushImage, pushManifest, pushReferrer, serialize, type Artifact, type SeededImage } from '../support/images.js';
-import { pushCosignSignature } from '../support/release.js';
-import { skopeoRaw } from '../support/skopeo.js';
+import { OCI_INDEX, pseudoRandomBytes, pushImage, pushManifest, pushReferrer, serialize, type Artifact, type SeededImage } from '../../testbed/images.js';
+import { pushCosignSignature } from '../../testbed/release.js';
+import { skopeoRaw } from '../../testbed/skopeo.js';
 import { startWorld, type ActionRun, type World } from '../support/world.js';
 
 /** A signed release keeps its signature and SBOM on ECR, under the digest they refer to. */

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { seedPaketoRelease, type PaketoRelease } from '../support/release.js';
-import { skopeoRaw } from '../support/skopeo.js';
+import { seedPaketoRelease, type PaketoRelease } from '../../testbed/release.js';
+import { skopeoRaw } from '../../testbed/skopeo.js';
 import { startWorld, type ActionRun, type World } from '../support/world.js';
 
 /** `node dist/index.js`, exactly as the runner runs it, publishing a Paketo-style release. */

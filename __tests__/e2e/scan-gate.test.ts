@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { BasicFinding, EnhancedFinding } from '../support/aws-emulator.js';
-import { OCI_MANIFEST, pseudoRandomBytes, pushImage, pushIndex, pushManifest, type Target } from '../support/images.js';
-import { skopeoDigestOrNull, skopeoRaw } from '../support/skopeo.js';
+import type { BasicFinding, EnhancedFinding } from '../../testbed/aws-emulator.js';
+import { OCI_MANIFEST, pseudoRandomBytes, pushImage, pushIndex, pushManifest, type Target } from '../../testbed/images.js';
+import { skopeoDigestOrNull, skopeoRaw } from '../../testbed/skopeo.js';
 import { startWorld, type ActionRun, type World } from '../support/world.js';
 
 interface ScanFindingsEntry {

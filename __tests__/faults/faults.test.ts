@@ -11,7 +11,7 @@ import {
   startFaultWorld,
   type FaultWorld,
   type RunReport,
-} from './harness.js';
+} from '../support/faults-harness.js';
 
 /** The full fault-injection suite: every scenario with several seeds. */
 const SEEDS = [1, 2, 3, 4];

@@ -31,10 +31,10 @@ import {
 import type { AwsCredentialIdentity } from '@aws-sdk/types';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { isAllowed, loadPolicyFile, statements } from '../support/aws-emulator/iam.js';
-import { IAM_POLICY_PATH, startAwsEmulator, type AwsEmulator } from '../support/aws-emulator.js';
-import { startRegistry, type LocalRegistry } from '../support/registry.js';
-import { pseudoRandomBytes, pushImage, pushIndex, type Target } from '../support/images.js';
+import { isAllowed, loadPolicyFile, statements } from '../../testbed/aws-emulator/iam.js';
+import { IAM_POLICY_PATH, startAwsEmulator, type AwsEmulator } from '../../testbed/aws-emulator.js';
+import { startRegistry, type LocalRegistry } from '../../testbed/registry.js';
+import { pseudoRandomBytes, pushImage, pushIndex, type Target } from '../../testbed/images.js';
 
 const savedEnv = { ...process.env };
 let registry: LocalRegistry;

@@ -3,12 +3,12 @@ import { tmpdir } from 'node:os';
 import { BlobLocations, copyImage, type CopyOptions } from '../../src/oci/copy.js';
 import { connectRegistry, type RegistryClient } from '../../src/oci/registry.js';
 import { BlobSpool } from '../../src/oci/spool.js';
-import { startDockerHubFront, type DockerHubFront } from '../support/docker-hub-front.js';
-import { startProxy, type Proxy } from '../support/http-proxy.js';
-import { pseudoRandomBytes, pushImage, pushIndex, sha256, type PushedManifest } from '../support/images.js';
-import { startRegistry, type LocalRegistry } from '../support/registry.js';
+import { startDockerHubFront, type DockerHubFront } from '../../testbed/docker-hub-front.js';
+import { startProxy, type Proxy } from '../../testbed/http-proxy.js';
+import { pseudoRandomBytes, pushImage, pushIndex, sha256, type PushedManifest } from '../../testbed/images.js';
+import { startRegistry, type LocalRegistry } from '../../testbed/registry.js';
 import { capturingLogger, testRuntime } from '../support/runtime.js';
-import { skopeoDigestOrNull, skopeoRaw } from '../support/skopeo.js';
+import { skopeoDigestOrNull, skopeoRaw } from '../../testbed/skopeo.js';
 
 const retry = { maxAttempts: 3, baseDelayMs: 20, maxDelayMs: 100 };
 

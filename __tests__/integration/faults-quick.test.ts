@@ -16,8 +16,8 @@ import {
   startFaultWorld,
   type FaultWorld,
   type RunReport,
-} from '../faults/harness.js';
-import { pseudoRandomBytes, pushImage } from '../support/images.js';
+} from '../support/faults-harness.js';
+import { pseudoRandomBytes, pushImage } from '../../testbed/images.js';
 import { testRuntime } from '../support/runtime.js';
 
 /** A quick subset of __tests__/faults (one seed each) plus the write-pacing proof. */

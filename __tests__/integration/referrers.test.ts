@@ -5,11 +5,11 @@ import { BlobLocations, copyImage, type CopyOptions } from '../../src/oci/copy.j
 import { copyReferrers } from '../../src/oci/referrers.js';
 import { connectRegistry, type RegistryClient } from '../../src/oci/registry.js';
 import { BlobSpool } from '../../src/oci/spool.js';
-import { startProxy, type Proxy } from '../support/http-proxy.js';
-import { blob, OCI_INDEX, OCI_MANIFEST, pseudoRandomBytes, pushBlob, pushImage, pushIndex, pushManifest, pushReferrer, serialize, sha256, type Artifact, type PushedManifest, type Target } from '../support/images.js';
-import { startRegistry, type LocalRegistry } from '../support/registry.js';
+import { startProxy, type Proxy } from '../../testbed/http-proxy.js';
+import { blob, OCI_INDEX, OCI_MANIFEST, pseudoRandomBytes, pushBlob, pushImage, pushIndex, pushManifest, pushReferrer, serialize, sha256, type Artifact, type PushedManifest, type Target } from '../../testbed/images.js';
+import { startRegistry, type LocalRegistry } from '../../testbed/registry.js';
 import { capturingLogger, testRuntime } from '../support/runtime.js';
-import { skopeoDigestOrNull, skopeoRaw } from '../support/skopeo.js';
+import { skopeoDigestOrNull, skopeoRaw } from '../../testbed/skopeo.js';
 
 const retry = { maxAttempts: 3, baseDelayMs: 20, maxDelayMs: 100 };
 const SPDX = 'application/spdx+json';

@@ -1,15 +1,30 @@
+/** Test runtimes: a capturing logger, real time, and virtual time whose sleeps advance the clock instantly. */
 import type { Logger, Runtime } from '../../src/runtime.js';
 
+export type LogLevel = keyof Logger;
+
 export interface CapturingLogger extends Logger {
+  /** `level: message`, in order. */
   lines: string[];
+  /** The bare messages, in order. */
+  messages: string[];
+  entries: { level: LogLevel; message: string }[];
   text(): string;
 }
 
 export function capturingLogger(): CapturingLogger {
   const lines: string[] = [];
-  const add = (level: string) => (message: string) => void lines.push(`${level}: ${message}`);
+  const messages: string[] = [];
+  const entries: CapturingLogger['entries'] = [];
+  const add = (level: LogLevel) => (message: string) => {
+    lines.push(`${level}: ${message}`);
+    messages.push(message);
+    entries.push({ level, message });
+  };
   return {
     lines,
+    messages,
+    entries,
     text: () => lines.join('\n'),
     debug: add('debug'),
     info: add('info'),
@@ -19,18 +34,30 @@ export function capturingLogger(): CapturingLogger {
   };
 }
 
-/** Real time (the registries are real), a capturing logger and fixed jitter. */
-export function testRuntime(logger: Logger = capturingLogger()): Runtime {
+/** Real time (the registries are real), a capturing logger and fixed jitter unless told. */
+export function testRuntime(logger: Logger = capturingLogger(), random: () => number = () => 0.5): Runtime {
   return {
     logger,
     clock: { now: () => Date.now() },
     sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
-    random: () => 0.5,
+    random,
   };
 }
 
+export interface VirtualRuntime extends Runtime {
+  /** Every sleep asked for, in ms. */
+  slept: number[];
+  advance(ms: number): void;
+  /** Virtual ms since the start. */
+  elapsed(): number;
+}
+
 /** Virtual time: sleeps advance the clock instantly. */
-export function virtualRuntime(logger: Logger = capturingLogger(), start = Date.UTC(2026, 10, 23)): Runtime & { slept: number[]; advance(ms: number): void } {
+export function virtualRuntime(
+  logger: Logger = capturingLogger(),
+  start = Date.UTC(2026, 10, 23),
+  random = 0.5,
+): VirtualRuntime {
   let now = start;
   const slept: number[] = [];
   return {
@@ -40,8 +67,9 @@ export function virtualRuntime(logger: Logger = capturingLogger(), start = Date.
       slept.push(ms);
       now += ms;
     },
-    random: () => 0.5,
+    random: () => random,
     slept,
     advance: (ms) => void (now += ms),
+    elapsed: () => now - start,
   };
 }

@@ -2,7 +2,6 @@ import { describe, expect, it } from '@jest/globals';
 import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { parse as parseToml } from 'smol-toml';
-import { extract, type Header } from 'tar-stream';
 import {
   addMirrorToBuilderMetadata,
   addRunImageMirrorToBuilder,
@@ -12,6 +11,7 @@ import {
   type BuilderMirrorInput,
 } from '../../src/cnb/builder-mirror.js';
 import { DOCKER_CONFIG, DOCKER_LAYER_GZIP, DOCKER_MANIFEST, OCI_CONFIG, OCI_LAYER_GZIP, OCI_MANIFEST } from '../../src/oci/media-types.js';
+import { readTar } from '../support/tar.js';
 
 const LABEL = 'io.buildpacks.builder.metadata';
 const MIRROR = 'public.ecr.aws/paketo-buildpacks/run-jammy-base:latest';
@@ -78,32 +78,6 @@ function builderImage(label: Record<string, unknown>, family: 'oci' | 'docker' =
 /** A shallow copy without the given keys. */
 function omit(value: object, ...keys: string[]): Record<string, unknown> {
   return Object.fromEntries(Object.entries(value).filter(([key]) => !keys.includes(key)));
-}
-
-interface TarEntry {
-  header: Header;
-  body: string;
-}
-
-async function readTar(bytes: Uint8Array): Promise<TarEntry[]> {
-  const entries: TarEntry[] = [];
-  const ex = extract();
-  const done = new Promise<void>((resolve, reject) => {
-    ex.on('entry', (header, stream, next) => {
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: unknown) => chunks.push(c as Buffer));
-      stream.on('end', () => {
-        entries.push({ header, body: Buffer.concat(chunks).toString('utf8') });
-        next();
-      });
-      stream.resume();
-    });
-    ex.on('finish', resolve);
-    ex.on('error', reject);
-  });
-  ex.end(Buffer.from(bytes));
-  await done;
-  return entries;
 }
 
 function mutate(input: BuilderMirrorInput) {

@@ -8,7 +8,8 @@ import {
   isTransientStsError,
   type AssumeRoleOptions,
 } from '../../src/aws/credentials.js';
-import type { Logger, Runtime } from '../../src/runtime.js';
+import type { Runtime } from '../../src/runtime.js';
+import { capturingLogger, virtualRuntime } from '../support/runtime.js';
 
 const ROLE = 'arn:aws:iam::123456789012:role/publisher';
 const ID_TOKEN = 'eyJhbGciOiJSUzI1NiJ9.oidc-token-body.signature';
@@ -18,30 +19,11 @@ function stsError(name: string, message: string, status = 400): STSServiceExcept
   return new STSServiceException({ name, message, $fault: status >= 500 ? 'server' : 'client', $metadata: { httpStatusCode: status } });
 }
 
-interface FakeRuntime extends Runtime {
-  sleeps: number[];
-  lines: string[];
-}
-
-function fakeRuntime(random = 0): FakeRuntime {
-  let now = 1_000_000;
-  const sleeps: number[] = [];
-  const lines: string[] = [];
-  const record = (message: string) => {
-    lines.push(message);
-  };
-  const logger: Logger = { debug: record, info: record, notice: record, warning: record, error: record };
-  return {
-    logger,
-    clock: { now: () => now },
-    sleep: async (ms) => {
-      sleeps.push(ms);
-      now += ms;
-    },
-    random: () => random,
-    sleeps,
-    lines,
-  };
+/** Virtual time and a capturing logger, under the names these tests read. */
+function fakeRuntime(random = 0) {
+  const logger = capturingLogger();
+  const runtime = virtualRuntime(logger, 1_000_000, random);
+  return { ...runtime, sleeps: runtime.slept, lines: logger.messages };
 }
 
 const sts = mockClient(STSClient);

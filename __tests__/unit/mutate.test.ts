@@ -1,7 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
-import { extract, type Header } from 'tar-stream';
 import {
   DOCKER_CONFIG,
   DOCKER_LAYER_GZIP,
@@ -15,6 +14,7 @@ import {
 import { MutationError } from '../../src/oci/json.js';
 import { crc32, encodeGzipLayer, NORMALIZED_MTIME_SECONDS, storedGzip, tarFiles } from '../../src/oci/layer.js';
 import { appendLayerToImage, gzipLayerMediaTypeFor, replaceIndexEntries } from '../../src/oci/mutate.js';
+import { readTar } from '../support/tar.js';
 
 const enc = (value: unknown): Uint8Array => new TextEncoder().encode(JSON.stringify(value));
 const dec = (bytes: Uint8Array): unknown => JSON.parse(new TextDecoder().decode(bytes));
@@ -24,33 +24,6 @@ const fakeDigest = (c: string): string => `sha256:${c.repeat(64)}`;
 /** A shallow copy without the given keys. */
 function omit(value: object, ...keys: string[]): Record<string, unknown> {
   return Object.fromEntries(Object.entries(value).filter(([key]) => !keys.includes(key)));
-}
-
-interface TarEntry {
-  header: Header;
-  body: string;
-}
-
-/** Reads a tar with tar-stream, so the test does not trust our own writer. */
-async function readTar(bytes: Uint8Array): Promise<TarEntry[]> {
-  const entries: TarEntry[] = [];
-  const ex = extract();
-  const done = new Promise<void>((resolve, reject) => {
-    ex.on('entry', (header, stream, next) => {
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: unknown) => chunks.push(c as Buffer));
-      stream.on('end', () => {
-        entries.push({ header, body: Buffer.concat(chunks).toString('utf8') });
-        next();
-      });
-      stream.resume();
-    });
-    ex.on('finish', resolve);
-    ex.on('error', reject);
-  });
-  ex.end(Buffer.from(bytes));
-  await done;
-  return entries;
 }
 
 describe('crc32', () => {

@@ -12,14 +12,15 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { promoteImage, PromotionError } from '../../src/aws/promote.js';
 import { sha256Digest } from '../../src/oci/digest.js';
 import { MANIFEST_MEDIA_TYPES, OCI_INDEX } from '../../src/oci/media-types.js';
-import { silentLogger, type Runtime } from '../../src/runtime.js';
+import { silentLogger } from '../../src/runtime.js';
+import { virtualRuntime } from '../support/runtime.js';
 
 // Deliberately odd spacing and key order: any re-serialization would change the bytes and the digest.
 const MANIFEST = '{\n   "schemaVersion" : 2,"mediaType":"application/vnd.oci.image.index.v1+json",\n "manifests":[ ] }\n';
 const DIGEST = sha256Digest(Buffer.from(MANIFEST, 'utf8'));
 const OTHER_DIGEST = 'sha256:' + 'e'.repeat(64);
 
-const runtime: Runtime = { logger: silentLogger, clock: { now: () => 0 }, sleep: async () => undefined, random: () => 0.5 };
+const runtime = virtualRuntime(silentLogger, 0);
 const ecr = new ECRClient({ region: 'us-east-1', credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test' } });
 const ecrMock = mockClient(ecr);
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { repoRoot } from '../support/repo-root.js';
+import { repoRoot } from '../../testbed/repo-root.js';
 
 const root = repoRoot();
 const readme = readFileSync(join(root, 'README.md'), 'utf8');

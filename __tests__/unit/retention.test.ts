@@ -6,7 +6,7 @@ import { applyRetention, listPublicImages } from '../../src/aws/retention/ecr-pu
 import { indexDigestsOf, planRetention, versionOfTag, type RepositoryImage, type RetentionPlan } from '../../src/aws/retention/plan.js';
 import { OCI_INDEX, OCI_MANIFEST } from '../../src/oci/media-types.js';
 import { compareSemVer } from '../../src/plan/semver.js';
-import type { Logger } from '../../src/runtime.js';
+import { capturingLogger } from '../support/runtime.js';
 
 /** A stable fake digest per label, e.g. digest('0.3.1') or digest('0.3.1/amd64'). */
 function digest(label: string): string {
@@ -190,11 +190,8 @@ describe('planRetention', () => {
 describe('applyRetention and listPublicImages', () => {
   const ecrPublic = mockClient(ECRPUBLICClient);
   const client = new ECRPUBLICClient({ region: 'us-east-1' });
-  const lines: string[] = [];
-  const record = (message: string) => {
-    lines.push(message);
-  };
-  const logger: Logger = { debug: record, info: record, notice: record, warning: record, error: record };
+  const logger = capturingLogger();
+  const lines = logger.messages;
 
   beforeEach(() => {
     ecrPublic.reset();

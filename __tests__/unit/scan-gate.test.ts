@@ -23,7 +23,7 @@ import { runScanGate, type ScanGateOptions } from '../../src/aws/scan/gate.js';
 import { gateAndPromoteRelease, type ReleaseGateOptions } from '../../src/aws/scan/release-gate.js';
 import { sha256Digest } from '../../src/oci/digest.js';
 import { DOCKER_MANIFEST, MANIFEST_MEDIA_TYPES, OCI_INDEX, OCI_MANIFEST } from '../../src/oci/media-types.js';
-import type { Logger, Runtime } from '../../src/runtime.js';
+import { capturingLogger, virtualRuntime } from '../support/runtime.js';
 
 const AMD64 = 'sha256:' + '1'.repeat(64);
 const ARM64 = 'sha256:' + '2'.repeat(64);
@@ -44,33 +44,13 @@ const START = Date.parse('2025-06-15T12:00:00Z');
 
 // ---------------------------------------------------------------- fakes
 
-interface FakeRuntime extends Runtime {
-  sleeps: number[];
-  messages: { level: keyof Logger; message: string }[];
-  elapsed: () => number;
-}
+type FakeRuntime = ReturnType<typeof fakeRuntime>;
 
-function fakeRuntime(): FakeRuntime {
-  let now = START;
-  const sleeps: number[] = [];
-  const messages: FakeRuntime['messages'] = [];
-  const log =
-    (level: keyof Logger) =>
-    (message: string): void => {
-      messages.push({ level, message });
-    };
-  return {
-    logger: { debug: log('debug'), info: log('info'), notice: log('notice'), warning: log('warning'), error: log('error') },
-    clock: { now: () => now },
-    sleep: async (ms) => {
-      sleeps.push(ms);
-      now += ms;
-    },
-    random: () => 0.5,
-    sleeps,
-    messages,
-    elapsed: () => now - START,
-  };
+/** Virtual time from START and a capturing logger, under the names these tests read. */
+function fakeRuntime() {
+  const logger = capturingLogger();
+  const runtime = virtualRuntime(logger, START);
+  return { ...runtime, sleeps: runtime.slept, messages: logger.entries };
 }
 
 /** One answer to a first-page DescribeImageScanFindings call. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { Readable } from 'node:stream';
 import { connectRegistry } from '../../src/oci/registry.js';
-import { pseudoRandomBytes, sha256 } from '../support/images.js';
+import { pseudoRandomBytes, sha256 } from '../../testbed/images.js';
 import { virtualRuntime } from '../support/runtime.js';
 
 /**

@@ -1,3 +1,4 @@
+/** Synthetic image seeding over the distribution API, independent of the code under test. */
 import { createHash } from 'node:crypto';
 
 /** Seeds synthetic images straight through the distribution API, independent of the code under test. */

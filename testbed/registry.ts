@@ -1,3 +1,4 @@
+/** Launcher of Debian's `docker-registry` (CNCF distribution) on loopback, optionally with Basic auth. */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,3 +1,4 @@
+/** Wire helpers of the AWS emulator: JSON 1.1 and STS query/XML bodies and errors. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 

@@ -1,3 +1,4 @@
+/** Docker-Hub-like front (Bearer tokens, redirected blob GETs) over a loopback registry. */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { startProxy, type Fault, type Proxy } from './http-proxy.js';

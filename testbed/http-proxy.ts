@@ -1,3 +1,4 @@
+/** Counting, fault-injecting HTTP proxy in front of a loopback registry (latency and bandwidth too). */
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Transform, type TransformCallback } from 'node:stream';

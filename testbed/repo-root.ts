@@ -1,3 +1,4 @@
+/** Finds the checkout root, from sources and from compiled copies alike. */
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -1,3 +1,4 @@
+/** skopeo as the independent client that checks what the action wrote. */
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -92,4 +93,16 @@ export function readLayoutImage(dir: string, tag: string): LayoutImage {
     return { platform: entry.platform!, digest: entry.digest, manifest, configBytes, config: JSON.parse(configBytes.toString('utf8')) as Record<string, unknown> };
   });
   return { digest: root.digest, index, platforms };
+}
+
+type ImageConfig = { config?: { Labels?: Record<string, string> } };
+
+/** The image config skopeo reads for `reference` (linux/amd64 of an index). */
+export async function skopeoConfig(reference: string, creds?: Creds): Promise<ImageConfig> {
+  const args = ['--override-os', 'linux', '--override-arch', 'amd64', 'inspect', '--config', '--raw', '--tls-verify=false'];
+  if (creds?.username !== undefined && creds.password !== undefined) {
+    args.push('--creds', `${creds.username}:${creds.password}`);
+  }
+  const { stdout } = await run('skopeo', [...args, `docker://${reference}`], { maxBuffer: 16 * 1024 * 1024 });
+  return JSON.parse(stdout) as ImageConfig;
 }

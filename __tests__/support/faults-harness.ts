@@ -1,3 +1,4 @@
+/** Fault-injection harness of the faults suite and its quick subset: faulty proxies, outcomes judged by skopeo. */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,12 +8,12 @@ import { connectRegistry } from '../../src/oci/registry.js';
 import { BlobSpool } from '../../src/oci/spool.js';
 import type { RetryPolicy } from '../../src/retry.js';
 import type { Runtime } from '../../src/runtime.js';
-import { startDockerHubFront, type DockerHubFront } from '../support/docker-hub-front.js';
-import { startProxy, type Fault, type Proxy } from '../support/http-proxy.js';
-import { pseudoRandomBytes, pushImage, pushIndex, type PushedManifest } from '../support/images.js';
-import { startRegistry, type LocalRegistry } from '../support/registry.js';
-import { capturingLogger } from '../support/runtime.js';
-import { skopeoDigestOrNull } from '../support/skopeo.js';
+import { startDockerHubFront, type DockerHubFront } from '../../testbed/docker-hub-front.js';
+import { startProxy, type Fault, type Proxy } from '../../testbed/http-proxy.js';
+import { pseudoRandomBytes, pushImage, pushIndex, type PushedManifest } from '../../testbed/images.js';
+import { startRegistry, type LocalRegistry } from '../../testbed/registry.js';
+import { capturingLogger, testRuntime, type CapturingLogger } from './runtime.js';
+import { skopeoDigestOrNull } from '../../testbed/skopeo.js';
 
 /**
  * Fault-injection harness: a source behind a Docker-Hub-like front and an ECR-like destination,
@@ -165,14 +166,10 @@ export async function copyOnce(world: FaultWorld, repository: string, runtime: R
   return tag === 'absent' && oneLine ? { outcome: 'clean failure', detail: message } : { outcome: 'BAD', detail: `failed (${message}) and the tag is ${tag}` };
 }
 
-export function faultRuntime(seed: number): Runtime & { logger: ReturnType<typeof capturingLogger> } {
+export function faultRuntime(seed: number): Runtime & { logger: CapturingLogger } {
   const next = seeded(seed + 1);
-  return {
-    logger: capturingLogger(),
-    clock: { now: () => Date.now() },
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-    random: () => next(10_000) / 10_000,
-  };
+  const logger = capturingLogger();
+  return { ...testRuntime(logger, () => next(10_000) / 10_000), logger };
 }
 
 /** Builds the engine to plain JS for child processes (bench/build.mjs). */

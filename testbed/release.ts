@@ -1,3 +1,4 @@
+/** Seeds Paketo-style releases (run/build images, buildpacks, builders, cosign signatures). */
 import { gzipSync } from 'node:zlib';
 import tarStream from 'tar-stream';
 import { pseudoRandomBytes, pushImage, pushIndex, type PushedManifest, type SeededImage, type Target } from './images.js';

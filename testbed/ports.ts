@@ -1,3 +1,4 @@
+/** Free loopback ports and polling until a local server answers. */
 import { createServer } from 'node:net';
 
 /** A TCP port that was free a moment ago on `host`. */
