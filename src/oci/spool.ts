@@ -1,7 +1,7 @@
 /** A local disk cache of verified source blobs, named by digest hex and kept inside its own directory. */
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdtemp, rename, rm, stat } from 'node:fs/promises';
-import { join, resolve, sep } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { DigestMismatchError, parseDigest } from './digest.js';
@@ -80,8 +80,9 @@ export class BlobSpool {
   /** `<dir>/<algorithm>-<hex>`, from the validated digest alone, and proven to stay inside the directory. */
   private paths(descriptor: BlobRef): SpoolPaths {
     const { algorithm, hex } = parseDigest(descriptor.digest, 'spool');
-    const final = resolve(this.directory, `${algorithm}-${hex}`);
-    if (!final.startsWith(resolve(this.directory) + sep)) throw new Error(`spool: ${descriptor.digest} names a path outside the spool`);
+    const final = join(this.directory, `${algorithm}-${hex}`);
+    // Defence in depth: the file must sit directly in the spool directory. (Not `resolve(dir, name)`: ncc rewrites that.)
+    if (dirname(resolve(final)) !== resolve(this.directory)) throw new Error(`spool: ${descriptor.digest} names a path outside the spool`);
     return { final, partial: `${final}.partial` };
   }
 
