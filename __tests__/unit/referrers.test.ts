@@ -240,18 +240,32 @@ describe('copyReferrers against in-memory registries', () => {
     expect(logger.text()).toContain(`referrer ${stray.digest} is listed for ${image.digest} but its subject is ${D3}`);
   });
 
-  it('moves a cosign tag whose content the destination already has without reading the source manifest', async () => {
+  it('tags a cosign signature whose content the destination already has without reading the source manifest', async () => {
     const { src, dst, source, destination, options, image } = world(false);
     const payload = src.putBlob('lib/app', Buffer.from('{"critical":{}}'));
     const sigTag = `${fallbackTag(image.digest)}.sig`;
     const signature = src.putManifest('lib/app', { schemaVersion: 2, mediaType: OCI_MANIFEST, config: payload, layers: [payload] }, sigTag);
     dst.manifests.set(`app@${signature.digest}`, src.manifests.get(`lib/app@${signature.digest}`)!);
-    dst.tags.set(`app:${sigTag}`, D1);
 
     const result = await copyReferrers({ source, destination, subjectDigests: [image.digest], options });
     expect(result.copied).toEqual([{ subject: image.digest, digest: signature.digest, mediaType: OCI_MANIFEST, via: 'tag', tag: sigTag, written: true }]);
     expect(dst.tagged('app', sigTag)).toBe(signature.digest);
     expect(src.requests.filter((r) => r.startsWith('GET') && r.includes('/manifests/'))).toEqual([]);
+  });
+
+  it('keeps a destination cosign tag that names another digest (its own signature), with a warning', async () => {
+    const { src, dst, source, destination, options, image, logger } = world(false);
+    const payload = src.putBlob('lib/app', Buffer.from('{"critical":{}}'));
+    const sigTag = `${fallbackTag(image.digest)}.sig`;
+    const signature = src.putManifest('lib/app', { schemaVersion: 2, mediaType: OCI_MANIFEST, config: payload, layers: [payload] }, sigTag);
+    dst.manifests.set(`app@${signature.digest}`, src.manifests.get(`lib/app@${signature.digest}`)!);
+    const own = dst.putManifest('app', { schemaVersion: 2, mediaType: OCI_MANIFEST, config: payload, layers: [payload, payload] }, sigTag);
+
+    const result = await copyReferrers({ source, destination, subjectDigests: [image.digest], options });
+    expect(result.copied).toEqual([]);
+    expect(result.skipped).toEqual([{ subject: image.digest, digest: signature.digest, reason: `the destination's ${sigTag} holds ${own.digest}` }]);
+    expect(dst.tagged('app', sigTag)).toBe(own.digest);
+    expect(logger.text()).toContain(`warning: dest.example/app:${sigTag} holds ${own.digest}, not the source's ${signature.digest}; kept`);
   });
 
   it('refuses to overwrite a destination fallback tag that is not an index', async () => {

@@ -1,3 +1,4 @@
+/** Copies image trees between registries: reads every manifest, then writes blobs, manifests and tags in a safe order. */
 import type { Readable } from 'node:stream';
 import type { Runtime } from '../runtime.js';
 import {
@@ -7,10 +8,9 @@ import {
   isIndexMediaType,
   platformString,
   type Descriptor,
-  type ImageIndex,
-  type ImageManifest,
   type Platform,
 } from './media-types.js';
+import { parseManifest } from './descriptors.js';
 import type { ManifestBytes, RegistryClient } from './registry.js';
 import type { BlobSpool } from './spool.js';
 
@@ -149,14 +149,15 @@ async function readNode(source: ImageSource, reference: string, expectedDigest: 
   if (depth > 3) throw new Error(`${source.repository}@${reference}: indexes nested too deeply`);
   const manifest = await source.client.getManifest(source.repository, reference, expectedDigest);
   const node: ManifestNode = { ...manifest, children: [], blobs: [], ...(platform !== undefined ? { platform } : {}) };
-  const parsed = JSON.parse(manifest.bytes.toString('utf8')) as Partial<ImageIndex & ImageManifest>;
+  // Every descriptor is checked here, before anything is fetched or written by its digest.
+  const parsed = parseManifest(manifest.bytes, `${source.client.registry}/${source.repository}@${manifest.digest}`);
   if (isIndexMediaType(manifest.mediaType)) {
-    for (const entry of parsed.manifests ?? []) {
+    for (const entry of parsed.manifests) {
       node.children.push(await readNode(source, entry.digest, entry.digest, entry.platform, depth + 1));
     }
   } else if (isImageManifestMediaType(manifest.mediaType) || parsed.config !== undefined) {
     if (parsed.config === undefined) throw new Error(`${source.repository}@${manifest.digest}: image manifest without a config`);
-    node.blobs.push(parsed.config, ...(parsed.layers ?? []));
+    node.blobs.push(parsed.config, ...parsed.layers);
   }
   return node;
 }

@@ -1,3 +1,4 @@
+/** Content digests: the one validator of their form, hashing, and verification of bytes and streams. */
 import { createHash, type Hash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 
@@ -5,15 +6,34 @@ export class DigestMismatchError extends Error {
   override name = 'DigestMismatchError';
 }
 
+export type DigestAlgorithm = 'sha256' | 'sha512';
+
+/** The only digests this action reads or writes; anything else (`sha256:../x`, upper case) is refused. */
+const DIGEST = /^(?:sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$/;
+const SHA256 = /^sha256:[a-f0-9]{64}$/;
+
+export function isDigest(value: unknown): value is string {
+  return typeof value === 'string' && DIGEST.test(value);
+}
+
+/** True for `sha256:<64 hex>`, the form cosign and the referrers fallback tags name. */
+export function isSha256Digest(value: unknown): value is string {
+  return typeof value === 'string' && SHA256.test(value);
+}
+
+/** A valid digest's algorithm and hex, safe to build paths and URLs from; throws on any other value. */
+export function parseDigest(value: string, what = 'digest'): { algorithm: DigestAlgorithm; hex: string } {
+  if (!isDigest(value)) throw new DigestMismatchError(`${what}: "${value}" is not a sha256 or sha512 digest`);
+  const [algorithm, hex] = value.split(':') as [DigestAlgorithm, string];
+  return { algorithm, hex };
+}
+
 export function sha256Digest(data: Uint8Array): string {
   return `sha256:${createHash('sha256').update(data).digest('hex')}`;
 }
 
 export function assertDigest(data: Uint8Array, expected: string, what: string): void {
-  const algorithm = expected.split(':')[0];
-  if (algorithm !== 'sha256' && algorithm !== 'sha512') {
-    throw new DigestMismatchError(`${what}: unsupported digest algorithm "${algorithm}"`);
-  }
+  const { algorithm } = parseDigest(expected, what);
   const actual = `${algorithm}:${createHash(algorithm).update(data).digest('hex')}`;
   if (actual !== expected) {
     throw new DigestMismatchError(`${what}: content digest ${actual} does not match the expected ${expected}`);
@@ -35,11 +55,7 @@ export class DigestVerifier extends Transform {
     private readonly what: string,
   ) {
     super();
-    const algorithm = expectedDigest.split(':')[0] ?? '';
-    if (algorithm !== 'sha256' && algorithm !== 'sha512') {
-      throw new DigestMismatchError(`${what}: unsupported digest algorithm "${algorithm}"`);
-    }
-    this.hash = createHash(algorithm);
+    this.hash = createHash(parseDigest(expectedDigest, what).algorithm);
   }
 
   get bytesSeen(): number {
@@ -61,8 +77,7 @@ export class DigestVerifier extends Transform {
       callback(new DigestMismatchError(`${this.what}: got ${this.seen} bytes, expected ${this.expectedSize}`));
       return;
     }
-    const algorithm = this.expectedDigest.split(':')[0] ?? '';
-    const actual = `${algorithm}:${this.hash.digest('hex')}`;
+    const actual = `${parseDigest(this.expectedDigest).algorithm}:${this.hash.digest('hex')}`;
     if (actual !== this.expectedDigest) {
       callback(new DigestMismatchError(`${this.what}: content digest ${actual} does not match the expected ${this.expectedDigest}`));
       return;

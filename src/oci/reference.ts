@@ -1,4 +1,5 @@
 /** Image references, parsed the way the Docker CLI and go-containerregistry's pkg/name read them. */
+import { isSha256Digest } from './digest.js';
 
 export const DOCKER_HUB = 'docker.io';
 const DOCKER_HUB_API_HOST = 'registry-1.docker.io';
@@ -19,7 +20,6 @@ export class InvalidReferenceError extends Error {
 
 const TAG = /^[\w][\w.-]{0,127}$/;
 const DIGEST = /^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]{32,}$/;
-const SHA256 = /^sha256:[a-f0-9]{64}$/;
 const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
 const HOST = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[0-9a-fA-F:]+\])(?::[0-9]{1,5})?$/;
 
@@ -51,7 +51,7 @@ export function parseReference(input: string): Reference {
     digest = rest.slice(at + 1);
     rest = rest.slice(0, at);
     if (!DIGEST.test(digest)) fail(`"${digest}" is not a digest`);
-    if (digest.startsWith('sha256:') && !SHA256.test(digest)) fail(`"${digest}" is not a sha256 digest of 64 hex characters`);
+    if (digest.startsWith('sha256:') && !isSha256Digest(digest)) fail(`"${digest}" is not a sha256 digest of 64 hex characters`);
   }
 
   let tag: string | undefined;

@@ -1,5 +1,7 @@
+/** Copies signatures, attestations and SBOMs (cosign tags and OCI 1.1 referrers) without replacing the destination's own. */
 import { emptyStats, readImageTree, writeImageTree, type CopyOptions, type CopyStats, type ImageSource } from './copy.js';
-import { sha256Digest } from './digest.js';
+import { parseManifest } from './descriptors.js';
+import { isSha256Digest, sha256Digest } from './digest.js';
 import { isIndexMediaType, OCI_INDEX, type Descriptor, type ImageIndex, type ImageManifest } from './media-types.js';
 import type { ManifestBytes, RegistryClient } from './registry.js';
 import { RegistryError } from './transport/errors.js';
@@ -59,11 +61,9 @@ export interface CopyReferrersResult {
 
 export const COSIGN_SUFFIXES = ['sig', 'att', 'sbom'] as const;
 
-const DIGEST = /^sha256:[a-f0-9]{64}$/;
-
 /** `sha256:abc…` → `sha256-abc…`, the OCI 1.1 fallback tag of a subject's referrers index. */
 export function fallbackTag(digest: string): string {
-  if (!DIGEST.test(digest)) throw new Error(`"${digest}" is not a sha256 digest`);
+  if (!isSha256Digest(digest)) throw new Error(`"${digest}" is not a sha256 digest`);
   return digest.replace(':', '-');
 }
 
@@ -132,7 +132,7 @@ export async function copyReferrers(request: CopyReferrersRequest): Promise<Copy
     subjects.push({ digest, depth });
   };
   for (const digest of request.subjectDigests) {
-    if (!DIGEST.test(digest)) throw new Error(`referrers: subject "${digest}" is not a sha256 digest`);
+    if (!isSha256Digest(digest)) throw new Error(`referrers: subject "${digest}" is not a sha256 digest`);
     if ((request.includeChildren ?? true) === false) {
       addSubject(digest, 1);
       continue;
@@ -146,8 +146,8 @@ export async function copyReferrers(request: CopyReferrersRequest): Promise<Copy
     addSubject(digest, 1);
     if (isIndexMediaType(head.mediaType)) {
       const index = await destination.client.getManifest(destination.repository, digest);
-      const parsed = JSON.parse(index.bytes.toString('utf8')) as Partial<ImageIndex>;
-      for (const child of parsed.manifests ?? []) if (DIGEST.test(child.digest)) addSubject(child.digest, 1);
+      const parsed = parseManifest(index.bytes, `${destination.client.registry}/${destination.repository}@${digest}`);
+      for (const child of parsed.manifests) if (isSha256Digest(child.digest)) addSubject(child.digest, 1);
     }
   }
 
@@ -162,13 +162,19 @@ export async function copyReferrers(request: CopyReferrersRequest): Promise<Copy
       via,
       ...(tag !== undefined ? { tag } : {}),
     };
+    if (tag !== undefined && tagged !== undefined && tagged.digest !== digest) {
+      // A counter-signature or the destination's own attestation: it cannot be merged byte-safely, so it stays.
+      logger.warning(
+        `${client.registry}/${repository}:${tag} holds ${tagged.digest}, not the source's ${digest}; ` +
+          `kept, since a destination's own signature is never replaced`,
+      );
+      result.skipped.push({ subject, digest, reason: `the destination's ${tag} holds ${tagged.digest}` });
+      return false;
+    }
     if (present !== undefined) {
-      const written = tag !== undefined && tagged?.digest !== digest;
-      if (written) {
-        // The content is there already; only the tag moves, without another pull from the source.
-        if (tagged !== undefined) logger.info(`${repository}:${tag} moves from ${tagged.digest} to the source's ${digest}`);
-        await client.putManifest(repository, tag, await client.getManifest(repository, digest));
-      }
+      const written = tag !== undefined && tagged === undefined;
+      // The content is there already; only the tag is added, without another pull from the source.
+      if (written) await client.putManifest(repository, tag, await client.getManifest(repository, digest));
       const artifactType = entry?.artifactType;
       result.copied.push({ ...base, mediaType: present.mediaType, ...(artifactType !== undefined ? { artifactType } : {}), written });
       return true;
@@ -179,15 +185,12 @@ export async function copyReferrers(request: CopyReferrersRequest): Promise<Copy
     } catch (error) {
       throw new Error(`referrer ${digest} of ${subject} in ${source.client.registry}/${source.repository}: ${(error as Error).message}`, { cause: error });
     }
-    const parsed = JSON.parse(tree.root.bytes.toString('utf8')) as Partial<ImageManifest>;
+    const parsed = parseManifest(tree.root.bytes, `${source.client.registry}/${source.repository}@${digest}`);
     if (via !== 'tag' && parsed.subject?.digest !== subject) {
       const reason = `its subject is ${parsed.subject?.digest ?? 'missing'}, not ${subject}`;
       logger.warning(`${source.repository}: referrer ${digest} is listed for ${subject} but ${reason}; not copied`);
       result.skipped.push({ subject, digest, reason });
       return false;
-    }
-    if (tag !== undefined && tagged !== undefined) {
-      logger.info(`${repository}:${tag} moves from ${tagged.digest} to the source's ${digest}`);
     }
     const stats = await writeImageTree(tree, { client, repository, tags: tag === undefined ? [] : [tag] }, options);
     addStats(result.stats, stats);
@@ -210,7 +213,7 @@ export async function copyReferrers(request: CopyReferrersRequest): Promise<Copy
     if (discovered === undefined) continue;
     const copiedEntries: Descriptor[] = [];
     for (const entry of discovered.entries) {
-      if (!DIGEST.test(entry.digest)) {
+      if (!isSha256Digest(entry.digest)) {
         result.skipped.push({ subject, digest: entry.digest, reason: 'not a sha256 digest' });
         continue;
       }
@@ -244,8 +247,8 @@ async function discoverReferrers(source: ImageSource, subject: string, logger: L
   if (!isIndexMediaType(index.mediaType)) {
     throw new RegistryError(`${source.client.registry}/${source.repository}:${tag} should be a referrers index but is ${index.mediaType}`, undefined, undefined, false);
   }
-  const parsed = JSON.parse(index.bytes.toString('utf8')) as Partial<ImageIndex>;
-  return { via: 'fallback-tag', entries: parsed.manifests ?? [], sourceIndex: index };
+  const parsed = parseManifest(index.bytes, `${source.client.registry}/${source.repository}:${tag}`);
+  return { via: 'fallback-tag', entries: parsed.manifests, sourceIndex: index };
 }
 
 /** The referrers API's answer; a registry that denies it (IAM without the permission) counts as having none. */

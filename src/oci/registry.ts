@@ -1,5 +1,7 @@
+/** Typed OCI distribution API calls on one registry: manifests, blobs, tags and referrers, each proven by digest. */
 import type { Readable } from 'node:stream';
 import { assertDigest, DigestVerifier, sha256Digest } from './digest.js';
+import { descriptorList, MAX_INDEX_ENTRIES } from './descriptors.js';
 import { bareMediaType, isManifestMediaType, MANIFEST_ACCEPT, MAX_MANIFEST_BYTES, OCI_INDEX, type Descriptor } from './media-types.js';
 import { RegistryError } from './transport/errors.js';
 import type { RegistryResponse } from './transport/response.js';
@@ -265,8 +267,10 @@ export class RegistryClient {
         await response.discard();
         return undefined;
       }
-      const body = JSON.parse((await response.bytes(MAX_MANIFEST_BYTES)).toString('utf8')) as { manifests?: Descriptor[] | null };
-      referrers.push(...(body.manifests ?? []));
+      const body = JSON.parse((await response.bytes(MAX_MANIFEST_BYTES)).toString('utf8')) as { manifests?: unknown };
+      const what = `${this.registry}/${repository}: referrers of ${digest}`;
+      referrers.push(...descriptorList(body.manifests, what, 'referrers', 'referrer', MAX_INDEX_ENTRIES));
+      if (referrers.length > MAX_INDEX_ENTRIES) throw new RegistryError(`${what}: more than ${MAX_INDEX_ENTRIES} referrers`, 200, undefined, false);
       const link = /<([^>]+)>;\s*rel="?next"?/.exec(response.headers.get('link') ?? '');
       path = link?.[1];
     }

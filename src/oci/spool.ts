@@ -1,14 +1,16 @@
+/** A local disk cache of verified source blobs, named by digest hex and kept inside its own directory. */
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdtemp, rename, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { DigestMismatchError } from './digest.js';
+import { DigestMismatchError, parseDigest } from './digest.js';
 import type { Descriptor } from './media-types.js';
 import type { RegistryClient } from './registry.js';
 import { RegistryError } from './transport/errors.js';
 
 type BlobRef = Pick<Descriptor, 'digest' | 'size'>;
+type SpoolPaths = { final: string; partial: string };
 
 /**
  * Verified copies of source blobs on local disk, so each source blob is read once per run however
@@ -34,7 +36,15 @@ export class BlobSpool {
   /** The path of a verified local copy, downloading it on first use. */
   fetch(source: RegistryClient, repository: string, descriptor: BlobRef): Promise<string> {
     let entry = this.entries.get(descriptor.digest);
-    if (entry === undefined) entry = this.track(descriptor.digest, this.download(source, repository, descriptor));
+    if (entry === undefined) {
+      let paths: SpoolPaths;
+      try {
+        paths = this.paths(descriptor);
+      } catch (error) {
+        return Promise.reject(error as Error);
+      }
+      entry = this.track(descriptor.digest, this.download(source, repository, descriptor, paths));
+    }
     return entry;
   }
 
@@ -46,8 +56,9 @@ export class BlobSpool {
   read(source: RegistryClient, repository: string, descriptor: BlobRef): Readable {
     const entry = this.entries.get(descriptor.digest);
     if (entry !== undefined) return lazyStream(entry.then((path) => this.open(path)));
+    const paths = this.paths(descriptor);
     const consumer = quietPassThrough();
-    this.track(descriptor.digest, this.downloadTee(source, repository, descriptor, consumer));
+    this.track(descriptor.digest, this.downloadTee(source, repository, descriptor, paths, consumer));
     return consumer;
   }
 
@@ -66,14 +77,18 @@ export class BlobSpool {
     return entry;
   }
 
-  private paths(descriptor: BlobRef): { final: string; partial: string } {
-    const final = join(this.directory, descriptor.digest.replace(':', '-'));
+  /** `<dir>/<algorithm>-<hex>`, from the validated digest alone, and proven to stay inside the directory. */
+  private paths(descriptor: BlobRef): SpoolPaths {
+    const { algorithm, hex } = parseDigest(descriptor.digest, 'spool');
+    const final = join(this.directory, `${algorithm}-${hex}`);
+    // Defence in depth: the file must sit directly in the spool directory. (Not `resolve(dir, name)`: ncc rewrites that.)
+    if (dirname(resolve(final)) !== resolve(this.directory)) throw new Error(`spool: ${descriptor.digest} names a path outside the spool`);
     return { final, partial: `${final}.partial` };
   }
 
   /** One attempt that feeds `consumer` and the spool at once; on failure, a plain download with retries. */
-  private async downloadTee(source: RegistryClient, repository: string, descriptor: BlobRef, consumer: PassThrough): Promise<string> {
-    const { final, partial } = this.paths(descriptor);
+  private async downloadTee(source: RegistryClient, repository: string, descriptor: BlobRef, paths: SpoolPaths, consumer: PassThrough): Promise<string> {
+    const { final, partial } = paths;
     try {
       const stream = await source.getBlob(repository, descriptor);
       stream.on('data', (chunk: Buffer) => {
@@ -86,13 +101,14 @@ export class BlobSpool {
     } catch (error) {
       // The reader may retry: the download below goes on, and its result is what later readers get.
       consumer.destroy(new RegistryError((error as Error).message, undefined, 'BLOB_READ_FAILED', true));
-      return this.download(source, repository, descriptor);
+      await rm(partial, { force: true });
+      return this.download(source, repository, descriptor, paths);
     }
     return this.commit(partial, final, descriptor);
   }
 
-  private async download(source: RegistryClient, repository: string, descriptor: BlobRef): Promise<string> {
-    const { final, partial } = this.paths(descriptor);
+  private async download(source: RegistryClient, repository: string, descriptor: BlobRef, paths: SpoolPaths): Promise<string> {
+    const { final, partial } = paths;
     await source.transport.withRetries(`download ${source.registry}/${repository}@${descriptor.digest}`, async () => {
       const stream = await source.getBlob(repository, descriptor);
       stream.on('data', (chunk: Buffer) => {
@@ -101,6 +117,8 @@ export class BlobSpool {
       try {
         await pipeline(stream, createWriteStream(partial));
       } catch (error) {
+        // Unverified bytes never stay on disk, whatever ended the transfer.
+        await rm(partial, { force: true });
         // A corrupted transfer may be a passing fault; the digest check catches it each time.
         if (error instanceof DigestMismatchError) throw new RegistryError(error.message, undefined, 'DIGEST_INVALID', true);
         throw error;
@@ -115,7 +133,10 @@ export class BlobSpool {
   private async commit(partial: string, final: string, descriptor: BlobRef): Promise<string> {
     await rename(partial, final);
     const { size } = await stat(final);
-    if (size !== descriptor.size) throw new Error(`spool: ${descriptor.digest} has ${size} bytes on disk, expected ${descriptor.size}`);
+    if (size !== descriptor.size) {
+      await rm(final, { force: true });
+      throw new Error(`spool: ${descriptor.digest} has ${size} bytes on disk, expected ${descriptor.size}`);
+    }
     return final;
   }
 }
