@@ -84,7 +84,8 @@ async function platformConfigs(reader: ImageReader, digest: string): Promise<Uin
     : [root];
   const configs: Uint8Array[] = [];
   for (const manifest of manifests) {
-    const parsed = JSON.parse(Buffer.from(manifest.bytes).toString('utf8')) as { config?: { digest?: unknown; size?: unknown } };
+    const text = Buffer.from(manifest.bytes).toString('utf8');
+    const parsed = JSON.parse(text) as { config?: { digest?: unknown; size?: unknown } };
     const { digest: configDigest, size } = parsed.config ?? {};
     if (typeof configDigest !== 'string' || typeof size !== 'number' || size > MAX_CONFIG_BYTES) continue;
     configs.push(await reader.blob({ digest: configDigest, size }));

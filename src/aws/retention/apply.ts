@@ -17,7 +17,7 @@ export interface ApplyOptions {
   registryId?: string;
   /** Child digests of the indexes the plan was made from. */
   childDigests?: ReadonlyMap<string, readonly string[]>;
-  /** Reads the child digests of an index that appeared after the listing; without it such an index blocks every child delete. */
+  /** Reads the children of an index that appeared after the listing; without it, such an index blocks every child delete. */
   readChildren?: (digest: string) => Promise<readonly string[]>;
 }
 
@@ -61,7 +61,8 @@ async function deleteTags(deletion: Deletion, tagged: readonly DeletedImage[]): 
   const failedDigests = new Set<string>();
   for (const failure of failures) {
     const tag = failure.imageId.imageTag;
-    const imageDigest = (tag === undefined ? undefined : digestOfTag.get(tag)) ?? failure.imageId.imageDigest ?? '(unknown)';
+    const byTag = tag === undefined ? undefined : digestOfTag.get(tag);
+    const imageDigest = byTag ?? failure.imageId.imageDigest ?? '(unknown)';
     failedDigests.add(imageDigest);
     failed(deletion, { imageDigest, reason: `tag ${tag ?? '?'}: ${failure.reason}` });
   }
@@ -85,8 +86,13 @@ async function referencedByRemaining(
   return referenced;
 }
 
-/** What the tag deletes did: an image still listed gained a tag after the listing (or its tag delete failed), so it stays. */
-function tagOutcomes(deletion: Deletion, tagged: readonly DeletedImage[], failedTags: ReadonlySet<string>, now: ReadonlyMap<string, RepositoryImage>): void {
+/** What the tag deletes did: an image still listed gained a tag after the listing (or its tag delete failed). */
+function tagOutcomes(
+  deletion: Deletion,
+  tagged: readonly DeletedImage[],
+  failedTags: ReadonlySet<string>,
+  now: ReadonlyMap<string, RepositoryImage>,
+): void {
   for (const { imageDigest } of tagged) {
     if (failedTags.has(imageDigest)) continue;
     const image = now.get(imageDigest);
@@ -110,7 +116,7 @@ async function safeChildren(
   for (const { imageDigest } of untagged) {
     const image = now.get(imageDigest);
     if (image === undefined) deleted(deletion, imageDigest);
-    else if (image.imageTags.length > 0) skipped(deletion, imageDigest, `tagged ${image.imageTags.join(', ')} since it was listed`);
+    else if (image.imageTags.length > 0) skipped(deletion, imageDigest, `tagged ${image.imageTags.join(', ')} since listed`);
     else safe.add(imageDigest);
   }
   const read = new Map<string, Promise<readonly string[]>>();
