@@ -1,6 +1,7 @@
+// ECR Public catalog data and public-retention end to end, through `node dist/index.js` and the AWS emulator.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { pseudoRandomBytes, pushImage, pushIndex, type PushedManifest, type Target } from '../../testbed/images.js';
-import { seedPaketoRelease, type PaketoRelease } from '../../testbed/release.js';
+import { pushBuilder, seedPaketoRelease, type PaketoRelease } from '../../testbed/release.js';
 import { startWorld, type ActionRun, type World } from '../support/world.js';
 
 /** ECR Public catalog data and public-retention, through `node dist/index.js` and the AWS emulator's recorded state. */
@@ -190,11 +191,12 @@ describe('end to end: ECR Public catalog data and public retention', () => {
     });
 
     it('deletes exactly the older versions, indexes before their children, with BatchDeleteImage', () => {
-      const deletedIndexes = world.aws.ecrPublic.deletedImages.filter((d) => d.repositoryPath === path).map((d) => d.imageDigest).sort();
-      expect(deletedIndexes).toEqual(expectedDeletedIndexes().sort());
-      const batches = retentionCalls.filter((c) => c.operation === 'BatchDeleteImage').map((c) => (c.params.imageIds as { imageDigest: string }[]).map((id) => id.imageDigest));
+      // Indexes go by their tags (ECR deletes an image with its last tag), children by digest.
+      const deletedByTag = world.aws.ecrPublic.deletedImages.filter((d) => d.repositoryPath === path && d.imageTag !== undefined);
+      expect(deletedByTag.map((d) => d.imageDigest).sort()).toEqual(expectedDeletedIndexes().sort());
+      const batches = retentionCalls.filter((c) => c.operation === 'BatchDeleteImage').map((c) => (c.params.imageIds as { imageDigest?: string; imageTag?: string }[]).map((id) => id.imageDigest ?? `tag:${id.imageTag}`));
       expect(batches.length).toBe(2);
-      expect([...batches[0]!].sort()).toEqual(expectedDeletedIndexes().sort());
+      expect([...batches[0]!].sort()).toEqual(['0.2.0', '0.2.2', '0.2.3', '0.3.0', '0.3.1', '0.3.2'].map((v) => `tag:${v}`));
       const children = ['0.2.0', '0.2.2', '0.2.3', '0.3.0', '0.3.1', '0.3.2'].flatMap((v) => seeded.get(v)!.children).filter((c) => c !== sharedChild);
       expect([...batches[1]!].sort()).toEqual([...new Set(children)].sort());
       expect(batches.flat()).not.toContain(sharedChild);
@@ -247,6 +249,28 @@ describe('end to end: ECR Public catalog data and public retention', () => {
       const next = await world.runAction(inputs({}));
       expect(next.code).toBe(0);
       expect(deletedLogged(next, /Deleted retained@(sha256:[a-f0-9]{64}) \(tags /g)).toEqual([backfill.index]);
+    });
+
+    it('never deletes a run image that a kept builder names as its mirror, in this run or from an earlier release', async () => {
+      const source: Target = { url: world.source.url };
+      const builderRef = (tag: string) => `${world.hub.host}/paketobuildpacks/retained-builder:${tag}`;
+      const runRef = (tag: string) => `${world.hub.host}/paketobuildpacks/retained:${tag}`;
+      const tagsOf = async () => (await world.aws.ecrPublic.images.listImages(path)).flatMap((image) => image.tags).sort();
+      // Builder 1.0.0 runs on 0.3.3, which 0.3.6 pushes out of the newest 3.
+      await pushBuilder(source, 'paketobuildpacks/retained-builder', { runImage: 'index.docker.io/paketobuildpacks/retained:0.3.3', tag: '1.0.0', platforms: ['amd64'] });
+      await twoPlatformIndex(source, 'paketobuildpacks/retained', 7000, '0.3.6');
+      const first = await world.runAction(inputs({ images: [runRef('0.3.6'), builderRef('1.0.0')].join('\n'), tags: '{{tag}}' }));
+      expect(first.code).toBe(0);
+      expect(await tagsOf()).toEqual(expect.arrayContaining(['0.3.3', '0.3.4', '0.3.5', '0.3.6']));
+      // Builder 1.1.0 moves to 0.3.6; builder 1.0.0 is still kept, and its label still names 0.3.3.
+      await pushBuilder(source, 'paketobuildpacks/retained-builder', { runImage: 'index.docker.io/paketobuildpacks/retained:0.3.6', tag: '1.1.0', platforms: ['arm64'] });
+      await twoPlatformIndex(source, 'paketobuildpacks/retained', 8000, '0.3.7');
+      const second = await world.runAction(inputs({ images: [runRef('0.3.7'), builderRef('1.1.0')].join('\n'), tags: '{{tag}}' }));
+      expect(second.code).toBe(0);
+      const tags = await tagsOf();
+      expect(tags).toEqual(expect.arrayContaining(['0.3.3', '0.3.5', '0.3.6', '0.3.7']));
+      expect(tags).not.toContain('0.3.4');
+      expect(world.aws.calls.filter((c) => !c.allowed)).toEqual([]);
     });
 
   });

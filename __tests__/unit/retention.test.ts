@@ -2,10 +2,12 @@
 import { beforeEach, describe, expect, it } from '@jest/globals';
 import { BatchDeleteImageCommand, DescribeImagesCommand, ECRPUBLICClient, ECRPUBLICServiceException } from '@aws-sdk/client-ecr-public';
 import { mockClient } from 'aws-sdk-client-mock';
-import { applyRetention, listPublicImages } from '../../src/aws/retention/ecr-public.js';
+import { applyRetention } from '../../src/aws/retention/apply.js';
+import { listPublicImages } from '../../src/aws/retention/ecr-public.js';
 import { indexDigestsOf, planRetention, versionOfTag, type RepositoryImage, type RetentionPlan } from '../../src/aws/retention/plan.js';
 import { OCI_INDEX, OCI_MANIFEST } from '../../src/oci/media-types.js';
 import { compareSemVer } from '../../src/plan/semver.js';
+import { RetentionPins, runImageNames } from '../../src/publish/retention-pins.js';
 import { capturingLogger } from '../support/runtime.js';
 
 /** A stable fake digest per label, e.g. digest('0.3.1') or digest('0.3.1/amd64'). */
@@ -171,6 +173,14 @@ describe('planRetention', () => {
     expect(plan.delete.find((entry) => entry.imageDigest === digest('sig-1'))?.reason).toBe('refers to an image that is deleted');
   });
 
+  it('keeps an old image that a pinned tag names (a kept builder\'s run-image mirror), with its children', () => {
+    const repo = repositoryWithVersions(['1.0.0', '2.0.0', '3.0.0']);
+    const pinnedTags = new Map([['1.0.0', 'run image of kept builder builder@sha256:abc']]);
+    const plan = planRetention({ ...repo, keep: 1, pinnedTags });
+    expect(deletedDigests(plan)).toEqual([digest('2.0.0'), digest('2.0.0/amd64'), digest('2.0.0/arm64')].sort());
+    expect(plan.keep.find((entry) => entry.imageDigest === digest('1.0.0'))?.reason).toBe('run image of kept builder builder@sha256:abc');
+  });
+
   it('refuses to plan when a kept index has unknown children', () => {
     const repo = repositoryWithVersions(['1.0.0', '2.0.0']);
     repo.childDigests.delete(digest('2.0.0'));
@@ -198,15 +208,34 @@ describe('applyRetention and listPublicImages', () => {
     lines.length = 0;
   });
 
+  /** Each BatchDeleteImage call's ids: `tag:<tag>` or the digest. */
   function deleteCalls(): string[][] {
-    return ecrPublic.commandCalls(BatchDeleteImageCommand).map((call) => (call.args[0].input.imageIds ?? []).map((id) => id.imageDigest ?? '?'));
+    return ecrPublic
+      .commandCalls(BatchDeleteImageCommand)
+      .map((call) => (call.args[0].input.imageIds ?? []).map((id) => (id.imageTag !== undefined ? `tag:${id.imageTag}` : (id.imageDigest ?? '?'))));
   }
 
-  it('deletes indexes before their children', async () => {
+  /** The repository after the tag deletes, as the re-listing sees it. */
+  function listingAfterTags(images: RepositoryImage[]): void {
+    ecrPublic.on(DescribeImagesCommand).resolves({
+      imageDetails: images.map((image) => ({ imageDigest: image.imageDigest, imageTags: [...image.imageTags], imageManifestMediaType: image.imageManifestMediaType })),
+    });
+  }
+
+  const untagged = (label: string): RepositoryImage => ({ imageDigest: digest(label), imageTags: [], imageManifestMediaType: OCI_MANIFEST });
+  const keptTwo = (): RepositoryImage[] => [
+    { imageDigest: digest('2.0.0'), imageTags: ['2.0.0'], imageManifestMediaType: OCI_INDEX },
+    untagged('2.0.0/amd64'),
+    untagged('2.0.0/arm64'),
+  ];
+
+  it('removes the tags of old indexes, then deletes their untagged children by digest', async () => {
     ecrPublic.on(BatchDeleteImageCommand).resolves({ failures: [] });
-    const plan = planRetention({ ...repositoryWithVersions(['1.0.0', '2.0.0']), keep: 1 });
-    const result = await applyRetention(client, 'builder', plan, { dryRun: false, logger });
-    expect(deleteCalls()).toEqual([[digest('1.0.0')], [digest('1.0.0/amd64'), digest('1.0.0/arm64')]]);
+    listingAfterTags([...keptTwo(), untagged('1.0.0/amd64'), untagged('1.0.0/arm64')]);
+    const repo = repositoryWithVersions(['1.0.0', '2.0.0']);
+    const plan = planRetention({ ...repo, keep: 1 });
+    const result = await applyRetention(client, 'builder', plan, { dryRun: false, logger, childDigests: repo.childDigests });
+    expect(deleteCalls()).toEqual([['tag:1.0.0'], [digest('1.0.0/amd64'), digest('1.0.0/arm64')]]);
     expect(result).toEqual({ dryRun: false, deleted: [digest('1.0.0'), digest('1.0.0/amd64'), digest('1.0.0/arm64')], failures: [], skipped: [] });
     expect(ecrPublic.commandCalls(BatchDeleteImageCommand)[0]?.args[0].input.repositoryName).toBe('builder');
     expect(lines[0]).toBe(`Deleted builder@${digest('1.0.0')} (tags 1.0.0): version 1.0.0 is older than the newest 1`);
@@ -214,6 +243,7 @@ describe('applyRetention and listPublicImages', () => {
 
   it('sends at most 100 image ids per call', async () => {
     ecrPublic.on(BatchDeleteImageCommand).resolves({});
+    listingAfterTags([]);
     const images: RepositoryImage[] = Array.from({ length: 250 }, (_, index) => ({
       imageDigest: digest(`v${index}`),
       imageTags: [`${index}.0.0`],
@@ -228,29 +258,51 @@ describe('applyRetention and listPublicImages', () => {
 
   it('reports failures and keeps the children of an index it could not delete', async () => {
     ecrPublic.on(BatchDeleteImageCommand).resolves({
-      failures: [{ imageId: { imageDigest: digest('1.0.0') }, failureCode: 'InvalidImageDigest', failureReason: 'nope' }],
+      failures: [{ imageId: { imageTag: '1.0.0' }, failureCode: 'InvalidImageTag', failureReason: 'nope' }],
     });
-    const plan = planRetention({ ...repositoryWithVersions(['1.0.0', '2.0.0']), keep: 1 });
-    const result = await applyRetention(client, 'builder', plan, { dryRun: false, logger });
-    expect(deleteCalls()).toEqual([[digest('1.0.0')]]);
-    expect(result.failures).toEqual([{ imageDigest: digest('1.0.0'), reason: 'InvalidImageDigest: nope' }]);
+    const repo = repositoryWithVersions(['1.0.0', '2.0.0']);
+    listingAfterTags(repo.images);
+    const plan = planRetention({ ...repo, keep: 1 });
+    const result = await applyRetention(client, 'builder', plan, { dryRun: false, logger, childDigests: repo.childDigests });
+    expect(deleteCalls()).toEqual([['tag:1.0.0']]);
+    expect(result.failures).toEqual([{ imageDigest: digest('1.0.0'), reason: 'tag 1.0.0: InvalidImageTag: nope' }]);
     expect(result.skipped.sort()).toEqual([digest('1.0.0/amd64'), digest('1.0.0/arm64')].sort());
     expect(result.deleted).toEqual([]);
-    expect(lines).toContain(`Could not delete builder@${digest('1.0.0')}: InvalidImageDigest: nope`);
+    expect(lines).toContain(`Could not delete builder@${digest('1.0.0')}: tag 1.0.0: InvalidImageTag: nope`);
   });
 
   it('counts an image already gone as deleted and reports a failed call for each id', async () => {
     ecrPublic
       .on(BatchDeleteImageCommand)
-      .resolvesOnce({ failures: [{ imageId: { imageDigest: digest('1.0.0') }, failureCode: 'ImageNotFound', failureReason: 'gone' }] })
+      .resolvesOnce({ failures: [{ imageId: { imageTag: '1.0.0' }, failureCode: 'ImageNotFound', failureReason: 'gone' }] })
       .rejects(new ECRPUBLICServiceException({ name: 'ServerException', message: 'try later', $fault: 'server', $metadata: {} }));
-    const plan = planRetention({ ...repositoryWithVersions(['1.0.0', '2.0.0']), keep: 1 });
-    const result = await applyRetention(client, 'builder', plan, { dryRun: false });
+    listingAfterTags([...keptTwo(), untagged('1.0.0/amd64'), untagged('1.0.0/arm64')]);
+    const repo = repositoryWithVersions(['1.0.0', '2.0.0']);
+    const plan = planRetention({ ...repo, keep: 1 });
+    const result = await applyRetention(client, 'builder', plan, { dryRun: false, childDigests: repo.childDigests });
     expect(result.deleted).toEqual([digest('1.0.0')]);
     expect(result.failures).toEqual([
       { imageDigest: digest('1.0.0/amd64'), reason: 'ServerException: try later' },
       { imageDigest: digest('1.0.0/arm64'), reason: 'ServerException: try later' },
     ]);
+  });
+
+  it('deletes no child that a new index references, or that was tagged since the listing', async () => {
+    ecrPublic.on(BatchDeleteImageCommand).resolves({ failures: [] });
+    const rebuilt = { imageDigest: digest('1.0.0 rebuilt'), imageTags: ['1.0.0-1'], imageManifestMediaType: OCI_INDEX };
+    listingAfterTags([...keptTwo(), rebuilt, untagged('1.0.0/amd64'), { ...untagged('1.0.0/arm64'), imageTags: ['pinned'] }]);
+    const repo = repositoryWithVersions(['1.0.0', '2.0.0']);
+    const plan = planRetention({ ...repo, keep: 1 });
+    const readChildren = async (index: string) => (index === rebuilt.imageDigest ? [digest('1.0.0/amd64')] : []);
+    const result = await applyRetention(client, 'builder', plan, { dryRun: false, logger, childDigests: repo.childDigests, readChildren });
+    expect(deleteCalls()).toEqual([['tag:1.0.0']]);
+    expect(result.skipped.sort()).toEqual([digest('1.0.0/amd64'), digest('1.0.0/arm64')].sort());
+    expect(lines).toContain(`Kept builder@${digest('1.0.0/amd64')}: an image that stays still references it.`);
+    // Without a way to read a new index, no child is deleted at all.
+    ecrPublic.resetHistory();
+    const blind = await applyRetention(client, 'builder', plan, { dryRun: false, childDigests: repo.childDigests });
+    expect(deleteCalls()).toEqual([['tag:1.0.0']]);
+    expect(blind.deleted).toEqual([digest('1.0.0')]);
   });
 
   it('calls nothing in dry-run mode and logs what it would delete', async () => {
@@ -274,5 +326,34 @@ describe('applyRetention and listPublicImages', () => {
       { imageDigest: digest('b'), imageTags: [] },
     ]);
     expect(ecrPublic.commandCalls(DescribeImagesCommand)[1]?.args[0].input).toEqual({ repositoryName: 'builder', maxResults: 1000, nextToken: 'page-2' });
+  });
+});
+
+describe('retention pins: the run images kept builders name', () => {
+  const label = (metadata: object) => Buffer.from(JSON.stringify({ config: { Labels: { 'io.buildpacks.builder.metadata': JSON.stringify(metadata) } } }));
+
+  it('reads every run image and mirror of a builder label, and nothing from other images', () => {
+    const config = label({
+      images: [{ image: 'docker.io/org/run:1', mirrors: ['public.ecr.aws/alias/run:1'] }, { image: 'docker.io/org/other:2' }],
+      stack: { runImage: { image: 'docker.io/org/run:1', mirrors: ['public.ecr.aws/alias/run@' + digest('run')] } },
+    });
+    expect(runImageNames(config)).toEqual([
+      'docker.io/org/run:1',
+      'public.ecr.aws/alias/run:1',
+      'docker.io/org/other:2',
+      'docker.io/org/run:1',
+      `public.ecr.aws/alias/run@${digest('run')}`,
+    ]);
+    expect(runImageNames(Buffer.from(JSON.stringify({ config: { Labels: {} } })))).toEqual([]);
+    expect(runImageNames(Buffer.from('not json'))).toEqual([]);
+  });
+
+  it('pins by tag or digest in the repositories of this run only', () => {
+    const pins = new RetentionPins(new Map([['public.ecr.aws/alias/run', 'run']]));
+    pins.add('public.ecr.aws/alias/run:0.1.0', 'mirror of b');
+    pins.add(`public.ecr.aws/alias/run@${digest('x')}`, 'mirror of c');
+    pins.add('docker.io/org/run:0.1.0', 'elsewhere');
+    pins.add('not a reference', 'ignored');
+    expect(pins.of('run')).toEqual({ tags: new Map([['0.1.0', 'mirror of b']]), digests: new Map([[digest('x'), 'mirror of c']]) });
   });
 });

@@ -1,17 +1,19 @@
-/** Retention step (ECR Public, `public-retention`): keep the newest N versions per repository, delete older ones. */
+/** Retention step (ECR Public, `public-retention`): keep the newest N versions per repository, and what kept builders need. */
 import { ECRPUBLICClient } from '@aws-sdk/client-ecr-public';
 import type { Inputs } from '../inputs.js';
 import { ensurePublicRepository, getPublicRegistryCredentials, publicClientConfig } from '../aws/ecr-public.js';
-import { applyRetention, listPublicImagesIfExists } from '../aws/retention/ecr-public.js';
-import { indexDigestsOf, planRetention, type RepositoryImage } from '../aws/retention/plan.js';
+import { applyRetention } from '../aws/retention/apply.js';
+import { listPublicImagesIfExists } from '../aws/retention/ecr-public.js';
+import { indexDigestsOf, planRetention, type RepositoryImage, type RetentionPlan } from '../aws/retention/plan.js';
 import { indexChildDigests } from '../oci/media-types.js';
 import { connectRegistry, type RegistryClient } from '../oci/registry.js';
 import type { PlanEntry } from '../plan/plan.js';
 import { decideTags } from '../plan/tags.js';
 import type { Logger } from '../runtime.js';
-import { awsCredentials, registryTransport, splitRepositoryUri } from './connections.js';
+import { awsCredentials, registryTransport, splitRepositoryUri, type Destination } from './connections.js';
 import type { RunContext } from './context.js';
 import type { PublishedImage, PublishEnvironment, RetentionReport } from './report.js';
+import { pinBuilderRunImages, RetentionPins, type ImageReader } from './retention-pins.js';
 
 interface RetentionOptions {
   keep: number;
@@ -19,38 +21,86 @@ interface RetentionOptions {
   logger: Logger;
   /** Digests never to delete, with the reason. */
   pinned: ReadonlyMap<string, string>;
+  /** Tags whose image is never deleted, with the reason. */
+  pinnedTags?: ReadonlyMap<string, string>;
   readManifest: (digest: string) => Promise<Uint8Array>;
   /** Dry run: the repository as this run would leave it, before retention. */
   simulate?: (images: RepositoryImage[]) => RepositoryImage[];
+  /** Called with the plan before anything is deleted; a throw stops this repository's retention. */
+  onPlan?: (plan: RetentionPlan) => Promise<void>;
 }
 
 export function retentionWanted(inputs: Inputs): boolean {
   return inputs.registryType === 'public' && inputs.publicRetention > 0;
 }
 
-/** After publishing: every repository of the plan, with the images this run published pinned. */
+function readerOf(destination: Destination): ImageReader {
+  return {
+    manifest: (digest) => destination.client.getManifest(destination.path, digest, digest),
+    blob: async (descriptor) => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of await destination.client.getBlob(destination.path, descriptor)) chunks.push(chunk as Buffer);
+      return Buffer.concat(chunks);
+    },
+  };
+}
+
+/** The kept images of a builder repository worth reading: tagged, and not signatures or attestations. */
+function keptTagged(plan: RetentionPlan): string[] {
+  return plan.keep.filter((entry) => entry.tags.some((tag) => !tag.startsWith('sha256-'))).map((entry) => entry.imageDigest);
+}
+
+/**
+ * After publishing: every repository of the plan, with the images this run published pinned.
+ * A kept builder's run image must outlive it, so builder repositories (by this run's published kinds) go
+ * first and pin every run image and mirror that their kept builders' labels name (read from each
+ * platform's config), plus the mirrors this run's builders were given. Builders that live in
+ * repositories this run did not publish to are not read. When a builder repository's kept builders
+ * cannot be read, the other repositories are left alone: what they need is unknown.
+ */
 export async function applyPublicRetention(images: readonly PublishedImage[], run: RunContext): Promise<RetentionReport[]> {
-  const reports: RetentionReport[] = [];
-  for (const repositoryName of new Set(run.plan.entries.map((entry) => entry.repository))) {
+  const names = [...new Set(run.plan.entries.map((entry) => entry.repository))];
+  const builders = new Set(images.filter((image) => image.kind === 'builder').map((image) => image.repositoryName));
+  const pins = new RetentionPins(new Map(names.map((name) => [run.connections.destination(name).repository.repositoryUri, name])));
+  for (const image of images) {
+    if (image.mirror !== undefined) pins.add(image.mirror.image, `run-image mirror of builder ${image.repositoryName}, published by this run`);
+  }
+  const unreadBuilders: string[] = [];
+  const reports = new Map<string, RetentionReport>();
+  for (const repositoryName of [...names].sort((a, b) => Number(builders.has(b)) - Number(builders.has(a)))) {
+    const isBuilder = builders.has(repositoryName);
+    if (!isBuilder && unreadBuilders.length > 0) {
+      const error = `the run images that kept builders in ${unreadBuilders.join(', ')} name are unknown`;
+      run.runtime.logger.warning(`public-retention: ${repositoryName} was not cleaned up: ${error}`);
+      reports.set(repositoryName, emptyReport(repositoryName, false, run.inputs.publicRetention, error));
+      continue;
+    }
     const destination = run.connections.destination(repositoryName);
     const published = images.filter((image) => image.repositoryName === repositoryName);
-    reports.push(
-      await retainNewest(run.connections.ecrPublic, repositoryName, {
-        keep: run.inputs.publicRetention,
-        dryRun: false,
-        logger: run.runtime.logger,
-        pinned: new Map(published.map((image) => [image.digest, 'published by this run'] as const)),
-        readManifest: async (digest) => (await destination.client.getManifest(destination.path, digest, digest)).bytes,
-      }),
-    );
+    const repositoryPins = pins.of(repositoryName);
+    const report = await retainNewest(run.connections.ecrPublic, repositoryName, {
+      keep: run.inputs.publicRetention,
+      dryRun: false,
+      logger: run.runtime.logger,
+      pinned: new Map([...repositoryPins.digests, ...published.map((image) => [image.digest, 'published by this run'] as const)]),
+      pinnedTags: repositoryPins.tags,
+      readManifest: async (digest) => (await destination.client.getManifest(destination.path, digest, digest)).bytes,
+      ...(isBuilder ? { onPlan: (plan) => pinBuilderRunImages(readerOf(destination), repositoryName, keptTagged(plan), pins) } : {}),
+    });
+    if (isBuilder && report.error !== undefined) unreadBuilders.push(repositoryName);
+    reports.set(repositoryName, report);
   }
-  return reports;
+  return names.map((name) => reports.get(name)!);
+}
+
+function emptyReport(repository: string, dryRun: boolean, keep: number, error?: string): RetentionReport {
+  return { repository, dryRun, keep, keptVersions: [], droppedVersions: [], deleted: [], failures: [], skipped: [], ...(error === undefined ? {} : { error }) };
 }
 
 /** Retention of one repository; a failure is reported and warned about, the images stay published. */
 async function retainNewest(ecrPublic: ECRPUBLICClient, repositoryName: string, options: RetentionOptions): Promise<RetentionReport> {
   const { keep, dryRun, logger } = options;
-  const report: RetentionReport = { repository: repositoryName, dryRun, keep, keptVersions: [], droppedVersions: [], deleted: [], failures: [], skipped: [] };
+  const report = emptyReport(repositoryName, dryRun, keep);
   try {
     const listed = await listPublicImagesIfExists(ecrPublic, repositoryName);
     if (listed === undefined) {
@@ -60,10 +110,12 @@ async function retainNewest(ecrPublic: ECRPUBLICClient, repositoryName: string, 
     const images = options.simulate === undefined ? listed : options.simulate(listed);
     const childDigests = new Map<string, string[]>();
     for (const digest of indexDigestsOf(images)) childDigests.set(digest, indexChildDigests(await options.readManifest(digest)));
-    const plan = planRetention({ images, childDigests, keep, pinned: options.pinned });
+    const plan = planRetention({ images, childDigests, keep, pinned: options.pinned, ...(options.pinnedTags ? { pinnedTags: options.pinnedTags } : {}) });
     report.keptVersions = plan.keptVersions;
     report.droppedVersions = plan.droppedVersions;
-    const result = await applyRetention(ecrPublic, repositoryName, plan, { dryRun, logger });
+    await options.onPlan?.(plan);
+    const readChildren = async (digest: string) => indexChildDigests(await options.readManifest(digest));
+    const result = await applyRetention(ecrPublic, repositoryName, plan, { dryRun, logger, childDigests, readChildren });
     const gone = new Set(dryRun ? plan.delete.map((entry) => entry.imageDigest) : result.deleted);
     report.deleted = plan.delete
       .filter((entry) => gone.has(entry.imageDigest))
@@ -102,9 +154,7 @@ export async function previewRetention(inputs: Inputs, env: PublishEnvironment, 
   } catch (error) {
     const message = `cannot show what public-retention would delete without AWS credentials: ${(error as Error).message}`;
     logger.warning(`dry-run: ${message}`);
-    return repositories.map((repository) => ({
-      repository, dryRun: true, keep: inputs.publicRetention, keptVersions: [], droppedVersions: [], deleted: [], failures: [], skipped: [], error: message,
-    }));
+    return repositories.map((repository) => emptyReport(repository, true, inputs.publicRetention, message));
   }
   let registryClient: RegistryClient | undefined;
   const readManifest = async (repositoryName: string, digest: string): Promise<Uint8Array> => {

@@ -66,6 +66,7 @@ export class EcrPublicEmulator {
   readonly repositories = new Map<string, EmulatedRepository>();
   readonly images: ImageStore;
   private readonly faults = new FaultQueue();
+  private readonly hooks: { operation: string; hook: () => Promise<void> }[] = [];
 
   constructor(private readonly options: EcrPublicOptions) {
     this.images = new ImageStore(options.backend, options.now);
@@ -81,6 +82,18 @@ export class EcrPublicEmulator {
 
   failNext(faults: OperationFault[]): void {
     this.faults.push(faults);
+  }
+
+  /** Runs `hook` once, when the next call of `operation` has been authorized and before it executes (to stage races). */
+  beforeNext(operation: string, hook: () => Promise<void>): void {
+    this.hooks.push({ operation, hook });
+  }
+
+  private async runHook(operation: string): Promise<void> {
+    const index = this.hooks.findIndex((entry) => entry.operation === operation);
+    if (index < 0) return;
+    const [entry] = this.hooks.splice(index, 1);
+    await entry?.hook();
   }
 
   repositoryArn(name: string): string {
@@ -231,9 +244,15 @@ export class EcrPublicEmulator {
       case 'BatchDeleteImage': {
         const repository = this.repository(params, authorize, 'ecr-public:BatchDeleteImage');
         this.faults.take(operation);
+        await this.runHook(operation);
         const deleted: unknown[] = [];
         const failures: unknown[] = [];
         for (const id of imageIds(params) ?? []) {
+          const parent = id.imageTag === undefined && id.imageDigest !== undefined ? await this.images.referencingIndex(repository.registryPath, id.imageDigest) : undefined;
+          if (parent !== undefined) {
+            failures.push({ imageId: id, failureCode: 'ImageReferencedByManifestList', failureReason: `Requested image is referenced by manifest list ${parent}` });
+            continue;
+          }
           const result = await this.images.delete(repository.registryPath, id);
           if (result === undefined) failures.push({ imageId: id, failureCode: 'ImageNotFound', failureReason: 'Requested image not found' });
           else deleted.push(result);

@@ -144,10 +144,25 @@ export class ImageStore {
     this.record(repositoryPath, manifest, tag === undefined ? [] : [tag]);
   }
 
+  /** The listed index that references `digest`, if any: ECR refuses to delete such a manifest by digest. */
+  async referencingIndex(repositoryPath: string, digest: string): Promise<string | undefined> {
+    const images = await this.listImages(repositoryPath);
+    const parent = images.find((image) => (parseManifest(image.bytes).manifests ?? []).some((child) => child.digest === digest));
+    return parent?.digest;
+  }
+
+  /** An image that is gone leaves its platform manifests behind as untagged images, as in ECR. */
+  private forget(repositoryPath: string, image: ImageRecord): void {
+    const untagged = this.untaggedDigests.get(repositoryPath) ?? new Set<string>();
+    untagged.delete(image.digest);
+    for (const child of parseManifest(image.bytes).manifests ?? []) if (child.digest !== undefined) untagged.add(child.digest);
+    this.untaggedDigests.set(repositoryPath, untagged);
+  }
+
   /**
-   * Deleting by digest removes the image and all its tags, as in ECR. Deleting by tag alone
-   * removes only that tag; distribution 2.8 cannot untag, so the emulator deletes the manifest
-   * and writes the same bytes back under the other tags (same digest, same blobs).
+   * As ECR's BatchDeleteImage: a digest id deletes the image and all its tags; a tag id removes only
+   * that tag, and the image goes with its last tag. Distribution 2.8 cannot untag, so the emulator
+   * deletes the manifest and writes the same bytes back under the other tags (same digest, same blobs).
    */
   async delete(repositoryPath: string, imageId: ImageId): Promise<{ imageDigest: string; imageTag?: string } | undefined> {
     const image = await this.resolve(repositoryPath, imageId);
@@ -157,13 +172,12 @@ export class ImageStore {
       const remaining = image.tags.filter((tag) => tag !== imageId.imageTag);
       await this.registry.deleteManifest(repositoryPath, image.digest);
       for (const tag of remaining) await this.registry.putManifest(repositoryPath, tag, image.bytes, image.mediaType);
-      // Removing the last tag deletes the image, as in ECR.
-      if (remaining.length === 0) this.untaggedDigests.get(repositoryPath)?.delete(image.digest);
+      if (remaining.length === 0) this.forget(repositoryPath, image);
       this.deletedImages.push({ repositoryPath, imageDigest: image.digest, imageTag: imageId.imageTag, at });
       return { imageDigest: image.digest, imageTag: imageId.imageTag };
     }
     await this.registry.deleteManifest(repositoryPath, image.digest);
-    this.untaggedDigests.get(repositoryPath)?.delete(image.digest);
+    this.forget(repositoryPath, image);
     this.deletedImages.push({ repositoryPath, imageDigest: image.digest, ...(imageId.imageTag === undefined ? {} : { imageTag: imageId.imageTag }), at });
     return { imageDigest: image.digest, ...(imageId.imageTag === undefined ? {} : { imageTag: imageId.imageTag }) };
   }

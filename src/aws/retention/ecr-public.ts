@@ -1,8 +1,12 @@
-/** public-retention's ECR Public calls: list a repository's images, and delete what a plan says, parents first. */
-import { BatchDeleteImageCommand, DescribeImagesCommand, type ECRPUBLICClient } from '@aws-sdk/client-ecr-public';
-import { silentLogger, type Logger } from '../../runtime.js';
+/** public-retention's ECR Public calls: list a repository's images, and BatchDeleteImage in batches of 100. */
+import {
+  BatchDeleteImageCommand,
+  DescribeImagesCommand,
+  type ECRPUBLICClient,
+  type ImageIdentifier,
+} from '@aws-sdk/client-ecr-public';
 import { EcrError, awsErrorText, hasErrorName } from '../ecr.js';
-import type { DeletedImage, RepositoryImage, RetentionPlan } from './plan.js';
+import type { RepositoryImage } from './plan.js';
 
 /** Like `listPublicImages`, but undefined when the repository does not exist (yet). */
 export async function listPublicImagesIfExists(
@@ -65,15 +69,21 @@ export interface RetentionResult {
   dryRun: boolean;
   deleted: string[];
   failures: RetentionFailure[];
-  /** Not attempted because a parent index could not be deleted (deleting them would break it). */
+  /** Left in place: a tag was added since the listing, or something that stays still references it. */
   skipped: string[];
 }
 
 export const MAX_BATCH_DELETE = 100;
 
-interface Target {
+export interface Target {
   repositoryName: string;
   registryId?: string;
+}
+
+/** A failed id of a BatchDeleteImage call: by tag or by digest. */
+export interface DeleteFailure {
+  imageId: ImageIdentifier;
+  reason: string;
 }
 
 function chunks<T>(items: readonly T[], size: number): T[][] {
@@ -82,102 +92,24 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
   return result;
 }
 
-/** One BatchDeleteImage per ≤100 digests; returns those that failed, with why ("ImageNotFound" counts as done). */
-async function batchDelete(
+/** One BatchDeleteImage per ≤100 ids; returns the ids that failed, with why ("ImageNotFound" counts as done). */
+export async function batchDelete(
   client: ECRPUBLICClient,
   target: Target,
-  digests: readonly string[],
-): Promise<RetentionFailure[]> {
-  const failed: RetentionFailure[] = [];
-  for (const batch of chunks(digests, MAX_BATCH_DELETE)) {
+  ids: readonly ImageIdentifier[],
+): Promise<DeleteFailure[]> {
+  const failed: DeleteFailure[] = [];
+  for (const imageIds of chunks(ids, MAX_BATCH_DELETE)) {
     try {
-      const imageIds = batch.map((imageDigest) => ({ imageDigest }));
       const response = await client.send(new BatchDeleteImageCommand({ ...target, imageIds }));
       for (const failure of response.failures ?? []) {
         if (failure.failureCode === 'ImageNotFound') continue;
-        const imageDigest = failure.imageId?.imageDigest ?? '(unknown digest)';
         const reason = `${failure.failureCode ?? 'Failure'}: ${failure.failureReason ?? 'no reason given'}`;
-        failed.push({ imageDigest, reason });
+        failed.push({ imageId: failure.imageId ?? {}, reason });
       }
     } catch (error) {
-      for (const imageDigest of batch) failed.push({ imageDigest, reason: awsErrorText(error) });
+      for (const imageId of imageIds) failed.push({ imageId, reason: awsErrorText(error) });
     }
   }
   return failed;
-}
-
-function describeTags(tags: readonly string[]): string {
-  return tags.length === 0 ? 'untagged' : `tags ${tags.join(', ')}`;
-}
-
-/** Deletes in waves, parents before children; the children of an index that could not be deleted are skipped. */
-async function deleteInWaves(
-  client: ECRPUBLICClient,
-  target: Target,
-  plan: RetentionPlan,
-  logger: Logger,
-  result: RetentionResult,
-): Promise<void> {
-  const { repositoryName } = target;
-  const entries = new Map<string, DeletedImage>(plan.delete.map((entry) => [entry.imageDigest, entry]));
-  const parentsOf = new Map<string, string[]>();
-  for (const entry of plan.delete) {
-    for (const child of entry.deletedChildren) {
-      parentsOf.set(child, [...(parentsOf.get(child) ?? []), entry.imageDigest]);
-    }
-  }
-  const remaining = new Set(entries.keys());
-  const skip = (digest: string): void => {
-    if (!remaining.delete(digest)) return;
-    result.skipped.push(digest);
-    for (const child of entries.get(digest)?.deletedChildren ?? []) skip(child);
-  };
-
-  while (remaining.size > 0) {
-    const ready = (digest: string): boolean => !(parentsOf.get(digest) ?? []).some((parent) => remaining.has(parent));
-    const wave = [...remaining].filter(ready);
-    if (wave.length === 0) {
-      for (const digest of [...remaining]) skip(digest);
-      break;
-    }
-    const failed = await batchDelete(client, target, wave);
-    const failedDigests = new Set(failed.map((failure) => failure.imageDigest));
-    for (const digest of wave) {
-      remaining.delete(digest);
-      if (failedDigests.has(digest)) continue;
-      result.deleted.push(digest);
-      const entry = entries.get(digest);
-      logger.info(`Deleted ${repositoryName}@${digest} (${describeTags(entry?.tags ?? [])}): ${entry?.reason ?? ''}`);
-    }
-    for (const failure of failed) {
-      result.failures.push(failure);
-      logger.warning(`Could not delete ${repositoryName}@${failure.imageDigest}: ${failure.reason}`);
-      for (const child of entries.get(failure.imageDigest)?.deletedChildren ?? []) skip(child);
-    }
-  }
-}
-
-/** Carries out a retention plan; in a dry run, only logs what it would delete. */
-export async function applyRetention(
-  client: ECRPUBLICClient,
-  repositoryName: string,
-  plan: RetentionPlan,
-  options: { dryRun: boolean; logger?: Logger; registryId?: string },
-): Promise<RetentionResult> {
-  const logger = options.logger ?? silentLogger;
-  const { registryId } = options;
-  const target: Target = { repositoryName, ...(registryId === undefined ? {} : { registryId }) };
-  const result: RetentionResult = { dryRun: options.dryRun, deleted: [], failures: [], skipped: [] };
-  if (options.dryRun) {
-    for (const entry of plan.delete) {
-      const what = `${repositoryName}@${entry.imageDigest} (${describeTags(entry.tags)})`;
-      logger.info(`[dry-run] would delete ${what}: ${entry.reason}`);
-    }
-    return result;
-  }
-  await deleteInWaves(client, target, plan, logger, result);
-  for (const digest of result.skipped) {
-    logger.warning(`Kept ${repositoryName}@${digest}: its index could not be deleted.`);
-  }
-  return result;
 }

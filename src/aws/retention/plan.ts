@@ -18,6 +18,8 @@ export interface RetentionInput {
   keep: number;
   /** Digests always kept, with why (e.g. published by this run). */
   pinned?: ReadonlyMap<string, string>;
+  /** Tags whose image is always kept, with why (e.g. a kept builder names it as its run-image mirror). */
+  pinnedTags?: ReadonlyMap<string, string>;
 }
 
 export interface KeptImage {
@@ -136,15 +138,16 @@ function keepWithChildren(planning: Planning, digest: string, reason: string): v
   }
 }
 
-/** Pinned images (just published by this run) stay even when old; then every image a kept tag names. */
-function keepPinnedAndTagged(planning: Planning, pinned: ReadonlyMap<string, string>, versions: VersionChoice): void {
-  for (const [digest, reason] of pinned) {
+/** Pinned images (just published, or named by a kept builder) stay even when old; then every image a kept tag names. */
+function keepPinnedAndTagged(planning: Planning, input: RetentionInput, versions: VersionChoice): void {
+  for (const [digest, reason] of input.pinned ?? []) {
     if (planning.byDigest.has(digest)) keepWithChildren(planning, digest, reason);
   }
+  const pinnedTags = input.pinnedTags ?? new Map<string, string>();
   for (const image of planning.images) {
     for (const tag of image.imageTags) {
       if (REFERRER_TAG.test(tag)) continue;
-      const reason = keepReasonOfTag(tag, versions, planning.keep);
+      const reason = pinnedTags.get(tag) ?? keepReasonOfTag(tag, versions, planning.keep);
       if (reason !== undefined) {
         keepWithChildren(planning, image.imageDigest, reason);
         break;
@@ -236,7 +239,8 @@ function assemblePlan(
  *   (e.g. OCI referrers) are left alone.
  * - A dropped version tag on a kept image stays: removing it would free nothing and break pulls.
  * - Pinned images (those the current run just published) are kept with their children, even when
- *   their only version is old: a backfill must not be undone by the run that made it.
+ *   their only version is old: a backfill must not be undone by the run that made it. So are images
+ *   a pinned tag names (a kept builder's run-image mirror): deleting them would break that builder.
  */
 export function planRetention(input: RetentionInput): RetentionPlan {
   const { images, childDigests, keep } = input;
@@ -246,7 +250,7 @@ export function planRetention(input: RetentionInput): RetentionPlan {
   const byDigest = new Map(images.map((image) => [image.imageDigest, image]));
   const planning: Planning = { images, byDigest, childDigests, keep, kept: new Map(), missingChildren: [] };
   const versions = chooseVersions(images, keep);
-  keepPinnedAndTagged(planning, input.pinned ?? new Map(), versions);
+  keepPinnedAndTagged(planning, input, versions);
 
   // A rescued referrer can keep more (its children, other referrers), so repeat until nothing changes.
   let deleted = deletions(planning);
