@@ -60,7 +60,7 @@ function retentionTables(report: PublishReport): Table[] {
         [
           ...(r.error !== undefined ? [`not run: ${r.error}`] : []),
           ...r.failures.map((f) => `${short(f.imageDigest)}: ${f.reason}`),
-          ...(r.skipped.length > 0 ? [`${r.skipped.length} child image(s) kept: their index could not be deleted`] : []),
+          ...(r.skipped.length > 0 ? [`${r.skipped.length} image(s) kept: tagged or referenced since listing, or their index could not be deleted`] : []),
         ].map(escapeHtml).join('; '),
       ]),
     },

@@ -74,7 +74,7 @@ export interface RetentionReport {
   droppedVersions: string[];
   deleted: { digest: string; tags: string[]; reason: string }[];
   failures: RetentionFailure[];
-  /** Children left in place because their index could not be deleted. */
+  /** Images left in place: tagged or referenced since they were listed, or their index could not be deleted. */
   skipped: string[];
   /** Why retention did not run for this repository at all. */
   error?: string;
