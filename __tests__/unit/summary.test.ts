@@ -95,7 +95,7 @@ describe('writeSummary', () => {
         '0.1.0',
         '2',
         `${'e'.repeat(12)}: ImageReferencedByManifestList &lt;index&gt;; ` +
-          '1 child image(s) kept: their index could not be deleted',
+          '1 image(s) kept: tagged or referenced since listing, or their index could not be deleted',
       ],
       ['builder-jammy-base', '0.3.13', '–', '0', '–'],
     ]);
