@@ -1,7 +1,7 @@
+/** The runner's log as a Logger: notices, warnings and errors become annotations. */
 import * as core from '@actions/core';
 import type { Logger } from '../runtime.js';
 
-/** The runner's log: notices, warnings and errors become annotations. */
 export const actionsLogger: Logger = {
   debug: (message) => core.debug(message),
   info: (message) => core.info(message),

@@ -1,3 +1,4 @@
+/** Adds a run-image mirror to every platform of a builder tree, replacing the index entries it changed. */
 import { platformString } from '../oci/media-types.js';
 import { platformNodes, type ImageTree, type ManifestNode } from '../oci/copy.js';
 import { replaceIndexEntries } from '../oci/mutate.js';

@@ -1,3 +1,4 @@
+/** Docker Hub's pull quota: reads its rate-limit headers, warns when it runs low and waits out a spent one. */
 import type { Runtime } from '../runtime.js';
 import { retryAfterMs } from '../retry.js';
 import type { TransportOptions } from './transport/transport.js';
