@@ -15,6 +15,21 @@ export function severityRank(severity: Severity): number {
   return SEVERITIES.length - 1 - SEVERITIES.indexOf(severity);
 }
 
+/** Finding severities no threshold ranks: Inspector's UNTRIAGED, and UNKNOWN for anything unrecognised. */
+export const UNRANKED_SEVERITIES = ['UNTRIAGED', 'UNKNOWN'] as const;
+export type UnrankedSeverity = (typeof UNRANKED_SEVERITIES)[number];
+/** What a scan finding carries: a ranked severity, or an unranked one that fails every gate. */
+export type FindingSeverity = Severity | UnrankedSeverity;
+
+export function isRankedSeverity(severity: FindingSeverity): severity is Severity {
+  return (SEVERITIES as readonly string[]).includes(severity);
+}
+
+/** Whether an unignored finding fails a gate: at or above the threshold, or unranked (fail closed: any gate). */
+export function failsThreshold(severity: FindingSeverity, threshold: Severity): boolean {
+  return !isRankedSeverity(severity) || severityRank(severity) >= severityRank(threshold);
+}
+
 export type EncryptionType = 'AES256' | 'KMS' | 'KMS_DSSE';
 export type TagMutability = 'MUTABLE' | 'IMMUTABLE';
 

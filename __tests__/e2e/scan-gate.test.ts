@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { BasicFinding, EnhancedFinding } from '../../testbed/aws-emulator.js';
-import { OCI_MANIFEST, pseudoRandomBytes, pushImage, pushIndex, pushManifest, type Target } from '../../testbed/images.js';
+import { OCI_INDEX, OCI_MANIFEST, pseudoRandomBytes, pushImage, pushIndex, pushManifest, serialize, sha256, type Target } from '../../testbed/images.js';
 import { skopeoDigestOrNull, skopeoRaw } from '../../testbed/skopeo.js';
 import { startWorld, type ActionRun, type World } from '../support/world.js';
 
@@ -308,6 +308,61 @@ describe('end to end: scan gate and promotion in private ECR', () => {
     expect(await skopeoDigestOrNull(`${world.privateRegistry.host}/release-a:prod`, creds())).toBeNull(); // today: promoted
   }, 120_000);
 
+  describe('issue 11: an index is gated through every platform it holds, or fails', () => {
+    const privateTarget = (): Target => ({ url: world.privateRegistry.url, authorization: world.privateRegistry.authorization });
+    const linux = (architecture: string) => ({ os: 'linux', architecture });
+
+    it('a nested index: a CRITICAL finding in a platform of the inner index fails a HIGH gate, and no prod tag exists', async () => {
+      world.aws.ecr.addRepository('nested', { scanOnPush: true });
+      const amd = await pushImage(privateTarget(), 'nested', { layers: [pseudoRandomBytes(5_000, 81)] });
+      const arm = await pushImage(privateTarget(), 'nested', { architecture: 'arm64', layers: [pseudoRandomBytes(5_000, 82)] });
+      const inner = await pushIndex(privateTarget(), 'nested', [{ manifest: arm, platform: linux('arm64') }]);
+      const top = await pushIndex(privateTarget(), 'nested', [{ manifest: amd, platform: linux('amd64') }, { manifest: inner, platform: linux('arm64') }], { tag: 'v1' });
+      world.aws.ecr.scriptScan('nested', arm.digest, [{ status: 'COMPLETE', findings: [{ name: 'CVE-2024-0700', severity: 'CRITICAL', packageName: 'glibc', packageVersion: '2.35' }] }]);
+
+      const run = await gateOnly('nested:v1');
+
+      expect(run.code).not.toBe(0);
+      const findingErrors = lines(run, 'error').filter((line) => line.includes('CVE-'));
+      expect(findingErrors).toHaveLength(1);
+      expect(findingErrors[0]).toContain('CVE-2024-0700');
+      expect(findingErrors[0]).toContain('linux/arm64');
+      const [entry] = JSON.parse(run.outputs['scan-findings']!) as ScanFindingsEntry[];
+      expect(entry).toMatchObject({ repository: 'nested', digest: top.digest, verdict: 'fail' });
+      expect(entry!.platforms.map((p) => [p.digest, p.platform, p.counts.CRITICAL])).toEqual([
+        [amd.digest, 'linux/amd64', 0],
+        [arm.digest, 'linux/arm64', 1],
+      ]);
+      expect(await skopeoDigestOrNull(`${world.privateRegistry.host}/nested:prod`, creds())).toBeNull();
+      expect(world.aws.calls.filter((c) => c.operation === 'PutImage' && c.params.repositoryName === 'nested')).toEqual([]);
+    }, 120_000);
+
+    it('an index entry that is neither a platform image nor an attestation fails the gate, named in the error and the summary', async () => {
+      world.aws.ecr.addRepository('platformless', { scanOnPush: true });
+      const amd = await pushImage(privateTarget(), 'platformless', { layers: [pseudoRandomBytes(5_000, 83)] });
+      const bare = await pushImage(privateTarget(), 'platformless', { architecture: 'arm64', layers: [pseudoRandomBytes(5_000, 84)] });
+      const bytes = serialize({
+        schemaVersion: 2,
+        mediaType: OCI_INDEX,
+        manifests: [
+          { mediaType: amd.mediaType, digest: amd.digest, size: amd.size, platform: linux('amd64') },
+          { mediaType: bare.mediaType, digest: bare.digest, size: bare.size },
+        ],
+      });
+      await pushManifest(privateTarget(), 'platformless', 'v1', { bytes, mediaType: OCI_INDEX });
+
+      const run = await gateOnly('platformless:v1');
+
+      expect(run.code).not.toBe(0);
+      const errors = lines(run, 'error');
+      expect(errors).toHaveLength(1);
+      const reason = `entry 1 (${bare.digest}) of index ${sha256(bytes)} is an image manifest without a platform`;
+      expect(errors[0]).toContain(reason);
+      expect(run.summary).toContain(reason);
+      expect(await skopeoDigestOrNull(`${world.privateRegistry.host}/platformless:prod`, creds())).toBeNull();
+    }, 120_000);
+  });
+
   describe('enhanced (Inspector) scanning', () => {
     const criticalArn = 'arn:aws:inspector2:us-west-2:123456789012:finding/5f1e2d3c4b5a69788796a5b4c3d2e1f0';
     const criticalInGlibc: EnhancedFinding = {
@@ -329,9 +384,11 @@ describe('end to end: scan gate and promotion in private ECR', () => {
       const run = await world.runAction(gateInputs({ images: `${world.hub.host}/example/tool:2.0.0` }));
       expect(run.code).not.toBe(0);
       const findingErrors = lines(run, 'error').filter((line) => line.includes('CVE-'));
-      expect(findingErrors).toHaveLength(1);
+      // Issue 11: the UNTRIAGED finding fails the gate too, and says why.
+      expect(findingErrors).toHaveLength(2);
       expect(findingErrors[0]).toContain('CVE-2024-3000');
       expect(findingErrors[0]).toContain('2.35-0ubuntu3.8');
+      expect(findingErrors[1]).toContain('CVE-2024-4000 is UNTRIAGED: an untriaged finding fails every gate unless listed in scan-ignore');
       const row = /<tr><td>CVE-2024-3000<\/td>.*?<\/tr>/.exec(run.summary)?.[0];
       expect(row).toContain('<td>libc6</td>');
       expect(row).toContain('<td>yes: 2.35-0ubuntu3.8</td>');
@@ -339,18 +396,30 @@ describe('end to end: scan gate and promotion in private ECR', () => {
       const [entry] = JSON.parse(run.outputs['scan-findings']!) as ScanFindingsEntry[];
       expect(entry?.scanType).toBe('ENHANCED');
       expect(entry?.platforms.map((p) => p.counts)).toEqual([
-        { CRITICAL: 1, HIGH: 0, MEDIUM: 0, LOW: 0, INFORMATIONAL: 0, UNDEFINED: 1 },
+        { CRITICAL: 1, HIGH: 0, MEDIUM: 0, LOW: 0, INFORMATIONAL: 0, UNDEFINED: 0, UNTRIAGED: 1 },
         { CRITICAL: 0, HIGH: 0, MEDIUM: 0, LOW: 0, INFORMATIONAL: 0, UNDEFINED: 0 },
       ]);
       expect(world.aws.calls.filter((c) => c.operation === 'StartImageScan' && c.params.repositoryName === 'gate/tool')).toEqual([]);
       expect(await skopeoDigestOrNull(`${world.privateRegistry.host}/gate/tool:prod`, creds())).toBeNull();
     }, 120_000);
 
-    it('passes with the critical finding ignored by its finding ARN: UNTRIAGED is below HIGH, and prod is promoted', async () => {
-      const run = await world.runAction(gateInputs({ images: `${world.hub.host}/example/tool:2.0.0`, 'scan-ignore': `${criticalArn} until 2999-12-31` }));
+    it('with the critical finding ignored by its finding ARN, the UNTRIAGED one still fails even a CRITICAL gate (issue 11)', async () => {
+      const run = await world.runAction(gateInputs({ images: `${world.hub.host}/example/tool:2.0.0`, 'scan-severity-threshold': 'CRITICAL', 'scan-ignore': `${criticalArn} until 2999-12-31` }));
+      expect(run.code).not.toBe(0);
+      const findingErrors = lines(run, 'error').filter((line) => line.includes('CVE-'));
+      expect(findingErrors).toHaveLength(1);
+      expect(findingErrors[0]).toContain('CVE-2024-4000 is UNTRIAGED: an untriaged finding fails every gate unless listed in scan-ignore');
+      expect(run.summary).toContain('1 UNTRIAGED or of unknown severity, which fail every gate unless listed in scan-ignore');
+      expect(await skopeoDigestOrNull(`${world.privateRegistry.host}/gate/tool:prod`, creds())).toBeNull();
+    }, 120_000);
+
+    it('passes with both ignored, the UNTRIAGED one by its ID, and prod is promoted', async () => {
+      const run = await world.runAction(gateInputs({ images: `${world.hub.host}/example/tool:2.0.0`, 'scan-severity-threshold': 'CRITICAL', 'scan-ignore': `${criticalArn} until 2999-12-31\nCVE-2024-4000` }));
       expect(lines(run, 'error')).toEqual([]);
       expect(run.code).toBe(0);
       expect(await skopeoDigestOrNull(`${world.privateRegistry.host}/gate/tool:prod`, creds())).toBe(tool.index);
+      const [entry] = JSON.parse(run.outputs['scan-findings']!) as ScanFindingsEntry[];
+      expect(entry?.platforms[0]?.counts).toMatchObject({ CRITICAL: 1, UNDEFINED: 0, UNTRIAGED: 1 }); // ignored findings still count
     }, 120_000);
 
     it('a repository no scanning rule covers fails fast with advice, before any scan is read', async () => {

@@ -1,5 +1,7 @@
+/** How scan gates are shown: the findings table, verdict line, annotations and gate tables. */
 import { describe, expect, it } from '@jest/globals';
-import { formatGateSummary } from '../../src/action/gate-report.js';
+import { formatGateSummary, gateAnnotations, gateTables } from '../../src/action/gate-report.js';
+import type { GateResult } from '../../src/aws/scan/gate.js';
 import { normalizeSeverity, type Finding, type PlatformFindings } from '../../src/aws/scan/findings.js';
 import { evaluatePolicy } from '../../src/aws/scan/policy.js';
 
@@ -58,5 +60,37 @@ describe('formatGateSummary', () => {
     expect(summary.rows).toHaveLength(2);
     expect(summary.omittedRows).toBe(3);
     expect(summary.verdictLine).toContain('passed');
+  });
+});
+
+describe('unranked severities in the report (issue 11)', () => {
+  const digest = 'sha256:' + 'c'.repeat(64);
+  const policy = evaluatePolicy({
+    platforms: [platform([finding('CVE-2024-0400', 'UNTRIAGED', { package: 'libfoo' }), finding('CVE-2024-0500', 'LOW')])],
+    threshold: 'CRITICAL',
+    ignore: [],
+    now: NOW,
+  });
+  const gate: GateResult = { ...policy, repositoryName: 'app', imageDigest: digest, imageMediaType: 'x', threshold: 'CRITICAL', scanType: 'ENHANCED' };
+
+  it('says in the verdict line and the annotation why an UNTRIAGED finding fails a CRITICAL gate', () => {
+    const summary = formatGateSummary(gate);
+    expect(summary.verdictLine).toBe(
+      `Scan gate failed for app@${digest}: 0 finding(s) at or above CRITICAL and 1 UNTRIAGED or of unknown severity, ` +
+        'which fail every gate unless listed in scan-ignore.',
+    );
+    expect(summary.rows.map((row) => [row[0], row[1], row[6]])).toEqual([
+      ['CVE-2024-0400', 'UNTRIAGED', 'fails'],
+      ['CVE-2024-0500', 'LOW', 'below threshold'],
+    ]);
+    expect(summary.countLines).toEqual(['linux/amd64: 1 UNTRIAGED, 1 LOW']);
+    const [annotation] = gateAnnotations([{ repository: 'app', gate }]);
+    expect(annotation?.message).toContain('CVE-2024-0400 is UNTRIAGED: an untriaged finding fails every gate unless listed in scan-ignore');
+  });
+
+  it('gives UNTRIAGED its own column in the counts table only when some platform has it', () => {
+    const [counts] = gateTables([{ repository: 'app', gate }]);
+    expect(counts?.header).toEqual(['Platform', 'Digest', 'UNTRIAGED', 'CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'INFORMATIONAL', 'UNDEFINED', 'Scan status']);
+    expect(counts?.rows[0]).toEqual(['linux/amd64', expect.any(String), '1', '0', '0', '0', '1', '0', '0', 'COMPLETE']);
   });
 });

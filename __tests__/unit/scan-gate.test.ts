@@ -324,10 +324,11 @@ describe('runScanGate with enhanced scanning', () => {
     expect(ecrMock.commandCalls(DescribeRepositoriesCommand)).toHaveLength(0);
     expect(result.scanType).toBe('ENHANCED');
     expect(result.platforms[0]?.status).toBe('ACTIVE');
-    expect(result.platforms[0]?.counts).toEqual({ CRITICAL: 0, HIGH: 0, MEDIUM: 1, LOW: 0, INFORMATIONAL: 0, UNDEFINED: 1 });
+    // Issue 11: UNTRIAGED is counted as itself, not as UNDEFINED, and fails the gate whatever the threshold.
+    expect(result.platforms[0]?.counts).toEqual({ CRITICAL: 0, HIGH: 0, MEDIUM: 1, LOW: 0, INFORMATIONAL: 0, UNDEFINED: 0, UNTRIAGED: 1 });
     const untriaged = result.platforms[0]?.findings.find((f) => f.id === 'CVE-2024-0100');
     expect(untriaged).toMatchObject({
-      severity: 'UNDEFINED',
+      severity: 'UNTRIAGED',
       reportedSeverity: 'UNTRIAGED',
       package: 'libssl3',
       installedVersion: '3.0.2',
@@ -336,7 +337,7 @@ describe('runScanGate with enhanced scanning', () => {
       arn: 'arn:aws:inspector2:us-east-1:123456789012:finding/cve-2024-0100',
     });
     expect(result.verdict).toBe('fail');
-    expect(result.failing.map((f) => f.id)).toEqual(['CVE-2024-0300']);
+    expect(result.failing.map((f) => f.id)).toEqual(['CVE-2024-0100', 'CVE-2024-0300']);
   });
 
   it('fails fast when no enhanced scanning rule covers the repository', async () => {

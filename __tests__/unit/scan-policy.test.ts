@@ -1,3 +1,4 @@
+/** The scan gate's policy: thresholds, unranked severities that fail closed, scan-ignore with expiry, counts. */
 import { describe, expect, it } from '@jest/globals';
 import { normalizeSeverity, type Finding, type PlatformFindings } from '../../src/aws/scan/findings.js';
 import { countSeverities, evaluatePolicy, isExpired } from '../../src/aws/scan/policy.js';
@@ -23,17 +24,61 @@ function platform(findings: Finding[], name = 'linux/amd64', digest = 'sha256:' 
 }
 
 describe('severity handling', () => {
-  it('maps UNTRIAGED and unknown severities to UNDEFINED, keeps known ones', () => {
-    expect(normalizeSeverity('UNTRIAGED')).toBe('UNDEFINED');
-    expect(normalizeSeverity('whatever')).toBe('UNDEFINED');
-    expect(normalizeSeverity(undefined)).toBe('UNDEFINED');
+  it('keeps UNTRIAGED, calls anything unrecognised UNKNOWN, keeps known ones (issue 11: never folded into UNDEFINED)', () => {
+    expect(normalizeSeverity('UNTRIAGED')).toBe('UNTRIAGED');
+    expect(normalizeSeverity('whatever')).toBe('UNKNOWN');
+    expect(normalizeSeverity(undefined)).toBe('UNKNOWN');
+    expect(normalizeSeverity('UNDEFINED')).toBe('UNDEFINED');
     expect(normalizeSeverity('high')).toBe('HIGH');
     expect(normalizeSeverity('CRITICAL')).toBe('CRITICAL');
   });
 
-  it('counts every severity itself', () => {
+  it('counts every severity itself, UNTRIAGED and UNKNOWN apart from UNDEFINED and only when present', () => {
     const counts = countSeverities([finding('CVE-1-1', 'HIGH'), finding('CVE-1-2', 'HIGH'), finding('CVE-1-3', 'UNTRIAGED')]);
-    expect(counts).toEqual({ CRITICAL: 0, HIGH: 2, MEDIUM: 0, LOW: 0, INFORMATIONAL: 0, UNDEFINED: 1 });
+    expect(counts).toEqual({ CRITICAL: 0, HIGH: 2, MEDIUM: 0, LOW: 0, INFORMATIONAL: 0, UNDEFINED: 0, UNTRIAGED: 1 });
+    expect(countSeverities([finding('CVE-1-4', 'SEVERE'), finding('CVE-1-5', 'UNDEFINED')])).toEqual({
+      CRITICAL: 0, HIGH: 0, MEDIUM: 0, LOW: 0, INFORMATIONAL: 0, UNDEFINED: 1, UNKNOWN: 1,
+    });
+    expect(countSeverities([finding('CVE-1-6', 'LOW')])).toEqual({ CRITICAL: 0, HIGH: 0, MEDIUM: 0, LOW: 1, INFORMATIONAL: 0, UNDEFINED: 0 });
+  });
+});
+
+describe('UNTRIAGED and unknown severities fail closed (issue 11)', () => {
+  const thresholds: Severity[] = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'INFORMATIONAL', 'UNDEFINED'];
+
+  it.each(thresholds)('an UNTRIAGED finding fails the %s gate, saying why', (threshold) => {
+    const result = evaluatePolicy({ platforms: [platform([finding('CVE-2024-9', 'UNTRIAGED')])], threshold, ignore: [], now: NOW });
+    expect(result.verdict).toBe('fail');
+    expect(result.failing.map((f) => [f.id, f.reason])).toEqual([
+      ['CVE-2024-9', 'CVE-2024-9 is UNTRIAGED: an untriaged finding fails every gate unless listed in scan-ignore'],
+    ]);
+  });
+
+  it('a finding of unknown severity fails even the CRITICAL gate, naming the severity ECR reported', () => {
+    const result = evaluatePolicy({ platforms: [platform([finding('CVE-2024-8', 'SEVERE')])], threshold: 'CRITICAL', ignore: [], now: NOW });
+    expect(result.verdict).toBe('fail');
+    expect(result.failing[0]?.reason).toBe(
+      'CVE-2024-8 is of unknown severity "SEVERE": a finding of unknown severity fails every gate unless listed in scan-ignore',
+    );
+  });
+
+  it('passes when scan-ignore lists them, and still counts them', () => {
+    const findings = [finding('CVE-2024-9', 'UNTRIAGED'), finding('CVE-2024-8', 'SEVERE')];
+    const ignore = [{ id: 'cve-2024-9' }, { id: 'CVE-2024-8', until: '2025-06-15' }];
+    const result = evaluatePolicy({ platforms: [platform(findings)], threshold: 'CRITICAL', ignore, now: NOW });
+    expect(result.verdict).toBe('pass');
+    expect(result.platforms[0]?.counts).toMatchObject({ UNDEFINED: 0, UNTRIAGED: 1, UNKNOWN: 1 });
+  });
+
+  it('an expired entry no longer lets an UNTRIAGED finding through', () => {
+    const ignore = [{ id: 'CVE-2024-9', until: '2025-06-14' }];
+    const result = evaluatePolicy({ platforms: [platform([finding('CVE-2024-9', 'UNTRIAGED')])], threshold: 'CRITICAL', ignore, now: NOW });
+    expect(result.verdict).toBe('fail');
+  });
+
+  it('gives a ranked failing finding its reason too', () => {
+    const result = evaluatePolicy({ platforms: [platform([finding('CVE-2024-7', 'CRITICAL')])], threshold: 'HIGH', ignore: [], now: NOW });
+    expect(result.failing[0]?.reason).toBe('CRITICAL, at or above the HIGH threshold');
   });
 });
 
@@ -50,12 +95,6 @@ describe('evaluatePolicy thresholds', () => {
     const result = evaluatePolicy({ platforms: [platform(all)], threshold, ignore: [], now: NOW });
     expect(result.verdict).toBe(verdict);
     expect(result.failing).toHaveLength(failingCount);
-  });
-
-  it('treats an UNTRIAGED finding as UNDEFINED: fails only at threshold UNDEFINED', () => {
-    const untriaged = [finding('CVE-2024-9', 'UNTRIAGED')];
-    expect(evaluatePolicy({ platforms: [platform(untriaged)], threshold: 'INFORMATIONAL', ignore: [], now: NOW }).verdict).toBe('pass');
-    expect(evaluatePolicy({ platforms: [platform(untriaged)], threshold: 'UNDEFINED', ignore: [], now: NOW }).verdict).toBe('fail');
   });
 
   it('names the platform of each failing finding', () => {

@@ -3,7 +3,16 @@ import type { ScanType } from '../aws/scan/coverage.js';
 import type { FixAvailable, Finding } from '../aws/scan/findings.js';
 import type { GateResult } from '../aws/scan/gate.js';
 import type { PlatformReport, SeverityCounts } from '../aws/scan/policy.js';
-import { SEVERITIES, severityRank, type IgnoreEntry, type Severity } from '../inputs.js';
+import {
+  SEVERITIES,
+  UNRANKED_SEVERITIES,
+  failsThreshold,
+  isRankedSeverity,
+  severityRank,
+  type FindingSeverity,
+  type IgnoreEntry,
+  type Severity,
+} from '../inputs.js';
 import type { GateReport } from '../publish/report.js';
 import { escapeHtml, short, type Table } from './table.js';
 
@@ -31,10 +40,12 @@ function findingAnnotations(results: readonly GateResult[]): Annotation[] {
       const { id, installedVersion, fixedInVersion } = finding;
       const key = JSON.stringify([gate.repositoryName, gate.imageDigest, id, finding.package, installedVersion]);
       const fix = fixedInVersion !== undefined && fixedInVersion !== '' ? `; fixed in ${fixedInVersion}` : '';
+      // A ranked severity explains itself; an unranked one says why it fails whatever the threshold.
+      const why = isRankedSeverity(finding.severity) ? '' : ` (${finding.reason})`;
       const found = failing.get(key) ?? {
         message:
           `${finding.id} (${finding.reportedSeverity}) in ${finding.package || 'an unnamed package'} ` +
-          `${finding.installedVersion}${fix}: ${gate.repositoryName}@${gate.imageDigest}`,
+          `${finding.installedVersion}${fix}: ${gate.repositoryName}@${gate.imageDigest}${why}`,
         platforms: [],
       };
       found.platforms.push(finding.platform ?? finding.platformDigest);
@@ -111,9 +122,16 @@ export interface GateSummary {
 
 const FIX_LABEL: Record<FixAvailable, string> = { YES: 'yes', NO: 'no', PARTIAL: 'partial', UNKNOWN: '' };
 
+/** Unranked severities first: they fail every gate. */
+const ALL_SEVERITIES: readonly FindingSeverity[] = [...UNRANKED_SEVERITIES, ...SEVERITIES];
+
+/** For ordering rows: unranked above CRITICAL, since they fail whatever the threshold. */
+const displayRank = (severity: FindingSeverity): number =>
+  isRankedSeverity(severity) ? severityRank(severity) : SEVERITIES.length;
+
 function describeCounts(counts: SeverityCounts): string {
-  const parts = SEVERITIES.filter((severity) => counts[severity] > 0)
-    .map((severity) => `${counts[severity]} ${severity}`);
+  const parts = ALL_SEVERITIES.filter((severity) => (counts[severity] ?? 0) > 0)
+    .map((severity) => `${counts[severity] ?? 0} ${severity}`);
   return parts.length > 0 ? parts.join(', ') : 'no findings';
 }
 
@@ -129,12 +147,11 @@ interface FindingRow {
 
 /** One row per vulnerability and package across platforms: failing first, then by severity, ID and package. */
 function findingRows(result: SummaryInput): FindingRow[] {
-  const thresholdRank = severityRank(result.threshold);
   const rows = new Map<string, FindingRow>();
   for (const platform of result.platforms) {
     for (const finding of platform.findings) {
       const key = JSON.stringify([finding.id, finding.package, finding.installedVersion]);
-      const fails = !finding.ignored && severityRank(finding.severity) >= thresholdRank;
+      const fails = !finding.ignored && failsThreshold(finding.severity, result.threshold);
       const row = rows.get(key) ?? { finding, fails, platforms: [] };
       row.fails ||= fails;
       row.platforms.push(platformLabel(platform));
@@ -144,7 +161,7 @@ function findingRows(result: SummaryInput): FindingRow[] {
   return [...rows.values()].sort(
     (a, b) =>
       Number(b.fails) - Number(a.fails) ||
-      severityRank(b.finding.severity) - severityRank(a.finding.severity) ||
+      displayRank(b.finding.severity) - displayRank(a.finding.severity) ||
       a.finding.id.localeCompare(b.finding.id) ||
       a.finding.package.localeCompare(b.finding.package),
   );
@@ -159,12 +176,17 @@ function fixCell(finding: Finding): string {
 /** The verdict line, per-platform counts and the top rows of the findings table for one gated image. */
 export function formatGateSummary(result: SummaryInput, maxRows = 20): GateSummary {
   const ordered = findingRows(result);
-  const failingCount = ordered.filter((row) => row.fails).length;
+  const failingRows = ordered.filter((row) => row.fails);
+  const unranked = failingRows.filter((row) => !isRankedSeverity(row.finding.severity)).length;
   const image = `${result.repositoryName}@${result.imageDigest}`;
+  const ranked = `${failingRows.length - unranked} finding(s) at or above ${result.threshold}`;
   const verdictLine =
     result.verdict === 'pass'
       ? `Scan gate passed for ${image}: no unignored finding at or above ${result.threshold}.`
-      : `Scan gate failed for ${image}: ${failingCount} finding(s) at or above ${result.threshold}.`;
+      : unranked === 0
+        ? `Scan gate failed for ${image}: ${ranked}.`
+        : `Scan gate failed for ${image}: ${ranked} and ${unranked} UNTRIAGED or of unknown severity, ` +
+          'which fail every gate unless listed in scan-ignore.';
   return {
     verdictLine,
     countLines: result.platforms.map((platform) => `${platformLabel(platform)}: ${describeCounts(platform.counts)}`),
@@ -200,13 +222,15 @@ export function gateTables(gates: readonly GateReport[]): Table[] {
   for (const { repository, gate, promotion } of gates) {
     if (gate !== undefined) {
       const formatted = formatGateSummary(gate);
+      // UNTRIAGED and UNKNOWN get a column only when some platform has them.
+      const columns = ALL_SEVERITIES.filter((s) => isRankedSeverity(s) || gate.platforms.some((p) => p.counts[s]));
       tables.push({
         heading: formatted.verdictLine,
-        header: ['Platform', 'Digest', ...SEVERITIES, 'Scan status'],
+        header: ['Platform', 'Digest', ...columns, 'Scan status'],
         rows: gate.platforms.map((p) => [
           p.platform ?? 'image',
           short(p.digest),
-          ...SEVERITIES.map((s) => String(p.counts[s])),
+          ...columns.map((s) => String(p.counts[s] ?? 0)),
           p.status,
         ]),
       });

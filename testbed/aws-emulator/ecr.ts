@@ -44,6 +44,7 @@ const ALL_MANIFEST_TYPES = [
   'application/vnd.oci.image.manifest.v1+json',
   'application/vnd.docker.distribution.manifest.v2+json',
 ];
+const INDEX_TYPES = ALL_MANIFEST_TYPES.slice(0, 2);
 
 const TAG_PATTERN = /^[\w][\w.-]{0,299}$/;
 const TOKEN_LIFETIME_MS = 12 * 60 * 60 * 1000;
@@ -317,8 +318,9 @@ export class EcrEmulator {
         const repository = this.repository(params, authorize, 'ecr:DescribeImageScanFindings');
         this.faults.take(operation);
         const id = imageId(params.imageId);
-        const digest = await this.scannedDigest(repository, id);
-        const covered = this.scan.covers(repository.name, repository.scanOnPush === true);
+        const { digest, mediaType } = await this.scannedImage(repository, id);
+        // ECR scans image manifests only: an index never has a scan.
+        const covered = !INDEX_TYPES.includes(mediaType ?? '') && this.scan.covers(repository.name, repository.scanOnPush === true);
         const result = this.scan.describe(repository.name, digest, covered, optionalNumber(params, 'maxResults'), optionalString(params, 'nextToken'));
         return { registryId, repositoryName: repository.name, imageId: { imageDigest: digest, ...(id.imageTag === undefined ? {} : { imageTag: id.imageTag }) }, ...result };
       }
@@ -326,7 +328,10 @@ export class EcrEmulator {
         const repository = this.repository(params, authorize, 'ecr:StartImageScan');
         this.faults.take(operation);
         const id = imageId(params.imageId);
-        const digest = await this.scannedDigest(repository, id);
+        const { digest, mediaType } = await this.scannedImage(repository, id);
+        if (mediaType !== undefined && INDEX_TYPES.includes(mediaType)) {
+          throw new AwsError('UnsupportedImageTypeException', `An artifact with media type '${mediaType}' cannot be scanned. For more information, see the Amazon ECR documentation.`);
+        }
         this.scan.startImageScan(repository.name, digest);
         return {
           registryId,
@@ -340,12 +345,12 @@ export class EcrEmulator {
     }
   }
 
-  /** The digest an imageId names; a scripted digest needs no image in the registry. */
-  private async scannedDigest(repository: EmulatedRepository, id: ImageId): Promise<string> {
-    if (id.imageDigest !== undefined && id.imageTag === undefined && this.scan.hasScript(repository.name, id.imageDigest)) return id.imageDigest;
+  /** The image an imageId names; a scripted digest needs no image in the registry (its media type is then unknown). */
+  private async scannedImage(repository: EmulatedRepository, id: ImageId): Promise<{ digest: string; mediaType?: string }> {
+    if (id.imageDigest !== undefined && id.imageTag === undefined && this.scan.hasScript(repository.name, id.imageDigest)) return { digest: id.imageDigest };
     const image = this.options.backend === undefined ? undefined : await this.images.resolve(repository.registryPath, id);
     if (image === undefined) throw this.imageNotFound(repository, id);
-    return image.digest;
+    return { digest: image.digest, mediaType: image.mediaType };
   }
 
   private async putImage(repository: EmulatedRepository, params: Record<string, unknown>): Promise<unknown> {

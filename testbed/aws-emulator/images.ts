@@ -1,7 +1,8 @@
 /**
  * ECR's image view (digests, tags, push times) over a real distribution registry.
  * Distribution has no API to list untagged manifests, so an image here is: a tagged manifest,
- * a child of a tagged index (ECR lists those as untagged images), or one pushed by digest through PutImage.
+ * a child of a tagged index, nested indexes included (ECR lists those as untagged images), or one pushed by digest
+ * through PutImage.
  */
 import { RegistryBackend, type StoredManifest } from './registry-backend.js';
 import { AwsError } from './http.js';
@@ -106,15 +107,19 @@ export class ImageStore {
       byDigest.set(manifest.digest, entry);
     }
     const extraDigests = new Set(this.untaggedDigests.get(repositoryPath) ?? []);
-    for (const { manifest } of [...byDigest.values()]) {
+    const addChildren = (manifest: StoredManifest): void => {
       for (const child of parseManifest(manifest.bytes).manifests ?? []) {
         if (child.digest !== undefined) extraDigests.add(child.digest);
       }
-    }
+    };
+    for (const { manifest } of [...byDigest.values()]) addChildren(manifest);
+    // Like ECR, every manifest pushed is an image: an index's children, and a nested index's children too.
     for (const digest of extraDigests) {
       if (byDigest.has(digest)) continue;
       const manifest = await this.registry.getManifest(repositoryPath, digest);
-      if (manifest !== undefined) byDigest.set(digest, { manifest, tags: [] });
+      if (manifest === undefined) continue;
+      byDigest.set(digest, { manifest, tags: [] });
+      addChildren(manifest);
     }
     return [...byDigest.values()].map(({ manifest, tags }) => this.record(repositoryPath, manifest, tags.sort()));
   }

@@ -16,7 +16,9 @@ export type ScanGateFailure =
   | 'not-covered'
   | 'scan-failed'
   | 'scan-not-startable'
-  | 'timeout';
+  | 'timeout'
+  /** An index entry that is neither a platform image nor an attestation: fails rather than being skipped. */
+  | 'unscannable-entry';
 
 export class ScanGateError extends Error {
   override name = 'ScanGateError';

@@ -5,7 +5,7 @@ import {
   type EnhancedImageScanFinding,
   type ImageScanFinding,
 } from '@aws-sdk/client-ecr';
-import { SEVERITIES, type Severity } from '../../inputs.js';
+import { SEVERITIES, type FindingSeverity, type Severity } from '../../inputs.js';
 import { registryField } from '../sdk.js';
 import type { ScanRepository } from './common.js';
 
@@ -17,8 +17,8 @@ export interface Finding {
   id: string;
   /** Enhanced (Inspector) findings only. */
   arn?: string;
-  /** Severity for the policy: UNTRIAGED and anything unknown become UNDEFINED. */
-  severity: Severity;
+  /** Severity for the policy: UNTRIAGED stays UNTRIAGED, anything unrecognised (or missing) is UNKNOWN. */
+  severity: FindingSeverity;
   /** Severity exactly as ECR reported it, for display. */
   reportedSeverity: string;
   package: string;
@@ -43,10 +43,11 @@ export function isSeverity(value: string): value is Severity {
   return (SEVERITIES as readonly string[]).includes(value);
 }
 
-/** Inspector's UNTRIAGED (and anything unrecognised) is UNDEFINED, the lowest severity. */
-export function normalizeSeverity(reported: string | undefined): Severity {
+/** Known severities as they are; Inspector's UNTRIAGED kept; anything else UNKNOWN. Never folded into UNDEFINED. */
+export function normalizeSeverity(reported: string | undefined): FindingSeverity {
   const upper = (reported ?? '').toUpperCase();
-  return isSeverity(upper) ? upper : 'UNDEFINED';
+  if (isSeverity(upper)) return upper;
+  return upper === 'UNTRIAGED' ? 'UNTRIAGED' : 'UNKNOWN';
 }
 
 function basicFinding(raw: ImageScanFinding): Finding {
@@ -54,7 +55,7 @@ function basicFinding(raw: ImageScanFinding): Finding {
   const finding: Finding = {
     id: raw.name ?? 'unnamed finding',
     severity: normalizeSeverity(raw.severity),
-    reportedSeverity: raw.severity ?? 'UNDEFINED',
+    reportedSeverity: raw.severity ?? '(none)',
     package: attributes.get('package_name') ?? '',
     installedVersion: attributes.get('package_version') ?? '',
     fixAvailable: 'UNKNOWN',
@@ -79,7 +80,7 @@ function enhancedFinding(raw: EnhancedImageScanFinding): Finding {
   const finding: Finding = {
     id: details?.vulnerabilityId ?? raw.title ?? raw.findingArn ?? 'unnamed finding',
     severity: normalizeSeverity(raw.severity),
-    reportedSeverity: raw.severity ?? 'UNDEFINED',
+    reportedSeverity: raw.severity ?? '(none)',
     package: joinDistinct(packages.map((p) => p.name)),
     installedVersion: joinDistinct(packages.map((p) => p.version)),
     fixAvailable: fixAvailable(raw.fixAvailable),

@@ -1,8 +1,15 @@
 /** The scan gate's policy: severity threshold, `scan-ignore` entries with expiry, severity counts. Pure. */
-import { severityRank, type IgnoreEntry, type Severity } from '../../inputs.js';
+import {
+  failsThreshold,
+  isRankedSeverity,
+  type IgnoreEntry,
+  type Severity,
+  type UnrankedSeverity,
+} from '../../inputs.js';
 import type { Finding, PlatformFindings } from './findings.js';
 
-export type SeverityCounts = Record<Severity, number>;
+/** Every ranked severity; UNTRIAGED and UNKNOWN only when some finding has them, counted apart from UNDEFINED. */
+export type SeverityCounts = Record<Severity, number> & Partial<Record<UnrankedSeverity, number>>;
 
 export interface PlatformReport extends PlatformFindings {
   /** Every finding ECR reported as active, ignored ones included. */
@@ -12,12 +19,14 @@ export interface PlatformReport extends PlatformFindings {
 export interface FailingFinding extends Finding {
   platformDigest: string;
   platform?: string;
+  /** Why it fails: `HIGH, at or above the HIGH threshold`, or why an unranked severity fails every gate. */
+  reason: string;
 }
 
 export interface PolicyResult {
   verdict: 'pass' | 'fail';
   platforms: PlatformReport[];
-  /** Findings at or above the threshold that no valid entry ignores. */
+  /** Findings at or above the threshold, or of unranked severity, that no valid entry ignores. */
   failing: FailingFinding[];
   /** Entries past their `until` day: they ignore nothing any more. */
   expiredIgnores: IgnoreEntry[];
@@ -38,9 +47,20 @@ function emptyCounts(): SeverityCounts {
 }
 
 export function countSeverities(findings: readonly Finding[]): SeverityCounts {
-  const counts = emptyCounts();
-  for (const finding of findings) counts[finding.severity] += 1;
+  const counts: SeverityCounts = emptyCounts();
+  for (const finding of findings) counts[finding.severity] = (counts[finding.severity] ?? 0) + 1;
   return counts;
+}
+
+/** Why an unignored finding fails the gate; undefined when it does not. */
+export function failureReason(finding: Finding, threshold: Severity): string | undefined {
+  if (!failsThreshold(finding.severity, threshold)) return undefined;
+  if (isRankedSeverity(finding.severity)) return `${finding.severity}, at or above the ${threshold} threshold`;
+  const what =
+    finding.severity === 'UNTRIAGED'
+      ? 'UNTRIAGED: an untriaged finding'
+      : `of unknown severity "${finding.reportedSeverity}": a finding of unknown severity`;
+  return `${finding.id} is ${what} fails every gate unless listed in scan-ignore`;
 }
 
 function utcDay(now: number): string {
@@ -61,7 +81,6 @@ export function evaluatePolicy(input: PolicyInput): PolicyResult {
   const expiredIgnores = input.ignore.filter((entry) => isExpired(entry, input.now));
   const activeIgnores = input.ignore.filter((entry) => !isExpired(entry, input.now));
   const used = new Set<IgnoreEntry>();
-  const thresholdRank = severityRank(input.threshold);
   const failing: FailingFinding[] = [];
 
   const platforms = input.platforms.map((platform): PlatformReport => {
@@ -71,11 +90,13 @@ export function evaluatePolicy(input: PolicyInput): PolicyResult {
       return { ...finding, ignored: matching.length > 0 };
     });
     for (const finding of findings) {
-      if (finding.ignored || severityRank(finding.severity) < thresholdRank) continue;
+      const reason = finding.ignored ? undefined : failureReason(finding, input.threshold);
+      if (reason === undefined) continue;
       failing.push({
         ...finding,
         platformDigest: platform.digest,
         ...(platform.platform !== undefined ? { platform: platform.platform } : {}),
+        reason,
       });
     }
     return { ...platform, findings, counts: countSeverities(findings) };
