@@ -19,7 +19,8 @@ export class InvalidReferenceError extends Error {
 
 const TAG = /^[\w][\w.-]{0,127}$/;
 const DIGEST = /^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]{32,}$/;
-const SHA256 = /^sha256:[a-f0-9]{64}$/;
+// The algorithms the OCI image spec registers; anything else could never be verified.
+const DIGEST_HEX_LENGTH: Record<string, number> = { sha256: 64, sha512: 128 };
 const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
 const HOST = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[0-9a-fA-F:]+\])(?::[0-9]{1,5})?$/;
 
@@ -51,7 +52,8 @@ export function parseReference(input: string): Reference {
     digest = rest.slice(at + 1);
     rest = rest.slice(0, at);
     if (!DIGEST.test(digest)) fail(`"${digest}" is not a digest`);
-    if (digest.startsWith('sha256:') && !SHA256.test(digest)) fail(`"${digest}" is not a sha256 digest of 64 hex characters`);
+    const digestProblem = digestAlgorithmProblem(digest);
+    if (digestProblem !== undefined) fail(digestProblem);
   }
 
   let tag: string | undefined;
@@ -69,9 +71,10 @@ export function parseReference(input: string): Reference {
   if (parts.length > 1 && (first.includes('.') || first.includes(':') || first === 'localhost' || first.startsWith('['))) {
     registry = first;
     parts.shift();
-    if (!HOST.test(registry)) fail(`"${registry}" is not a valid registry host`);
+    const hostProblem = registryHostProblem(registry);
+    if (hostProblem !== undefined) fail(hostProblem);
   }
-  if (DOCKER_HUB_ALIASES.has(registry.toLowerCase())) registry = DOCKER_HUB;
+  registry = credentialHost(registry) === DOCKER_HUB ? DOCKER_HUB : registry;
 
   let repository = parts.join('/');
   if (repository === '') fail('the repository name is missing');
@@ -86,6 +89,36 @@ export function parseReference(input: string): Reference {
     ...(tag !== undefined ? { tag } : {}),
     ...(digest !== undefined ? { digest } : {}),
   };
+}
+
+function digestAlgorithmProblem(digest: string): string | undefined {
+  const [algorithm = '', hex = ''] = digest.split(':');
+  const length = DIGEST_HEX_LENGTH[algorithm];
+  if (length === undefined) return `"${algorithm}" is not a supported digest algorithm (sha256 or sha512)`;
+  if (hex.length !== length || !/^[a-f0-9]+$/.test(hex)) return `"${digest}" is not a ${algorithm} digest of ${length} hex characters`;
+  return undefined;
+}
+
+/** Why `host[:port]` cannot name a registry (a port must be 1 to 65535), or undefined. */
+export function registryHostProblem(host: string): string | undefined {
+  if (!HOST.test(host)) return `"${host}" is not a valid registry host`;
+  const port = /:(\d+)$/.exec(host.startsWith('[') ? host.slice(host.indexOf(']')) : host)?.[1];
+  if (port !== undefined && (Number(port) < 1 || Number(port) > 65535)) return `"${host}" has port ${port}, not 1 to 65535`;
+  return undefined;
+}
+
+/**
+ * The one rule for which host a credential belongs to: Docker Hub's names are one registry
+ * (`docker.io`), every other host only itself (case-insensitively, port included).
+ */
+export function credentialHost(registry: string): string {
+  const lower = registry.toLowerCase();
+  return DOCKER_HUB_ALIASES.has(lower) ? DOCKER_HUB : lower;
+}
+
+/** Whether a login for `credentialRegistry` may be sent to `registry`. */
+export function credentialsBelongTo(credentialRegistry: string, registry: string): boolean {
+  return credentialHost(credentialRegistry) === credentialHost(registry);
 }
 
 /** Tag-less references mean `latest`, as everywhere else. */

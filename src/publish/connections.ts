@@ -7,6 +7,7 @@ import { ensurePublicRepository, getPublicRegistryCredentials, publicClientConfi
 import { ensurePrivateRepository, getPrivateRegistryCredentials, type EnsuredRepository, type RegistryLogin } from '../aws/ecr.js';
 import { TransferLimiter } from '../oci/copy.js';
 import { RateLimitObserver } from '../oci/rate-limit.js';
+import { credentialsBelongTo } from '../oci/reference.js';
 import { connectRegistry, type RegistryClient } from '../oci/registry.js';
 import type { RegistryCredentials } from '../oci/transport/credentials.js';
 import type { TransportOptions } from '../oci/transport/transport.js';
@@ -148,14 +149,18 @@ export class Connections {
     return { repository, client, path };
   }
 
-  /** A source registry's client: the destination login inside the destination registry, else the source login. */
+  /**
+   * A source registry's client: the destination login inside the destination registry, the source
+   * login only on the `source-registry` host, anonymous everywhere else.
+   */
   source(registry: string): RegistryClient {
     let client = this.sourceClients.get(registry);
     if (client === undefined) {
       const login = this.login;
       const inDestination = registry === login.registry;
-      const { sourceUsername: username, sourcePassword: password } = this.inputs;
-      const sourceLogin = username !== undefined && password !== undefined ? { registry, username, password } : undefined;
+      const { sourceUsername: username, sourcePassword: password, sourceRegistry } = this.inputs;
+      const ours = sourceRegistry !== undefined && credentialsBelongTo(sourceRegistry, registry);
+      const sourceLogin = ours && username !== undefined && password !== undefined ? { registry, username, password } : undefined;
       const transport = registryTransport(this.env, inDestination ? login : sourceLogin);
       client = connectRegistry(registry, inDestination ? transport : { ...transport, ...this.rateLimits.transportHooks() });
       this.sourceClients.set(registry, client);
