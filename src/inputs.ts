@@ -81,6 +81,8 @@ export interface Inputs {
   readonly dockerLogin: boolean;
   readonly sourceUsername?: string;
   readonly sourcePassword?: string;
+  /** The one source host (Docker Hub's names count as one) the source login is sent to; set with the login. */
+  readonly sourceRegistry?: string;
   readonly concurrency: number;
   readonly dryRun: boolean;
   /** Write requests per second per destination host (upload start/finish, manifest PUT); 0 = no limit. */

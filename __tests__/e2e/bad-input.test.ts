@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { pseudoRandomBytes, pushImage } from '../../testbed/images.js';
 import { startWorld, type ActionRun, type World } from '../support/world.js';
 
@@ -65,6 +68,12 @@ describe('end to end: bad input fails before any AWS or registry call', () => {
     { what: 'a scan timeout of zero', input: 'scan-timeout-seconds', inputs: () => ({ 'scan-timeout-seconds': '0' }), mentions: /"0"/ },
     { what: 'empty images', input: 'images', inputs: () => ({ images: '' }), mentions: /no image references/ },
     { what: 'images holding only comments and blank lines', input: 'images', inputs: () => ({ images: '# nothing yet\n\n' }), mentions: /no image references/ },
+    // Issue 11: edges that used to be accepted.
+    { what: 'an md5 digest', input: 'images', inputs: () => ({ images: `${hostOfHub()}/example/app@md5:${'a'.repeat(32)}` }), mentions: /"md5" is not a supported digest algorithm/ },
+    { what: 'port 99999', input: 'images', inputs: () => ({ images: '127.0.0.1:99999/example/app:1.0.0' }), mentions: /port 99999/ },
+    { what: 'a write rate that overflows timers', input: 'write-rate-limit', inputs: () => ({ 'write-rate-limit': '0.0000001' }), mentions: /"0\.0000001".*0\.01 to 10000/ },
+    { what: 'scan-ignore without a gate', input: 'scan-ignore', inputs: () => ({ 'scan-ignore': 'CVE-2024-0001' }), mentions: /scan-severity-threshold NONE/ },
+    { what: 'source-registry without a login', input: 'source-registry', inputs: () => ({ 'source-registry': 'ghcr.io' }), mentions: /source-username/ },
   ];
 
   it.each(cases)('$what: fails naming "$input", contacts nothing', async ({ input, inputs, mentions }) => {
@@ -77,6 +86,21 @@ describe('end to end: bad input fails before any AWS or registry call', () => {
     expect(world.aws.calls).toEqual([]);
     expect(world.hub.front.exchanges).toEqual([]);
     expect(run.outputs).toEqual({});
+  });
+
+  it('a policy file that is not JSON is named with the error position, never its content', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bad-policy-'));
+    const path = join(dir, 'policy.json');
+    writeFileSync(path, '{\n  "rules": TOPSECRET-VALUE\n}');
+    try {
+      const run = await runFresh({ ...validInputs, 'lifecycle-policy': path });
+      expect(run.code).not.toBe(0);
+      expect(errorLines(run)).toEqual([`::error::Input "lifecycle-policy": file ${JSON.stringify(path)} is not valid JSON (error at line 2, column 12)`]);
+      expect(run.printed).not.toContain('TOPSECRET');
+      expect(world.aws.calls).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('role-to-assume without the id-token permission gives the exact hint and makes no AWS call', async () => {

@@ -26,7 +26,9 @@ import {
   ECRPUBLICClient,
   GetAuthorizationTokenCommand as PublicGetAuthorizationTokenCommand,
   GetRepositoryCatalogDataCommand,
+  GetRepositoryPolicyCommand as PublicGetRepositoryPolicyCommand,
   PutRepositoryCatalogDataCommand,
+  SetRepositoryPolicyCommand as PublicSetRepositoryPolicyCommand,
 } from '@aws-sdk/client-ecr-public';
 import type { AwsCredentialIdentity } from '@aws-sdk/types';
 import { readFileSync, readdirSync } from 'node:fs';
@@ -412,7 +414,14 @@ describe('ECR Public', () => {
     expect(badArch.name).toBe('InvalidParameterException');
     await client.send(new PutRepositoryCatalogDataCommand({ repositoryName: 'builder-jammy-base', catalogData: { aboutText: '# About', usageText: 'pack build' } }));
     expect((await client.send(new GetRepositoryCatalogDataCommand({ repositoryName: 'builder-jammy-base' }))).catalogData).toEqual({ aboutText: '# About', usageText: 'pack build' });
-    expect((await errorOf(client.send(new DescribeRegistriesCommand({})))).name).toBe('AccessDeniedException');
+    // Issue 11: the action reads the aliases (public-registry-alias check) and sets repository policies on ECR Public.
+    const registries = await client.send(new DescribeRegistriesCommand({}));
+    expect(registries.registries?.[0]?.aliases?.map((a) => a.name)).toEqual(['paketo-buildpacks']);
+    const noPolicy = await errorOf(client.send(new PublicGetRepositoryPolicyCommand({ repositoryName: 'builder-jammy-base' })));
+    expect(noPolicy.name).toBe('RepositoryPolicyNotFoundException');
+    const policyText = '{"Version":"2012-10-17","Statement":[]}';
+    await client.send(new PublicSetRepositoryPolicyCommand({ repositoryName: 'builder-jammy-base', policyText }));
+    expect((await client.send(new PublicGetRepositoryPolicyCommand({ repositoryName: 'builder-jammy-base' }))).policyText).toBe(policyText);
 
     const path = 'paketo-buildpacks/builder-jammy-base';
     const v1 = await pushImage(target, path, { layers: [pseudoRandomBytes(50, 5)] }, '0.1.0');

@@ -1,13 +1,16 @@
 import { beforeEach, describe, expect, it } from '@jest/globals';
 import {
   CreateRepositoryCommand,
+  DescribeRegistriesCommand,
   DescribeRepositoriesCommand,
   ECRPUBLICClient,
   ECRPUBLICServiceException,
   GetAuthorizationTokenCommand,
+  GetRepositoryPolicyCommand,
+  SetRepositoryPolicyCommand,
 } from '@aws-sdk/client-ecr-public';
 import { mockClient } from 'aws-sdk-client-mock';
-import { ensurePublicRepository, getPublicRegistryCredentials, publicClientConfig } from '../../src/aws/ecr-public.js';
+import { checkPublicRegistryAlias, ensurePublicRepository, getPublicRegistryCredentials, publicClientConfig } from '../../src/aws/ecr-public.js';
 import type { CatalogData } from '../../src/aws/catalog-data.js';
 
 const ACCOUNT = '123456789012';
@@ -93,6 +96,65 @@ describe('ensurePublicRepository', () => {
     await expect(ensurePublicRepository(client, { repositoryName: NAME, create: true })).rejects.toThrow(
       `Could not create ECR Public repository "${NAME}": LimitExceededException: too many repositories`,
     );
+  });
+});
+
+describe('ensurePublicRepository with a repository policy (issue 11: it used to be ignored on public)', () => {
+  const POLICY = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"ecr-public:DescribeImages"}]}';
+
+  it('sets the policy on a repository it created, without reading it first', async () => {
+    ecrPublic.on(DescribeRepositoriesCommand).rejects(notFound);
+    ecrPublic.on(CreateRepositoryCommand).resolves({ repository: REPOSITORY });
+    ecrPublic.on(SetRepositoryPolicyCommand).resolves({});
+    await ensurePublicRepository(client, { repositoryName: NAME, create: true, repositoryPolicyText: POLICY });
+    expect(ecrPublic.commandCalls(GetRepositoryPolicyCommand)).toHaveLength(0);
+    expect(ecrPublic.commandCalls(SetRepositoryPolicyCommand)[0]?.args[0].input).toEqual({ repositoryName: NAME, policyText: POLICY });
+  });
+
+  it('sets it on an existing repository without one, and leaves an equal one alone', async () => {
+    ecrPublic.on(DescribeRepositoriesCommand).resolves({ repositories: [REPOSITORY] });
+    ecrPublic.on(GetRepositoryPolicyCommand).rejectsOnce(publicError('RepositoryPolicyNotFoundException', 'none')).resolves({ policyText: ` ${POLICY} ` });
+    ecrPublic.on(SetRepositoryPolicyCommand).resolves({});
+    await ensurePublicRepository(client, { repositoryName: NAME, create: true, repositoryPolicyText: POLICY });
+    expect(ecrPublic.commandCalls(SetRepositoryPolicyCommand)).toHaveLength(1);
+    await ensurePublicRepository(client, { repositoryName: NAME, create: true, repositoryPolicyText: POLICY });
+    expect(ecrPublic.commandCalls(SetRepositoryPolicyCommand)).toHaveLength(1);
+  });
+
+  it('reports a refused policy in one line', async () => {
+    ecrPublic.on(DescribeRepositoriesCommand).resolves({ repositories: [REPOSITORY] });
+    ecrPublic.on(GetRepositoryPolicyCommand).resolves({ policyText: '{"Statement":[]}' });
+    ecrPublic.on(SetRepositoryPolicyCommand).rejects(publicError('InvalidParameterException', 'Invalid repository policy provided'));
+    await expect(ensurePublicRepository(client, { repositoryName: NAME, create: true, repositoryPolicyText: POLICY })).rejects.toThrow(
+      `Could not set the repository policy of ECR Public repository "${NAME}": InvalidParameterException: Invalid repository policy provided`,
+    );
+  });
+});
+
+describe('checkPublicRegistryAlias (issue 11: a wrong alias used to publish under the real one)', () => {
+  const registry = (aliases: string[]) => ({
+    registryId: ACCOUNT,
+    registryArn: `arn:aws:ecr-public::${ACCOUNT}:registry/${ACCOUNT}`,
+    registryUri: 'public.ecr.aws/x',
+    verified: false,
+    aliases: aliases.map((name) => ({ name, status: 'ACTIVE' as const, primaryRegistryAlias: true, defaultRegistryAlias: true })),
+  });
+
+  it('passes when the alias is one of the registry\'s', async () => {
+    ecrPublic.on(DescribeRegistriesCommand).resolvesOnce({ registries: [registry(['other'])], nextToken: 't' }).resolves({ registries: [registry(['paketo-buildpacks'])] });
+    await expect(checkPublicRegistryAlias(client, 'paketo-buildpacks')).resolves.toBeUndefined();
+  });
+
+  it('names both aliases on a mismatch', async () => {
+    ecrPublic.on(DescribeRegistriesCommand).resolves({ registries: [registry(['paketo-buildpacks'])] });
+    await expect(checkPublicRegistryAlias(client, 'paketo')).rejects.toThrow(
+      'public-registry-alias "paketo" is not an alias of this account\'s ECR Public registry: its alias is "paketo-buildpacks"',
+    );
+  });
+
+  it('fails in one line when the aliases cannot be read', async () => {
+    ecrPublic.on(DescribeRegistriesCommand).rejects(publicError('AccessDeniedException', 'not authorized', 403));
+    await expect(checkPublicRegistryAlias(client, 'paketo')).rejects.toThrow("Could not read the ECR Public registry's aliases: AccessDeniedException: not authorized");
   });
 });
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { InputError, parseInputs, parseScanIgnore, PUBLIC_WRITE_RATE_LIMIT, type Inputs } from '../../src/action/inputs.js';
+import { InputError, parseInputs, parseScanIgnore, PUBLIC_WRITE_RATE_LIMIT, sourceSecrets, type Inputs } from '../../src/action/inputs.js';
 
 let workspace: string;
 const LIFECYCLE = '{"rules":[{"rulePriority":1,"selection":{"tagStatus":"untagged","countType":"sinceImagePushed","countUnit":"days","countNumber":7},"action":{"type":"expire"}}]}';
@@ -14,6 +14,8 @@ beforeAll(() => {
   writeFileSync(join(workspace, '.github', 'lifecycle.json'), LIFECYCLE);
   writeFileSync(join(workspace, 'broken.json'), '{"rules": [');
   writeFileSync(join(workspace, 'list.json'), '[1]');
+  writeFileSync(join(workspace, 'secret.json'), 'TOPSECRET-line-one\n{"rules": [}');
+  writeFileSync(join(workspace, 'multiline.json'), '{\n  "Version": "2012-10-17",\n  "Statement": [ TOPSECRET ]\n}');
 });
 
 afterAll(() => {
@@ -185,6 +187,30 @@ describe('parseInputs values', () => {
     expect(inputs.registryType).toBe('public');
   });
 
+  it('keeps the source login for docker.io by default, and for one named registry', () => {
+    const login = { 'source-username': 'bot', 'source-password': 'hunter2' };
+    expect(parse({ ...PUBLIC, ...login }).sourceRegistry).toBe('docker.io');
+    expect(parse({ ...PUBLIC, ...login, 'source-registry': 'index.docker.io' }).sourceRegistry).toBe('docker.io');
+    expect(parse({ ...PUBLIC, ...login, 'source-registry': 'GHCR.io' }).sourceRegistry).toBe('ghcr.io');
+    expect(parse({ ...PUBLIC, ...login, 'source-registry': '127.0.0.1:5000' }).sourceRegistry).toBe('127.0.0.1:5000');
+    expect(parse({ ...PUBLIC, 'source-registry': 'docker.io' }).sourceRegistry).toBeUndefined();
+  });
+
+  it('masks the source password and its HTTP Basic form', () => {
+    expect(sourceSecrets('bot', 'hunter2')).toEqual(['hunter2', Buffer.from('bot:hunter2').toString('base64')]);
+    expect(sourceSecrets('', '')).toEqual([]);
+  });
+
+  it('applies repository-policy to ECR Public too', () => {
+    expect(parse({ ...PUBLIC, 'repository-policy': REPO_POLICY }).repositoryPolicy).toBe(REPO_POLICY);
+  });
+
+  it('takes write-rate-limit from 0.01 and role settings with a role', () => {
+    expect(parse({ ...PUBLIC, 'write-rate-limit': '0.01' }).writeRateLimit).toBe(0.01);
+    const role = parse({ ...PUBLIC, 'role-to-assume': 'arn:aws:iam::123456789012:role/r', audience: 'sigstore', 'role-duration-seconds': '7200' });
+    expect([role.audience, role.roleDurationSeconds]).toEqual(['sigstore', 7200]);
+  });
+
   it('takes write-rate-limit auto and 0', () => {
     expect(parse({ ...PUBLIC, 'write-rate-limit': 'AUTO' }).writeRateLimit).toBe(10);
     expect(parse({ ...PUBLIC, 'write-rate-limit': '0' }).writeRateLimit).toBe(0);
@@ -258,6 +284,22 @@ describe('parseInputs errors', () => {
     ['zero concurrency', { ...PUBLIC, concurrency: '0' }, 'concurrency', 'between 1 and 64'],
     ['too much concurrency', { ...PUBLIC, concurrency: '65' }, 'concurrency', 'between 1 and 64'],
     ['bad write-rate-limit', { ...PUBLIC, 'write-rate-limit': 'fast' }, 'write-rate-limit', 'is not auto or a number'],
+    // Issue 11: edges that used to pass.
+    ['md5 digest', { ...PUBLIC, images: `a/bc@md5:${'a'.repeat(32)}` }, 'images', '"md5" is not a supported digest algorithm (sha256 or sha512)'],
+    ['short sha512 digest', { ...PUBLIC, images: `a/bc@sha512:${'a'.repeat(64)}` }, 'images', 'is not a sha512 digest of 128 hex characters'],
+    ['port 99999', { ...PUBLIC, images: 'registry.example:99999/a/bc:1' }, 'images', 'has port 99999, not 1 to 65535'],
+    ['port 0', { ...PUBLIC, images: 'localhost:0/a/bc:1' }, 'images', 'has port 0, not 1 to 65535'],
+    ['tiny write-rate-limit', { ...PUBLIC, 'write-rate-limit': '0.0000001' }, 'write-rate-limit', 'from 0.01 to 10000'],
+    ['registry-id on public', { ...PUBLIC, 'registry-id': '123456789012' }, 'registry-id', 'only applies to registry-type private'],
+    ['audience without role', { ...PUBLIC, audience: 'sigstore' }, 'audience', 'only applies with role-to-assume'],
+    ['session name without role', { ...PUBLIC, 'role-session-name': 'release' }, 'role-session-name', 'only applies with role-to-assume'],
+    ['duration without role', { ...PUBLIC, 'role-duration-seconds': '7200' }, 'role-duration-seconds', 'only applies with role-to-assume'],
+    ['scan-ignore without a gate', { ...PRIVATE, 'scan-ignore': 'CVE-2024-1234' }, 'scan-ignore', 'has no effect with scan-severity-threshold NONE'],
+    ['scan-ignore with promotion only', { ...PRIVATE, 'promote-tags': 'prod', 'scan-ignore': 'CVE-2024-1234' }, 'scan-ignore', 'has no effect'],
+    ['scan timeout without a gate', { ...PRIVATE, 'scan-timeout-seconds': '60' }, 'scan-timeout-seconds', 'has no effect with scan-severity-threshold NONE'],
+    ['source-registry without a login', { ...PUBLIC, 'source-registry': 'ghcr.io' }, 'source-registry', 'only applies with source-username and source-password'],
+    ['bad source-registry', { ...PUBLIC, 'source-registry': 'https://ghcr.io/x', 'source-username': 'u', 'source-password': 'p' }, 'source-registry', 'is not a valid registry host'],
+    ['source-registry with port 0', { ...PUBLIC, 'source-registry': 'localhost:0', 'source-username': 'u', 'source-password': 'p' }, 'source-registry', 'not 1 to 65535'],
   ])('%s', (_case, values, input, why) => {
     const env = _case === 'bad region from env' ? { AWS_REGION: 'nowhere' } : {};
     const error = errorOf(values, env);
@@ -269,6 +311,18 @@ describe('parseInputs errors', () => {
   it('keeps a message on one line even when the value spans lines', () => {
     const error = errorOf({ ...PUBLIC, 'role-duration-seconds': '12\n34' });
     expect(error.message).toBe('Input "role-duration-seconds": "12\\n34" is not a whole number of seconds between 900 and 43200');
+  });
+
+  it('names the file and where its JSON breaks, never its content', () => {
+    const error = errorOf({ ...PRIVATE, 'lifecycle-policy': 'secret.json' });
+    expect(error.message).toBe('Input "lifecycle-policy": file "secret.json" is not valid JSON (error at line 1, column 1)');
+    const multiline = errorOf({ ...PRIVATE, 'repository-policy': 'multiline.json' });
+    expect(multiline.message).toBe('Input "repository-policy": file "multiline.json" is not valid JSON (error at line 3, column 18)');
+  });
+
+  it('gives the JSON error position of inline policy text without quoting it', () => {
+    const error = errorOf({ ...PRIVATE, 'lifecycle-policy': '{"rules": [TOPSECRET]}' });
+    expect(error.message).toBe('Input "lifecycle-policy": the JSON text is not valid JSON (error at line 1, column 12)');
   });
 
   it('never shows the source password', () => {

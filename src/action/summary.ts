@@ -1,16 +1,19 @@
-/** The job summary: published images, gates (see gate-report.ts), catalog data and retention. */
+/** The job summary: published images, gates (see gate-report.ts), catalog data and retention; HTML-escaped. */
+// The summary is HTML, and names, tags, labels and messages come from source images and registries:
+// every such text is escaped here, once, in the cells of these tables and in everything writeSummary adds.
 import * as core from '@actions/core';
 import type { PublishReport } from '../publish/report.js';
 import { gateTables } from './gate-report.js';
 import { escapeHtml, short, type Table } from './table.js';
 
 const mib = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+const escapeRows = (rows: string[][]): string[][] => rows.map((row) => row.map(escapeHtml));
 
 /** The job summary as markdown-capable rows; kept pure of @actions/core apart from `write`. */
 export function summaryTables(report: PublishReport): Table[] {
   if (report.dryRun) {
     return [
-      { heading: 'ecr-publish plan (dry run)', header: ['Source', 'Repository', 'Tags'], rows: report.plan.map((p) => [p.source, p.repository, p.tags.join(', ')]) },
+      { heading: 'ecr-publish plan (dry run)', header: ['Source', 'Repository', 'Tags'], rows: escapeRows(report.plan.map((p) => [p.source, p.repository, p.tags.join(', ')])) },
       ...retentionTables(report),
     ];
   }
@@ -18,7 +21,7 @@ export function summaryTables(report: PublishReport): Table[] {
     {
       heading: `ecr-publish: ${report.images.length} image(s) to ${report.registry}`,
       header: ['Source', 'Source digest', 'Destination', 'Digest', 'Tags', 'Uploaded', 'Mounted', 'Skipped', 'Time'],
-      rows: report.images.map((image) => [
+      rows: escapeRows(report.images.map((image) => [
         image.source,
         short(image.sourceDigest),
         image.repository,
@@ -28,7 +31,7 @@ export function summaryTables(report: PublishReport): Table[] {
         mib(image.bytesMounted),
         mib(image.bytesSkipped),
         `${image.seconds.toFixed(1)} s`,
-      ]),
+      ])),
     },
   ];
   tables.push(...gateTables(report.gates));
@@ -36,7 +39,7 @@ export function summaryTables(report: PublishReport): Table[] {
     tables.push({
       heading: 'ECR Public Gallery catalog data',
       header: ['Repository', 'Catalog data', 'Detail'],
-      rows: report.catalog.map((c) => [c.repository, c.outcome, escapeHtml(c.detail)]),
+      rows: escapeRows(report.catalog.map((c) => [c.repository, c.outcome, c.detail])),
     });
   }
   tables.push(...retentionTables(report));
@@ -52,7 +55,7 @@ function retentionTables(report: PublishReport): Table[] {
     {
       heading: `Retention: newest ${report.retention[0]!.keep} version(s) kept per repository${dryRun ? ' (dry run)' : ''}`,
       header: ['Repository', 'Kept versions', 'Older versions', deletedWord, 'Problems'],
-      rows: report.retention.map((r) => [
+      rows: escapeRows(report.retention.map((r) => [
         r.repository,
         r.keptVersions.join(', '),
         r.droppedVersions.join(', '),
@@ -61,34 +64,40 @@ function retentionTables(report: PublishReport): Table[] {
           ...(r.error !== undefined ? [`not run: ${r.error}`] : []),
           ...r.failures.map((f) => `${short(f.imageDigest)}: ${f.reason}`),
           ...(r.skipped.length > 0 ? [`${r.skipped.length} image(s) kept: tagged or referenced since listing, or their index could not be deleted`] : []),
-        ].map(escapeHtml).join('; '),
-      ]),
+        ].join('; '),
+      ])),
     },
   ];
-  const deleted = report.retention.flatMap((r) => r.deleted.map((d) => [r.repository, short(d.digest), d.tags.join(', ') || '(untagged)', escapeHtml(d.reason)]));
-  if (deleted.length > 0) tables.push({ heading: `${deletedWord} by public-retention`, header: ['Repository', 'Digest', 'Tags', 'Reason'], rows: deleted });
+  const deleted = report.retention.flatMap((r) => r.deleted.map((d) => [r.repository, short(d.digest), d.tags.join(', ') || '(untagged)', d.reason]));
+  if (deleted.length > 0) {
+    tables.push({ heading: `${deletedWord} by public-retention`, header: ['Repository', 'Digest', 'Tags', 'Reason'], rows: escapeRows(deleted) });
+  }
   return tables;
 }
 
+/** Headings name registries and repositories; gate cells are escaped by gate-report.ts, ours by summaryTables. */
 export async function writeSummary(report: PublishReport): Promise<void> {
   if (process.env.GITHUB_STEP_SUMMARY === undefined || process.env.GITHUB_STEP_SUMMARY === '') return;
   for (const table of summaryTables(report)) {
-    core.summary.addHeading(table.heading, 3);
+    core.summary.addHeading(escapeHtml(table.heading), 3);
     // @actions/core writes an empty cell as an unclosed <td>; a dash keeps the table well-formed.
     core.summary.addTable([table.header.map((h) => ({ data: h, header: true })), ...table.rows.map((row) => row.map((cell) => (cell === '' ? '–' : cell)))]);
   }
-  const mirrors = report.images.filter((image) => image.mirror !== undefined);
-  for (const image of mirrors) {
+  for (const image of report.images) {
+    if (image.mirror === undefined) continue;
+    const lines = image.mirror.platforms.map((p) => `${p.platform}: run image ${p.after.image}, mirrors ${p.after.mirrors.join(', ')}`);
     core.summary.addDetails(
-      `Run-image mirror of ${image.repository}`,
-      `<pre>${image.mirror!.platforms.map((p) => `${p.platform}: run image ${p.after.image}, mirrors ${p.after.mirrors.join(', ')}`).join('\n')}</pre>${
+      escapeHtml(`Run-image mirror of ${image.repository}`),
+      `<pre>${escapeHtml(lines.join('\n'))}</pre>${
         image.mutated ? 'Source signatures and attestations sign the unmutated builder, so they were not copied.' : 'The builder already listed this mirror and was copied unchanged.'
       }`,
     );
   }
   const signed = report.images.filter((image) => image.referrers > 0);
-  if (signed.length > 0) core.summary.addRaw(`Signatures, attestations and SBOMs copied: ${signed.map((i) => `${i.repository} (${i.referrers})`).join(', ')}`, true);
-  for (const warning of report.warnings) core.summary.addRaw(`> ⚠️ ${warning}`, true);
-  for (const notice of report.notices) core.summary.addRaw(`> ${notice}`, true);
+  if (signed.length > 0) {
+    core.summary.addRaw(`Signatures, attestations and SBOMs copied: ${escapeHtml(signed.map((i) => `${i.repository} (${i.referrers})`).join(', '))}`, true);
+  }
+  for (const warning of report.warnings) core.summary.addRaw(`> ⚠️ ${escapeHtml(warning)}`, true);
+  for (const notice of report.notices) core.summary.addRaw(`> ${escapeHtml(notice)}`, true);
   await core.summary.write();
 }

@@ -1,8 +1,11 @@
-/** Amazon ECR Public: ensure repositories and log in; its API lives only in us-east-1, whatever the private region. */
+/** Amazon ECR Public: check the alias, ensure repositories (and their policy) and log in; its API lives only in us-east-1. */
 import {
   CreateRepositoryCommand,
+  DescribeRegistriesCommand,
   DescribeRepositoriesCommand,
   GetAuthorizationTokenCommand,
+  GetRepositoryPolicyCommand,
+  SetRepositoryPolicyCommand,
   type ECRPUBLICClient,
   type Repository,
 } from '@aws-sdk/client-ecr-public';
@@ -16,6 +19,7 @@ import {
   hasErrorName,
   hostOfEndpoint,
   registryIdFromMessage,
+  sameJson,
   type EnsuredRepository,
   type RegistryLogin,
 } from './ecr.js';
@@ -32,6 +36,8 @@ export interface EnsurePublicRepositoryOptions {
   create: boolean;
   /** Set at creation; existing repositories get theirs through `syncCatalogData`. */
   catalogData?: CatalogData;
+  /** Set when it differs from the repository's current policy. */
+  repositoryPolicyText?: string;
   logger?: Logger;
 }
 
@@ -56,7 +62,58 @@ async function describePublicRepository(
   }
 }
 
+/**
+ * Fails unless `alias` is one of the caller's ECR Public registry aliases: repositoryUri carries
+ * whatever alias the registry has, so a wrong input would otherwise publish under the real one.
+ */
+export async function checkPublicRegistryAlias(client: ECRPUBLICClient, alias: string): Promise<void> {
+  const aliases: string[] = [];
+  let nextToken: string | undefined;
+  try {
+    do {
+      const response = await client.send(new DescribeRegistriesCommand(nextToken === undefined ? {} : { nextToken }));
+      for (const registry of response.registries ?? []) aliases.push(...(registry.aliases ?? []).flatMap((a) => (a.name ? [a.name] : [])));
+      nextToken = response.nextToken;
+    } while (nextToken !== undefined);
+  } catch (error) {
+    throw new EcrError(`Could not read the ECR Public registry's aliases: ${awsErrorText(error)}`);
+  }
+  if (aliases.includes(alias)) return;
+  const actual = aliases.length === 0 ? 'it has none' : `its alias${aliases.length > 1 ? 'es are' : ' is'} ${aliases.map((a) => `"${a}"`).join(', ')}`;
+  throw new EcrError(`public-registry-alias "${alias}" is not an alias of this account's ECR Public registry: ${actual}`);
+}
+
 export async function ensurePublicRepository(client: ECRPUBLICClient, options: EnsurePublicRepositoryOptions): Promise<EnsuredRepository> {
+  const ensured = await describeOrCreatePublicRepository(client, options);
+  if (options.repositoryPolicyText !== undefined) {
+    await syncPublicRepositoryPolicy(client, ensured, options.repositoryPolicyText, options.logger ?? silentLogger);
+  }
+  return ensured;
+}
+
+/** Sets the policy when the repository has none or a different one (compared as JSON, like the private path). */
+async function syncPublicRepositoryPolicy(client: ECRPUBLICClient, ensured: EnsuredRepository, desired: string, logger: Logger): Promise<void> {
+  const { repositoryName } = ensured;
+  let current: string | undefined;
+  if (!ensured.created) {
+    try {
+      current = (await client.send(new GetRepositoryPolicyCommand({ repositoryName }))).policyText;
+    } catch (error) {
+      if (!hasErrorName(error, 'RepositoryPolicyNotFoundException')) {
+        throw new EcrError(`Could not read the repository policy of ECR Public repository "${repositoryName}": ${awsErrorText(error)}`);
+      }
+    }
+  }
+  if (current !== undefined && sameJson(current, desired)) return;
+  try {
+    await client.send(new SetRepositoryPolicyCommand({ repositoryName, policyText: desired }));
+  } catch (error) {
+    throw new EcrError(`Could not set the repository policy of ECR Public repository "${repositoryName}": ${awsErrorText(error)}`);
+  }
+  logger.info(`Set the repository policy of ${ensured.repositoryUri}.`);
+}
+
+async function describeOrCreatePublicRepository(client: ECRPUBLICClient, options: EnsurePublicRepositoryOptions): Promise<EnsuredRepository> {
   const { repositoryName, create, catalogData } = options;
   const logger = options.logger ?? silentLogger;
 

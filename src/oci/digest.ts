@@ -21,6 +21,17 @@ export function isSha256Digest(value: unknown): value is string {
   return typeof value === 'string' && SHA256.test(value);
 }
 
+const HEX_LENGTH: Record<DigestAlgorithm, number> = { sha256: 64, sha512: 128 };
+
+/** Why `value` is not a digest this action accepts, in words, or undefined when it is one. */
+export function digestProblem(value: string): string | undefined {
+  if (DIGEST.test(value)) return undefined;
+  const algorithm = value.split(':')[0] ?? '';
+  const length = HEX_LENGTH[algorithm as DigestAlgorithm] as number | undefined;
+  if (length === undefined) return `"${algorithm}" is not a supported digest algorithm (sha256 or sha512)`;
+  return `"${value}" is not a ${algorithm} digest of ${length} hex characters`;
+}
+
 /** A valid digest's algorithm and hex, safe to build paths and URLs from; throws on any other value. */
 export function parseDigest(value: string, what = 'digest'): { algorithm: DigestAlgorithm; hex: string } {
   if (!isDigest(value)) throw new DigestMismatchError(`${what}: "${value}" is not a sha256 or sha512 digest`);

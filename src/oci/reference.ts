@@ -1,5 +1,5 @@
 /** Image references, parsed the way the Docker CLI and go-containerregistry's pkg/name read them. */
-import { isSha256Digest } from './digest.js';
+import { digestProblem } from './digest.js';
 
 export const DOCKER_HUB = 'docker.io';
 const DOCKER_HUB_API_HOST = 'registry-1.docker.io';
@@ -51,7 +51,8 @@ export function parseReference(input: string): Reference {
     digest = rest.slice(at + 1);
     rest = rest.slice(0, at);
     if (!DIGEST.test(digest)) fail(`"${digest}" is not a digest`);
-    if (digest.startsWith('sha256:') && !isSha256Digest(digest)) fail(`"${digest}" is not a sha256 digest of 64 hex characters`);
+    const problem = digestProblem(digest);
+    if (problem !== undefined) fail(problem);
   }
 
   let tag: string | undefined;
@@ -69,9 +70,10 @@ export function parseReference(input: string): Reference {
   if (parts.length > 1 && (first.includes('.') || first.includes(':') || first === 'localhost' || first.startsWith('['))) {
     registry = first;
     parts.shift();
-    if (!HOST.test(registry)) fail(`"${registry}" is not a valid registry host`);
+    const hostProblem = registryHostProblem(registry);
+    if (hostProblem !== undefined) fail(hostProblem);
   }
-  if (DOCKER_HUB_ALIASES.has(registry.toLowerCase())) registry = DOCKER_HUB;
+  registry = credentialHost(registry) === DOCKER_HUB ? DOCKER_HUB : registry;
 
   let repository = parts.join('/');
   if (repository === '') fail('the repository name is missing');
@@ -86,6 +88,28 @@ export function parseReference(input: string): Reference {
     ...(tag !== undefined ? { tag } : {}),
     ...(digest !== undefined ? { digest } : {}),
   };
+}
+
+/** Why `host[:port]` cannot name a registry (a port must be 1 to 65535), or undefined. */
+export function registryHostProblem(host: string): string | undefined {
+  if (!HOST.test(host)) return `"${host}" is not a valid registry host`;
+  const port = /:(\d+)$/.exec(host.startsWith('[') ? host.slice(host.indexOf(']')) : host)?.[1];
+  if (port !== undefined && (Number(port) < 1 || Number(port) > 65535)) return `"${host}" has port ${port}, not 1 to 65535`;
+  return undefined;
+}
+
+/**
+ * The one rule for which host a credential belongs to: Docker Hub's names are one registry
+ * (`docker.io`), every other host only itself (case-insensitively, port included).
+ */
+export function credentialHost(registry: string): string {
+  const lower = registry.toLowerCase();
+  return DOCKER_HUB_ALIASES.has(lower) ? DOCKER_HUB : lower;
+}
+
+/** Whether a login for `credentialRegistry` may be sent to `registry`. */
+export function credentialsBelongTo(credentialRegistry: string, registry: string): boolean {
+  return credentialHost(credentialRegistry) === credentialHost(registry);
 }
 
 /** Tag-less references mean `latest`, as everywhere else. */

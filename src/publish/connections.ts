@@ -3,10 +3,11 @@ import { ECRClient } from '@aws-sdk/client-ecr';
 import { ECRPUBLICClient } from '@aws-sdk/client-ecr-public';
 import type { Inputs } from '../inputs.js';
 import { assumeRoleWithGitHubOidc, awsClientConfig, type AwsCredentials } from '../aws/credentials.js';
-import { ensurePublicRepository, getPublicRegistryCredentials, publicClientConfig } from '../aws/ecr-public.js';
+import { checkPublicRegistryAlias, ensurePublicRepository, getPublicRegistryCredentials, publicClientConfig } from '../aws/ecr-public.js';
 import { ensurePrivateRepository, getPrivateRegistryCredentials, type EnsuredRepository, type RegistryLogin } from '../aws/ecr.js';
 import { TransferLimiter } from '../oci/copy.js';
 import { RateLimitObserver } from '../oci/rate-limit.js';
+import { credentialsBelongTo } from '../oci/reference.js';
 import { connectRegistry, type RegistryClient } from '../oci/registry.js';
 import type { RegistryCredentials } from '../oci/transport/credentials.js';
 import type { TransportOptions } from '../oci/transport/transport.js';
@@ -99,6 +100,9 @@ export class Connections {
 
   /** Every destination repository, created when `create` allows; then the login for their registry. */
   async ensureAll(names: readonly string[]): Promise<void> {
+    // Before anything is created: a wrong alias must not publish under the real one.
+    const alias = this.inputs.registryType === 'public' ? this.inputs.publicRegistryAlias : undefined;
+    if (alias !== undefined) await checkPublicRegistryAlias(this.ecrPublic, alias);
     const calls = new TransferLimiter(4);
     await Promise.all([...new Set(names)].map((name) => calls.run(0, () => this.ensure(name, this.inputs.createRepositories))));
     const first = this.ensured.get(names[0]!)!;
@@ -148,14 +152,18 @@ export class Connections {
     return { repository, client, path };
   }
 
-  /** A source registry's client: the destination login inside the destination registry, else the source login. */
+  /**
+   * A source registry's client: the destination login inside the destination registry, the source
+   * login only on the `source-registry` host, anonymous everywhere else.
+   */
   source(registry: string): RegistryClient {
     let client = this.sourceClients.get(registry);
     if (client === undefined) {
       const login = this.login;
       const inDestination = registry === login.registry;
-      const { sourceUsername: username, sourcePassword: password } = this.inputs;
-      const sourceLogin = username !== undefined && password !== undefined ? { registry, username, password } : undefined;
+      const { sourceUsername: username, sourcePassword: password, sourceRegistry } = this.inputs;
+      const ours = sourceRegistry !== undefined && credentialsBelongTo(sourceRegistry, registry);
+      const sourceLogin = ours && username !== undefined && password !== undefined ? { registry, username, password } : undefined;
       const transport = registryTransport(this.env, inDestination ? login : sourceLogin);
       client = connectRegistry(registry, inDestination ? transport : { ...transport, ...this.rateLimits.transportHooks() });
       this.sourceClients.set(registry, client);
@@ -166,7 +174,10 @@ export class Connections {
   private describeOrCreate(name: string, create: boolean): Promise<EnsuredRepository> {
     const { inputs } = this;
     const logger = this.env.runtime.logger;
-    if (inputs.registryType === 'public') return ensurePublicRepository(this.ecrPublic, { repositoryName: name, create, logger });
+    if (inputs.registryType === 'public') {
+      const policy = inputs.repositoryPolicy !== undefined ? { repositoryPolicyText: inputs.repositoryPolicy } : {};
+      return ensurePublicRepository(this.ecrPublic, { repositoryName: name, create, logger, ...policy });
+    }
     return ensurePrivateRepository(this.ecr, {
       repositoryName: name,
       create,

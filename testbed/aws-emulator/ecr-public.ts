@@ -203,6 +203,14 @@ export class EcrPublicEmulator {
         repository.policyText = text;
         return { registryId, repositoryName: repository.name, policyText: text };
       }
+      case 'GetRepositoryPolicy': {
+        const repository = this.repository(params, authorize, 'ecr-public:GetRepositoryPolicy');
+        this.faults.take(operation);
+        if (repository.policyText === undefined) {
+          throw new AwsError('RepositoryPolicyNotFoundException', `Repository policy does not exist for the repository with name '${repository.name}' in the registry with id '${registryId}'`);
+        }
+        return { registryId, repositoryName: repository.name, policyText: repository.policyText };
+      }
       case 'DescribeImages': {
         const repository = this.repository(params, authorize, 'ecr-public:DescribeImages');
         this.faults.take(operation);
