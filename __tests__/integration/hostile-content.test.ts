@@ -4,7 +4,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BlobLocations, copyImage, readImageTree, type CopyOptions } from '../../src/oci/copy.js';
-import { copyReferrers } from '../../src/oci/referrers.js';
+import { copyReferrers } from '../../src/oci/referrer-copy.js';
 import { connectRegistry, type RegistryClient } from '../../src/oci/registry.js';
 import { BlobSpool } from '../../src/oci/spool.js';
 import { startHostileRegistry, sha256Of, type HostileRegistry } from '../../testbed/hostile-registry.js';

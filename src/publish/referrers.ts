@@ -1,5 +1,5 @@
 /** Referrers step: copy the signatures, attestations and SBOMs of each image that kept its source digest. */
-import { copyReferrers } from '../oci/referrers.js';
+import { copyReferrers } from '../oci/referrer-copy.js';
 import { copyOptions, type RunContext } from './context.js';
 import type { PublishedImage } from './report.js';
 
