@@ -9,6 +9,7 @@ import {
   type ECRPUBLICClient,
   type Repository,
 } from '@aws-sdk/client-ecr-public';
+import { syncPolicy } from './policy-sync.js';
 import { silentLogger, type Logger } from '../runtime.js';
 import type { CatalogData } from './catalog-data.js';
 import type { AwsClientConfig, AwsCredentials } from './credentials.js';
@@ -19,7 +20,6 @@ import {
   hasErrorName,
   hostOfEndpoint,
   registryIdFromMessage,
-  sameJson,
   type EnsuredRepository,
   type RegistryLogin,
 } from './ecr.js';
@@ -94,23 +94,16 @@ export async function ensurePublicRepository(client: ECRPUBLICClient, options: E
 /** Sets the policy when the repository has none or a different one (compared as JSON, like the private path). */
 async function syncPublicRepositoryPolicy(client: ECRPUBLICClient, ensured: EnsuredRepository, desired: string, logger: Logger): Promise<void> {
   const { repositoryName } = ensured;
-  let current: string | undefined;
-  if (!ensured.created) {
-    try {
-      current = (await client.send(new GetRepositoryPolicyCommand({ repositoryName }))).policyText;
-    } catch (error) {
-      if (!hasErrorName(error, 'RepositoryPolicyNotFoundException')) {
-        throw new EcrError(`Could not read the repository policy of ECR Public repository "${repositoryName}": ${awsErrorText(error)}`);
-      }
-    }
-  }
-  if (current !== undefined && sameJson(current, desired)) return;
-  try {
-    await client.send(new SetRepositoryPolicyCommand({ repositoryName, policyText: desired }));
-  } catch (error) {
-    throw new EcrError(`Could not set the repository policy of ECR Public repository "${repositoryName}": ${awsErrorText(error)}`);
-  }
-  logger.info(`Set the repository policy of ${ensured.repositoryUri}.`);
+  await syncPolicy({
+    what: `the repository policy of ECR Public repository "${repositoryName}"`,
+    desired,
+    created: ensured.created,
+    notFoundError: 'RepositoryPolicyNotFoundException',
+    read: async () => (await client.send(new GetRepositoryPolicyCommand({ repositoryName }))).policyText,
+    write: (text) => client.send(new SetRepositoryPolicyCommand({ repositoryName, policyText: text })),
+    done: `Set the repository policy of ${ensured.repositoryUri}.`,
+    logger,
+  });
 }
 
 async function describeOrCreatePublicRepository(client: ECRPUBLICClient, options: EnsurePublicRepositoryOptions): Promise<EnsuredRepository> {

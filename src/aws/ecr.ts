@@ -13,6 +13,7 @@ import {
   type Repository,
 } from '@aws-sdk/client-ecr';
 import type { RegistryCredentials } from '../oci/transport/credentials.js';
+import { syncPolicy } from './policy-sync.js';
 import { silentLogger, type Logger } from '../runtime.js';
 
 export class EcrError extends Error {
@@ -161,54 +162,31 @@ export async function ensurePrivateRepository(client: ECRClient, options: Ensure
   const ensured = toEnsured(repository, repositoryName, created);
   const target = { repositoryName, registryId: ensured.registryId };
 
-  let lifecyclePolicyChanged = false;
-  if (settings.lifecyclePolicyText !== undefined) {
-    const desired = settings.lifecyclePolicyText;
-    let current: string | undefined;
-    if (!created) {
-      try {
-        current = (await client.send(new GetLifecyclePolicyCommand(target))).lifecyclePolicyText;
-      } catch (error) {
-        if (!hasErrorName(error, 'LifecyclePolicyNotFoundException')) {
-          throw new EcrError(`Could not read the lifecycle policy of ECR repository "${repositoryName}": ${awsErrorText(error)}`);
-        }
-      }
-    }
-    if (current === undefined || !sameJson(current, desired)) {
-      try {
-        await client.send(new PutLifecyclePolicyCommand({ ...target, lifecyclePolicyText: desired }));
-      } catch (error) {
-        throw new EcrError(`Could not set the lifecycle policy of ECR repository "${repositoryName}": ${awsErrorText(error)}`);
-      }
-      lifecyclePolicyChanged = true;
-      logger.info(`Set the lifecycle policy of ${ensured.repositoryUri}.`);
-    }
-  }
-
-  let repositoryPolicyChanged = false;
-  if (settings.repositoryPolicyText !== undefined) {
-    const desired = settings.repositoryPolicyText;
-    let current: string | undefined;
-    if (!created) {
-      try {
-        current = (await client.send(new GetRepositoryPolicyCommand(target))).policyText;
-      } catch (error) {
-        if (!hasErrorName(error, 'RepositoryPolicyNotFoundException')) {
-          throw new EcrError(`Could not read the repository policy of ECR repository "${repositoryName}": ${awsErrorText(error)}`);
-        }
-      }
-    }
-    if (current === undefined || !sameJson(current, desired)) {
-      try {
-        await client.send(new SetRepositoryPolicyCommand({ ...target, policyText: desired }));
-      } catch (error) {
-        throw new EcrError(`Could not set the repository policy of ECR repository "${repositoryName}": ${awsErrorText(error)}`);
-      }
-      repositoryPolicyChanged = true;
-      logger.info(`Set the repository policy of ${ensured.repositoryUri}.`);
-    }
-  }
-
+  const policy = { created, logger };
+  const lifecycle = settings.lifecyclePolicyText;
+  const lifecyclePolicyChanged =
+    lifecycle !== undefined &&
+    (await syncPolicy({
+      ...policy,
+      what: `the lifecycle policy of ECR repository "${repositoryName}"`,
+      desired: lifecycle,
+      notFoundError: 'LifecyclePolicyNotFoundException',
+      read: async () => (await client.send(new GetLifecyclePolicyCommand(target))).lifecyclePolicyText,
+      write: (text) => client.send(new PutLifecyclePolicyCommand({ ...target, lifecyclePolicyText: text })),
+      done: `Set the lifecycle policy of ${ensured.repositoryUri}.`,
+    }));
+  const access = settings.repositoryPolicyText;
+  const repositoryPolicyChanged =
+    access !== undefined &&
+    (await syncPolicy({
+      ...policy,
+      what: `the repository policy of ECR repository "${repositoryName}"`,
+      desired: access,
+      notFoundError: 'RepositoryPolicyNotFoundException',
+      read: async () => (await client.send(new GetRepositoryPolicyCommand(target))).policyText,
+      write: (text) => client.send(new SetRepositoryPolicyCommand({ ...target, policyText: text })),
+      done: `Set the repository policy of ${ensured.repositoryUri}.`,
+    }));
   return { ...ensured, lifecyclePolicyChanged, repositoryPolicyChanged };
 }
 
