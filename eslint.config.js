@@ -6,7 +6,22 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', URL: 'readonly', fetch: 'readonly', AbortController: 'readonly', TextEncoder: 'readonly', TextDecoder: 'readonly', setInterval: 'readonly', clearInterval: 'readonly' } },
+    languageOptions: {
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        Buffer: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        URL: 'readonly',
+        fetch: 'readonly',
+        AbortController: 'readonly',
+        TextEncoder: 'readonly',
+        TextDecoder: 'readonly',
+        setInterval: 'readonly',
+        clearInterval: 'readonly',
+      },
+    },
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
     },
@@ -14,13 +29,26 @@ export default tseslint.config(
   {
     files: ['src/oci/**', 'src/plan/**', 'src/cnb/**', 'src/aws/**', 'src/publish/**'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['@actions/*'], message: 'Only src/action/ may touch @actions/*.' }] }],
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['@actions/*'], message: 'Only src/action/ may touch @actions/*.' }] },
+      ],
     },
   },
   {
     files: ['src/oci/**'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['@actions/*', '@aws-sdk/*', '../aws/*', '../action/*', '../publish*'], message: 'src/oci knows nothing of AWS or GitHub.' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['@actions/*', '@aws-sdk/*', '../aws/*', '../action/*', '../publish*'],
+              message: 'src/oci knows nothing of AWS or GitHub.',
+            },
+          ],
+        },
+      ],
     },
   },
   {

@@ -33,7 +33,12 @@ export function actionDefaults(actionYmlPath) {
 /** A fresh runner-like directory and the environment for one action run. */
 export function actionRunEnvironment({ actionYmlPath, parentDir, inputs, extraEnv }) {
   const dir = mkdtempSync(join(parentDir, 'action-run-'));
-  const files = { output: join(dir, 'output'), summary: join(dir, 'summary'), state: join(dir, 'state'), peakRss: join(dir, 'peak-rss') };
+  const files = {
+    output: join(dir, 'output'),
+    summary: join(dir, 'summary'),
+    state: join(dir, 'state'),
+    peakRss: join(dir, 'peak-rss'),
+  };
   for (const file of [files.output, files.summary, files.state]) writeFileSync(file, '');
   const env = {
     PATH: process.env.PATH ?? '',
@@ -47,7 +52,8 @@ export function actionRunEnvironment({ actionYmlPath, parentDir, inputs, extraEn
     BENCH_PEAK_RSS_FILE: files.peakRss,
     ...extraEnv,
   };
-  for (const [name, value] of Object.entries({ ...actionDefaults(actionYmlPath), ...inputs })) env[`INPUT_${name.toUpperCase()}`] = value;
+  for (const [name, value] of Object.entries({ ...actionDefaults(actionYmlPath), ...inputs }))
+    env[`INPUT_${name.toUpperCase()}`] = value;
   return { dir, files, env };
 }
 

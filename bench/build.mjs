@@ -26,16 +26,37 @@ const entries = [
 export function buildEngine({ quiet = false } = {}) {
   const tsc = join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc');
   const args = [
-    tsc, '--outDir', buildDir, '--rootDir', repoRoot,
-    '--module', 'NodeNext', '--moduleResolution', 'NodeNext', '--target', 'ES2022', '--lib', 'ES2023',
-    '--types', 'node', '--esModuleInterop', '--skipLibCheck', '--strict', '--noEmitOnError', 'false',
+    tsc,
+    '--outDir',
+    buildDir,
+    '--rootDir',
+    repoRoot,
+    '--module',
+    'NodeNext',
+    '--moduleResolution',
+    'NodeNext',
+    '--target',
+    'ES2022',
+    '--lib',
+    'ES2023',
+    '--types',
+    'node',
+    '--esModuleInterop',
+    '--skipLibCheck',
+    '--strict',
+    '--noEmitOnError',
+    'false',
     ...entries.map((e) => join(repoRoot, e)),
   ];
   const result = spawnSync(process.execPath, args, { cwd: repoRoot, encoding: 'utf8' });
-  if (!existsSync(join(buildDir, 'src', 'oci', 'copy.js')) || !existsSync(join(buildDir, 'testbed', 'aws-emulator.js'))) {
+  if (
+    !existsSync(join(buildDir, 'src', 'oci', 'copy.js')) ||
+    !existsSync(join(buildDir, 'testbed', 'aws-emulator.js'))
+  ) {
     throw new Error(`bench build failed:\n${result.stdout}${result.stderr}`);
   }
-  if (!quiet && result.status !== 0) process.stderr.write(`bench build: tsc reported errors (emitted anyway):\n${result.stdout.slice(0, 2000)}\n`);
+  if (!quiet && result.status !== 0)
+    process.stderr.write(`bench build: tsc reported errors (emitted anyway):\n${result.stdout.slice(0, 2000)}\n`);
   return buildDir;
 }
 

@@ -19,7 +19,13 @@ const { Pacer } = await load('src/retry.js');
 const { systemRuntime } = await load('src/runtime.js');
 
 const say = (level) => (message) => process.stderr.write(`${level}: ${message}\n`);
-const logger = { debug: () => undefined, info: () => undefined, notice: say('notice'), warning: say('warning'), error: say('error') };
+const logger = {
+  debug: () => undefined,
+  info: () => undefined,
+  notice: say('notice'),
+  warning: say('warning'),
+  error: say('error'),
+};
 if (process.env.BENCH_DEBUG === '1') logger.debug = say('debug');
 const runtime = systemRuntime(logger);
 const common = {
@@ -30,7 +36,9 @@ const common = {
 const source = connectRegistry(job.source.host, common);
 const destination = connectRegistry(job.destination.host, {
   ...common,
-  ...(job.destination.username ? { credentials: { username: job.destination.username, password: job.destination.password } } : {}),
+  ...(job.destination.username
+    ? { credentials: { username: job.destination.username, password: job.destination.password } }
+    : {}),
   ...(job.writeTps ? { writePacer: new Pacer(job.writeTps, runtime) } : {}),
 });
 const spool = await BlobSpool.create(job.spoolParent ?? tmpdir());
@@ -45,7 +53,12 @@ try {
       { client: destination, repository: image.destRepository, tags: image.tags },
       { runtime, spool, locations, concurrency: job.concurrency },
     );
-    results.push({ destRepository: image.destRepository, digest: result.digest, upToDate: result.upToDate, stats: result.stats });
+    results.push({
+      destRepository: image.destRepository,
+      digest: result.digest,
+      upToDate: result.upToDate,
+      stats: result.stats,
+    });
   }
 } catch (error) {
   process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);

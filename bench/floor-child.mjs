@@ -27,20 +27,26 @@ async function sourceAuthorization(repository) {
   }
   if (realm === null) return {};
   if (!tokens.has(repository)) {
-    tokens.set(repository, (async () => {
-      const url = new URL(realm.url);
-      if (realm.service) url.searchParams.set('service', realm.service);
-      url.searchParams.set('scope', `repository:${repository}:pull`);
-      const body = await (await fetch(url)).json();
-      return { authorization: `Bearer ${body.token ?? body.access_token}` };
-    })());
+    tokens.set(
+      repository,
+      (async () => {
+        const url = new URL(realm.url);
+        if (realm.service) url.searchParams.set('service', realm.service);
+        url.searchParams.set('scope', `repository:${repository}:pull`);
+        const body = await (await fetch(url)).json();
+        return { authorization: `Bearer ${body.token ?? body.access_token}` };
+      })(),
+    );
   }
   return tokens.get(repository);
 }
 
 /** GET that follows redirects by hand, dropping credentials on the way (the CDN refuses them). */
 async function sourceGet(path, repository, headers = {}) {
-  let response = await fetch(`${job.source.url}${path}`, { headers: { ...(await sourceAuthorization(repository)), ...headers }, redirect: 'manual' });
+  let response = await fetch(`${job.source.url}${path}`, {
+    headers: { ...(await sourceAuthorization(repository)), ...headers },
+    redirect: 'manual',
+  });
   while (response.status >= 300 && response.status < 400) {
     const next = new URL(response.headers.get('location'), response.url || job.source.url);
     await response.arrayBuffer();
@@ -53,7 +59,10 @@ async function sourceGet(path, repository, headers = {}) {
 const destHeaders = job.destination.authorization ? { authorization: job.destination.authorization } : {};
 
 async function copyBlob(blob) {
-  const start = await fetch(`${job.destination.url}/v2/${blob.destRepository}/blobs/uploads/`, { method: 'POST', headers: destHeaders });
+  const start = await fetch(`${job.destination.url}/v2/${blob.destRepository}/blobs/uploads/`, {
+    method: 'POST',
+    headers: destHeaders,
+  });
   await start.arrayBuffer();
   const location = new URL(start.headers.get('location'), job.destination.url);
   location.searchParams.set('digest', blob.digest);
@@ -69,7 +78,9 @@ async function copyBlob(blob) {
 }
 
 async function copyManifest(manifest) {
-  const response = await sourceGet(`/v2/${manifest.repository}/manifests/${manifest.digest}`, manifest.repository, { accept: MANIFEST_ACCEPT });
+  const response = await sourceGet(`/v2/${manifest.repository}/manifests/${manifest.digest}`, manifest.repository, {
+    accept: MANIFEST_ACCEPT,
+  });
   const bytes = Buffer.from(await response.arrayBuffer());
   const put = await fetch(`${job.destination.url}/v2/${manifest.destRepository}/manifests/${manifest.reference}`, {
     method: 'PUT',
@@ -77,7 +88,8 @@ async function copyManifest(manifest) {
     body: bytes,
   });
   await put.arrayBuffer();
-  if (put.status !== 201) throw new Error(`floor: PUT manifest ${manifest.destRepository}:${manifest.reference} answered ${put.status}`);
+  if (put.status !== 201)
+    throw new Error(`floor: PUT manifest ${manifest.destRepository}:${manifest.reference} answered ${put.status}`);
 }
 
 async function pool(items, limit, work) {
@@ -90,7 +102,11 @@ async function pool(items, limit, work) {
 
 let ok = true;
 try {
-  await pool([...job.blobs].sort((a, b) => b.size - a.size), job.concurrency, copyBlob);
+  await pool(
+    [...job.blobs].sort((a, b) => b.size - a.size),
+    job.concurrency,
+    copyBlob,
+  );
   for (const manifest of job.manifests) await copyManifest(manifest);
 } catch (error) {
   ok = false;

@@ -27,8 +27,14 @@ export function describeRelease(scale = 1) {
     layers: p.sizes.map((size, i) => ({ seed: p.seedBase + i, size: size + i })),
   }));
   const run = [
-    { architecture: 'amd64', layers: [30 * MiB * scale, 2 * MiB, 10 * 1024].map((size, i) => ({ seed: 3000 + i, size })) },
-    { architecture: 'arm64', layers: [28 * MiB * scale, 2 * MiB, 9 * 1024].map((size, i) => ({ seed: 3100 + i, size })) },
+    {
+      architecture: 'amd64',
+      layers: [30 * MiB * scale, 2 * MiB, 10 * 1024].map((size, i) => ({ seed: 3000 + i, size })),
+    },
+    {
+      architecture: 'arm64',
+      layers: [28 * MiB * scale, 2 * MiB, 9 * 1024].map((size, i) => ({ seed: 3100 + i, size })),
+    },
   ];
   // Buildpack layers are the builder's mid-sized layers (its buildpack layers), 1–3 each.
   const amd = builder[0].layers;
@@ -51,31 +57,64 @@ async function pushLayers(target, repository, layers) {
 
 async function pushSingle(target, repository, architecture, layers, label) {
   const descriptors = await pushLayers(target, repository, layers);
-  const config = blob(Buffer.from(JSON.stringify({
-    architecture, os: 'linux',
-    config: { Labels: { 'io.buildpacks.bench': label } },
-    rootfs: { type: 'layers', diff_ids: descriptors.map((d) => d.digest) },
-  })));
+  const config = blob(
+    Buffer.from(
+      JSON.stringify({
+        architecture,
+        os: 'linux',
+        config: { Labels: { 'io.buildpacks.bench': label } },
+        rootfs: { type: 'layers', diff_ids: descriptors.map((d) => d.digest) },
+      }),
+    ),
+  );
   await pushBlob(target, repository, config);
-  const manifest = { schemaVersion: 2, mediaType: OCI_MANIFEST, config: { mediaType: OCI_CONFIG, digest: config.digest, size: config.size }, layers: descriptors };
+  const manifest = {
+    schemaVersion: 2,
+    mediaType: OCI_MANIFEST,
+    config: { mediaType: OCI_CONFIG, digest: config.digest, size: config.size },
+    layers: descriptors,
+  };
   const bytes = serialize(manifest);
   const digest = blob(bytes).digest;
   await pushManifest(target, repository, digest, { bytes, mediaType: OCI_MANIFEST });
-  return { digest, size: bytes.length, mediaType: OCI_MANIFEST, blobs: [{ digest: config.digest, size: config.size }, ...descriptors.map(({ digest: d, size }) => ({ digest: d, size }))] };
+  return {
+    digest,
+    size: bytes.length,
+    mediaType: OCI_MANIFEST,
+    blobs: [
+      { digest: config.digest, size: config.size },
+      ...descriptors.map(({ digest: d, size }) => ({ digest: d, size })),
+    ],
+  };
 }
 
 async function pushMultiPlatform(target, repository, platforms, tag, label) {
   const children = [];
-  for (const p of platforms) children.push({ ...(await pushSingle(target, repository, p.architecture, p.layers, `${label}-${p.architecture}`)), architecture: p.architecture });
+  for (const p of platforms)
+    children.push({
+      ...(await pushSingle(target, repository, p.architecture, p.layers, `${label}-${p.architecture}`)),
+      architecture: p.architecture,
+    });
   const index = {
     schemaVersion: 2,
     mediaType: OCI_INDEX,
-    manifests: children.map((c) => ({ mediaType: c.mediaType, digest: c.digest, size: c.size, platform: { os: 'linux', architecture: c.architecture } })),
+    manifests: children.map((c) => ({
+      mediaType: c.mediaType,
+      digest: c.digest,
+      size: c.size,
+      platform: { os: 'linux', architecture: c.architecture },
+    })),
   };
   const bytes = serialize(index);
   const digest = blob(bytes).digest;
   await pushManifest(target, repository, tag, { bytes, mediaType: OCI_INDEX });
-  return { repository, tag, digest, manifests: [...children.map((c) => c.digest), digest], blobs: children.flatMap((c) => c.blobs) };
+  return {
+    repository,
+    tag,
+    digest,
+    manifests: [...children.map((c) => c.digest), digest],
+    blobs: children.flatMap((c) => c.blobs),
+  };
 }
 
 /**
@@ -89,8 +128,17 @@ export async function seedRelease(target, scale = 1) {
   images.push(await pushMultiPlatform(target, 'buildpacks/run', plan.run, '1.0.0', 'run'));
   for (const bp of plan.buildpacks) {
     const single = await pushSingle(target, `buildpacks/${bp.name}`, 'amd64', bp.layers, bp.name);
-    await pushManifest(target, `buildpacks/${bp.name}`, '1.0.0', { bytes: await manifestBytes(target, `buildpacks/${bp.name}`, single.digest), mediaType: OCI_MANIFEST });
-    images.push({ repository: `buildpacks/${bp.name}`, tag: '1.0.0', digest: single.digest, manifests: [single.digest], blobs: single.blobs });
+    await pushManifest(target, `buildpacks/${bp.name}`, '1.0.0', {
+      bytes: await manifestBytes(target, `buildpacks/${bp.name}`, single.digest),
+      mediaType: OCI_MANIFEST,
+    });
+    images.push({
+      repository: `buildpacks/${bp.name}`,
+      tag: '1.0.0',
+      digest: single.digest,
+      manifests: [single.digest],
+      blobs: single.blobs,
+    });
   }
   const unique = new Map();
   for (const image of images) for (const b of image.blobs) unique.set(b.digest, b.size);
@@ -98,6 +146,8 @@ export async function seedRelease(target, scale = 1) {
 }
 
 async function manifestBytes(target, repository, digest) {
-  const response = await fetch(`${target.url}/v2/${repository}/manifests/${digest}`, { headers: { accept: OCI_MANIFEST } });
+  const response = await fetch(`${target.url}/v2/${repository}/manifests/${digest}`, {
+    headers: { accept: OCI_MANIFEST },
+  });
   return Buffer.from(await response.arrayBuffer());
 }

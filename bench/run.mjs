@@ -21,7 +21,16 @@ const { blob, pseudoRandomBytes, pushBlob, pushManifest, serialize } = await imp
 const { seedRelease } = await import('./release.mjs');
 
 function parseArgs(argv) {
-  const options = { runs: 3, scale: 1, latencyMs: 20, mbps: 40, concurrency: 8, modes: ['wan', 'loopback'], gib: true, readme: true };
+  const options = {
+    runs: 3,
+    scale: 1,
+    latencyMs: 20,
+    mbps: 40,
+    concurrency: 8,
+    modes: ['wan', 'loopback'],
+    gib: true,
+    readme: true,
+  };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = () => {
@@ -38,11 +47,14 @@ function parseArgs(argv) {
     else if (flag === '--no-gib') options.gib = false;
     else if (flag === '--no-readme') options.readme = false;
     else if (flag === '--help') {
-      console.log('node bench/run.mjs [--runs 3] [--scale 1] [--latency-ms 20] [--mbps 40] [--concurrency 8] [--modes wan,loopback] [--no-gib] [--no-readme]');
+      console.log(
+        'node bench/run.mjs [--runs 3] [--scale 1] [--latency-ms 20] [--mbps 40] [--concurrency 8] [--modes wan,loopback] [--no-gib] [--no-readme]',
+      );
       process.exit(0);
     } else throw new Error(`unknown flag ${flag} (try --help)`);
   }
-  for (const mode of options.modes) if (mode !== 'wan' && mode !== 'loopback') throw new Error(`--modes: unknown mode "${mode}" (wan, loopback)`);
+  for (const mode of options.modes)
+    if (mode !== 'wan' && mode !== 'loopback') throw new Error(`--modes: unknown mode "${mode}" (wan, loopback)`);
   return options;
 }
 
@@ -65,7 +77,11 @@ const median = (values) => {
 function runChild(command, childArgs, env = {}, { cleanEnv = false, cwd } = {}) {
   return new Promise((resolve) => {
     const started = performance.now();
-    const child = spawn(command, childArgs, { env: cleanEnv ? env : { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], ...(cwd ? { cwd } : {}) });
+    const child = spawn(command, childArgs, {
+      env: cleanEnv ? env : { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      ...(cwd ? { cwd } : {}),
+    });
     let stdout = '';
     let stderr = '';
     let polledRss = 0;
@@ -83,7 +99,14 @@ function runChild(command, childArgs, env = {}, { cleanEnv = false, cwd } = {}) 
       clearInterval(poll);
       const resultLine = stdout.split('\n').find((l) => l.startsWith('RESULT '));
       const result = resultLine ? JSON.parse(resultLine.slice(7)) : undefined;
-      resolve({ code, wallMs: performance.now() - started, stdout, stderr, result, peakRssBytes: Math.max(polledRss, result?.maxRssBytes ?? 0) });
+      resolve({
+        code,
+        wallMs: performance.now() - started,
+        stdout,
+        stderr,
+        result,
+        peakRssBytes: Math.max(polledRss, result?.maxRssBytes ?? 0),
+      });
     });
   });
 }
@@ -121,8 +144,19 @@ function actionCommand(network, destination, images) {
     referrers: 'false',
     'run-image-mirror': 'false',
   };
-  const run = actionRunEnvironment({ actionYmlPath: join(repoRoot, 'action.yml'), parentDir: scratch, inputs, extraEnv: destination.aws.env() });
-  return { command: process.execPath, args: ['--import', peakRssHook, distIndex], env: run.env, dir: run.dir, files: run.files };
+  const run = actionRunEnvironment({
+    actionYmlPath: join(repoRoot, 'action.yml'),
+    parentDir: scratch,
+    inputs,
+    extraEnv: destination.aws.env(),
+  });
+  return {
+    command: process.execPath,
+    args: ['--import', peakRssHook, distIndex],
+    env: run.env,
+    dir: run.dir,
+    files: run.files,
+  };
 }
 
 async function runAction(network, destination, images) {
@@ -130,8 +164,13 @@ async function runAction(network, destination, images) {
   const run = await runChild(command, childArgs, env, { cleanEnv: true, cwd: dir });
   try {
     if (run.code !== 0) {
-      const errors = run.stdout.split('\n').filter((l) => l.startsWith('::error')).slice(-3);
-      throw new Error(`action failed (exit ${run.code}): ${[...errors, ...run.stderr.trim().split('\n').slice(-3)].join(' | ')}`);
+      const errors = run.stdout
+        .split('\n')
+        .filter((l) => l.startsWith('::error'))
+        .slice(-3);
+      throw new Error(
+        `action failed (exit ${run.code}): ${[...errors, ...run.stderr.trim().split('\n').slice(-3)].join(' | ')}`,
+      );
     }
     const atExit = existsSync(files.peakRss) ? Number(readFileSync(files.peakRss, 'utf8')) : 0;
     const published = JSON.parse(readOutputs(files.output).images ?? '[]');
@@ -145,7 +184,12 @@ async function runAction(network, destination, images) {
 function publishedAsExpected(published, images, { warm }) {
   return images.every((image) => {
     const entry = published.find((p) => p.repository.endsWith(`/${destinationRepository(image.repository)}`));
-    return entry !== undefined && entry.digest === image.digest && entry.sourceDigest === image.digest && (!warm || (entry.bytesUploaded === 0 && entry.bytesMounted === 0));
+    return (
+      entry !== undefined &&
+      entry.digest === image.digest &&
+      entry.sourceDigest === image.digest &&
+      (!warm || (entry.bytesUploaded === 0 && entry.bytesMounted === 0))
+    );
   });
 }
 
@@ -154,8 +198,13 @@ async function runSkopeo(network, destination, images) {
   let peakRssBytes = 0;
   for (const image of images) {
     const run = await runChild('skopeo', [
-      'copy', '--all', '--preserve-digests', '--src-tls-verify=false', '--dest-tls-verify=false',
-      '--dest-creds', `${destination.registry.username}:${destination.registry.password}`,
+      'copy',
+      '--all',
+      '--preserve-digests',
+      '--src-tls-verify=false',
+      '--dest-tls-verify=false',
+      '--dest-creds',
+      `${destination.registry.username}:${destination.registry.password}`,
       `docker://${network.hub.host}/${image.repository}:${image.tag}`,
       `docker://${destination.proxy.host}/${destinationRepository(image.repository)}:${image.tag}`,
     ]);
@@ -177,9 +226,22 @@ async function runFloor(network, destination, images) {
       seen.add(b.digest);
       blobs.push({ repository: image.repository, destRepository, digest: b.digest, size: b.size });
     }
-    image.manifests.forEach((digest, i) => manifests.push({ repository: image.repository, destRepository, digest, reference: i === image.manifests.length - 1 ? image.tag : digest }));
+    image.manifests.forEach((digest, i) =>
+      manifests.push({
+        repository: image.repository,
+        destRepository,
+        digest,
+        reference: i === image.manifests.length - 1 ? image.tag : digest,
+      }),
+    );
   }
-  const job = { source: { url: network.hub.url }, destination: { url: destination.proxy.url, authorization: destination.registry.authorization }, concurrency: args.concurrency, blobs, manifests };
+  const job = {
+    source: { url: network.hub.url },
+    destination: { url: destination.proxy.url, authorization: destination.registry.authorization },
+    concurrency: args.concurrency,
+    blobs,
+    manifests,
+  };
   const run = await runChild(process.execPath, [join(repoRoot, 'bench', 'floor-child.mjs'), writeJob(job)]);
   if (run.code !== 0) throw new Error(`floor failed: ${run.stderr.trim().slice(-500)}`);
   return run;
@@ -199,10 +261,19 @@ async function freshDestination(network, { aws = false } = {}) {
     if (!aws || req.headers['user-agent'] !== 'node') return false;
     backendRequests.count++;
     const target = new URL(registry.url);
-    const upstream = httpRequest({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: { ...req.headers, host: target.host } }, (up) => {
-      res.writeHead(up.statusCode ?? 502, up.headers);
-      up.pipe(res);
-    });
+    const upstream = httpRequest(
+      {
+        host: target.hostname,
+        port: target.port,
+        method: req.method,
+        path: req.url,
+        headers: { ...req.headers, host: target.host },
+      },
+      (up) => {
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        up.pipe(res);
+      },
+    );
     upstream.on('error', () => {
       if (!res.headersSent) res.writeHead(502);
       res.end();
@@ -211,12 +282,22 @@ async function freshDestination(network, { aws = false } = {}) {
     return true;
   };
   const proxy = await startProxy({ target: registry.url, ...network.emulation, intercept: passThrough });
-  const emulator = aws ? await startAwsEmulator({ registries: { private: { host: proxy.host, username: registry.username, password: registry.password } } }) : undefined;
-  return { registry, proxy, aws: emulator, backendRequests, async stop() {
-    await emulator?.close();
-    await proxy.close();
-    await registry.stop();
-  } };
+  const emulator = aws
+    ? await startAwsEmulator({
+        registries: { private: { host: proxy.host, username: registry.username, password: registry.password } },
+      })
+    : undefined;
+  return {
+    registry,
+    proxy,
+    aws: emulator,
+    backendRequests,
+    async stop() {
+      await emulator?.close();
+      await proxy.close();
+      await registry.stop();
+    },
+  };
 }
 
 const byMethod = (requests) => {
@@ -230,7 +311,11 @@ let dumpCounter = 0;
 function traffic(network, destination, release) {
   const sourceExchanges = [...network.hub.front.exchanges, ...network.hub.cdn.exchanges];
   const destExchanges = destination.proxy.exchanges;
-  if (process.env.BENCH_DUMP_EXCHANGES) writeFileSync(`${process.env.BENCH_DUMP_EXCHANGES}-${++dumpCounter}.json`, JSON.stringify({ source: sourceExchanges, destination: destExchanges }, null, 1));
+  if (process.env.BENCH_DUMP_EXCHANGES)
+    writeFileSync(
+      `${process.env.BENCH_DUMP_EXCHANGES}-${++dumpCounter}.json`,
+      JSON.stringify({ source: sourceExchanges, destination: destExchanges }, null, 1),
+    );
   const sourceBlobBytes = network.hub.cdn.downloadedBlobBytes();
   const uploadsPerRepoBlob = new Map();
   for (const e of destExchanges) {
@@ -252,8 +337,11 @@ function traffic(network, destination, release) {
     emulatorBackendRequests: destination.backendRequests.count,
     maxUploadsOfOneBlobToOneRepo: Math.max(0, ...uploadsPerRepoBlob.values()),
     // Uploads of a blob the registry already had in another repository, where a mount would do.
-    redundantUploads: [...uploadsPerRepoBlob.values()].reduce((a, b) => a + b, 0) - new Set([...uploadsPerRepoBlob.keys()].map((k) => k.split(' ')[1])).size,
-    mountsGranted: destExchanges.filter((e) => e.method === 'POST' && /[?&]mount=/.test(e.path) && e.status === 201).length,
+    redundantUploads:
+      [...uploadsPerRepoBlob.values()].reduce((a, b) => a + b, 0) -
+      new Set([...uploadsPerRepoBlob.keys()].map((k) => k.split(' ')[1])).size,
+    mountsGranted: destExchanges.filter((e) => e.method === 'POST' && /[?&]mount=/.test(e.path) && e.status === 201)
+      .length,
   };
 }
 
@@ -268,8 +356,14 @@ function resetCounters(network, destination) {
 /** Every destination tag must hold the source digest, as an independent client reads it. */
 async function verify(destination, images) {
   for (const image of images) {
-    const run = await runChild('skopeo', ['inspect', '--raw', '--tls-verify=false', '--creds', `${destination.registry.username}:${destination.registry.password}`,
-      `docker://${destination.registry.host}/${destinationRepository(image.repository)}:${image.tag}`]);
+    const run = await runChild('skopeo', [
+      'inspect',
+      '--raw',
+      '--tls-verify=false',
+      '--creds',
+      `${destination.registry.username}:${destination.registry.password}`,
+      `docker://${destination.registry.host}/${destinationRepository(image.repository)}:${image.tag}`,
+    ]);
     const { createHash } = await import('node:crypto');
     const digest = `sha256:${createHash('sha256').update(run.stdout).digest('hex')}`;
     if (run.code !== 0 || digest !== image.digest) return false;
@@ -304,21 +398,28 @@ async function benchNetwork(mode, sourceRegistry, release) {
       const warm = await runAction(network, destination, images);
       const warmTraffic = traffic(network, destination, release);
       const destRequests = Object.values(warmTraffic.destinationRequests).reduce((a, b) => a + b, 0);
-      record(samples, 'action warm', warm.wallMs, warm.peakRssBytes, warmTraffic, { destinationRequestsPerTag: destRequests / tags, verified: publishedAsExpected(warm.published, images, { warm: true }) });
+      record(samples, 'action warm', warm.wallMs, warm.peakRssBytes, warmTraffic, {
+        destinationRequestsPerTag: destRequests / tags,
+        verified: publishedAsExpected(warm.published, images, { warm: true }),
+      });
       await destination.stop();
 
       process.stderr.write(', skopeo');
       destination = await freshDestination(network);
       resetCounters(network, destination);
       const skopeo = await runSkopeo(network, destination, images);
-      record(samples, 'skopeo', skopeo.wallMs, skopeo.peakRssBytes, traffic(network, destination, release), { verified: await verify(destination, images) });
+      record(samples, 'skopeo', skopeo.wallMs, skopeo.peakRssBytes, traffic(network, destination, release), {
+        verified: await verify(destination, images),
+      });
       await destination.stop();
 
       process.stderr.write(', floor');
       destination = await freshDestination(network);
       resetCounters(network, destination);
       const floor = await runFloor(network, destination, images);
-      record(samples, 'floor', floor.wallMs, floor.peakRssBytes, traffic(network, destination, release), { verified: await verify(destination, images) });
+      record(samples, 'floor', floor.wallMs, floor.peakRssBytes, traffic(network, destination, release), {
+        verified: await verify(destination, images),
+      });
       await destination.stop();
       process.stderr.write('\n');
     }
@@ -355,11 +456,19 @@ async function gibLayerRss(sourceRegistry) {
   process.stderr.write('1 GiB layer: seeding');
   const layer = blob(pseudoRandomBytes(size, 4242));
   await pushBlob({ url: sourceRegistry.url }, 'buildpacks/huge', layer);
-  const config = blob(Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [layer.digest] } })));
+  const config = blob(
+    Buffer.from(
+      JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [layer.digest] } }),
+    ),
+  );
   await pushBlob({ url: sourceRegistry.url }, 'buildpacks/huge', config);
   const mediaType = 'application/vnd.oci.image.manifest.v1+json';
-  const bytes = serialize({ schemaVersion: 2, mediaType, config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: config.digest, size: config.size },
-    layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: layer.digest, size }] });
+  const bytes = serialize({
+    schemaVersion: 2,
+    mediaType,
+    config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: config.digest, size: config.size },
+    layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: layer.digest, size }],
+  });
   await pushManifest({ url: sourceRegistry.url }, 'buildpacks/huge', '1.0.0', { bytes, mediaType });
   const image = { repository: 'buildpacks/huge', tag: '1.0.0', digest: blob(bytes).digest, manifests: [], blobs: [] };
   const hub = await startDockerHubFront({ registryUrl: sourceRegistry.url });
@@ -368,7 +477,12 @@ async function gibLayerRss(sourceRegistry) {
   try {
     process.stderr.write(', copying\n');
     const run = await runAction(network, destination, [image]);
-    return { layerBytes: size, wallMs: run.wallMs, peakRssBytes: run.peakRssBytes, verified: publishedAsExpected(run.published, [image], { warm: false }) && (await verify(destination, [image])) };
+    return {
+      layerBytes: size,
+      wallMs: run.wallMs,
+      peakRssBytes: run.peakRssBytes,
+      verified: publishedAsExpected(run.published, [image], { warm: false }) && (await verify(destination, [image])),
+    };
   } finally {
     await destination.stop();
     await hub.close();
@@ -379,16 +493,43 @@ const fmt = {
   s: (ms) => (ms / 1000).toFixed(2),
   mb: (bytes) => (bytes / MB).toFixed(1),
   x: (r) => (r === undefined ? '' : `${r.toFixed(2)}x`),
-  reqs: (counts) => Object.entries(counts).sort().map(([m, n]) => `${m} ${n}`).join(', '),
+  reqs: (counts) =>
+    Object.entries(counts)
+      .sort()
+      .map(([m, n]) => `${m} ${n}`)
+      .join(', '),
 };
 
 function table(results) {
-  const header = ['network', 'contender', 'wall s (median)', 'vs skopeo', 'vs floor', 'src MB read', 'dst MB written', 'src requests', 'dst requests', 'peak RSS MB', 'digests ok'];
+  const header = [
+    'network',
+    'contender',
+    'wall s (median)',
+    'vs skopeo',
+    'vs floor',
+    'src MB read',
+    'dst MB written',
+    'src requests',
+    'dst requests',
+    'peak RSS MB',
+    'digests ok',
+  ];
   const lines = [header];
   for (const { mode, rows } of results.networks) {
     for (const [contender, r] of Object.entries(rows)) {
-      lines.push([mode, contender, fmt.s(r.wallMs), fmt.x(r.vsSkopeo), fmt.x(r.vsFloor), fmt.mb(r.sourceBytesRead), fmt.mb(r.destinationBytesWritten),
-        fmt.reqs(r.sourceRequests), fmt.reqs(r.destinationRequests), fmt.mb(r.peakRssBytes), r.verified ? 'yes' : 'NO']);
+      lines.push([
+        mode,
+        contender,
+        fmt.s(r.wallMs),
+        fmt.x(r.vsSkopeo),
+        fmt.x(r.vsFloor),
+        fmt.mb(r.sourceBytesRead),
+        fmt.mb(r.destinationBytesWritten),
+        fmt.reqs(r.sourceRequests),
+        fmt.reqs(r.destinationRequests),
+        fmt.mb(r.peakRssBytes),
+        r.verified ? 'yes' : 'NO',
+      ]);
     }
   }
   return lines;
@@ -396,7 +537,11 @@ function table(results) {
 
 function markdownTable(lines) {
   const [head, ...rest] = lines;
-  return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rest.map((l) => `| ${l.join(' | ')} |`)].join('\n');
+  return [
+    `| ${head.join(' | ')} |`,
+    `|${head.map(() => '---').join('|')}|`,
+    ...rest.map((l) => `| ${l.join(' | ')} |`),
+  ].join('\n');
 }
 
 function goals(results) {
@@ -408,18 +553,41 @@ function goals(results) {
     check(wan['action cold'].vsSkopeo <= 0.6, `WAN cold copy ≤ 0.6x skopeo (${fmt.x(wan['action cold'].vsSkopeo)})`);
     check(wan['action cold'].vsFloor <= 1.1, `WAN cold copy ≤ 1.1x floor (${fmt.x(wan['action cold'].vsFloor)})`);
   }
-  if (loop) check(loop['action cold'].vsFloor <= 1.1, `loopback cold copy ≤ 1.1x floor (${fmt.x(loop['action cold'].vsFloor)})`);
+  if (loop)
+    check(
+      loop['action cold'].vsFloor <= 1.1,
+      `loopback cold copy ≤ 1.1x floor (${fmt.x(loop['action cold'].vsFloor)})`,
+    );
   for (const n of results.networks) {
     const cold = n.rows['action cold'];
     const warm = n.rows['action warm'];
-    check(Math.abs(cold.readAmplification - 1) < 0.005, `${n.mode}: source read amplification 1.00 (${cold.readAmplification.toFixed(2)})`);
-    check(cold.maxUploadsOfOneBlobToOneRepo <= 1, `${n.mode}: each destination repository receives each blob at most once (max ${cold.maxUploadsOfOneBlobToOneRepo})`);
+    check(
+      Math.abs(cold.readAmplification - 1) < 0.005,
+      `${n.mode}: source read amplification 1.00 (${cold.readAmplification.toFixed(2)})`,
+    );
+    check(
+      cold.maxUploadsOfOneBlobToOneRepo <= 1,
+      `${n.mode}: each destination repository receives each blob at most once (max ${cold.maxUploadsOfOneBlobToOneRepo})`,
+    );
     check(cold.mountsGranted > 0, `${n.mode}: cross-repository mount used (${cold.mountsGranted} mounts)`);
-    check(cold.redundantUploads === 0, `${n.mode}: each blob uploaded to the registry once, mounted elsewhere (${cold.redundantUploads} redundant uploads)`);
-    check(warm.destinationBlobBytes === 0 && warm.destinationRequestsPerTag <= 2, `${n.mode}: warm re-run writes 0 blob bytes (${warm.destinationBlobBytes}) with ≤ 2 requests per tag (${warm.destinationRequestsPerTag.toFixed(2)})`);
-    check(cold.peakRssBytes <= 150 * 1024 * 1024, `${n.mode}: action peak RSS ≤ 150 MiB (${fmt.mb(cold.peakRssBytes)} MB)`);
+    check(
+      cold.redundantUploads === 0,
+      `${n.mode}: each blob uploaded to the registry once, mounted elsewhere (${cold.redundantUploads} redundant uploads)`,
+    );
+    check(
+      warm.destinationBlobBytes === 0 && warm.destinationRequestsPerTag <= 2,
+      `${n.mode}: warm re-run writes 0 blob bytes (${warm.destinationBlobBytes}) with ≤ 2 requests per tag (${warm.destinationRequestsPerTag.toFixed(2)})`,
+    );
+    check(
+      cold.peakRssBytes <= 150 * 1024 * 1024,
+      `${n.mode}: action peak RSS ≤ 150 MiB (${fmt.mb(cold.peakRssBytes)} MB)`,
+    );
   }
-  if (results.gibLayer) check(results.gibLayer.peakRssBytes <= 150 * 1024 * 1024 && results.gibLayer.verified, `1 GiB layer: action peak RSS ≤ 150 MiB (${fmt.mb(results.gibLayer.peakRssBytes)} MB, ${fmt.s(results.gibLayer.wallMs)} s)`);
+  if (results.gibLayer)
+    check(
+      results.gibLayer.peakRssBytes <= 150 * 1024 * 1024 && results.gibLayer.verified,
+      `1 GiB layer: action peak RSS ≤ 150 MiB (${fmt.mb(results.gibLayer.peakRssBytes)} MB, ${fmt.s(results.gibLayer.wallMs)} s)`,
+    );
   return out.join('\n');
 }
 
@@ -451,7 +619,9 @@ async function main() {
   try {
     process.stderr.write(`seeding the release set (scale ${args.scale})… `);
     const release = await seedRelease({ url: sourceRegistry.url }, args.scale);
-    process.stderr.write(`${fmt.mb(release.uniqueBlobBytes)} MB in ${release.uniqueBlobs} unique blobs, ${release.images.length} images\n`);
+    process.stderr.write(
+      `${fmt.mb(release.uniqueBlobBytes)} MB in ${release.uniqueBlobs} unique blobs, ${release.images.length} images\n`,
+    );
     const networks = [];
     for (const mode of args.modes) networks.push(await benchNetwork(mode, sourceRegistry, release));
     const gibLayer = args.gib ? await gibLayerRss(sourceRegistry) : undefined;
@@ -460,8 +630,18 @@ async function main() {
       finishedAt: new Date().toISOString(),
       elapsedSeconds: Math.round((Date.now() - started) / 1000),
       machine: `${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? 'unknown'}), node ${process.version}`,
-      settings: { runs: args.runs, scale: args.scale, latencyMs: args.latencyMs, mbps: args.mbps, concurrency: args.concurrency },
-      release: { uniqueBlobBytes: release.uniqueBlobBytes, uniqueBlobs: release.uniqueBlobs, images: release.images.map((i) => `${i.repository}:${i.tag}`) },
+      settings: {
+        runs: args.runs,
+        scale: args.scale,
+        latencyMs: args.latencyMs,
+        mbps: args.mbps,
+        concurrency: args.concurrency,
+      },
+      release: {
+        uniqueBlobBytes: release.uniqueBlobBytes,
+        uniqueBlobs: release.uniqueBlobs,
+        images: release.images.map((i) => `${i.repository}:${i.tag}`),
+      },
       networks,
       ...(gibLayer ? { gibLayer } : {}),
     };

@@ -14,7 +14,10 @@ rmSync(libDir, { recursive: true, force: true });
 run(join('node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.build.json', '--outDir', libDir]);
 rmSync(outDir, { recursive: true, force: true });
 mkdirSync(outDir, { recursive: true });
-for (const [entry, output] of [[join(libDir, 'index.js'), 'index.js'], [join(libDir, 'post.js'), 'post.js']]) {
+for (const [entry, output] of [
+  [join(libDir, 'index.js'), 'index.js'],
+  [join(libDir, 'post.js'), 'post.js'],
+]) {
   const out = mkdtempSync(join(tmpdir(), 'ncc-'));
   run(ncc, ['build', entry, '-o', out, '--license', 'licenses.txt', '--quiet']);
   copyFileSync(join(out, 'index.js'), join(outDir, output));

@@ -22,9 +22,16 @@ function summaryAsText(html: string): string {
 
 const world = await startWorld();
 try {
-  console.log(`source (Docker-Hub-like): ${world.hub.host}   ECR Public: ${world.publicRegistry.host}   ECR: ${world.privateRegistry.host}   AWS emulator: ${world.aws.endpoint}\n`);
+  console.log(
+    `source (Docker-Hub-like): ${world.hub.host}   ECR Public: ${world.publicRegistry.host}   ECR: ${world.privateRegistry.host}   AWS emulator: ${world.aws.endpoint}\n`,
+  );
   const release = await seedPaketoRelease({ url: world.source.url }, world.hub.host);
-  const images = [release.references.runImage, release.references.buildImage, ...release.references.buildpacks, release.references.builder].join('\n');
+  const images = [
+    release.references.runImage,
+    release.references.buildImage,
+    ...release.references.buildpacks,
+    release.references.builder,
+  ].join('\n');
   const run = await world.runAction({
     images,
     'registry-type': 'public',

@@ -88,4 +88,3 @@ export interface Inputs {
   /** Write requests per second per destination host (upload start/finish, manifest PUT); 0 = no limit. */
   readonly writeRateLimit: number;
 }
-

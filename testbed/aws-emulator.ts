@@ -8,9 +8,24 @@ import { join } from 'node:path';
 import { repoRoot } from './repo-root.js';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { AwsError, parseJsonBody, readBody, sendJson, sendJsonError, sendStsError, sendXml } from './aws-emulator/http.js';
+import {
+  AwsError,
+  parseJsonBody,
+  readBody,
+  sendJson,
+  sendJsonError,
+  sendStsError,
+  sendXml,
+} from './aws-emulator/http.js';
 import { parseAuthorization, verifySignature } from './aws-emulator/sigv4.js';
-import { isAllowed, loadPolicyFile, parsePolicy, statements, type Placeholders, type PolicyDocument } from './aws-emulator/iam.js';
+import {
+  isAllowed,
+  loadPolicyFile,
+  parsePolicy,
+  statements,
+  type Placeholders,
+  type PolicyDocument,
+} from './aws-emulator/iam.js';
 import { OidcIssuer } from './aws-emulator/oidc.js';
 import { StsEmulator, type Principal } from './aws-emulator/sts.js';
 import { RegistryBackend, type RegistryBackendConfig } from './aws-emulator/registry-backend.js';
@@ -23,7 +38,14 @@ export type { RegistryBackendConfig } from './aws-emulator/registry-backend.js';
 export type { EmulatedRepository, OperationFault } from './aws-emulator/repositories.js';
 export type { RepositorySettings } from './aws-emulator/ecr.js';
 export type { DeletedImage } from './aws-emulator/images.js';
-export type { BasicFinding, EnhancedFinding, ScanSnapshot, ScanningConfiguration, ScanningRule, Severity } from './aws-emulator/scan.js';
+export type {
+  BasicFinding,
+  EnhancedFinding,
+  ScanSnapshot,
+  ScanningConfiguration,
+  ScanningRule,
+  Severity,
+} from './aws-emulator/scan.js';
 export type { OidcIssuer } from './aws-emulator/oidc.js';
 export type { StsEmulator } from './aws-emulator/sts.js';
 export type { EcrEmulator } from './aws-emulator/ecr.js';
@@ -121,7 +143,8 @@ function withAudience(document: PolicyDocument, audience: string): PolicyDocumen
 }
 
 function redactParams(service: RecordedCall['service'], params: Record<string, unknown>): Record<string, unknown> {
-  if (service === 'sts' && typeof params.WebIdentityToken === 'string') return { ...params, WebIdentityToken: '<redacted>' };
+  if (service === 'sts' && typeof params.WebIdentityToken === 'string')
+    return { ...params, WebIdentityToken: '<redacted>' };
   return params;
 }
 
@@ -133,11 +156,21 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
   const audience = options.audience ?? DEFAULT_AUDIENCE;
   const now = options.now ?? (() => Date.now());
   const [githubOrg = '', githubRepo = ''] = githubRepository.split('/');
-  const placeholders: Placeholders = { AccountId: accountId, Region: region, GitHubOrg: githubOrg, GitHubRepo: githubRepo };
+  const placeholders: Placeholders = {
+    AccountId: accountId,
+    Region: region,
+    GitHubOrg: githubOrg,
+    GitHubRepo: githubRepo,
+  };
 
   let permissionsPolicy =
-    options.permissionsPolicy === undefined ? loadPolicyFile(IAM_POLICY_PATH, placeholders) : toPolicy(options.permissionsPolicy, placeholders, 'permissionsPolicy option');
-  let trustPolicy = options.trustPolicy === undefined ? loadPolicyFile(TRUST_POLICY_PATH, placeholders) : toPolicy(options.trustPolicy, placeholders, 'trustPolicy option');
+    options.permissionsPolicy === undefined
+      ? loadPolicyFile(IAM_POLICY_PATH, placeholders)
+      : toPolicy(options.permissionsPolicy, placeholders, 'permissionsPolicy option');
+  let trustPolicy =
+    options.trustPolicy === undefined
+      ? loadPolicyFile(TRUST_POLICY_PATH, placeholders)
+      : toPolicy(options.trustPolicy, placeholders, 'trustPolicy option');
   if (audience !== DEFAULT_AUDIENCE) trustPolicy = withAudience(trustPolicy, audience);
 
   const oidc = new OidcIssuer({
@@ -147,24 +180,47 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
     lifetimeSeconds: options.oidcTokenLifetimeSeconds ?? 300,
   });
   const sts = new StsEmulator(
-    { accountId, roleArn, audience, maxSessionDurationSeconds: options.maxSessionDurationSeconds ?? 3600, trustPolicy, now },
+    {
+      accountId,
+      roleArn,
+      audience,
+      maxSessionDurationSeconds: options.maxSessionDurationSeconds ?? 3600,
+      trustPolicy,
+      now,
+    },
     oidc,
   );
   for (const credentials of options.staticCredentials ?? []) {
-    sts.addPrincipal({ accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey, arn: credentials.arn ?? `arn:aws:iam::${accountId}:user/ecr-publish-ci` });
+    sts.addPrincipal({
+      accessKeyId: credentials.accessKeyId,
+      secretAccessKey: credentials.secretAccessKey,
+      arn: credentials.arn ?? `arn:aws:iam::${accountId}:user/ecr-publish-ci`,
+    });
   }
-  const privateBackend = options.registries?.private === undefined ? undefined : new RegistryBackend(options.registries.private);
-  const publicBackend = options.registries?.public === undefined ? undefined : new RegistryBackend(options.registries.public);
+  const privateBackend =
+    options.registries?.private === undefined ? undefined : new RegistryBackend(options.registries.private);
+  const publicBackend =
+    options.registries?.public === undefined ? undefined : new RegistryBackend(options.registries.public);
   const ecr = new EcrEmulator({ accountId, region, backend: privateBackend, now });
-  const ecrPublic = new EcrPublicEmulator({ accountId, alias: options.publicAlias ?? 'paketo-buildpacks', backend: publicBackend, now });
+  const ecrPublic = new EcrPublicEmulator({
+    accountId,
+    alias: options.publicAlias ?? 'paketo-buildpacks',
+    backend: publicBackend,
+    now,
+  });
   const calls: RecordedCall[] = [];
 
   /** Finds and checks the signer; undefined for an unsigned request. */
-  function authenticate(request: IncomingMessage, body: Buffer, expectedService: string): { principal: Principal; region: string } | undefined {
+  function authenticate(
+    request: IncomingMessage,
+    body: Buffer,
+    expectedService: string,
+  ): { principal: Principal; region: string } | undefined {
     const scope = parseAuthorization(request.headers.authorization);
     if (scope === undefined) return undefined;
     const principal = sts.principals.get(scope.accessKeyId);
-    if (principal === undefined) throw new AwsError('UnrecognizedClientException', 'The security token included in the request is invalid.', 403);
+    if (principal === undefined)
+      throw new AwsError('UnrecognizedClientException', 'The security token included in the request is invalid.', 403);
     if (principal.sessionToken !== undefined && request.headers['x-amz-security-token'] !== principal.sessionToken) {
       throw new AwsError('UnrecognizedClientException', 'The security token included in the request is invalid.', 403);
     }
@@ -172,7 +228,11 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
       throw new AwsError('ExpiredTokenException', 'The security token included in the request is expired', 403);
     }
     if (scope.service !== expectedService) {
-      throw new AwsError('InvalidSignatureException', `Credential should be scoped to correct service: '${expectedService}'.`, 403);
+      throw new AwsError(
+        'InvalidSignatureException',
+        `Credential should be scoped to correct service: '${expectedService}'.`,
+        403,
+      );
     }
     verifySignature(request, body, scope, principal.secretAccessKey);
     return { principal, region: scope.region };
@@ -189,7 +249,12 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
     };
   }
 
-  async function handleJson(request: IncomingMessage, response: ServerResponse, body: Buffer, target: string): Promise<void> {
+  async function handleJson(
+    request: IncomingMessage,
+    response: ServerResponse,
+    body: Buffer,
+    target: string,
+  ): Promise<void> {
     const isPublic = target.startsWith(ECR_PUBLIC_TARGET_PREFIX);
     const service: RecordedCall['service'] = isPublic ? 'ecr-public' : 'ecr';
     const operation = target.slice((isPublic ? ECR_PUBLIC_TARGET_PREFIX : ECR_TARGET_PREFIX).length);
@@ -198,20 +263,30 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
     try {
       call.params = parseJsonBody(body);
       const caller = authenticate(request, body, service);
-      if (caller === undefined) throw new AwsError('MissingAuthenticationTokenException', 'Missing Authentication Token', 403);
+      if (caller === undefined)
+        throw new AwsError('MissingAuthenticationTokenException', 'Missing Authentication Token', 403);
       call.principal = caller.principal.arn;
       call.region = caller.region;
       if (isPublic && caller.region !== ECR_PUBLIC_REGION) {
         throw new AwsError('UnsupportedCommandException', 'The action is not supported in this Region.');
       }
       if (!isPublic && caller.region !== region) {
-        throw new AwsError('InvalidSignatureException', `Credential should be scoped to a valid region. The emulator serves ECR in ${region}, not '${caller.region}'.`, 403);
+        throw new AwsError(
+          'InvalidSignatureException',
+          `Credential should be scoped to a valid region. The emulator serves ECR in ${region}, not '${caller.region}'.`,
+          403,
+        );
       }
       const authorize = authorizer(call, caller.principal);
-      const result = isPublic ? await ecrPublic.handle(operation, call.params, authorize) : await ecr.handle(operation, call.params, authorize);
+      const result = isPublic
+        ? await ecrPublic.handle(operation, call.params, authorize)
+        : await ecr.handle(operation, call.params, authorize);
       sendJson(response, 200, result);
     } catch (error) {
-      const awsError = error instanceof AwsError ? error : new AwsError('ServerException', `Emulator failure: ${(error as Error).message}`, 500);
+      const awsError =
+        error instanceof AwsError
+          ? error
+          : new AwsError('ServerException', `Emulator failure: ${(error as Error).message}`, 500);
       if (awsError.status === 403) call.allowed = false;
       call.errorCode = awsError.code;
       sendJsonError(response, awsError);
@@ -220,7 +295,12 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
 
   function handleSts(request: IncomingMessage, response: ServerResponse, body: Buffer): void {
     const params = new URLSearchParams(body.toString('utf8'));
-    const call: RecordedCall = { service: 'sts', operation: params.get('Action') ?? '', params: redactParams('sts', Object.fromEntries(params)), allowed: true };
+    const call: RecordedCall = {
+      service: 'sts',
+      operation: params.get('Action') ?? '',
+      params: redactParams('sts', Object.fromEntries(params)),
+      allowed: true,
+    };
     calls.push(call);
     try {
       const caller = authenticate(request, body, 'sts');
@@ -231,7 +311,10 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
       const { xml } = sts.handle(params, caller?.principal);
       sendXml(response, 200, xml);
     } catch (error) {
-      const awsError = error instanceof AwsError ? error : new AwsError('InternalFailure', `Emulator failure: ${(error as Error).message}`, 500);
+      const awsError =
+        error instanceof AwsError
+          ? error
+          : new AwsError('InternalFailure', `Emulator failure: ${(error as Error).message}`, 500);
       if (awsError.code === 'AccessDenied' || awsError.status === 403) call.allowed = false;
       call.errorCode = awsError.code;
       sendStsError(response, awsError);
@@ -241,7 +324,12 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
   async function route(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? '/', 'http://emulator');
     if (request.method === 'GET' && url.pathname === '/oidc/token') {
-      const call: RecordedCall = { service: 'oidc', operation: 'GetIDToken', params: { audience: url.searchParams.get('audience') }, allowed: true };
+      const call: RecordedCall = {
+        service: 'oidc',
+        operation: 'GetIDToken',
+        params: { audience: url.searchParams.get('audience') },
+        allowed: true,
+      };
       calls.push(call);
       oidc.handle(request, response, url);
       if (response.statusCode !== 200) {
@@ -252,20 +340,34 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
     }
     const body = await readBody(request);
     const target = request.headers['x-amz-target'];
-    if (typeof target === 'string' && (target.startsWith(ECR_TARGET_PREFIX) || target.startsWith(ECR_PUBLIC_TARGET_PREFIX))) {
+    if (
+      typeof target === 'string' &&
+      (target.startsWith(ECR_TARGET_PREFIX) || target.startsWith(ECR_PUBLIC_TARGET_PREFIX))
+    ) {
       await handleJson(request, response, body, target);
       return;
     }
-    if (request.method === 'POST' && (request.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) {
+    if (
+      request.method === 'POST' &&
+      (request.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')
+    ) {
       handleSts(request, response, body);
       return;
     }
-    sendJsonError(response, new AwsError('UnknownOperationException', `No emulated service answers ${request.method ?? ''} ${url.pathname} (X-Amz-Target: ${String(target)})`, 404));
+    sendJsonError(
+      response,
+      new AwsError(
+        'UnknownOperationException',
+        `No emulated service answers ${request.method ?? ''} ${url.pathname} (X-Amz-Target: ${String(target)})`,
+        404,
+      ),
+    );
   }
 
   const server = createServer((request, response) => {
     route(request, response).catch((error: unknown) => {
-      if (!response.headersSent) sendJsonError(response, new AwsError('ServerException', `Emulator failure: ${(error as Error).message}`, 500));
+      if (!response.headersSent)
+        sendJsonError(response, new AwsError('ServerException', `Emulator failure: ${(error as Error).message}`, 500));
       else response.destroy();
     });
   });
@@ -298,8 +400,10 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
     }),
     staticCredentialsEnv: (accessKeyId) => {
       const configured = options.staticCredentials ?? [];
-      const credentials = accessKeyId === undefined ? configured[0] : configured.find((c) => c.accessKeyId === accessKeyId);
-      if (credentials === undefined) throw new Error(`no static credentials ${accessKeyId ?? ''} configured in the emulator`);
+      const credentials =
+        accessKeyId === undefined ? configured[0] : configured.find((c) => c.accessKeyId === accessKeyId);
+      if (credentials === undefined)
+        throw new Error(`no static credentials ${accessKeyId ?? ''} configured in the emulator`);
       return { AWS_ACCESS_KEY_ID: credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey };
     },
     setPermissionsPolicy: (policy) => {
@@ -310,7 +414,9 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
       ...oidc.issuedTokens,
       ...sts.issuedCredentials.flatMap((c) => [c.secretAccessKey, c.sessionToken]),
       ...(options.staticCredentials ?? []).map((c) => c.secretAccessKey),
-      ...[options.registries?.private?.password, options.registries?.public?.password].filter((p): p is string => p !== undefined),
+      ...[options.registries?.private?.password, options.registries?.public?.password].filter(
+        (p): p is string => p !== undefined,
+      ),
     ],
     close: () =>
       new Promise<void>((resolve, reject) => {

@@ -84,7 +84,9 @@ export async function startDockerHubFront(options: DockerHubFrontOptions): Promi
         tokens.set(token, Date.now() + lifetime * 1000);
         tokensIssued++;
         res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ token, access_token: token, expires_in: lifetime, issued_at: new Date().toISOString() }));
+        res.end(
+          JSON.stringify({ token, access_token: token, expires_in: lifetime, issued_at: new Date().toISOString() }),
+        );
         return true;
       }
       const auth = req.headers.authorization ?? '';

@@ -49,7 +49,13 @@ export interface HostileRegistry {
   /** Adds a route; later routes win over earlier ones. `method` '*' matches any; a string path matches exactly (query ignored). */
   route(method: string, path: string | RegExp, respond: Responder): void;
   /** Serves GET and HEAD of a manifest by `reference` and by digest: the bytes' sha256 unless one is given. */
-  manifest(repository: string, reference: string, body: Uint8Array | string, mediaType: string, digest?: string): string;
+  manifest(
+    repository: string,
+    reference: string,
+    body: Uint8Array | string,
+    mediaType: string,
+    digest?: string,
+  ): string;
   /** Serves GET and HEAD of a blob at its sha256 digest (or a chosen one); returns the digest. */
   blob(repository: string, body: Uint8Array | string, digest?: string): string;
   /** Requests whose method matches and whose path (query ignored) matches. */
@@ -58,7 +64,8 @@ export interface HostileRegistry {
   close(): Promise<void>;
 }
 
-export const sha256Of = (data: Uint8Array | string): string => `sha256:${createHash('sha256').update(data).digest('hex')}`;
+export const sha256Of = (data: Uint8Array | string): string =>
+  `sha256:${createHash('sha256').update(data).digest('hex')}`;
 
 /**
  * Starts an empty registry on 127.0.0.1 with an ephemeral port. `GET /v2/` answers 200 and
@@ -95,16 +102,25 @@ export async function startHostileRegistry(): Promise<HostileRegistry> {
     route: (method, path, respond) => void routes.push({ method, path, respond }),
     manifest(repository, reference, body, mediaType, digest = sha256Of(body)) {
       const reply: Reply = { kind: 'bytes', body, contentType: mediaType, digest };
-      for (const ref of new Set([reference, digest])) registry.route('GET', `/v2/${repository}/manifests/${ref}`, reply);
+      for (const ref of new Set([reference, digest]))
+        registry.route('GET', `/v2/${repository}/manifests/${ref}`, reply);
       return digest;
     },
     blob(repository, body, digest = sha256Of(body)) {
-      registry.route('GET', `/v2/${repository}/blobs/${digest}`, { kind: 'bytes', body, contentType: 'application/octet-stream', digest });
+      registry.route('GET', `/v2/${repository}/blobs/${digest}`, {
+        kind: 'bytes',
+        body,
+        contentType: 'application/octet-stream',
+        digest,
+      });
       return digest;
     },
     count: (method, path) =>
-      requests.filter((r) => (method === '*' || r.method === method) && (typeof path === 'string' ? pathOf(r.url) === path : path.test(pathOf(r.url))))
-        .length,
+      requests.filter(
+        (r) =>
+          (method === '*' || r.method === method) &&
+          (typeof path === 'string' ? pathOf(r.url) === path : path.test(pathOf(r.url))),
+      ).length,
     reset: () => void requests.splice(0),
     async close() {
       for (const timer of timers) clearInterval(timer);
@@ -123,7 +139,12 @@ const notFound: Reply = {
   contentType: 'application/json',
 };
 
-function send(reply: Exclude<Reply, { kind: 'custom' }>, request: RecordedRequest, res: ServerResponse, timers: Set<NodeJS.Timeout>): void {
+function send(
+  reply: Exclude<Reply, { kind: 'custom' }>,
+  request: RecordedRequest,
+  res: ServerResponse,
+  timers: Set<NodeJS.Timeout>,
+): void {
   const head = request.method === 'HEAD';
   const headers: Record<string, string> = { ...reply.headers };
   const status = reply.status;
@@ -140,7 +161,11 @@ function send(reply: Exclude<Reply, { kind: 'custom' }>, request: RecordedReques
     }
     case 'echo': {
       const body = Buffer.from(JSON.stringify(request));
-      res.writeHead(status ?? 200, { 'content-type': 'application/json', ...headers, 'content-length': String(body.length) });
+      res.writeHead(status ?? 200, {
+        'content-type': 'application/json',
+        ...headers,
+        'content-length': String(body.length),
+      });
       res.end(head ? undefined : body);
       return;
     }
@@ -153,12 +178,21 @@ function send(reply: Exclude<Reply, { kind: 'custom' }>, request: RecordedReques
       if (reply.service !== undefined) params.push(`service="${reply.service}"`);
       if (reply.scope !== undefined) params.push(`scope="${reply.scope}"`);
       const body = Buffer.from('{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}');
-      res.writeHead(status ?? 401, { 'content-type': 'application/json', ...headers, 'www-authenticate': `Bearer ${params.join(',')}`, 'content-length': String(body.length) });
+      res.writeHead(status ?? 401, {
+        'content-type': 'application/json',
+        ...headers,
+        'www-authenticate': `Bearer ${params.join(',')}`,
+        'content-length': String(body.length),
+      });
       res.end(head ? undefined : body);
       return;
     }
     case 'huge':
-      res.writeHead(status ?? 200, { 'content-type': 'application/octet-stream', ...headers, ...(reply.chunked ? {} : { 'content-length': String(reply.size) }) });
+      res.writeHead(status ?? 200, {
+        'content-type': 'application/octet-stream',
+        ...headers,
+        ...(reply.chunked ? {} : { 'content-length': String(reply.size) }),
+      });
       if (head) res.end();
       else streamHuge(res, reply.size, reply.fill ?? 0x61);
       return;
@@ -183,8 +217,20 @@ function streamHuge(res: ServerResponse, size: number, fill: number): void {
   pump();
 }
 
-function drip(res: ServerResponse, body: Buffer, intervalMs: number, status: number, headers: Record<string, string>, head: boolean, timers: Set<NodeJS.Timeout>): void {
-  res.writeHead(status, { 'content-type': 'application/octet-stream', ...headers, 'content-length': String(body.length) });
+function drip(
+  res: ServerResponse,
+  body: Buffer,
+  intervalMs: number,
+  status: number,
+  headers: Record<string, string>,
+  head: boolean,
+  timers: Set<NodeJS.Timeout>,
+): void {
+  res.writeHead(status, {
+    'content-type': 'application/octet-stream',
+    ...headers,
+    'content-length': String(body.length),
+  });
   if (head || body.length === 0) return void res.end();
   let sent = 0;
   const timer = setInterval(() => {

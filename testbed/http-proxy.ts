@@ -1,5 +1,11 @@
 /** Counting, fault-injecting HTTP proxy in front of a loopback registry (latency and bandwidth too). */
-import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  request as httpRequest,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Transform, type TransformCallback } from 'node:stream';
 
@@ -144,7 +150,12 @@ export async function startProxy(options: ProxyOptions): Promise<Proxy> {
   const received: ReceivedRequest[] = [];
   let proxyOrigin = '';
   const server: Server = createServer((req, res) => {
-    const seen: ReceivedRequest = { method: req.method ?? 'GET', path: req.url ?? '/', at: Date.now(), intercepted: false };
+    const seen: ReceivedRequest = {
+      method: req.method ?? 'GET',
+      path: req.url ?? '/',
+      at: Date.now(),
+      intercepted: false,
+    };
     received.push(seen);
     if (options.intercept?.(req, res) === true) {
       seen.intercepted = true;
@@ -192,10 +203,12 @@ export async function startProxy(options: ProxyOptions): Promise<Proxy> {
       let body: NodeJS.ReadableStream = req;
       req.on('data', (c: Buffer) => (record.requestBytes += c.length));
       if (fault?.kind === 'request-reset' || fault?.kind === 'request-flip') {
-        body = req.pipe(new RequestTap(fault, () => {
-          upstream.destroy();
-          req.socket.destroy();
-        }));
+        body = req.pipe(
+          new RequestTap(fault, () => {
+            upstream.destroy();
+            req.socket.destroy();
+          }),
+        );
       }
       if (options.bytesPerSecond !== undefined) body = body.pipe(new Throttle(options.bytesPerSecond));
       body.pipe(upstream);
@@ -208,7 +221,8 @@ export async function startProxy(options: ProxyOptions): Promise<Proxy> {
   await new Promise<void>((resolve) => server.listen(0, bindHost, resolve));
   const port = (server.address() as AddressInfo).port;
   proxyOrigin = `http://${bindHost}:${port}`;
-  const isBlobUpload = (e: Exchange) => /\/blobs\/uploads\//.test(e.path) && (e.method === 'PATCH' || e.method === 'PUT' || e.method === 'POST');
+  const isBlobUpload = (e: Exchange) =>
+    /\/blobs\/uploads\//.test(e.path) && (e.method === 'PATCH' || e.method === 'PUT' || e.method === 'POST');
   return {
     url: `http://${bindHost}:${port}`,
     host: `${bindHost}:${port}`,
@@ -219,8 +233,14 @@ export async function startProxy(options: ProxyOptions): Promise<Proxy> {
       received.splice(0);
     },
     uploadedBytes: () => exchanges.filter(isBlobUpload).reduce((s, e) => s + e.requestBytes, 0),
-    downloadedBlobBytes: () => exchanges.filter((e) => e.method === 'GET' && /\/blobs\/sha256:/.test(e.path)).reduce((s, e) => s + e.responseBytes, 0),
-    countBy: (method, pattern) => exchanges.filter((e) => (method === undefined || e.method === method) && (pattern === undefined || pattern.test(e.path))).length,
+    downloadedBlobBytes: () =>
+      exchanges
+        .filter((e) => e.method === 'GET' && /\/blobs\/sha256:/.test(e.path))
+        .reduce((s, e) => s + e.responseBytes, 0),
+    countBy: (method, pattern) =>
+      exchanges.filter(
+        (e) => (method === undefined || e.method === method) && (pattern === undefined || pattern.test(e.path)),
+      ).length,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -54,9 +54,15 @@ function headers(target: Target, extra: Record<string, string> = {}): Record<str
 }
 
 export async function pushBlob(target: Target, repository: string, b: Blob): Promise<void> {
-  const head = await fetch(`${target.url}/v2/${repository}/blobs/${b.digest}`, { method: 'HEAD', headers: headers(target) });
+  const head = await fetch(`${target.url}/v2/${repository}/blobs/${b.digest}`, {
+    method: 'HEAD',
+    headers: headers(target),
+  });
   if (head.status === 200) return;
-  const start = await fetch(`${target.url}/v2/${repository}/blobs/uploads/`, { method: 'POST', headers: headers(target) });
+  const start = await fetch(`${target.url}/v2/${repository}/blobs/uploads/`, {
+    method: 'POST',
+    headers: headers(target),
+  });
   if (start.status !== 202) throw new Error(`seed: POST upload ${start.status}`);
   const location = new URL(start.headers.get('location')!, target.url);
   location.searchParams.set('digest', b.digest);
@@ -68,13 +74,19 @@ export async function pushBlob(target: Target, repository: string, b: Blob): Pro
   if (put.status !== 201) throw new Error(`seed: PUT blob ${put.status} ${await put.text()}`);
 }
 
-export async function pushManifest(target: Target, repository: string, reference: string, manifest: { bytes: Buffer; mediaType: string }): Promise<void> {
+export async function pushManifest(
+  target: Target,
+  repository: string,
+  reference: string,
+  manifest: { bytes: Buffer; mediaType: string },
+): Promise<void> {
   const put = await fetch(`${target.url}/v2/${repository}/manifests/${reference}`, {
     method: 'PUT',
     headers: headers(target, { 'content-type': manifest.mediaType }),
     body: manifest.bytes,
   });
-  if (put.status !== 201) throw new Error(`seed: PUT manifest ${repository}:${reference} ${put.status} ${await put.text()}`);
+  if (put.status !== 201)
+    throw new Error(`seed: PUT manifest ${repository}:${reference} ${put.status} ${await put.text()}`);
 }
 
 /** Unusual but valid JSON layout, so a copier that re-serializes manifests changes their digests. */
@@ -98,7 +110,12 @@ export interface SeededImage extends PushedManifest {
   layers: Blob[];
 }
 
-export async function pushImage(target: Target, repository: string, spec: ImageSpec, tag?: string): Promise<SeededImage> {
+export async function pushImage(
+  target: Target,
+  repository: string,
+  spec: ImageSpec,
+  tag?: string,
+): Promise<SeededImage> {
   const oci = (spec.family ?? 'oci') === 'oci';
   const layers = spec.layers.map(blob);
   const config = blob(
@@ -114,16 +131,24 @@ export async function pushImage(target: Target, repository: string, spec: ImageS
     ),
   );
   for (const b of [config, ...layers]) await pushBlob(target, repository, b);
-  const layerType = oci ? 'application/vnd.oci.image.layer.v1.tar+gzip' : 'application/vnd.docker.image.rootfs.diff.tar.gzip';
+  const layerType = oci
+    ? 'application/vnd.oci.image.layer.v1.tar+gzip'
+    : 'application/vnd.docker.image.rootfs.diff.tar.gzip';
   const mediaType = oci ? OCI_MANIFEST : DOCKER_MANIFEST;
   const manifest = {
     schemaVersion: 2,
     mediaType,
-    config: { mediaType: oci ? 'application/vnd.oci.image.config.v1+json' : 'application/vnd.docker.container.image.v1+json', digest: config.digest, size: config.size },
+    config: {
+      mediaType: oci ? 'application/vnd.oci.image.config.v1+json' : 'application/vnd.docker.container.image.v1+json',
+      digest: config.digest,
+      size: config.size,
+    },
     layers: [
       ...layers.map((l) => ({ mediaType: layerType, digest: l.digest, size: l.size })),
       ...(spec.foreignLayers ?? []).map((f) => ({
-        mediaType: oci ? 'application/vnd.oci.image.layer.nondistributable.v1.tar+gzip' : 'application/vnd.docker.image.rootfs.foreign.diff.tar.gzip',
+        mediaType: oci
+          ? 'application/vnd.oci.image.layer.nondistributable.v1.tar+gzip'
+          : 'application/vnd.docker.image.rootfs.foreign.diff.tar.gzip',
         digest: f.digest,
         size: f.size,
         urls: [f.url],
@@ -139,7 +164,11 @@ export async function pushImage(target: Target, repository: string, spec: ImageS
 export async function pushIndex(
   target: Target,
   repository: string,
-  entries: { manifest: PushedManifest; platform: { os: string; architecture: string; variant?: string }; annotations?: Record<string, string> }[],
+  entries: {
+    manifest: PushedManifest;
+    platform: { os: string; architecture: string; variant?: string };
+    annotations?: Record<string, string>;
+  }[],
   options: { family?: 'oci' | 'docker'; tag?: string } = {},
 ): Promise<PushedManifest> {
   const mediaType = (options.family ?? 'oci') === 'oci' ? OCI_INDEX : DOCKER_LIST;
@@ -166,7 +195,13 @@ export interface Artifact extends PushedManifest {
 }
 
 /** An OCI 1.1 artifact manifest whose `subject` names another manifest, pushed by digest. */
-export async function pushReferrer(target: Target, repository: string, subject: PushedManifest, artifactType: string, payload: string): Promise<Artifact> {
+export async function pushReferrer(
+  target: Target,
+  repository: string,
+  subject: PushedManifest,
+  artifactType: string,
+  payload: string,
+): Promise<Artifact> {
   const config = blob(Buffer.from('{}'));
   const layer = blob(Buffer.from(payload));
   await pushBlob(target, repository, config);
@@ -186,4 +221,3 @@ export async function pushReferrer(target: Target, repository: string, subject: 
   await pushManifest(target, repository, digest, { bytes, mediaType: OCI_MANIFEST });
   return { bytes, digest, mediaType: OCI_MANIFEST, size: bytes.length, artifactType, annotations };
 }
-

@@ -18,7 +18,9 @@ export interface LocalRegistry {
 }
 
 export function registryBinary(): string {
-  const found = spawnSync('sh', ['-c', 'command -v docker-registry || command -v registry'], { encoding: 'utf8' }).stdout.trim();
+  const found = spawnSync('sh', ['-c', 'command -v docker-registry || command -v registry'], {
+    encoding: 'utf8',
+  }).stdout.trim();
   if (found === '') {
     throw new Error('docker-registry is not installed: run `apt-get install docker-registry skopeo` (Debian) first');
   }
@@ -59,7 +61,9 @@ export async function startRegistry(options: { auth?: boolean; password?: string
     ...(auth ? ['auth:', '  htpasswd:', '    realm: basic-realm', `    path: ${join(dir, 'htpasswd')}`] : []),
   ].join('\n');
   writeFileSync(join(dir, 'config.yml'), config);
-  const child: ChildProcess = spawn(registryBinary(), ['serve', join(dir, 'config.yml')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child: ChildProcess = spawn(registryBinary(), ['serve', join(dir, 'config.yml')], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => {
     stderr = (stderr + d.toString()).slice(-4000);

@@ -8,16 +8,23 @@ import { sha256 } from './images.js';
 const run = promisify(execFile);
 
 /** What an independent client (skopeo) reads from a registry. */
-export async function skopeoRaw(reference: string, creds?: { username?: string | undefined; password?: string | undefined }): Promise<{ bytes: Buffer; digest: string }> {
+export async function skopeoRaw(
+  reference: string,
+  creds?: { username?: string | undefined; password?: string | undefined },
+): Promise<{ bytes: Buffer; digest: string }> {
   const args = ['inspect', '--raw', '--tls-verify=false'];
-  if (creds?.username !== undefined && creds.password !== undefined) args.push('--creds', `${creds.username}:${creds.password}`);
+  if (creds?.username !== undefined && creds.password !== undefined)
+    args.push('--creds', `${creds.username}:${creds.password}`);
   args.push(`docker://${reference}`);
   const { stdout } = await run('skopeo', args, { encoding: 'buffer', maxBuffer: 16 * 1024 * 1024 });
   return { bytes: stdout, digest: sha256(stdout) };
 }
 
 /** `null` when the tag does not exist. */
-export async function skopeoDigestOrNull(reference: string, creds?: { username?: string | undefined; password?: string | undefined }): Promise<string | null> {
+export async function skopeoDigestOrNull(
+  reference: string,
+  creds?: { username?: string | undefined; password?: string | undefined },
+): Promise<string | null> {
   try {
     return (await skopeoRaw(reference, creds)).digest;
   } catch (error) {
@@ -27,9 +34,14 @@ export async function skopeoDigestOrNull(reference: string, creds?: { username?:
   }
 }
 
-export async function skopeoCopyAll(source: string, destination: string, creds?: { username?: string | undefined; password?: string | undefined }): Promise<void> {
+export async function skopeoCopyAll(
+  source: string,
+  destination: string,
+  creds?: { username?: string | undefined; password?: string | undefined },
+): Promise<void> {
   const args = ['copy', '--all', '--preserve-digests', '--src-tls-verify=false', '--dest-tls-verify=false'];
-  if (creds?.username !== undefined && creds.password !== undefined) args.push('--src-creds', `${creds.username}:${creds.password}`);
+  if (creds?.username !== undefined && creds.password !== undefined)
+    args.push('--src-creds', `${creds.username}:${creds.password}`);
   await run('skopeo', [...args, source, destination], { maxBuffer: 16 * 1024 * 1024 });
 }
 
@@ -38,7 +50,8 @@ type Creds = { username?: string | undefined; password?: string | undefined };
 /** Tags of a repository as skopeo lists them; empty when the repository does not exist. */
 export async function skopeoListTags(repository: string, creds?: Creds): Promise<string[]> {
   const args = ['list-tags', '--tls-verify=false'];
-  if (creds?.username !== undefined && creds.password !== undefined) args.push('--creds', `${creds.username}:${creds.password}`);
+  if (creds?.username !== undefined && creds.password !== undefined)
+    args.push('--creds', `${creds.username}:${creds.password}`);
   try {
     const { stdout } = await run('skopeo', [...args, `docker://${repository}`], { maxBuffer: 16 * 1024 * 1024 });
     return (JSON.parse(stdout) as { Tags: string[] | null }).Tags ?? [];
@@ -53,9 +66,16 @@ export async function skopeoListTags(repository: string, creds?: Creds): Promise
  * `skopeo copy --all` of a registry image into an OCI layout directory (`oci:<dir>:<tag>`),
  * digests preserved; `convert` lets skopeo rewrite Docker manifests as OCI ones (new digests).
  */
-export async function skopeoCopyToLayout(reference: string, dir: string, tag: string, creds?: Creds, options: { convert?: boolean } = {}): Promise<void> {
+export async function skopeoCopyToLayout(
+  reference: string,
+  dir: string,
+  tag: string,
+  creds?: Creds,
+  options: { convert?: boolean } = {},
+): Promise<void> {
   const args = ['copy', '--all', ...(options.convert === true ? [] : ['--preserve-digests']), '--src-tls-verify=false'];
-  if (creds?.username !== undefined && creds.password !== undefined) args.push('--src-creds', `${creds.username}:${creds.password}`);
+  if (creds?.username !== undefined && creds.password !== undefined)
+    args.push('--src-creds', `${creds.username}:${creds.password}`);
   await run('skopeo', [...args, `docker://${reference}`, `oci:${dir}:${tag}`], { maxBuffer: 16 * 1024 * 1024 });
 }
 
@@ -70,14 +90,26 @@ export function layoutBlob(dir: string, digest: string): Buffer {
 export interface LayoutPlatformImage {
   platform: { os: string; architecture: string };
   digest: string;
-  manifest: { mediaType?: string; config: { digest: string }; layers: { mediaType: string; digest: string; size: number }[]; annotations?: Record<string, string> };
+  manifest: {
+    mediaType?: string;
+    config: { digest: string };
+    layers: { mediaType: string; digest: string; size: number }[];
+    annotations?: Record<string, string>;
+  };
   config: Record<string, unknown>;
   configBytes: Buffer;
 }
 
 export interface LayoutImage {
   digest: string;
-  index: { manifests: { digest: string; size: number; platform?: { os: string; architecture: string }; annotations?: Record<string, string> }[] };
+  index: {
+    manifests: {
+      digest: string;
+      size: number;
+      platform?: { os: string; architecture: string };
+      annotations?: Record<string, string>;
+    }[];
+  };
   platforms: LayoutPlatformImage[];
 }
 
@@ -90,7 +122,13 @@ export function readLayoutImage(dir: string, tag: string): LayoutImage {
   const platforms = index.manifests.map((entry) => {
     const manifest = JSON.parse(layoutBlob(dir, entry.digest).toString('utf8')) as LayoutPlatformImage['manifest'];
     const configBytes = layoutBlob(dir, manifest.config.digest);
-    return { platform: entry.platform!, digest: entry.digest, manifest, configBytes, config: JSON.parse(configBytes.toString('utf8')) as Record<string, unknown> };
+    return {
+      platform: entry.platform!,
+      digest: entry.digest,
+      manifest,
+      configBytes,
+      config: JSON.parse(configBytes.toString('utf8')) as Record<string, unknown>,
+    };
   });
   return { digest: root.digest, index, platforms };
 }
@@ -99,7 +137,16 @@ type ImageConfig = { config?: { Labels?: Record<string, string> } };
 
 /** The image config skopeo reads for `reference` (linux/amd64 of an index). */
 export async function skopeoConfig(reference: string, creds?: Creds): Promise<ImageConfig> {
-  const args = ['--override-os', 'linux', '--override-arch', 'amd64', 'inspect', '--config', '--raw', '--tls-verify=false'];
+  const args = [
+    '--override-os',
+    'linux',
+    '--override-arch',
+    'amd64',
+    'inspect',
+    '--config',
+    '--raw',
+    '--tls-verify=false',
+  ];
   if (creds?.username !== undefined && creds.password !== undefined) {
     args.push('--creds', `${creds.username}:${creds.password}`);
   }

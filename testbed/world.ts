@@ -130,7 +130,11 @@ export async function runAction(
   for (const [name, value] of Object.entries({ ...actionDefaults(), ...inputs })) {
     env[`INPUT_${name.toUpperCase()}`] = value;
   }
-  const child = spawn(process.execPath, [join(bundleDir, 'index.js')], { env, cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [join(bundleDir, 'index.js')], {
+    env,
+    cwd: dir,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

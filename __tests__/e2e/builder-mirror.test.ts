@@ -7,8 +7,23 @@ import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { parse as parseToml } from 'smol-toml';
 import { DOCKER_LIST, DOCKER_MANIFEST, pushImage, sha256, type Target } from '../../testbed/images.js';
-import { builderLabel, pushBuilder, pushCosignSignature, pushRawBuilder, seedPaketoRelease, type PaketoRelease } from '../../testbed/release.js';
-import { readLayoutImage, skopeoCopyToLayout, skopeoDigestOrNull, skopeoListTags, skopeoRaw, type LayoutImage, type LayoutPlatformImage } from '../../testbed/skopeo.js';
+import {
+  builderLabel,
+  pushBuilder,
+  pushCosignSignature,
+  pushRawBuilder,
+  seedPaketoRelease,
+  type PaketoRelease,
+} from '../../testbed/release.js';
+import {
+  readLayoutImage,
+  skopeoCopyToLayout,
+  skopeoDigestOrNull,
+  skopeoListTags,
+  skopeoRaw,
+  type LayoutImage,
+  type LayoutPlatformImage,
+} from '../../testbed/skopeo.js';
 import { startWorld, type ActionRun, type World } from '../support/world.js';
 
 const exec = promisify(execFile);
@@ -37,7 +52,8 @@ const imageNamed = (run: ActionRun, name: string): ImageOutput => {
   return found;
 };
 const errorLines = (run: ActionRun): string[] => run.printed.split('\n').filter((line) => line.startsWith('::error::'));
-const labelOf = (image: LayoutPlatformImage): string => ((image.config['config'] as { Labels: Record<string, string> }).Labels)[BUILDER_LABEL]!;
+const labelOf = (image: LayoutPlatformImage): string =>
+  (image.config['config'] as { Labels: Record<string, string> }).Labels[BUILDER_LABEL]!;
 
 interface TarEntry {
   mode: string;
@@ -124,7 +140,13 @@ describe('end to end: builder run-image mirrors', () => {
   const layoutBlobPath = (dir: string, digest: string) => join(dir, 'blobs', 'sha256', digest.slice('sha256:'.length));
   const layoutDirOf: Record<string, string> = {};
 
-  const builders = ['builder-jammy-base:0.3.13', 'builder-old-pack:0.1.0', 'builder-docker:0.4.0', 'builder-mirrored:0.2.0', 'builder-unlabelled:1.0.0'];
+  const builders = [
+    'builder-jammy-base:0.3.13',
+    'builder-old-pack:0.1.0',
+    'builder-docker:0.4.0',
+    'builder-mirrored:0.2.0',
+    'builder-unlabelled:1.0.0',
+  ];
   let dockerBuilder: Awaited<ReturnType<typeof pushBuilder>>;
 
   beforeAll(async () => {
@@ -135,31 +157,83 @@ describe('end to end: builder run-image mirrors', () => {
     privateMirror = `${world.privateRegistry.host}/mirrored/run-jammy-base:latest`;
     sourceDigests['builder-jammy-base'] = release.digests['builder-jammy-base']!;
     sourceDigests['run-jammy-base'] = release.digests['run-jammy-base']!;
-    signatureTag = (await pushCosignSignature(source, `${ORG}/builder-jammy-base`, sourceDigests['builder-jammy-base'])).tag;
-    sourceDigests['builder-old-pack'] = (await pushBuilder(source, `${ORG}/builder-old-pack`, { runImage: RUN_IMAGE, shape: 'stack', tag: '0.1.0' })).index.digest;
-    dockerBuilder = await pushBuilder(source, `${ORG}/builder-docker`, { runImage: RUN_IMAGE, family: 'docker', tag: '0.4.0' });
+    signatureTag = (await pushCosignSignature(source, `${ORG}/builder-jammy-base`, sourceDigests['builder-jammy-base']))
+      .tag;
+    sourceDigests['builder-old-pack'] = (
+      await pushBuilder(source, `${ORG}/builder-old-pack`, { runImage: RUN_IMAGE, shape: 'stack', tag: '0.1.0' })
+    ).index.digest;
+    dockerBuilder = await pushBuilder(source, `${ORG}/builder-docker`, {
+      runImage: RUN_IMAGE,
+      family: 'docker',
+      tag: '0.4.0',
+    });
     sourceDigests['builder-docker'] = dockerBuilder.index.digest;
-    sourceDigests['builder-mirrored'] = (await pushBuilder(source, `${ORG}/builder-mirrored`, { runImage: RUN_IMAGE, existingMirrors: [publicMirror], tag: '0.2.0' })).index.digest;
-    sourceDigests['builder-unlabelled'] = (await pushImage(source, `${ORG}/builder-unlabelled`, { layers: [Buffer.from('no builder label here')], labels: { 'org.opencontainers.image.title': 'not a builder' } }, '1.0.0')).digest;
+    sourceDigests['builder-mirrored'] = (
+      await pushBuilder(source, `${ORG}/builder-mirrored`, {
+        runImage: RUN_IMAGE,
+        existingMirrors: [publicMirror],
+        tag: '0.2.0',
+      })
+    ).index.digest;
+    sourceDigests['builder-unlabelled'] = (
+      await pushImage(
+        source,
+        `${ORG}/builder-unlabelled`,
+        {
+          layers: [Buffer.from('no builder label here')],
+          labels: { 'org.opencontainers.image.title': 'not a builder' },
+        },
+        '1.0.0',
+      )
+    ).digest;
     // Failure cases, each published on its own.
-    await pushBuilder(source, `${ORG}/builder-orphan`, { runImage: `index.docker.io/${ORG}/run-orphan-base:latest`, platforms: ['amd64'], tag: '1.0.0' });
-    await pushBuilder(source, `${ORG}/builder-stale`, { runImage: `index.docker.io/${ORG}/run-jammy-base:9.9.9`, platforms: ['amd64'], tag: '1.0.0' });
-    await pushBuilder(source, `${ORG}/builder-windows`, { runImage: RUN_IMAGE, os: 'windows', platforms: ['amd64'], tag: '1.0.0' });
+    await pushBuilder(source, `${ORG}/builder-orphan`, {
+      runImage: `index.docker.io/${ORG}/run-orphan-base:latest`,
+      platforms: ['amd64'],
+      tag: '1.0.0',
+    });
+    await pushBuilder(source, `${ORG}/builder-stale`, {
+      runImage: `index.docker.io/${ORG}/run-jammy-base:9.9.9`,
+      platforms: ['amd64'],
+      tag: '1.0.0',
+    });
+    await pushBuilder(source, `${ORG}/builder-windows`, {
+      runImage: RUN_IMAGE,
+      os: 'windows',
+      platforms: ['amd64'],
+      tag: '1.0.0',
+    });
     await pushRawBuilder(source, `${ORG}/builder-bad-label`, '{"description": "truncated", "stack": {', '1.0.0');
 
-    const releaseImages = [release.references.runImage, ...builders.map((b) => from(b.split(':')[0]!, b.split(':')[1]!))];
+    const releaseImages = [
+      release.references.runImage,
+      ...builders.map((b) => from(b.split(':')[0]!, b.split(':')[1]!)),
+    ];
     first = await world.runAction(publicInputs(releaseImages));
-    for (const b of builders) tagsAfterFirst[b] = await skopeoDigestOrNull(publicRef(b.split(':')[0]!, b.split(':')[1]!), publicCreds());
+    for (const b of builders)
+      tagsAfterFirst[b] = await skopeoDigestOrNull(publicRef(b.split(':')[0]!, b.split(':')[1]!), publicCreds());
     // Again, without the run image: it is already in the destination now.
     second = await world.runAction(publicInputs(releaseImages.slice(1)));
-    privateRun = await world.runAction(privateInputs([release.references.runImage, release.references.builder], 'mirrored/'));
-    verbatimRun = await world.runAction(privateInputs([release.references.builder], 'verbatim/', { 'run-image-mirror': 'false' }));
+    privateRun = await world.runAction(
+      privateInputs([release.references.runImage, release.references.builder], 'mirrored/'),
+    );
+    verbatimRun = await world.runAction(
+      privateInputs([release.references.builder], 'verbatim/', { 'run-image-mirror': 'false' }),
+    );
 
     layoutDirOf['source-jammy'] = await layout('source-jammy', `${world.source.host}/${ORG}/builder-jammy-base:0.3.13`);
     layoutDirOf['source-old'] = await layout('source-old', `${world.source.host}/${ORG}/builder-old-pack:0.1.0`);
-    layoutDirOf['public-jammy'] = await layout('public-jammy', publicRef('builder-jammy-base', '0.3.13'), publicCreds());
+    layoutDirOf['public-jammy'] = await layout(
+      'public-jammy',
+      publicRef('builder-jammy-base', '0.3.13'),
+      publicCreds(),
+    );
     layoutDirOf['public-old'] = await layout('public-old', publicRef('builder-old-pack', '0.1.0'), publicCreds());
-    layoutDirOf['private-jammy'] = await layout('private-jammy', `${world.privateRegistry.host}/mirrored/builder-jammy-base:0.3.13`, privateCreds());
+    layoutDirOf['private-jammy'] = await layout(
+      'private-jammy',
+      `${world.privateRegistry.host}/mirrored/builder-jammy-base:0.3.13`,
+      privateCreds(),
+    );
   }, 180_000);
 
   afterAll(async () => {
@@ -171,11 +245,21 @@ describe('end to end: builder run-image mirrors', () => {
     expect(errorLines(first)).toEqual([]);
     expect(first.code).toBe(0);
     const jammy = imageNamed(first, 'builder-jammy-base');
-    expect(jammy).toMatchObject({ mutated: true, sourceDigest: sourceDigests['builder-jammy-base'], platforms: ['linux/amd64', 'linux/arm64'] });
+    expect(jammy).toMatchObject({
+      mutated: true,
+      sourceDigest: sourceDigests['builder-jammy-base'],
+      platforms: ['linux/amd64', 'linux/arm64'],
+    });
     expect(jammy.digest).toMatch(/^sha256:[a-f0-9]{64}$/);
     expect(jammy.digest).not.toBe(jammy.sourceDigest);
-    expect(imageNamed(first, 'builder-old-pack')).toMatchObject({ mutated: true, sourceDigest: sourceDigests['builder-old-pack'] });
-    expect(imageNamed(first, 'run-jammy-base')).toMatchObject({ mutated: false, digest: sourceDigests['run-jammy-base'] });
+    expect(imageNamed(first, 'builder-old-pack')).toMatchObject({
+      mutated: true,
+      sourceDigest: sourceDigests['builder-old-pack'],
+    });
+    expect(imageNamed(first, 'run-jammy-base')).toMatchObject({
+      mutated: false,
+      digest: sourceDigests['run-jammy-base'],
+    });
     // What skopeo reads is what the output says.
     expect(tagsAfterFirst['builder-jammy-base:0.3.13']).toBe(jammy.digest);
     expect(layouts['public-jammy']!.digest).toBe(jammy.digest);
@@ -192,7 +276,10 @@ describe('end to end: builder run-image mirrors', () => {
   });
 
   it('adds the mirror to the label of every platform and changes no other key', () => {
-    for (const [key, shape] of [['jammy', 'both'], ['old', 'stack']] as const) {
+    for (const [key, shape] of [
+      ['jammy', 'both'],
+      ['old', 'stack'],
+    ] as const) {
       const before = layouts[`source-${key}`]!;
       const after = layouts[`public-${key}`]!;
       expect(after.platforms.map((p) => p.platform)).toEqual(before.platforms.map((p) => p.platform));
@@ -201,7 +288,10 @@ describe('end to end: builder run-image mirrors', () => {
         // Built independently of the code under test, in pack's key order.
         expect(labelOf(before.platforms[i]!)).toBe(builderLabel({ runImage: RUN_IMAGE, shape }));
         expect(labelOf(platform)).toBe(builderLabel({ runImage: RUN_IMAGE, shape, existingMirrors: [publicMirror] }));
-        const label = JSON.parse(labelOf(platform)) as { images?: { mirrors: string[] }[]; stack: { runImage: { mirrors: string[] } } };
+        const label = JSON.parse(labelOf(platform)) as {
+          images?: { mirrors: string[] }[];
+          stack: { runImage: { mirrors: string[] } };
+        };
         expect(label.stack.runImage.mirrors).toEqual([publicMirror]);
         if (shape === 'both') expect(label.images![0]!.mirrors).toEqual([publicMirror]);
         else expect(label).not.toHaveProperty('images');
@@ -214,7 +304,11 @@ describe('end to end: builder run-image mirrors', () => {
       const before = layouts[`source-${key}`]!;
       const after = layouts[`public-${key}`]!;
       for (const [i, platform] of after.platforms.entries()) {
-        const restored = JSON.parse(platform.configBytes.toString('utf8')) as { config: { Labels: Record<string, string> }; rootfs: { diff_ids: string[] }; history: { empty_layer?: boolean }[] };
+        const restored = JSON.parse(platform.configBytes.toString('utf8')) as {
+          config: { Labels: Record<string, string> };
+          rootfs: { diff_ids: string[] };
+          history: { empty_layer?: boolean }[];
+        };
         restored.config.Labels[BUILDER_LABEL] = labelOf(before.platforms[i]!);
         restored.rootfs.diff_ids.pop();
         const added = restored.history.pop();
@@ -235,10 +329,13 @@ describe('end to end: builder run-image mirrors', () => {
         const layers = platform.manifest.layers;
         expect(layers).toHaveLength(sourceLayers.length + 1);
         expect(layers.slice(0, -1)).toEqual(sourceLayers);
-        for (const layer of layers.slice(0, -1)) expect(sha256(readFileSync(layoutBlobPath(dir, layer.digest)))).toBe(layer.digest);
+        for (const layer of layers.slice(0, -1))
+          expect(sha256(readFileSync(layoutBlobPath(dir, layer.digest)))).toBe(layer.digest);
         const top = layers.at(-1)!;
         expect(top.mediaType).toBe(sourceLayers[0]!.mediaType);
-        expect(platform.manifest.annotations?.[SOURCE_DIGEST_ANNOTATION]).toBe(sourceDigests[key === 'jammy' ? 'builder-jammy-base' : 'builder-old-pack']);
+        expect(platform.manifest.annotations?.[SOURCE_DIGEST_ANNOTATION]).toBe(
+          sourceDigests[key === 'jammy' ? 'builder-jammy-base' : 'builder-old-pack'],
+        );
 
         const bytes = readFileSync(layoutBlobPath(dir, top.digest));
         expect(bytes.length).toBe(top.size);
@@ -253,13 +350,15 @@ describe('end to end: builder run-image mirrors', () => {
         }
         expect(new Set(entries.map((e) => e.date)).size).toBe(1);
         expect(Object.keys(files).sort()).toEqual(['cnb/run.toml', 'cnb/stack.toml']);
-        expect(parseToml(files['cnb/stack.toml']!)).toEqual({ 'run-image': { image: RUN_IMAGE, mirrors: [publicMirror] } });
+        expect(parseToml(files['cnb/stack.toml']!)).toEqual({
+          'run-image': { image: RUN_IMAGE, mirrors: [publicMirror] },
+        });
         expect(parseToml(files['cnb/run.toml']!)).toEqual({ images: [{ image: RUN_IMAGE, mirrors: [publicMirror] }] });
       }
     }
   });
 
-  it('keeps each index entry\'s platform and points it at the new manifest', () => {
+  it("keeps each index entry's platform and points it at the new manifest", () => {
     const before = layouts['source-jammy']!;
     const after = layouts['public-jammy']!;
     expect(after.index.manifests.map((m) => m.platform)).toEqual(before.index.manifests.map((m) => m.platform));
@@ -272,26 +371,49 @@ describe('end to end: builder run-image mirrors', () => {
   it('mutates a builder with Docker media types within the Docker family', async () => {
     const builder = imageNamed(first, 'builder-docker');
     expect(builder.mutated).toBe(true);
-    const index = await skopeoRaw(`${world.publicRegistry.host}/${ALIAS}/builder-docker@${builder.digest}`, publicCreds());
+    const index = await skopeoRaw(
+      `${world.publicRegistry.host}/${ALIAS}/builder-docker@${builder.digest}`,
+      publicCreds(),
+    );
     expect(index.digest).toBe(builder.digest);
-    const list = JSON.parse(index.bytes.toString('utf8')) as { mediaType: string; manifests: { mediaType: string; digest: string; platform: unknown }[] };
+    const list = JSON.parse(index.bytes.toString('utf8')) as {
+      mediaType: string;
+      manifests: { mediaType: string; digest: string; platform: unknown }[];
+    };
     expect(list.mediaType).toBe(DOCKER_LIST);
-    expect(list.manifests.map((m) => m.platform)).toEqual([{ os: 'linux', architecture: 'amd64' }, { os: 'linux', architecture: 'arm64' }]);
+    expect(list.manifests.map((m) => m.platform)).toEqual([
+      { os: 'linux', architecture: 'amd64' },
+      { os: 'linux', architecture: 'arm64' },
+    ]);
     for (const [i, entry] of list.manifests.entries()) {
       expect(entry.mediaType).toBe(DOCKER_MANIFEST);
-      const read = await skopeoRaw(`${world.publicRegistry.host}/${ALIAS}/builder-docker@${entry.digest}`, publicCreds());
-      const manifest = JSON.parse(read.bytes.toString('utf8')) as { mediaType: string; config: { mediaType: string }; layers: { mediaType: string; digest: string }[]; annotations?: unknown };
+      const read = await skopeoRaw(
+        `${world.publicRegistry.host}/${ALIAS}/builder-docker@${entry.digest}`,
+        publicCreds(),
+      );
+      const manifest = JSON.parse(read.bytes.toString('utf8')) as {
+        mediaType: string;
+        config: { mediaType: string };
+        layers: { mediaType: string; digest: string }[];
+        annotations?: unknown;
+      };
       expect(manifest.mediaType).toBe(DOCKER_MANIFEST);
       expect(manifest.config.mediaType).toBe('application/vnd.docker.container.image.v1+json');
-      expect(manifest.layers.slice(0, -1).map((l) => l.digest)).toEqual(dockerBuilder.platforms[i]!.layers.map((l) => l.digest));
-      expect(manifest.layers.map((l) => l.mediaType)).toEqual(Array(manifest.layers.length).fill('application/vnd.docker.image.rootfs.diff.tar.gzip'));
+      expect(manifest.layers.slice(0, -1).map((l) => l.digest)).toEqual(
+        dockerBuilder.platforms[i]!.layers.map((l) => l.digest),
+      );
+      expect(manifest.layers.map((l) => l.mediaType)).toEqual(
+        Array(manifest.layers.length).fill('application/vnd.docker.image.rootfs.diff.tar.gzip'),
+      );
       expect(manifest).not.toHaveProperty('annotations'); // Docker manifests have none
     }
     // An independent client accepts the whole tree (it checks every blob against its digest);
     // an OCI layout holds only OCI manifests, so skopeo converts them on the way.
     const dir = mkdtempSync(join(tmpdir(), 'builder-mirror-oci-'));
     layoutDirs.push(dir);
-    await skopeoCopyToLayout(`${world.publicRegistry.host}/${ALIAS}/builder-docker:0.4.0`, dir, 'it', publicCreds(), { convert: true });
+    await skopeoCopyToLayout(`${world.publicRegistry.host}/${ALIAS}/builder-docker:0.4.0`, dir, 'it', publicCreds(), {
+      convert: true,
+    });
     for (const platform of readLayoutImage(dir, 'it').platforms) {
       expect(labelOf(platform)).toBe(builderLabel({ runImage: RUN_IMAGE, existingMirrors: [publicMirror] }));
     }
@@ -347,7 +469,9 @@ describe('end to end: builder run-image mirrors', () => {
       const { files } = await unpackLayer(readFileSync(layoutBlobPath(layoutDirOf['private-jammy']!, top.digest)));
       expect(parseToml(files['cnb/run.toml']!)).toEqual({ images: [{ image: RUN_IMAGE, mirrors: [privateMirror] }] });
     }
-    expect(await skopeoDigestOrNull(`${world.privateRegistry.host}/mirrored/run-jammy-base:latest`, privateCreds())).toBe(sourceDigests['run-jammy-base']);
+    expect(
+      await skopeoDigestOrNull(`${world.privateRegistry.host}/mirrored/run-jammy-base:latest`, privateCreds()),
+    ).toBe(sourceDigests['run-jammy-base']);
   });
 
   it('copies the builder byte for byte with run-image-mirror: false', async () => {
@@ -356,7 +480,9 @@ describe('end to end: builder run-image mirrors', () => {
     const builder = imageNamed(verbatimRun, 'builder-jammy-base');
     expect(builder.mutated).toBe(false);
     expect(builder.digest).toBe(sourceDigests['builder-jammy-base']);
-    expect(await skopeoDigestOrNull(`${world.privateRegistry.host}/verbatim/builder-jammy-base:0.3.13`, privateCreds())).toBe(sourceDigests['builder-jammy-base']);
+    expect(
+      await skopeoDigestOrNull(`${world.privateRegistry.host}/verbatim/builder-jammy-base:0.3.13`, privateCreds()),
+    ).toBe(sourceDigests['builder-jammy-base']);
   });
 
   /** Publishes one builder on its own to ECR Public; it must fail with one error line and write nothing. */
@@ -369,24 +495,42 @@ describe('end to end: builder run-image mirrors', () => {
     expect(errors[0]).toMatch(message);
     expect(await skopeoListTags(`${world.publicRegistry.host}/${ALIAS}/${name}`, publicCreds())).toEqual([]);
     // Not even a blob: the builder's own first layer is unknown to the destination repository.
-    const manifest = JSON.parse((await fetch(`${world.source.url}/v2/${ORG}/${name}/manifests/1.0.0`, { headers: { accept: 'application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json' } }).then((r) => r.text()))) as {
+    const manifest = JSON.parse(
+      await fetch(`${world.source.url}/v2/${ORG}/${name}/manifests/1.0.0`, {
+        headers: { accept: 'application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json' },
+      }).then((r) => r.text()),
+    ) as {
       manifests?: { digest: string }[];
       layers?: { digest: string }[];
     };
-    const platform = manifest.manifests !== undefined
-      ? (JSON.parse(await fetch(`${world.source.url}/v2/${ORG}/${name}/manifests/${manifest.manifests[0]!.digest}`, { headers: { accept: 'application/vnd.oci.image.manifest.v1+json' } }).then((r) => r.text())) as { layers: { digest: string }[] })
-      : (manifest as { layers: { digest: string }[] });
-    const blob = await fetch(`${world.publicRegistry.url}/v2/${ALIAS}/${name}/blobs/${platform.layers[0]!.digest}`, { method: 'HEAD', headers: { authorization: world.publicRegistry.authorization! } });
+    const platform =
+      manifest.manifests !== undefined
+        ? (JSON.parse(
+            await fetch(`${world.source.url}/v2/${ORG}/${name}/manifests/${manifest.manifests[0]!.digest}`, {
+              headers: { accept: 'application/vnd.oci.image.manifest.v1+json' },
+            }).then((r) => r.text()),
+          ) as { layers: { digest: string }[] })
+        : (manifest as { layers: { digest: string }[] });
+    const blob = await fetch(`${world.publicRegistry.url}/v2/${ALIAS}/${name}/blobs/${platform.layers[0]!.digest}`, {
+      method: 'HEAD',
+      headers: { authorization: world.publicRegistry.authorization! },
+    });
     expect(blob.status).toBe(404);
     return errors[0]!;
   };
 
   it('fails a builder whose run image is neither in "images" nor in the destination, naming the run image', async () => {
-    await expectRejected('builder-orphan', new RegExp(`builder-orphan.*index\\.docker\\.io/${ORG}/run-orphan-base:latest`));
+    await expectRejected(
+      'builder-orphan',
+      new RegExp(`builder-orphan.*index\\.docker\\.io/${ORG}/run-orphan-base:latest`),
+    );
   });
 
   it('fails a builder whose run image tag is not in the destination, naming the run image', async () => {
-    await expectRejected('builder-stale', new RegExp(`builder-stale.*index\\.docker\\.io/${ORG}/run-jammy-base:9\\.9\\.9`));
+    await expectRejected(
+      'builder-stale',
+      new RegExp(`builder-stale.*index\\.docker\\.io/${ORG}/run-jammy-base:9\\.9\\.9`),
+    );
   });
 
   it('rejects a windows builder', async () => {
@@ -395,7 +539,10 @@ describe('end to end: builder run-image mirrors', () => {
 
   let badLabelError = '';
   it('rejects a builder whose label is not JSON', async () => {
-    badLabelError = await expectRejected('builder-bad-label', /label io\.buildpacks\.builder\.metadata is not valid JSON/);
+    badLabelError = await expectRejected(
+      'builder-bad-label',
+      /label io\.buildpacks\.builder\.metadata is not valid JSON/,
+    );
   });
 
   it('names the builder whose label is not JSON', () => {

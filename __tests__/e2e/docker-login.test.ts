@@ -19,7 +19,10 @@ describe('end to end: docker-login', () => {
     world = await startWorld();
     await pushImage({ url: world.source.url }, 'org/app', { layers: [pseudoRandomBytes(1000, 1)] }, '1.0.0');
     bin = mkdtempSync(join(tmpdir(), 'fake-docker-'));
-    writeFileSync(join(bin, 'docker'), `#!/bin/sh\nprintf 'ARGS %s\\n' "$*" >> "${record()}"\nif [ "$1" = login ]; then printf 'STDIN %s\\n' "$(cat)" >> "${record()}"; fi\necho "Login Succeeded"\n`);
+    writeFileSync(
+      join(bin, 'docker'),
+      `#!/bin/sh\nprintf 'ARGS %s\\n' "$*" >> "${record()}"\nif [ "$1" = login ]; then printf 'STDIN %s\\n' "$(cat)" >> "${record()}"; fi\necho "Login Succeeded"\n`,
+    );
     chmodSync(join(bin, 'docker'), 0o755);
   });
 
@@ -30,7 +33,13 @@ describe('end to end: docker-login', () => {
 
   it('logs in with --password-stdin and out again in the post step', async () => {
     const run = await world.runAction(
-      { images: `${world.hub.host}/org/app:1.0.0`, 'registry-type': 'private', 'aws-region': world.aws.region, 'role-to-assume': world.aws.roleArn, 'docker-login': 'true' },
+      {
+        images: `${world.hub.host}/org/app:1.0.0`,
+        'registry-type': 'private',
+        'aws-region': world.aws.region,
+        'role-to-assume': world.aws.roleArn,
+        'docker-login': 'true',
+      },
       { PATH: `${bin}:${process.env.PATH ?? ''}` },
     );
     expect(run.code).toBe(0);
@@ -38,13 +47,27 @@ describe('end to end: docker-login', () => {
     const calls = readFileSync(record(), 'utf8');
     expect(calls).toContain(`ARGS login --username AWS --password-stdin ${world.privateRegistry.host}`);
     expect(calls).toContain(`STDIN ${password}`);
-    expect(calls.split('\n').filter((l) => l.startsWith('ARGS')).join('\n')).not.toContain(password);
-    expect(run.printed.split('\n').filter((l) => !l.startsWith('::add-mask::')).join('\n')).not.toContain(password);
+    expect(
+      calls
+        .split('\n')
+        .filter((l) => l.startsWith('ARGS'))
+        .join('\n'),
+    ).not.toContain(password);
+    expect(
+      run.printed
+        .split('\n')
+        .filter((l) => !l.startsWith('::add-mask::'))
+        .join('\n'),
+    ).not.toContain(password);
 
     const stateDir = mkdtempSync(join(tmpdir(), 'post-'));
     const state = parseOutputFile(run.state);
     const post = spawnSync(process.execPath, [join(world.bundleDir, 'post.js')], {
-      env: { PATH: `${bin}:${process.env.PATH ?? ''}`, ...Object.fromEntries(Object.entries(state).map(([k, v]) => [`STATE_${k}`, v])), GITHUB_STATE: join(stateDir, 'state') },
+      env: {
+        PATH: `${bin}:${process.env.PATH ?? ''}`,
+        ...Object.fromEntries(Object.entries(state).map(([k, v]) => [`STATE_${k}`, v])),
+        GITHUB_STATE: join(stateDir, 'state'),
+      },
       encoding: 'utf8',
     });
     rmSync(stateDir, { recursive: true, force: true });

@@ -17,7 +17,12 @@ describe('end to end: Docker Hub rate limit', () => {
   });
 
   it('warns in the log and the job summary when few pulls are left', async () => {
-    const run = await world.runAction({ images: `${world.hub.host}/org/tool:2.0.0`, 'registry-type': 'private', 'aws-region': world.aws.region, 'role-to-assume': world.aws.roleArn });
+    const run = await world.runAction({
+      images: `${world.hub.host}/org/tool:2.0.0`,
+      'registry-type': 'private',
+      'aws-region': world.aws.region,
+      'role-to-assume': world.aws.roleArn,
+    });
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/::warning::.*12 of 100 pulls left/);
     expect(run.summary).toMatch(/12 of 100 pulls left/);
@@ -26,7 +31,12 @@ describe('end to end: Docker Hub rate limit', () => {
   it('says nothing when the quota is comfortable', async () => {
     remaining = 90;
     await pushImage({ url: world.source.url }, 'org/tool', { layers: [pseudoRandomBytes(2000, 4)] }, '2.0.1');
-    const run = await world.runAction({ images: `${world.hub.host}/org/tool:2.0.1`, 'registry-type': 'private', 'aws-region': world.aws.region, 'role-to-assume': world.aws.roleArn });
+    const run = await world.runAction({
+      images: `${world.hub.host}/org/tool:2.0.1`,
+      'registry-type': 'private',
+      'aws-region': world.aws.region,
+      'role-to-assume': world.aws.roleArn,
+    });
     expect(run.code).toBe(0);
     expect(run.stdout).not.toMatch(/pulls left/);
   });

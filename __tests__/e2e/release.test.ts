@@ -40,8 +40,22 @@ describe('end to end: a release to ECR Public and to private ECR', () => {
     expect(publicRun.stderr).not.toMatch(/error/i);
     expect(publicRun.printed).not.toMatch(/::error::/);
     expect(publicRun.code).toBe(0);
-    const images = JSON.parse(publicRun.outputs.images!) as { source: string; repository: string; digest: string; sourceDigest: string; tags: string[]; mutated: boolean; platforms: string[] }[];
-    expect(images.map((i) => i.repository.split('/').pop()).sort()).toEqual(['build-jammy-base', 'builder-jammy-base', 'node-engine', 'npm-install', 'run-jammy-base']);
+    const images = JSON.parse(publicRun.outputs.images!) as {
+      source: string;
+      repository: string;
+      digest: string;
+      sourceDigest: string;
+      tags: string[];
+      mutated: boolean;
+      platforms: string[];
+    }[];
+    expect(images.map((i) => i.repository.split('/').pop()).sort()).toEqual([
+      'build-jammy-base',
+      'builder-jammy-base',
+      'node-engine',
+      'npm-install',
+      'run-jammy-base',
+    ]);
     expect(publicRun.outputs.registry).toBe(`${world.publicRegistry.host}/paketo-buildpacks`);
     expect(publicRun.outputs.digest).toBe(images[0]!.digest);
     const runImage = images.find((i) => i.repository.endsWith('/run-jammy-base'))!;
@@ -62,33 +76,56 @@ describe('end to end: a release to ECR Public and to private ECR', () => {
   });
 
   it('publishes the builder mutated with the ECR run image as a mirror', async () => {
-    const images = JSON.parse(publicRun.outputs.images!) as { repository: string; digest: string; sourceDigest: string; mutated: boolean }[];
+    const images = JSON.parse(publicRun.outputs.images!) as {
+      repository: string;
+      digest: string;
+      sourceDigest: string;
+      mutated: boolean;
+    }[];
     const builder = images.find((i) => i.repository.endsWith('/builder-jammy-base'))!;
     expect(builder.mutated).toBe(true);
     expect(builder.sourceDigest).toBe(release.digests['builder-jammy-base']);
     expect(builder.digest).not.toBe(builder.sourceDigest);
-    const read = await skopeoRaw(`${world.publicRegistry.host}/paketo-buildpacks/builder-jammy-base:0.3.13`, publicCreds());
+    const read = await skopeoRaw(
+      `${world.publicRegistry.host}/paketo-buildpacks/builder-jammy-base:0.3.13`,
+      publicCreds(),
+    );
     expect(read.digest).toBe(builder.digest);
     expect(publicRun.summary).toContain('mutated: run-image mirror');
   });
 
   it('created the ECR Public repositories through the emulator', () => {
-    const created = world.aws.calls.filter((c) => c.service === 'ecr-public' && c.operation === 'CreateRepository' && c.allowed);
-    expect(created.map((c) => c.params.repositoryName).sort()).toEqual(['build-jammy-base', 'builder-jammy-base', 'node-engine', 'npm-install', 'run-jammy-base']);
+    const created = world.aws.calls.filter(
+      (c) => c.service === 'ecr-public' && c.operation === 'CreateRepository' && c.allowed,
+    );
+    expect(created.map((c) => c.params.repositoryName).sort()).toEqual([
+      'build-jammy-base',
+      'builder-jammy-base',
+      'node-engine',
+      'npm-install',
+      'run-jammy-base',
+    ]);
     expect(world.aws.calls.filter((c) => !c.allowed)).toEqual([]);
     expect(world.aws.calls.some((c) => c.service === 'sts' && c.operation === 'AssumeRoleWithWebIdentity')).toBe(true);
   });
 
   it('writes a job summary table of what was published', () => {
     expect(publicRun.summary).toContain('<table>');
-    for (const header of ['Source digest', 'Destination', 'Digest', 'Tags', 'Uploaded', 'Mounted', 'Skipped', 'Time']) expect(publicRun.summary).toContain(header);
+    for (const header of ['Source digest', 'Destination', 'Digest', 'Tags', 'Uploaded', 'Mounted', 'Skipped', 'Time'])
+      expect(publicRun.summary).toContain(header);
     expect(publicRun.summary).toContain('node-engine');
   });
 
   it('masks every secret and never prints one', () => {
     // `::add-mask::` lines are commands to the runner, which never shows them.
-    const masked = publicRun.printed.split('\n').filter((l) => l.startsWith('::add-mask::')).map((l) => l.slice('::add-mask::'.length));
-    const shown = publicRun.printed.split('\n').filter((l) => !l.startsWith('::add-mask::')).join('\n');
+    const masked = publicRun.printed
+      .split('\n')
+      .filter((l) => l.startsWith('::add-mask::'))
+      .map((l) => l.slice('::add-mask::'.length));
+    const shown = publicRun.printed
+      .split('\n')
+      .filter((l) => !l.startsWith('::add-mask::'))
+      .join('\n');
     const secrets = world.aws.secrets().filter((s) => s.length >= 8);
     expect(secrets.length).toBeGreaterThan(3);
     const used = secrets.filter((s) => masked.includes(s));
@@ -121,7 +158,15 @@ describe('end to end: a release to ECR Public and to private ECR', () => {
       'role-to-assume': world.aws.roleArn,
       'repository-prefix': 'buildpacks/',
       'image-tag-mutability': 'IMMUTABLE',
-      'lifecycle-policy': JSON.stringify({ rules: [{ rulePriority: 1, selection: { tagStatus: 'untagged', countType: 'sinceImagePushed', countUnit: 'days', countNumber: 14 }, action: { type: 'expire' } }] }),
+      'lifecycle-policy': JSON.stringify({
+        rules: [
+          {
+            rulePriority: 1,
+            selection: { tagStatus: 'untagged', countType: 'sinceImagePushed', countUnit: 'days', countNumber: 14 },
+            action: { type: 'expire' },
+          },
+        ],
+      }),
       tags: '{{tag}}\n{{major}}.{{minor}}',
     });
     expect(run.stderr).not.toMatch(/error/i);
@@ -130,7 +175,10 @@ describe('end to end: a release to ECR Public and to private ECR', () => {
     expect(repo?.imageTagMutability).toBe('IMMUTABLE');
     expect(repo?.scanOnPush).toBe(true);
     expect(repo?.lifecyclePolicyText).toContain('sinceImagePushed');
-    const read = await skopeoRaw(`${world.privateRegistry.host}/buildpacks/run-jammy-base:0.1`, { username: 'AWS', password: world.privateRegistry.password });
+    const read = await skopeoRaw(`${world.privateRegistry.host}/buildpacks/run-jammy-base:0.1`, {
+      username: 'AWS',
+      password: world.privateRegistry.password,
+    });
     expect(read.digest).toBe(release.digests['run-jammy-base']);
     expect(run.outputs.registry).toBe(world.privateRegistry.host);
   });

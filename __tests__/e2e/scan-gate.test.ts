@@ -1,6 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { BasicFinding, EnhancedFinding } from '../../testbed/aws-emulator.js';
-import { OCI_INDEX, OCI_MANIFEST, pseudoRandomBytes, pushImage, pushIndex, pushManifest, serialize, sha256, type Target } from '../../testbed/images.js';
+import {
+  OCI_INDEX,
+  OCI_MANIFEST,
+  pseudoRandomBytes,
+  pushImage,
+  pushIndex,
+  pushManifest,
+  serialize,
+  sha256,
+  type Target,
+} from '../../testbed/images.js';
 import { skopeoDigestOrNull, skopeoRaw } from '../../testbed/skopeo.js';
 import { startWorld, type ActionRun, type World } from '../support/world.js';
 
@@ -21,7 +31,10 @@ interface SeededIndex {
 /** A two-platform image, as a release would publish it. */
 async function seedIndex(target: Target, repository: string, tag: string, seed: number): Promise<SeededIndex> {
   const amd = await pushImage(target, repository, { layers: [pseudoRandomBytes(30_000, seed)] });
-  const arm = await pushImage(target, repository, { architecture: 'arm64', layers: [pseudoRandomBytes(30_000, seed + 1)] });
+  const arm = await pushImage(target, repository, {
+    architecture: 'arm64',
+    layers: [pseudoRandomBytes(30_000, seed + 1)],
+  });
   const index = await pushIndex(
     target,
     repository,
@@ -57,7 +70,12 @@ describe('end to end: scan gate and promotion in private ECR', () => {
     ...extra,
   });
   const appImages = () => `${world.hub.host}/example/app:1.0.0`;
-  const highInOpenssl: BasicFinding = { name: 'CVE-2024-0001', severity: 'HIGH', packageName: 'openssl', packageVersion: '3.0.2-0ubuntu1.10' };
+  const highInOpenssl: BasicFinding = {
+    name: 'CVE-2024-0001',
+    severity: 'HIGH',
+    packageName: 'openssl',
+    packageVersion: '3.0.2-0ubuntu1.10',
+  };
 
   beforeAll(async () => {
     world = await startWorld();
@@ -67,9 +85,20 @@ describe('end to end: scan gate and promotion in private ECR', () => {
     // Basic scanning, no registry rules: the repositories the action creates scan on push.
     world.aws.ecr.setScanning({ scanType: 'BASIC', rules: [] });
     world.aws.ecr.scriptScan('gate/app', app.amd64, [
-      { status: 'COMPLETE', findings: [highInOpenssl, { name: 'CVE-2024-0002', severity: 'LOW', packageName: 'zlib', packageVersion: '1.2.11' }] },
+      {
+        status: 'COMPLETE',
+        findings: [
+          highInOpenssl,
+          { name: 'CVE-2024-0002', severity: 'LOW', packageName: 'zlib', packageVersion: '1.2.11' },
+        ],
+      },
     ]);
-    world.aws.ecr.scriptScan('gate/app', app.arm64, [{ status: 'COMPLETE', findings: [{ name: 'CVE-2024-0003', severity: 'MEDIUM', packageName: 'curl', packageVersion: '7.81.0' }] }]);
+    world.aws.ecr.scriptScan('gate/app', app.arm64, [
+      {
+        status: 'COMPLETE',
+        findings: [{ name: 'CVE-2024-0003', severity: 'MEDIUM', packageName: 'curl', packageVersion: '7.81.0' }],
+      },
+    ]);
   }, 60_000);
 
   afterAll(async () => {
@@ -106,14 +135,23 @@ describe('end to end: scan gate and promotion in private ECR', () => {
       const [entry] = findings;
       expect(entry).toMatchObject({ repository: 'gate/app', digest: app.index, verdict: 'fail', scanType: 'BASIC' });
       expect(entry!.platforms).toEqual([
-        { digest: app.amd64, platform: 'linux/amd64', counts: { CRITICAL: 0, HIGH: 1, MEDIUM: 0, LOW: 1, INFORMATIONAL: 0, UNDEFINED: 0 } },
-        { digest: app.arm64, platform: 'linux/arm64', counts: { CRITICAL: 0, HIGH: 0, MEDIUM: 1, LOW: 0, INFORMATIONAL: 0, UNDEFINED: 0 } },
+        {
+          digest: app.amd64,
+          platform: 'linux/amd64',
+          counts: { CRITICAL: 0, HIGH: 1, MEDIUM: 0, LOW: 1, INFORMATIONAL: 0, UNDEFINED: 0 },
+        },
+        {
+          digest: app.arm64,
+          platform: 'linux/arm64',
+          counts: { CRITICAL: 0, HIGH: 0, MEDIUM: 1, LOW: 0, INFORMATIONAL: 0, UNDEFINED: 0 },
+        },
       ]);
     });
 
     it('shows the verdict and the findings table in the job summary', () => {
       expect(run.summary).toContain('Scan gate failed for gate/app@' + app.index);
-      for (const header of ['Vulnerability', 'Severity', 'Package', 'Installed version', 'Fix available']) expect(run.summary).toContain(`<th>${header}</th>`);
+      for (const header of ['Vulnerability', 'Severity', 'Package', 'Installed version', 'Fix available'])
+        expect(run.summary).toContain(`<th>${header}</th>`);
       const row = /<tr><td>CVE-2024-0001<\/td>.*?<\/tr>/.exec(run.summary)?.[0];
       expect(row).toBeDefined();
       expect(row).toContain('<td>HIGH</td>');
@@ -123,13 +161,19 @@ describe('end to end: scan gate and promotion in private ECR', () => {
       expect(row).toContain('<td>–</td>'); // basic scanning says nothing about fixes
       expect(run.summary).not.toMatch(/<td>(?=<td>|<\/tr>)/); // every cell closed
       // Severity counts per platform: CRITICAL, HIGH, MEDIUM, LOW, INFORMATIONAL, UNDEFINED, then the scan status.
-      expect(run.summary).toMatch(/<tr><td>linux\/amd64<\/td><td>[0-9a-f]{12}<\/td><td>0<\/td><td>1<\/td><td>0<\/td><td>1<\/td><td>0<\/td><td>0<\/td><td>COMPLETE<\/td><\/tr>/);
-      expect(run.summary).toMatch(/<tr><td>linux\/arm64<\/td><td>[0-9a-f]{12}<\/td><td>0<\/td><td>0<\/td><td>1<\/td><td>0<\/td><td>0<\/td><td>0<\/td><td>COMPLETE<\/td><\/tr>/);
+      expect(run.summary).toMatch(
+        /<tr><td>linux\/amd64<\/td><td>[0-9a-f]{12}<\/td><td>0<\/td><td>1<\/td><td>0<\/td><td>1<\/td><td>0<\/td><td>0<\/td><td>COMPLETE<\/td><\/tr>/,
+      );
+      expect(run.summary).toMatch(
+        /<tr><td>linux\/arm64<\/td><td>[0-9a-f]{12}<\/td><td>0<\/td><td>0<\/td><td>1<\/td><td>0<\/td><td>0<\/td><td>0<\/td><td>COMPLETE<\/td><\/tr>/,
+      );
     });
   });
 
   it('an expired scan-ignore entry ignores nothing: the run fails again, with a warning naming the entry', async () => {
-    const run = await world.runAction(gateInputs({ images: appImages(), 'scan-ignore': 'CVE-2024-0001 until 2020-01-01' }));
+    const run = await world.runAction(
+      gateInputs({ images: appImages(), 'scan-ignore': 'CVE-2024-0001 until 2020-01-01' }),
+    );
     expect(run.code).not.toBe(0);
     const warnings = lines(run, 'warning').filter((line) => line.includes('CVE-2024-0001'));
     expect(warnings).toHaveLength(1);
@@ -142,7 +186,9 @@ describe('end to end: scan gate and promotion in private ECR', () => {
   describe('the same finding ignored', () => {
     let run: ActionRun;
     beforeAll(async () => {
-      run = await world.runAction(gateInputs({ images: appImages(), 'scan-ignore': 'CVE-2024-0001\nCVE-2031-99999  # never found' }));
+      run = await world.runAction(
+        gateInputs({ images: appImages(), 'scan-ignore': 'CVE-2024-0001\nCVE-2031-99999  # never found' }),
+      );
     }, 120_000);
 
     it('passes and promotes prod to the same digest, byte for byte (checked with skopeo)', async () => {
@@ -175,8 +221,18 @@ describe('end to end: scan gate and promotion in private ECR', () => {
   });
 
   it('many failing findings: error annotations stop at 20 and the summary table says how many rows it left out', async () => {
-    const bulk = await pushImage({ url: world.source.url }, 'example/bulk', { layers: [pseudoRandomBytes(10_000, 51)] }, '1.0.0');
-    const findings: BasicFinding[] = Array.from({ length: 25 }, (_, i) => ({ name: `CVE-2024-${1001 + i}`, severity: 'CRITICAL', packageName: `lib${i}`, packageVersion: '1.0' }));
+    const bulk = await pushImage(
+      { url: world.source.url },
+      'example/bulk',
+      { layers: [pseudoRandomBytes(10_000, 51)] },
+      '1.0.0',
+    );
+    const findings: BasicFinding[] = Array.from({ length: 25 }, (_, i) => ({
+      name: `CVE-2024-${1001 + i}`,
+      severity: 'CRITICAL',
+      packageName: `lib${i}`,
+      packageVersion: '1.0',
+    }));
     world.aws.ecr.scriptScan('gate/bulk', bulk.digest, [{ status: 'COMPLETE', findings }]);
     const run = await world.runAction(gateInputs({ images: `${world.hub.host}/example/bulk:1.0.0` }));
     expect(run.code).not.toBe(0);
@@ -190,8 +246,18 @@ describe('end to end: scan gate and promotion in private ECR', () => {
   it('gate-only use: an image already in a nested private repository is not copied, then gated, then promoted', async () => {
     const registry: Target = { url: world.privateRegistry.url, authorization: world.privateRegistry.authorization };
     world.aws.ecr.addRepository('team/checkout', { scanOnPush: true });
-    const image = await pushImage(registry, 'team/checkout', { layers: [pseudoRandomBytes(40_000, 41)] }, 'sha-abc1234');
-    world.aws.ecr.scriptScan('team/checkout', image.digest, [{ status: 'COMPLETE', findings: [{ name: 'CVE-2024-0100', severity: 'LOW', packageName: 'bash', packageVersion: '5.1' }] }]);
+    const image = await pushImage(
+      registry,
+      'team/checkout',
+      { layers: [pseudoRandomBytes(40_000, 41)] },
+      'sha-abc1234',
+    );
+    world.aws.ecr.scriptScan('team/checkout', image.digest, [
+      {
+        status: 'COMPLETE',
+        findings: [{ name: 'CVE-2024-0100', severity: 'LOW', packageName: 'bash', packageVersion: '5.1' }],
+      },
+    ]);
     world.hub.front.reset();
     const callsBefore = world.aws.calls.length;
 
@@ -207,10 +273,22 @@ describe('end to end: scan gate and promotion in private ECR', () => {
 
     expect(lines(run, 'error')).toEqual([]);
     expect(run.code).toBe(0);
-    const [published] = JSON.parse(run.outputs.images!) as { repository: string; digest: string; bytesUploaded: number; bytesMounted: number }[];
-    expect(published).toMatchObject({ repository: `${world.privateRegistry.host}/team/checkout`, digest: image.digest, bytesUploaded: 0, bytesMounted: 0 });
+    const [published] = JSON.parse(run.outputs.images!) as {
+      repository: string;
+      digest: string;
+      bytesUploaded: number;
+      bytesMounted: number;
+    }[];
+    expect(published).toMatchObject({
+      repository: `${world.privateRegistry.host}/team/checkout`,
+      digest: image.digest,
+      bytesUploaded: 0,
+      bytesMounted: 0,
+    });
     expect(world.hub.front.exchanges).toEqual([]);
-    expect(world.aws.calls.some((c) => c.operation === 'CreateRepository' && c.params.repositoryName === 'team/checkout')).toBe(false);
+    expect(
+      world.aws.calls.some((c) => c.operation === 'CreateRepository' && c.params.repositoryName === 'team/checkout'),
+    ).toBe(false);
     // Gate, then promotion: every scan read comes before the tag write.
     const calls = world.aws.calls.slice(callsBefore).filter((c) => c.params.repositoryName === 'team/checkout');
     const lastScanRead = calls.map((c) => c.operation).lastIndexOf('DescribeImageScanFindings');
@@ -220,13 +298,27 @@ describe('end to end: scan gate and promotion in private ECR', () => {
     expect(await skopeoDigestOrNull(`${world.privateRegistry.host}/team/checkout:prod`, creds())).toBe(image.digest);
     const findings = JSON.parse(run.outputs['scan-findings']!) as ScanFindingsEntry[];
     expect(findings).toEqual([
-      { repository: 'team/checkout', digest: image.digest, verdict: 'pass', scanType: 'BASIC', platforms: [{ digest: image.digest, counts: { CRITICAL: 0, HIGH: 0, MEDIUM: 0, LOW: 1, INFORMATIONAL: 0, UNDEFINED: 0 } }] },
+      {
+        repository: 'team/checkout',
+        digest: image.digest,
+        verdict: 'pass',
+        scanType: 'BASIC',
+        platforms: [
+          { digest: image.digest, counts: { CRITICAL: 0, HIGH: 0, MEDIUM: 0, LOW: 1, INFORMATIONAL: 0, UNDEFINED: 0 } },
+        ],
+      },
     ]);
   }, 120_000);
 
   /** An image pushed straight into private ECR, for gate-only runs. */
-  async function seedInPrivateEcr(repository: string, tag: string, seed: number, settings: { scanOnPush?: boolean; imageTagMutability?: 'MUTABLE' | 'IMMUTABLE' } = {}): Promise<string> {
-    if (!world.aws.ecr.repositories.has(repository)) world.aws.ecr.addRepository(repository, { scanOnPush: true, ...settings });
+  async function seedInPrivateEcr(
+    repository: string,
+    tag: string,
+    seed: number,
+    settings: { scanOnPush?: boolean; imageTagMutability?: 'MUTABLE' | 'IMMUTABLE' } = {},
+  ): Promise<string> {
+    if (!world.aws.ecr.repositories.has(repository))
+      world.aws.ecr.addRepository(repository, { scanOnPush: true, ...settings });
     const registry: Target = { url: world.privateRegistry.url, authorization: world.privateRegistry.authorization };
     return (await pushImage(registry, repository, { layers: [pseudoRandomBytes(5_000, seed)] }, tag)).digest;
   }
@@ -247,7 +339,11 @@ describe('end to end: scan gate and promotion in private ECR', () => {
     const run = await gateOnly('manual:v1');
     expect(lines(run, 'error')).toEqual([]);
     expect(run.code).toBe(0);
-    expect(world.aws.calls.filter((c) => c.operation === 'StartImageScan' && c.params.repositoryName === 'manual').map((c) => c.params.imageId)).toEqual([{ imageDigest: digest }]);
+    expect(
+      world.aws.calls
+        .filter((c) => c.operation === 'StartImageScan' && c.params.repositoryName === 'manual')
+        .map((c) => c.params.imageId),
+    ).toEqual([{ imageDigest: digest }]);
     expect(await skopeoDigestOrNull(`${world.privateRegistry.host}/manual:prod`, creds())).toBe(digest);
   }, 120_000);
 
@@ -257,7 +353,9 @@ describe('end to end: scan gate and promotion in private ECR', () => {
     const started = Date.now();
     const run = await gateOnly('slow:v1', { 'scan-timeout-seconds': '2' });
     expect(run.code).not.toBe(0);
-    expect(lines(run, 'error')).toEqual([`::error::scan gate: timed out after 2 s waiting for scan results of slow (${digest}: IN_PROGRESS); raise scan-timeout-seconds or check the scan in the ECR console`]);
+    expect(lines(run, 'error')).toEqual([
+      `::error::scan gate: timed out after 2 s waiting for scan results of slow (${digest}: IN_PROGRESS); raise scan-timeout-seconds or check the scan in the ECR console`,
+    ]);
     expect(Date.now() - started).toBeLessThan(30_000);
     expect(await skopeoDigestOrNull(`${world.privateRegistry.host}/slow:prod`, creds())).toBeNull();
   }, 120_000);
@@ -293,7 +391,12 @@ describe('end to end: scan gate and promotion in private ECR', () => {
   it('a release with one failing image promotes none of its images', async () => {
     await seedInPrivateEcr('release-a', 'v1', 71);
     const dirty = await seedInPrivateEcr('release-b', 'v1', 72);
-    world.aws.ecr.scriptScan('release-b', dirty, [{ status: 'COMPLETE', findings: [{ name: 'CVE-2024-0500', severity: 'CRITICAL', packageName: 'sudo', packageVersion: '1.9' }] }]);
+    world.aws.ecr.scriptScan('release-b', dirty, [
+      {
+        status: 'COMPLETE',
+        findings: [{ name: 'CVE-2024-0500', severity: 'CRITICAL', packageName: 'sudo', packageVersion: '1.9' }],
+      },
+    ]);
     const run = await world.runAction({
       images: `${world.privateRegistry.host}/release-a:v1\n${world.privateRegistry.host}/release-b:v1`,
       'registry-type': 'private',
@@ -309,16 +412,35 @@ describe('end to end: scan gate and promotion in private ECR', () => {
   }, 120_000);
 
   describe('issue 11: an index is gated through every platform it holds, or fails', () => {
-    const privateTarget = (): Target => ({ url: world.privateRegistry.url, authorization: world.privateRegistry.authorization });
+    const privateTarget = (): Target => ({
+      url: world.privateRegistry.url,
+      authorization: world.privateRegistry.authorization,
+    });
     const linux = (architecture: string) => ({ os: 'linux', architecture });
 
     it('a nested index: a CRITICAL finding in a platform of the inner index fails a HIGH gate, and no prod tag exists', async () => {
       world.aws.ecr.addRepository('nested', { scanOnPush: true });
       const amd = await pushImage(privateTarget(), 'nested', { layers: [pseudoRandomBytes(5_000, 81)] });
-      const arm = await pushImage(privateTarget(), 'nested', { architecture: 'arm64', layers: [pseudoRandomBytes(5_000, 82)] });
+      const arm = await pushImage(privateTarget(), 'nested', {
+        architecture: 'arm64',
+        layers: [pseudoRandomBytes(5_000, 82)],
+      });
       const inner = await pushIndex(privateTarget(), 'nested', [{ manifest: arm, platform: linux('arm64') }]);
-      const top = await pushIndex(privateTarget(), 'nested', [{ manifest: amd, platform: linux('amd64') }, { manifest: inner, platform: linux('arm64') }], { tag: 'v1' });
-      world.aws.ecr.scriptScan('nested', arm.digest, [{ status: 'COMPLETE', findings: [{ name: 'CVE-2024-0700', severity: 'CRITICAL', packageName: 'glibc', packageVersion: '2.35' }] }]);
+      const top = await pushIndex(
+        privateTarget(),
+        'nested',
+        [
+          { manifest: amd, platform: linux('amd64') },
+          { manifest: inner, platform: linux('arm64') },
+        ],
+        { tag: 'v1' },
+      );
+      world.aws.ecr.scriptScan('nested', arm.digest, [
+        {
+          status: 'COMPLETE',
+          findings: [{ name: 'CVE-2024-0700', severity: 'CRITICAL', packageName: 'glibc', packageVersion: '2.35' }],
+        },
+      ]);
 
       const run = await gateOnly('nested:v1');
 
@@ -334,13 +456,18 @@ describe('end to end: scan gate and promotion in private ECR', () => {
         [arm.digest, 'linux/arm64', 1],
       ]);
       expect(await skopeoDigestOrNull(`${world.privateRegistry.host}/nested:prod`, creds())).toBeNull();
-      expect(world.aws.calls.filter((c) => c.operation === 'PutImage' && c.params.repositoryName === 'nested')).toEqual([]);
+      expect(world.aws.calls.filter((c) => c.operation === 'PutImage' && c.params.repositoryName === 'nested')).toEqual(
+        [],
+      );
     }, 120_000);
 
     it('an index entry that is neither a platform image nor an attestation fails the gate, named in the error and the summary', async () => {
       world.aws.ecr.addRepository('platformless', { scanOnPush: true });
       const amd = await pushImage(privateTarget(), 'platformless', { layers: [pseudoRandomBytes(5_000, 83)] });
-      const bare = await pushImage(privateTarget(), 'platformless', { architecture: 'arm64', layers: [pseudoRandomBytes(5_000, 84)] });
+      const bare = await pushImage(privateTarget(), 'platformless', {
+        architecture: 'arm64',
+        layers: [pseudoRandomBytes(5_000, 84)],
+      });
       const bytes = serialize({
         schemaVersion: 2,
         mediaType: OCI_INDEX,
@@ -373,11 +500,23 @@ describe('end to end: scan gate and promotion in private ECR', () => {
       fixedInVersion: '2.35-0ubuntu3.8',
       findingArn: criticalArn,
     };
-    const untriaged: EnhancedFinding = { vulnerabilityId: 'CVE-2024-4000', severity: 'UNTRIAGED', packageName: 'libfoo', packageVersion: '1.0' };
+    const untriaged: EnhancedFinding = {
+      vulnerabilityId: 'CVE-2024-4000',
+      severity: 'UNTRIAGED',
+      packageName: 'libfoo',
+      packageVersion: '1.0',
+    };
 
     beforeAll(() => {
-      world.aws.ecr.setScanning({ scanType: 'ENHANCED', rules: [{ scanFrequency: 'CONTINUOUS_SCAN', repositoryFilters: [{ filter: 'gate/*', filterType: 'WILDCARD' }] }] });
-      world.aws.ecr.scriptScan('gate/tool', tool.amd64, [{ status: 'ACTIVE', enhancedFindings: [criticalInGlibc, untriaged] }]);
+      world.aws.ecr.setScanning({
+        scanType: 'ENHANCED',
+        rules: [
+          { scanFrequency: 'CONTINUOUS_SCAN', repositoryFilters: [{ filter: 'gate/*', filterType: 'WILDCARD' }] },
+        ],
+      });
+      world.aws.ecr.scriptScan('gate/tool', tool.amd64, [
+        { status: 'ACTIVE', enhancedFindings: [criticalInGlibc, untriaged] },
+      ]);
     });
 
     it('fails on an ACTIVE critical finding, shows its fix, and never starts a scan', async () => {
@@ -388,7 +527,9 @@ describe('end to end: scan gate and promotion in private ECR', () => {
       expect(findingErrors).toHaveLength(2);
       expect(findingErrors[0]).toContain('CVE-2024-3000');
       expect(findingErrors[0]).toContain('2.35-0ubuntu3.8');
-      expect(findingErrors[1]).toContain('CVE-2024-4000 is UNTRIAGED: an untriaged finding fails every gate unless listed in scan-ignore');
+      expect(findingErrors[1]).toContain(
+        'CVE-2024-4000 is UNTRIAGED: an untriaged finding fails every gate unless listed in scan-ignore',
+      );
       const row = /<tr><td>CVE-2024-3000<\/td>.*?<\/tr>/.exec(run.summary)?.[0];
       expect(row).toContain('<td>libc6</td>');
       expect(row).toContain('<td>yes: 2.35-0ubuntu3.8</td>');
@@ -399,22 +540,40 @@ describe('end to end: scan gate and promotion in private ECR', () => {
         { CRITICAL: 1, HIGH: 0, MEDIUM: 0, LOW: 0, INFORMATIONAL: 0, UNDEFINED: 0, UNTRIAGED: 1 },
         { CRITICAL: 0, HIGH: 0, MEDIUM: 0, LOW: 0, INFORMATIONAL: 0, UNDEFINED: 0 },
       ]);
-      expect(world.aws.calls.filter((c) => c.operation === 'StartImageScan' && c.params.repositoryName === 'gate/tool')).toEqual([]);
+      expect(
+        world.aws.calls.filter((c) => c.operation === 'StartImageScan' && c.params.repositoryName === 'gate/tool'),
+      ).toEqual([]);
       expect(await skopeoDigestOrNull(`${world.privateRegistry.host}/gate/tool:prod`, creds())).toBeNull();
     }, 120_000);
 
     it('with the critical finding ignored by its finding ARN, the UNTRIAGED one still fails even a CRITICAL gate (issue 11)', async () => {
-      const run = await world.runAction(gateInputs({ images: `${world.hub.host}/example/tool:2.0.0`, 'scan-severity-threshold': 'CRITICAL', 'scan-ignore': `${criticalArn} until 2999-12-31` }));
+      const run = await world.runAction(
+        gateInputs({
+          images: `${world.hub.host}/example/tool:2.0.0`,
+          'scan-severity-threshold': 'CRITICAL',
+          'scan-ignore': `${criticalArn} until 2999-12-31`,
+        }),
+      );
       expect(run.code).not.toBe(0);
       const findingErrors = lines(run, 'error').filter((line) => line.includes('CVE-'));
       expect(findingErrors).toHaveLength(1);
-      expect(findingErrors[0]).toContain('CVE-2024-4000 is UNTRIAGED: an untriaged finding fails every gate unless listed in scan-ignore');
-      expect(run.summary).toContain('1 UNTRIAGED or of unknown severity, which fail every gate unless listed in scan-ignore');
+      expect(findingErrors[0]).toContain(
+        'CVE-2024-4000 is UNTRIAGED: an untriaged finding fails every gate unless listed in scan-ignore',
+      );
+      expect(run.summary).toContain(
+        '1 UNTRIAGED or of unknown severity, which fail every gate unless listed in scan-ignore',
+      );
       expect(await skopeoDigestOrNull(`${world.privateRegistry.host}/gate/tool:prod`, creds())).toBeNull();
     }, 120_000);
 
     it('passes with both ignored, the UNTRIAGED one by its ID, and prod is promoted', async () => {
-      const run = await world.runAction(gateInputs({ images: `${world.hub.host}/example/tool:2.0.0`, 'scan-severity-threshold': 'CRITICAL', 'scan-ignore': `${criticalArn} until 2999-12-31\nCVE-2024-4000` }));
+      const run = await world.runAction(
+        gateInputs({
+          images: `${world.hub.host}/example/tool:2.0.0`,
+          'scan-severity-threshold': 'CRITICAL',
+          'scan-ignore': `${criticalArn} until 2999-12-31\nCVE-2024-4000`,
+        }),
+      );
       expect(lines(run, 'error')).toEqual([]);
       expect(run.code).toBe(0);
       expect(await skopeoDigestOrNull(`${world.privateRegistry.host}/gate/tool:prod`, creds())).toBe(tool.index);
@@ -424,12 +583,16 @@ describe('end to end: scan gate and promotion in private ECR', () => {
 
     it('a repository no scanning rule covers fails fast with advice, before any scan is read', async () => {
       const started = Date.now();
-      const run = await world.runAction(gateInputs({ images: `${world.hub.host}/example/other:1.0.0`, 'repository-prefix': '' }));
+      const run = await world.runAction(
+        gateInputs({ images: `${world.hub.host}/example/other:1.0.0`, 'repository-prefix': '' }),
+      );
       expect(run.code).not.toBe(0);
       const errors = lines(run, 'error');
       expect(errors).toHaveLength(1);
       expect(errors[0]).toMatch(/repository other is not covered by enhanced scanning; add a registry scanning rule/);
-      expect(world.aws.calls.some((c) => c.operation === 'DescribeImageScanFindings' && c.params.repositoryName === 'other')).toBe(false);
+      expect(
+        world.aws.calls.some((c) => c.operation === 'DescribeImageScanFindings' && c.params.repositoryName === 'other'),
+      ).toBe(false);
       expect(Date.now() - started).toBeLessThan(20_000);
       expect(await skopeoDigestOrNull(`${world.privateRegistry.host}/other:prod`, creds())).toBeNull();
     }, 120_000);

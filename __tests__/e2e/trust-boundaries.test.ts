@@ -29,7 +29,10 @@ async function startOtherRegistry(target: string): Promise<{ proxy: Proxy; autho
       }
       if (auth?.startsWith('Bearer ') && tokens.has(auth.slice(7))) return false;
       req.resume();
-      res.writeHead(401, { 'content-type': 'application/json', 'www-authenticate': `Bearer realm="${url}/token",service="other"` });
+      res.writeHead(401, {
+        'content-type': 'application/json',
+        'www-authenticate': `Bearer realm="${url}/token",service="other"`,
+      });
       res.end(JSON.stringify({ errors: [{ code: 'UNAUTHORIZED', message: 'authentication required' }] }));
       return true;
     },
@@ -93,7 +96,7 @@ describe('end to end: trust boundaries of inputs and settings', () => {
       ...extra,
     });
 
-  it('fails naming both aliases, and writes nothing, when public-registry-alias is not the registry\'s', async () => {
+  it("fails naming both aliases, and writes nothing, when public-registry-alias is not the registry's", async () => {
     const start = world.aws.calls.length;
     const run = await publicRun({ 'public-registry-alias': 'someone-else' });
     expect(run.code).not.toBe(0);
@@ -103,14 +106,21 @@ describe('end to end: trust boundaries of inputs and settings', () => {
     expect(errors[0]).toContain('"paketo-buildpacks"');
     const operations = world.aws.calls.slice(start).map((c) => c.operation);
     expect(operations).toContain('DescribeRegistries');
-    for (const write of ['CreateRepository', 'PutImage', 'SetRepositoryPolicy', 'PutRepositoryCatalogData', 'GetAuthorizationToken']) {
+    for (const write of [
+      'CreateRepository',
+      'PutImage',
+      'SetRepositoryPolicy',
+      'PutRepositoryCatalogData',
+      'GetAuthorizationToken',
+    ]) {
       expect(operations).not.toContain(write);
     }
     expect(world.aws.ecrPublic.repositories.size).toBe(0);
   }, 120_000);
 
   it('applies repository-policy to ECR Public repositories, once', async () => {
-    const policy = '{"Version":"2012-10-17","Statement":[{"Sid":"pull","Effect":"Allow","Principal":"*","Action":["ecr-public:DescribeImages"]}]}';
+    const policy =
+      '{"Version":"2012-10-17","Statement":[{"Sid":"pull","Effect":"Allow","Principal":"*","Action":["ecr-public:DescribeImages"]}]}';
     const first = await publicRun({ 'public-registry-alias': 'paketo-buildpacks', 'repository-policy': policy });
     expect(first.printed.split('\n').filter((l) => l.startsWith('::error'))).toEqual([]);
     expect(first.code).toBe(0);

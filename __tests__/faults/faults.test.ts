@@ -31,19 +31,26 @@ describe('fault injection between the engine and both registries', () => {
     await world?.close();
   });
 
-  it.each(SCENARIOS.map((s) => [s.name, s] as const))('%s: every seeded run succeeds with source digests, or fails cleanly with no tag', async (name, scenario) => {
-    const outcomes: RunReport[] = [];
-    for (const seed of SEEDS) {
-      const fault = scenario.arm(world, seed);
-      const report = await copyOnce(world, `full/${slug(name)}-${seed}`, faultRuntime(seed));
-      expect({ seed, fired: fault.fired > 0 }).toEqual({ seed, fired: true });
-      outcomes.push(report);
-    }
-    table.push({ scenario: name, outcomes });
-    expect(outcomes.filter((o) => o.outcome === 'BAD')).toEqual([]);
-    // Each fault is transient and bounded, so a robust copy recovers from all of them.
-    if (scenario.mustRecover) expect(outcomes.map((o) => `${o.outcome}${o.outcome !== 'ok' ? `: ${o.detail}` : ''}`)).toEqual(SEEDS.map(() => 'ok'));
-  }, 180_000);
+  it.each(SCENARIOS.map((s) => [s.name, s] as const))(
+    '%s: every seeded run succeeds with source digests, or fails cleanly with no tag',
+    async (name, scenario) => {
+      const outcomes: RunReport[] = [];
+      for (const seed of SEEDS) {
+        const fault = scenario.arm(world, seed);
+        const report = await copyOnce(world, `full/${slug(name)}-${seed}`, faultRuntime(seed));
+        expect({ seed, fired: fault.fired > 0 }).toEqual({ seed, fired: true });
+        outcomes.push(report);
+      }
+      table.push({ scenario: name, outcomes });
+      expect(outcomes.filter((o) => o.outcome === 'BAD')).toEqual([]);
+      // Each fault is transient and bounded, so a robust copy recovers from all of them.
+      if (scenario.mustRecover)
+        expect(outcomes.map((o) => `${o.outcome}${o.outcome !== 'ok' ? `: ${o.detail}` : ''}`)).toEqual(
+          SEEDS.map(() => 'ok'),
+        );
+    },
+    180_000,
+  );
 
   it('SIGKILLed mid-copy: no tag points at incomplete content, and the re-run completes', async () => {
     const outcomes: RunReport[] = [];
@@ -53,6 +60,8 @@ describe('fault injection between the engine and both registries', () => {
       outcomes.push(report);
     }
     table.push({ scenario: 'SIGKILL mid-copy, then re-run', outcomes });
-    expect(outcomes.map((o) => (o.outcome === 'ok' ? 'ok' : `${o.outcome}: ${o.detail}`))).toEqual(SEEDS.map(() => 'ok'));
+    expect(outcomes.map((o) => (o.outcome === 'ok' ? 'ok' : `${o.outcome}: ${o.detail}`))).toEqual(
+      SEEDS.map(() => 'ok'),
+    );
   }, 180_000);
 });

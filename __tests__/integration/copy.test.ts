@@ -35,40 +35,85 @@ describe('digest-preserving copy between real registries', () => {
     destDoor = await startProxy({ target: destRegistry.url });
     const target = { url: sourceRegistry.url };
 
-    seeded.dockerV2 = await pushImage(target, 'lib/docker-v2', { family: 'docker', layers: [pseudoRandomBytes(3000, 1), pseudoRandomBytes(70_000, 2)] }, '1.0.0');
+    seeded.dockerV2 = await pushImage(
+      target,
+      'lib/docker-v2',
+      { family: 'docker', layers: [pseudoRandomBytes(3000, 1), pseudoRandomBytes(70_000, 2)] },
+      '1.0.0',
+    );
     const amd = await pushImage(target, 'lib/docker-list', { family: 'docker', layers: [pseudoRandomBytes(5000, 3)] });
-    const arm = await pushImage(target, 'lib/docker-list', { family: 'docker', architecture: 'arm64', layers: [pseudoRandomBytes(5000, 4)] });
-    seeded.dockerList = await pushIndex(target, 'lib/docker-list', [
-      { manifest: amd, platform: { os: 'linux', architecture: 'amd64' } },
-      { manifest: arm, platform: { os: 'linux', architecture: 'arm64', variant: 'v8' } },
-    ], { family: 'docker', tag: '2.0.0' });
+    const arm = await pushImage(target, 'lib/docker-list', {
+      family: 'docker',
+      architecture: 'arm64',
+      layers: [pseudoRandomBytes(5000, 4)],
+    });
+    seeded.dockerList = await pushIndex(
+      target,
+      'lib/docker-list',
+      [
+        { manifest: amd, platform: { os: 'linux', architecture: 'amd64' } },
+        { manifest: arm, platform: { os: 'linux', architecture: 'arm64', variant: 'v8' } },
+      ],
+      { family: 'docker', tag: '2.0.0' },
+    );
 
     const big = pseudoRandomBytes(13 * 1024 * 1024 + 17, 5);
     bigLayerDigest = sha256(big);
     const ociAmd = await pushImage(target, 'lib/oci-index', { layers: [big, pseudoRandomBytes(1000, 6)] });
-    const ociArm = await pushImage(target, 'lib/oci-index', { architecture: 'arm64', layers: [pseudoRandomBytes(2000, 7), pseudoRandomBytes(1000, 6)] });
-    const attestation = await pushImage(target, 'lib/oci-index', { layers: [Buffer.from('{"predicateType":"https://slsa.dev/provenance/v1"}')], architecture: 'unknown', os: 'unknown' });
-    seeded.ociIndex = await pushIndex(target, 'lib/oci-index', [
-      { manifest: ociAmd, platform: { os: 'linux', architecture: 'amd64' } },
-      { manifest: ociArm, platform: { os: 'linux', architecture: 'arm64' } },
-      { manifest: attestation, platform: { os: 'unknown', architecture: 'unknown' }, annotations: { 'vnd.docker.reference.type': 'attestation-manifest', 'vnd.docker.reference.digest': ociAmd.digest } },
-    ], { tag: '3.0.0' });
+    const ociArm = await pushImage(target, 'lib/oci-index', {
+      architecture: 'arm64',
+      layers: [pseudoRandomBytes(2000, 7), pseudoRandomBytes(1000, 6)],
+    });
+    const attestation = await pushImage(target, 'lib/oci-index', {
+      layers: [Buffer.from('{"predicateType":"https://slsa.dev/provenance/v1"}')],
+      architecture: 'unknown',
+      os: 'unknown',
+    });
+    seeded.ociIndex = await pushIndex(
+      target,
+      'lib/oci-index',
+      [
+        { manifest: ociAmd, platform: { os: 'linux', architecture: 'amd64' } },
+        { manifest: ociArm, platform: { os: 'linux', architecture: 'arm64' } },
+        {
+          manifest: attestation,
+          platform: { os: 'unknown', architecture: 'unknown' },
+          annotations: {
+            'vnd.docker.reference.type': 'attestation-manifest',
+            'vnd.docker.reference.digest': ociAmd.digest,
+          },
+        },
+      ],
+      { tag: '3.0.0' },
+    );
 
-    seeded.foreign = await pushImage(target, 'lib/foreign', {
-      family: 'docker',
-      layers: [pseudoRandomBytes(4000, 8)],
-      foreignLayers: [{ size: 123456, digest: sha256(Buffer.from('not here')), url: 'https://example.invalid/layer.tar.gz' }],
-    }, 'ltsc');
+    seeded.foreign = await pushImage(
+      target,
+      'lib/foreign',
+      {
+        family: 'docker',
+        layers: [pseudoRandomBytes(4000, 8)],
+        foreignLayers: [
+          { size: 123456, digest: sha256(Buffer.from('not here')), url: 'https://example.invalid/layer.tar.gz' },
+        ],
+      },
+      'ltsc',
+    );
     seeded.byDigest = await pushImage(target, 'lib/by-digest', { layers: [pseudoRandomBytes(6000, 9)] });
 
     corruptHub = await startDockerHubFront({
       registryUrl: sourceRegistry.url,
-      fault: (method, path) => (method === 'GET' && path.includes('/lib/corrupt/blobs/') ? { kind: 'flip', atByte: 100 } : undefined),
+      fault: (method, path) =>
+        method === 'GET' && path.includes('/lib/corrupt/blobs/') ? { kind: 'flip', atByte: 100 } : undefined,
     });
     seeded.corrupt = await pushImage(target, 'lib/corrupt', { layers: [pseudoRandomBytes(8000, 10)] }, 'bad');
 
     source = connectRegistry(hub.host, { runtime, retry });
-    dest = connectRegistry(destDoor.host, { runtime, retry, credentials: { username: 'AWS', password: destRegistry.password! } });
+    dest = connectRegistry(destDoor.host, {
+      runtime,
+      retry,
+      credentials: { username: 'AWS', password: destRegistry.password! },
+    });
     spool = await BlobSpool.create(tmpdir());
   });
 
@@ -93,7 +138,12 @@ describe('digest-preserving copy between real registries', () => {
     ['an OCI index with an attestation manifest and a 13 MiB layer', 'lib/oci-index', '3.0.0', 'ociIndex'],
   ])('copies %s byte-exactly', async (_what, repository, tag, key) => {
     const started = Date.now();
-    const result = await copyImage({ client: source, repository }, tag, { client: dest, repository: `copy/${repository}`, tags: [tag, 'latest'] }, options());
+    const result = await copyImage(
+      { client: source, repository },
+      tag,
+      { client: dest, repository: `copy/${repository}`, tags: [tag, 'latest'] },
+      options(),
+    );
     const seconds = (Date.now() - started) / 1000;
     expect(result.digest).toBe(seeded[key]!.digest);
     await expectSameDigest(`copy/${repository}`, tag, seeded[key]!.digest);
@@ -101,7 +151,10 @@ describe('digest-preserving copy between real registries', () => {
     if (key === 'ociIndex') {
       expect(result.stats.bytesUploaded).toBeGreaterThan(13 * 1024 * 1024);
       logger.info(`throughput: ${(result.stats.bytesUploaded / 1024 / 1024 / seconds).toFixed(1)} MiB/s`);
-      const child = await skopeoRaw(`${destRegistry.host}/copy/${repository}@${JSON.parse(seeded[key]!.bytes.toString()).manifests[2].digest}`, creds());
+      const child = await skopeoRaw(
+        `${destRegistry.host}/copy/${repository}@${JSON.parse(seeded[key]!.bytes.toString()).manifests[2].digest}`,
+        creds(),
+      );
       expect(JSON.parse(child.bytes.toString()).config.digest).toBeDefined();
     }
   });
@@ -113,13 +166,23 @@ describe('digest-preserving copy between real registries', () => {
 
   it('copies a source given by digest', async () => {
     const digest = seeded.byDigest!.digest;
-    const result = await copyImage({ client: source, repository: 'lib/by-digest' }, digest, { client: dest, repository: 'copy/by-digest', tags: ['pinned'] }, options());
+    const result = await copyImage(
+      { client: source, repository: 'lib/by-digest' },
+      digest,
+      { client: dest, repository: 'copy/by-digest', tags: ['pinned'] },
+      options(),
+    );
     expect(result.digest).toBe(digest);
     await expectSameDigest('copy/by-digest', 'pinned', digest);
   });
 
   it('does not copy foreign layers, tells the user, and keeps the digest', async () => {
-    const result = await copyImage({ client: source, repository: 'lib/foreign' }, 'ltsc', { client: dest, repository: 'copy/foreign', tags: ['ltsc'] }, options());
+    const result = await copyImage(
+      { client: source, repository: 'lib/foreign' },
+      'ltsc',
+      { client: dest, repository: 'copy/foreign', tags: ['ltsc'] },
+      options(),
+    );
     expect(result.stats.foreignLayers).toHaveLength(1);
     expect(logger.text()).toMatch(/foreign layer sha256:[a-f0-9]{64} \(123456 bytes\) is not copied/);
     await expectSameDigest('copy/foreign', 'ltsc', seeded.foreign!.digest);
@@ -127,8 +190,17 @@ describe('digest-preserving copy between real registries', () => {
 
   it('moves zero blob bytes on a re-run, counted at the destination registry', async () => {
     destDoor.reset();
-    for (const [repository, tag] of [['lib/docker-v2', '1.0.0'], ['lib/docker-list', '2.0.0'], ['lib/oci-index', '3.0.0']] as const) {
-      const result = await copyImage({ client: source, repository }, tag, { client: dest, repository: `copy/${repository}`, tags: [tag, 'latest'] }, options());
+    for (const [repository, tag] of [
+      ['lib/docker-v2', '1.0.0'],
+      ['lib/docker-list', '2.0.0'],
+      ['lib/oci-index', '3.0.0'],
+    ] as const) {
+      const result = await copyImage(
+        { client: source, repository },
+        tag,
+        { client: dest, repository: `copy/${repository}`, tags: [tag, 'latest'] },
+        options(),
+      );
       expect(result.upToDate).toBe(true);
     }
     expect(destDoor.uploadedBytes()).toBe(0);
@@ -139,7 +211,12 @@ describe('digest-preserving copy between real registries', () => {
 
   it('mounts blobs from another repository of the same registry instead of uploading', async () => {
     destDoor.reset();
-    const result = await copyImage({ client: source, repository: 'lib/oci-index' }, '3.0.0', { client: dest, repository: 'other/oci-index', tags: ['3.0.0'] }, options());
+    const result = await copyImage(
+      { client: source, repository: 'lib/oci-index' },
+      '3.0.0',
+      { client: dest, repository: 'other/oci-index', tags: ['3.0.0'] },
+      options(),
+    );
     expect(result.stats.bytesMounted).toBeGreaterThan(13 * 1024 * 1024);
     expect(result.stats.bytesUploaded).toBe(0);
     expect(destDoor.uploadedBytes()).toBe(0);
@@ -150,7 +227,12 @@ describe('digest-preserving copy between real registries', () => {
   it('fails clearly on corrupted source bytes and leaves no destination tag', async () => {
     const corruptSource = connectRegistry(corruptHub.host, { runtime, retry });
     await expect(
-      copyImage({ client: corruptSource, repository: 'lib/corrupt' }, 'bad', { client: dest, repository: 'copy/corrupt', tags: ['bad'] }, options()),
+      copyImage(
+        { client: corruptSource, repository: 'lib/corrupt' },
+        'bad',
+        { client: dest, repository: 'copy/corrupt', tags: ['bad'] },
+        options(),
+      ),
     ).rejects.toThrow(/content digest sha256:[a-f0-9]{64} does not match the expected sha256:/);
     expect(await skopeoDigestOrNull(`${destRegistry.host}/copy/corrupt:bad`, creds())).toBeNull();
   });

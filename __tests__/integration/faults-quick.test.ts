@@ -21,7 +21,13 @@ import { pseudoRandomBytes, pushImage } from '../../testbed/images.js';
 import { testRuntime } from '../support/runtime.js';
 
 /** A quick subset of __tests__/faults (one seed each) plus the write-pacing proof. */
-const QUICK = ['connection reset mid-blob at source', 'connection reset mid-blob at destination', '429 with Retry-After at destination', 'stalled source response', 'token expires mid-run (401, re-auth)'];
+const QUICK = [
+  'connection reset mid-blob at source',
+  'connection reset mid-blob at destination',
+  '429 with Retry-After at destination',
+  'stalled source response',
+  'token expires mid-run (401, re-auth)',
+];
 
 /** Most requests seen in any one-second window. */
 function busiestSecond(times: number[]): number {
@@ -51,13 +57,17 @@ describe('fault injection, quick subset', () => {
     await world?.close();
   });
 
-  it.each(QUICK.map((name) => [name, SCENARIOS.find((s) => s.name === name)!] as const))('%s: recovers with the source digest', async (name, scenario) => {
-    const fault = scenario.arm(world, 1);
-    const report = await copyOnce(world, `quick/${slug(name)}`, faultRuntime(1));
-    table.push({ scenario: name, outcomes: [report] });
-    expect(fault.fired).toBeGreaterThan(0);
-    expect(`${report.outcome} ${report.detail}`.trim()).toBe('ok');
-  }, 30_000);
+  it.each(QUICK.map((name) => [name, SCENARIOS.find((s) => s.name === name)!] as const))(
+    '%s: recovers with the source digest',
+    async (name, scenario) => {
+      const fault = scenario.arm(world, 1);
+      const report = await copyOnce(world, `quick/${slug(name)}`, faultRuntime(1));
+      table.push({ scenario: name, outcomes: [report] });
+      expect(fault.fired).toBeGreaterThan(0);
+      expect(`${report.outcome} ${report.detail}`.trim()).toBe('ok');
+    },
+    30_000,
+  );
 
   it('SIGKILLed mid-copy leaves no tag at incomplete content; the re-run completes', async () => {
     const report = await killAndRerun(world, engineDir, 'quick/sigkill', 1_500_000);
@@ -70,16 +80,29 @@ describe('fault injection, quick subset', () => {
     const runtime = testRuntime();
     const source = connectRegistry(world.hub.host, { runtime, retry: FAST_RETRY });
     const copyWith = async (repository: string, writePacer: Pacer | undefined): Promise<number[]> => {
-      const dest = connectRegistry(world.destProxy.host, { runtime, retry: FAST_RETRY, credentials: world.creds, writePacer });
+      const dest = connectRegistry(world.destProxy.host, {
+        runtime,
+        retry: FAST_RETRY,
+        credentials: world.creds,
+        writePacer,
+      });
       const spool = await BlobSpool.create(tmpdir());
       const from = world.destProxy.received.length;
       try {
-        await copyImage({ client: source, repository: 'faults/many-layers' }, '1.0.0', { client: dest, repository, tags: ['1.0.0'] }, { runtime, spool, locations: new BlobLocations(), concurrency: 8 });
+        await copyImage(
+          { client: source, repository: 'faults/many-layers' },
+          '1.0.0',
+          { client: dest, repository, tags: ['1.0.0'] },
+          { runtime, spool, locations: new BlobLocations(), concurrency: 8 },
+        );
       } finally {
         await spool.cleanup();
       }
       // Upload starts, mounts, upload completions and manifest PUTs are the paced writes.
-      return world.destProxy.received.slice(from).filter((r) => r.method === 'POST' || r.method === 'PUT').map((r) => r.at);
+      return world.destProxy.received
+        .slice(from)
+        .filter((r) => r.method === 'POST' || r.method === 'PUT')
+        .map((r) => r.at);
     };
 
     const unpaced = await copyWith('quick/unpaced', undefined);

@@ -22,7 +22,9 @@ function github(env: Record<string, string>): GitHubBridge {
     async getIdToken(audience) {
       const url = new URL(env.ACTIONS_ID_TOKEN_REQUEST_URL!);
       url.searchParams.set('audience', audience);
-      const response = await fetch(url, { headers: { authorization: `Bearer ${env.ACTIONS_ID_TOKEN_REQUEST_TOKEN!}` } });
+      const response = await fetch(url, {
+        headers: { authorization: `Bearer ${env.ACTIONS_ID_TOKEN_REQUEST_TOKEN!}` },
+      });
       return ((await response.json()) as { value: string }).value;
     },
     setSecret: () => undefined,
@@ -57,7 +59,9 @@ describe('overlapping runs never move a moving tag backwards', () => {
     for (const [index, version] of VERSIONS.entries()) {
       const layers = [pseudoRandomBytes(512 * 1024, index + 1), pseudoRandomBytes(256 * 1024, index + 11)];
       for (const repository of ['app-0', 'app-1', 'app-2', 'app-3']) {
-        digests[version] = (await pushImage({ url: world.source.url }, `org/${repository}`, { layers }, version)).digest;
+        digests[version] = (
+          await pushImage({ url: world.source.url }, `org/${repository}`, { layers }, version)
+        ).digest;
       }
     }
     slowSource = await startProxy({ target: world.source.url, latencyMs: 40, bytesPerSecond: 1024 * 1024 });
@@ -79,19 +83,23 @@ describe('overlapping runs never move a moving tag backwards', () => {
   });
 
   // Seed n: the fast run of the higher version starts n × 150 ms after the slow run of the lower one.
-  it.each([0, 1, 2, 3])('seed %i: the slow older run finishing last leaves latest and 1.2 on 1.2.4', async (seed) => {
-    const repository = `app-${seed}`;
-    await run(world.source.host, '1.2.0', repository);
-    const slow = run(slowSource.host, '1.2.3', repository);
-    await new Promise((resolve) => setTimeout(resolve, seed * 150));
-    const fast = await run(world.source.host, '1.2.4', repository);
-    const older = await slow;
+  it.each([0, 1, 2, 3])(
+    'seed %i: the slow older run finishing last leaves latest and 1.2 on 1.2.4',
+    async (seed) => {
+      const repository = `app-${seed}`;
+      await run(world.source.host, '1.2.0', repository);
+      const slow = run(slowSource.host, '1.2.3', repository);
+      await new Promise((resolve) => setTimeout(resolve, seed * 150));
+      const fast = await run(world.source.host, '1.2.4', repository);
+      const older = await slow;
 
-    expect(fast.images[0]!.tags).toEqual(['1.2.4', '1.2', 'latest']);
-    expect(older.images[0]!.tags).toContain('1.2.3');
-    expect(await digestAt(repository, 'latest')).toBe(digests['1.2.4']);
-    expect(await digestAt(repository, '1.2')).toBe(digests['1.2.4']);
-    expect(await digestAt(repository, '1.2.3')).toBe(digests['1.2.3']);
-    expect(await digestAt(repository, '1.2.0')).toBe(digests['1.2.0']);
-  }, 60_000);
+      expect(fast.images[0]!.tags).toEqual(['1.2.4', '1.2', 'latest']);
+      expect(older.images[0]!.tags).toContain('1.2.3');
+      expect(await digestAt(repository, 'latest')).toBe(digests['1.2.4']);
+      expect(await digestAt(repository, '1.2')).toBe(digests['1.2.4']);
+      expect(await digestAt(repository, '1.2.3')).toBe(digests['1.2.3']);
+      expect(await digestAt(repository, '1.2.0')).toBe(digests['1.2.0']);
+    },
+    60_000,
+  );
 });

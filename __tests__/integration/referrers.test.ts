@@ -6,7 +6,22 @@ import { copyReferrers } from '../../src/oci/referrer-copy.js';
 import { connectRegistry, type RegistryClient } from '../../src/oci/registry.js';
 import { BlobSpool } from '../../src/oci/spool.js';
 import { startProxy, type Proxy } from '../../testbed/http-proxy.js';
-import { blob, OCI_INDEX, OCI_MANIFEST, pseudoRandomBytes, pushBlob, pushImage, pushIndex, pushManifest, pushReferrer, serialize, sha256, type Artifact, type PushedManifest, type Target } from '../../testbed/images.js';
+import {
+  blob,
+  OCI_INDEX,
+  OCI_MANIFEST,
+  pseudoRandomBytes,
+  pushBlob,
+  pushImage,
+  pushIndex,
+  pushManifest,
+  pushReferrer,
+  serialize,
+  sha256,
+  type Artifact,
+  type PushedManifest,
+  type Target,
+} from '../../testbed/images.js';
 import { startRegistry, type LocalRegistry } from '../../testbed/registry.js';
 import { capturingLogger, testRuntime } from '../support/runtime.js';
 import { skopeoDigestOrNull, skopeoRaw } from '../../testbed/skopeo.js';
@@ -17,16 +32,29 @@ const IN_TOTO = 'application/vnd.in-toto+json';
 const NOTATION = 'application/vnd.cncf.notary.signature';
 
 /** A cosign-style signature manifest: a simple-signing payload layer carrying the signature annotation. */
-async function pushCosignSignature(target: Target, repository: string, subject: PushedManifest, suffix: 'sig' | 'att'): Promise<PushedManifest> {
+async function pushCosignSignature(
+  target: Target,
+  repository: string,
+  subject: PushedManifest,
+  suffix: 'sig' | 'att',
+): Promise<PushedManifest> {
   const payload = blob(
     Buffer.from(
       JSON.stringify({
-        critical: { identity: { 'docker-reference': `docker.io/${repository}` }, image: { 'docker-manifest-digest': subject.digest }, type: 'cosign container image signature' },
+        critical: {
+          identity: { 'docker-reference': `docker.io/${repository}` },
+          image: { 'docker-manifest-digest': subject.digest },
+          type: 'cosign container image signature',
+        },
         optional: null,
       }),
     ),
   );
-  const config = blob(Buffer.from(JSON.stringify({ architecture: '', os: '', config: {}, rootfs: { type: 'layers', diff_ids: [payload.digest] } })));
+  const config = blob(
+    Buffer.from(
+      JSON.stringify({ architecture: '', os: '', config: {}, rootfs: { type: 'layers', diff_ids: [payload.digest] } }),
+    ),
+  );
   await pushBlob(target, repository, payload);
   await pushBlob(target, repository, config);
   const manifest = {
@@ -35,7 +63,10 @@ async function pushCosignSignature(target: Target, repository: string, subject: 
     config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: config.digest, size: config.size },
     layers: [
       {
-        mediaType: suffix === 'sig' ? 'application/vnd.dev.cosign.simplesigning.v1+json' : 'application/vnd.dsse.envelope.v1+json',
+        mediaType:
+          suffix === 'sig'
+            ? 'application/vnd.dev.cosign.simplesigning.v1+json'
+            : 'application/vnd.dsse.envelope.v1+json',
         digest: payload.digest,
         size: payload.size,
         annotations: { 'dev.cosignproject.cosign/signature': 'MEUCIQDsynthetic+signature/base64==' },
@@ -49,7 +80,13 @@ async function pushCosignSignature(target: Target, repository: string, subject: 
 }
 
 function descriptorOf(artifact: Artifact): Record<string, unknown> {
-  return { mediaType: artifact.mediaType, digest: artifact.digest, size: artifact.size, artifactType: artifact.artifactType, annotations: artifact.annotations };
+  return {
+    mediaType: artifact.mediaType,
+    digest: artifact.digest,
+    size: artifact.size,
+    artifactType: artifact.artifactType,
+    annotations: artifact.annotations,
+  };
 }
 
 const fallback = (digest: string) => digest.replace(':', '-');
@@ -94,10 +131,15 @@ describe('copying signatures, attestations and SBOMs between real registries', (
     // lib/signed: an index signed with cosign, an attested child, and an SBOM (with its own signature) in the fallback tag scheme.
     const amd = await pushImage(target, 'lib/signed', { layers: [pseudoRandomBytes(4000, 21)] });
     const arm = await pushImage(target, 'lib/signed', { architecture: 'arm64', layers: [pseudoRandomBytes(4000, 22)] });
-    s.index = await pushIndex(target, 'lib/signed', [
-      { manifest: amd, platform: { os: 'linux', architecture: 'amd64' } },
-      { manifest: arm, platform: { os: 'linux', architecture: 'arm64' } },
-    ], { tag: '1.0.0' });
+    s.index = await pushIndex(
+      target,
+      'lib/signed',
+      [
+        { manifest: amd, platform: { os: 'linux', architecture: 'amd64' } },
+        { manifest: arm, platform: { os: 'linux', architecture: 'arm64' } },
+      ],
+      { tag: '1.0.0' },
+    );
     s.amd = amd;
     s.sig = await pushCosignSignature(target, 'lib/signed', s.index, 'sig');
     s.att = await pushCosignSignature(target, 'lib/signed', amd, 'att');
@@ -106,17 +148,31 @@ describe('copying signatures, attestations and SBOMs between real registries', (
     const sbomIndex = serialize({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: [descriptorOf(a.sbom)] });
     await pushManifest(target, 'lib/signed', fallback(s.index.digest), { bytes: sbomIndex, mediaType: OCI_INDEX });
     s.sbomIndex = { bytes: sbomIndex, digest: sha256(sbomIndex), mediaType: OCI_INDEX, size: sbomIndex.length };
-    const signatureIndex = serialize({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: [descriptorOf(a.sbomSignature)] });
+    const signatureIndex = serialize({
+      schemaVersion: 2,
+      mediaType: OCI_INDEX,
+      manifests: [descriptorOf(a.sbomSignature)],
+    });
     await pushManifest(target, 'lib/signed', fallback(a.sbom.digest), { bytes: signatureIndex, mediaType: OCI_INDEX });
 
     // lib/api: referrers only reachable through the API (no fallback tag at the source), over two pages.
     s.api = await pushImage(target, 'lib/api', { layers: [pseudoRandomBytes(5000, 23)] }, '2.0.0');
-    a.provenance = await pushReferrer(target, 'lib/api', s.api, IN_TOTO, '{"predicateType":"https://slsa.dev/provenance/v1"}');
+    a.provenance = await pushReferrer(
+      target,
+      'lib/api',
+      s.api,
+      IN_TOTO,
+      '{"predicateType":"https://slsa.dev/provenance/v1"}',
+    );
     a.apiSbom = await pushReferrer(target, 'lib/api', s.api, SPDX, '{"spdxVersion":"SPDX-2.3","name":"api"}');
     apiPages.set(s.api.digest, [[descriptorOf(a.provenance)], [descriptorOf(a.apiSbom)]]);
 
     source = connectRegistry(sourceFront.host, { runtime, retry });
-    dest = connectRegistry(destDoor.host, { runtime, retry, credentials: { username: 'AWS', password: destRegistry.password! } });
+    dest = connectRegistry(destDoor.host, {
+      runtime,
+      retry,
+      credentials: { username: 'AWS', password: destRegistry.password! },
+    });
     spool = await BlobSpool.create(tmpdir());
   });
 
@@ -129,10 +185,16 @@ describe('copying signatures, attestations and SBOMs between real registries', (
   });
 
   const options = (): CopyOptions => ({ runtime, spool, locations: new BlobLocations(), concurrency: 4 });
-  const destDigest = async (reference: string) => (await skopeoRaw(`${destRegistry.host}/${reference}`, creds())).digest;
+  const destDigest = async (reference: string) =>
+    (await skopeoRaw(`${destRegistry.host}/${reference}`, creds())).digest;
 
   it('copies cosign tags, per-platform attestations and fallback-tag referrers (nested too) of an index', async () => {
-    await copyImage({ client: source, repository: 'lib/signed' }, '1.0.0', { client: dest, repository: 'copy/signed', tags: ['1.0.0'] }, options());
+    await copyImage(
+      { client: source, repository: 'lib/signed' },
+      '1.0.0',
+      { client: dest, repository: 'copy/signed', tags: ['1.0.0'] },
+      options(),
+    );
     const result = await copyReferrers({
       source: { client: source, repository: 'lib/signed' },
       destination: { client: dest, repository: 'copy/signed' },
@@ -177,7 +239,12 @@ describe('copying signatures, attestations and SBOMs between real registries', (
   });
 
   it('copies referrers found through the referrers API and merges them into an existing destination fallback index', async () => {
-    await copyImage({ client: source, repository: 'lib/api' }, '2.0.0', { client: dest, repository: 'copy/api', tags: ['2.0.0'] }, options());
+    await copyImage(
+      { client: source, repository: 'lib/api' },
+      '2.0.0',
+      { client: dest, repository: 'copy/api', tags: ['2.0.0'] },
+      options(),
+    );
     // A signature that exists only at the destination must survive the merge.
     const destTarget = { url: destRegistry.url, authorization: destRegistry.authorization };
     const local = await pushReferrer(destTarget, 'copy/api', s.api!, NOTATION, 'destination-only signature');
@@ -199,7 +266,9 @@ describe('copying signatures, attestations and SBOMs between real registries', (
     expect(await destDigest(`copy/api@${a.provenance!.digest}`)).toBe(a.provenance!.digest);
     expect(await destDigest(`copy/api@${a.apiSbom!.digest}`)).toBe(a.apiSbom!.digest);
 
-    const index = JSON.parse((await skopeoRaw(`${destRegistry.host}/copy/api:${fallback(s.api!.digest)}`, creds())).bytes.toString('utf8')) as {
+    const index = JSON.parse(
+      (await skopeoRaw(`${destRegistry.host}/copy/api:${fallback(s.api!.digest)}`, creds())).bytes.toString('utf8'),
+    ) as {
       manifests: { digest: string; artifactType?: string }[];
     };
     expect(index.manifests.map((m) => [m.digest, m.artifactType])).toEqual([
@@ -211,7 +280,12 @@ describe('copying signatures, attestations and SBOMs between real registries', (
   });
 
   it('copies only the selected artifact types', async () => {
-    await copyImage({ client: source, repository: 'lib/api' }, '2.0.0', { client: dest, repository: 'filtered/api', tags: ['2.0.0'] }, options());
+    await copyImage(
+      { client: source, repository: 'lib/api' },
+      '2.0.0',
+      { client: dest, repository: 'filtered/api', tags: ['2.0.0'] },
+      options(),
+    );
     const result = await copyReferrers({
       source: { client: source, repository: 'lib/api' },
       destination: { client: dest, repository: 'filtered/api' },

@@ -43,7 +43,8 @@ async function seedVersion(path: string, version: string, seed: number) {
 async function retain(name: string, keep: number) {
   const path = `paketo-buildpacks/${name}`;
   const images = await listPublicImages(client, name);
-  const readChildren = async (digest: string) => indexChildDigests((await emulator.ecrPublic.images.registry.getManifest(path, digest))!.bytes);
+  const readChildren = async (digest: string) =>
+    indexChildDigests((await emulator.ecrPublic.images.registry.getManifest(path, digest))!.bytes);
   const childDigests = new Map<string, readonly string[]>();
   for (const digest of indexDigestsOf(images)) childDigests.set(digest, await readChildren(digest));
   const plan = planRetention({ images, childDigests, keep });
@@ -58,13 +59,17 @@ describe('ECR Public BatchDeleteImage in the emulator', () => {
     const two = await seedVersion(path, '2.0.0', 20);
     const bytes = (await emulator.ecrPublic.images.registry.getManifest(path, '2.0.0'))!;
     await emulator.ecrPublic.images.registry.putManifest(path, 'latest', bytes.bytes, bytes.mediaType);
-    const send = (imageIds: { imageTag?: string; imageDigest?: string }[]) => client.send(new BatchDeleteImageCommand({ repositoryName: 'semantics', imageIds }));
+    const send = (imageIds: { imageTag?: string; imageDigest?: string }[]) =>
+      client.send(new BatchDeleteImageCommand({ repositoryName: 'semantics', imageIds }));
 
     expect((await send([{ imageTag: '2.0.0' }])).failures).toEqual([]);
-    const tagsOf = async (digest: string) => (await listPublicImages(client, 'semantics')).find((image) => image.imageDigest === digest)?.imageTags;
+    const tagsOf = async (digest: string) =>
+      (await listPublicImages(client, 'semantics')).find((image) => image.imageDigest === digest)?.imageTags;
     expect(await tagsOf(two.index)).toEqual(['latest']);
     // A child of a tagged index cannot go by digest; once its index is gone it is an untagged image of its own.
-    expect((await send([{ imageDigest: one.children[0]! }])).failures?.[0]?.failureCode).toBe('ImageReferencedByManifestList');
+    expect((await send([{ imageDigest: one.children[0]! }])).failures?.[0]?.failureCode).toBe(
+      'ImageReferencedByManifestList',
+    );
     await send([{ imageTag: '1.0.0' }]);
     expect(await tagsOf(one.index)).toBeUndefined();
     expect(await tagsOf(one.children[0]!)).toEqual([]);
@@ -90,7 +95,9 @@ describe('applyRetention across overlapping runs', () => {
     const { plan, result } = await retain('race', 1);
     expect(plan.delete.map((entry) => entry.imageDigest)).toContain(old.index);
 
-    const after = new Map((await listPublicImages(client, 'race')).map((image) => [image.imageDigest, image.imageTags]));
+    const after = new Map(
+      (await listPublicImages(client, 'race')).map((image) => [image.imageDigest, image.imageTags]),
+    );
     expect(after.get(old.index)).toEqual(['stable']);
     for (const child of old.children) expect(after.get(child)).toEqual([]);
     expect(result.skipped).toEqual(expect.arrayContaining([old.index, ...old.children]));

@@ -19,7 +19,10 @@ function sourceHash() {
   );
   const hash = createHash('sha256');
   for (const path of [...inDirs, ...sourceFiles].sort()) {
-    hash.update(`${path}\0`).update(readFileSync(join(root, path))).update('\0');
+    hash
+      .update(`${path}\0`)
+      .update(readFileSync(join(root, path)))
+      .update('\0');
   }
   return hash.digest('hex');
 }

@@ -94,7 +94,10 @@ export async function startFaultWorld(): Promise<FaultWorld> {
   const destRegistry = await startRegistry({ auth: true });
   const source: FaultWorld['source'] = {};
   const destination: FaultWorld['destination'] = {};
-  const hub = await startDockerHubFront({ registryUrl: sourceRegistry.url, fault: (m, p) => source.fault?.decide(m, p) });
+  const hub = await startDockerHubFront({
+    registryUrl: sourceRegistry.url,
+    fault: (m, p) => source.fault?.decide(m, p),
+  });
   const destProxy = await startProxy({ target: destRegistry.url, fault: (m, p) => destination.fault?.decide(m, p) });
   const slowDestProxy = await startProxy({ target: destRegistry.url, bytesPerSecond: 4_000_000 });
   const target = { url: sourceRegistry.url };
@@ -102,7 +105,9 @@ export async function startFaultWorld(): Promise<FaultWorld> {
   const platforms = ['amd64', 'arm64'] as const;
   const children = [];
   for (const [p, architecture] of platforms.entries()) {
-    const layers = [2_500_000 + p, 900_000 + p, 300_000 + p, 40_000 + p, 3_000 + p].map((size, i) => pseudoRandomBytes(size, 100 * (p + 1) + i));
+    const layers = [2_500_000 + p, 900_000 + p, 300_000 + p, 40_000 + p, 3_000 + p].map((size, i) =>
+      pseudoRandomBytes(size, 100 * (p + 1) + i),
+    );
     const manifest = await pushImage(target, 'faults/app', { layers, architecture });
     for (const b of [manifest.config, ...manifest.layers]) sizes.set(b.digest, b.size);
     children.push({ manifest, platform: { os: 'linux', architecture } });
@@ -110,7 +115,16 @@ export async function startFaultWorld(): Promise<FaultWorld> {
   const image = await pushIndex(target, 'faults/app', children, { tag: '1.0.0' });
   const creds = { username: destRegistry.username!, password: destRegistry.password! };
   return {
-    sourceRegistry, destRegistry, hub, destProxy, slowDestProxy, image, sizes, source, destination, creds,
+    sourceRegistry,
+    destRegistry,
+    hub,
+    destProxy,
+    slowDestProxy,
+    image,
+    sizes,
+    source,
+    destination,
+    creds,
     async close() {
       await hub.close();
       await destProxy.close();
@@ -125,14 +139,30 @@ export async function startFaultWorld(): Promise<FaultWorld> {
  * Judges a destination tag with skopeo: the tag must be absent or hold the source digest with
  * every blob present and matching (a full `skopeo copy --all` out of the registry).
  */
-export async function judgeTag(world: FaultWorld, repository: string, tag: string): Promise<'absent' | 'complete' | 'wrong'> {
+export async function judgeTag(
+  world: FaultWorld,
+  repository: string,
+  tag: string,
+): Promise<'absent' | 'complete' | 'wrong'> {
   const reference = `${world.destRegistry.host}/${repository}:${tag}`;
   const digest = await skopeoDigestOrNull(reference, world.creds);
   if (digest === null) return 'absent';
   if (digest !== world.image.digest) return 'wrong';
   const out = mkdtempSync(join(tmpdir(), 'ecr-publish-judge-'));
   try {
-    const copy = spawnSync('skopeo', ['copy', '--all', '--src-tls-verify=false', '--src-creds', `${world.creds.username}:${world.creds.password}`, `docker://${reference}`, `oci:${out}:judge`], { encoding: 'utf8' });
+    const copy = spawnSync(
+      'skopeo',
+      [
+        'copy',
+        '--all',
+        '--src-tls-verify=false',
+        '--src-creds',
+        `${world.creds.username}:${world.creds.password}`,
+        `docker://${reference}`,
+        `oci:${out}:judge`,
+      ],
+      { encoding: 'utf8' },
+    );
     return copy.status === 0 ? 'complete' : 'wrong';
   } finally {
     rmSync(out, { recursive: true, force: true });
@@ -147,11 +177,21 @@ export interface RunReport {
 /** One in-process copy from the faulty source to a fresh destination repository, then judged. */
 export async function copyOnce(world: FaultWorld, repository: string, runtime: Runtime): Promise<RunReport> {
   const source = connectRegistry(world.hub.host, { runtime, retry: FAST_RETRY, stallTimeoutMs: STALL_TIMEOUT_MS });
-  const dest = connectRegistry(world.destProxy.host, { runtime, retry: FAST_RETRY, stallTimeoutMs: STALL_TIMEOUT_MS, credentials: world.creds });
+  const dest = connectRegistry(world.destProxy.host, {
+    runtime,
+    retry: FAST_RETRY,
+    stallTimeoutMs: STALL_TIMEOUT_MS,
+    credentials: world.creds,
+  });
   const spool = await BlobSpool.create(tmpdir());
   let error: unknown;
   try {
-    await copyImage({ client: source, repository: 'faults/app' }, '1.0.0', { client: dest, repository, tags: ['1.0.0'] }, { runtime, spool, locations: new BlobLocations(), concurrency: 4 });
+    await copyImage(
+      { client: source, repository: 'faults/app' },
+      '1.0.0',
+      { client: dest, repository, tags: ['1.0.0'] },
+      { runtime, spool, locations: new BlobLocations(), concurrency: 4 },
+    );
   } catch (caught) {
     error = caught;
   } finally {
@@ -160,10 +200,15 @@ export async function copyOnce(world: FaultWorld, repository: string, runtime: R
   world.source.fault = undefined;
   world.destination.fault = undefined;
   const tag = await judgeTag(world, repository, '1.0.0');
-  if (error === undefined) return tag === 'complete' ? { outcome: 'ok', detail: '' } : { outcome: 'BAD', detail: `copy reported success but the tag is ${tag}` };
+  if (error === undefined)
+    return tag === 'complete'
+      ? { outcome: 'ok', detail: '' }
+      : { outcome: 'BAD', detail: `copy reported success but the tag is ${tag}` };
   const message = error instanceof Error ? error.message : String(error);
   const oneLine = !message.includes('\n') && message.length > 0;
-  return tag === 'absent' && oneLine ? { outcome: 'clean failure', detail: message } : { outcome: 'BAD', detail: `failed (${message}) and the tag is ${tag}` };
+  return tag === 'absent' && oneLine
+    ? { outcome: 'clean failure', detail: message }
+    : { outcome: 'BAD', detail: `failed (${message}) and the tag is ${tag}` };
 }
 
 export function faultRuntime(seed: number): Runtime & { logger: CapturingLogger } {
@@ -184,28 +229,41 @@ export function buildEngineForChildren(): string {
  * SIGKILLs it once `killAfterBytes` of blob data reached the destination, then judges the tag and
  * re-runs the copy to completion.
  */
-export async function killAndRerun(world: FaultWorld, engineDir: string, repository: string, killAfterBytes: number): Promise<RunReport & { killedMidCopy: boolean }> {
+export async function killAndRerun(
+  world: FaultWorld,
+  engineDir: string,
+  repository: string,
+  killAfterBytes: number,
+): Promise<RunReport & { killedMidCopy: boolean }> {
   const dir = mkdtempSync(join(tmpdir(), 'ecr-publish-kill-'));
   const jobPath = join(dir, 'job.json');
-  writeFileSync(jobPath, JSON.stringify({
-    engineDir,
-    source: { host: world.hub.host },
-    destination: { host: world.slowDestProxy.host, username: world.creds.username, password: world.creds.password },
-    images: [{ repository: 'faults/app', reference: '1.0.0', destRepository: repository, tags: ['1.0.0'] }],
-    concurrency: 4,
-    retry: FAST_RETRY,
-    stallTimeoutMs: 5000,
-    spoolParent: dir,
-  }));
+  writeFileSync(
+    jobPath,
+    JSON.stringify({
+      engineDir,
+      source: { host: world.hub.host },
+      destination: { host: world.slowDestProxy.host, username: world.creds.username, password: world.creds.password },
+      images: [{ repository: 'faults/app', reference: '1.0.0', destRepository: repository, tags: ['1.0.0'] }],
+      concurrency: 4,
+      retry: FAST_RETRY,
+      stallTimeoutMs: 5000,
+      spoolParent: dir,
+    }),
+  );
   const runChild = (killAt?: number) =>
     new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((resolve) => {
       const start = world.slowDestProxy.uploadedBytes();
-      const child = spawn(process.execPath, [join(REPO_ROOT, 'bench', 'copy-child.mjs'), jobPath], { stdio: ['ignore', 'ignore', 'pipe'] });
+      const child = spawn(process.execPath, [join(REPO_ROOT, 'bench', 'copy-child.mjs'), jobPath], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
       let stderr = '';
       child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      const watch = killAt === undefined ? undefined : setInterval(() => {
-        if (world.slowDestProxy.uploadedBytes() - start >= killAt) child.kill('SIGKILL');
-      }, 5);
+      const watch =
+        killAt === undefined
+          ? undefined
+          : setInterval(() => {
+              if (world.slowDestProxy.uploadedBytes() - start >= killAt) child.kill('SIGKILL');
+            }, 5);
       child.on('close', (code, signal) => {
         if (watch !== undefined) clearInterval(watch);
         resolve({ code, signal, stderr });
@@ -215,11 +273,15 @@ export async function killAndRerun(world: FaultWorld, engineDir: string, reposit
     const killed = await runChild(killAfterBytes);
     const killedMidCopy = killed.signal === 'SIGKILL';
     const afterKill = await judgeTag(world, repository, '1.0.0');
-    if (afterKill === 'wrong') return { outcome: 'BAD', detail: 'after SIGKILL the tag points at incomplete or wrong content', killedMidCopy };
+    if (afterKill === 'wrong')
+      return { outcome: 'BAD', detail: 'after SIGKILL the tag points at incomplete or wrong content', killedMidCopy };
     const rerun = await runChild();
-    if (rerun.code !== 0) return { outcome: 'BAD', detail: `re-run after SIGKILL failed: ${rerun.stderr.trim()}`, killedMidCopy };
+    if (rerun.code !== 0)
+      return { outcome: 'BAD', detail: `re-run after SIGKILL failed: ${rerun.stderr.trim()}`, killedMidCopy };
     const final = await judgeTag(world, repository, '1.0.0');
-    return final === 'complete' ? { outcome: 'ok', detail: `tag after kill: ${afterKill}`, killedMidCopy } : { outcome: 'BAD', detail: `re-run left the tag ${final}`, killedMidCopy };
+    return final === 'complete'
+      ? { outcome: 'ok', detail: `tag after kill: ${afterKill}`, killedMidCopy }
+      : { outcome: 'BAD', detail: `re-run left the tag ${final}`, killedMidCopy };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -247,7 +309,11 @@ export const SCENARIOS: Scenario[] = [
     mustRecover: true,
     arm: (world, seed) => {
       const pick = seeded(seed);
-      return (world.source.fault = injector((m, p, size) => isBlobGet(m, p) && bigBlob(size), () => ({ kind: 'reset', afterBytes: 1000 + pick(250_000) }), { skip: pick(3), sizes: world.sizes }));
+      return (world.source.fault = injector(
+        (m, p, size) => isBlobGet(m, p) && bigBlob(size),
+        () => ({ kind: 'reset', afterBytes: 1000 + pick(250_000) }),
+        { skip: pick(3), sizes: world.sizes },
+      ));
     },
   },
   {
@@ -255,10 +321,14 @@ export const SCENARIOS: Scenario[] = [
     mustRecover: true,
     arm: (world, seed) => {
       const pick = seeded(seed);
-      return (world.destination.fault = injector((m, p) => isUploadPatch(m, p), () => ({ kind: 'request-reset', afterBytes: 1000 + pick(250_000) }), {
-        skip: pick(3),
-        sizes: world.sizes,
-      }));
+      return (world.destination.fault = injector(
+        (m, p) => isUploadPatch(m, p),
+        () => ({ kind: 'request-reset', afterBytes: 1000 + pick(250_000) }),
+        {
+          skip: pick(3),
+          sizes: world.sizes,
+        },
+      ));
     },
   },
   {
@@ -267,7 +337,11 @@ export const SCENARIOS: Scenario[] = [
     arm: (world, seed) => {
       const pick = seeded(seed);
       const statuses = [500, 502, 503];
-      return (world.destination.fault = injector(() => true, (n) => ({ kind: 'status', status: statuses[(n + seed) % 3]! }), { skip: pick(20), times: 3, sizes: world.sizes }));
+      return (world.destination.fault = injector(
+        () => true,
+        (n) => ({ kind: 'status', status: statuses[(n + seed) % 3]! }),
+        { skip: pick(20), times: 3, sizes: world.sizes },
+      ));
     },
   },
   {
@@ -276,7 +350,11 @@ export const SCENARIOS: Scenario[] = [
     arm: (world, seed) => {
       const pick = seeded(seed);
       const statuses = [503, 502, 500];
-      return (world.source.fault = injector(() => true, (n) => ({ kind: 'status', status: statuses[(n + seed) % 3]! }), { skip: pick(8), times: 3, sizes: world.sizes }));
+      return (world.source.fault = injector(
+        () => true,
+        (n) => ({ kind: 'status', status: statuses[(n + seed) % 3]! }),
+        { skip: pick(8), times: 3, sizes: world.sizes },
+      ));
     },
   },
   {
@@ -284,11 +362,15 @@ export const SCENARIOS: Scenario[] = [
     mustRecover: true,
     arm: (world, seed) => {
       const pick = seeded(seed);
-      return (world.destination.fault = injector((m) => m === 'POST' || m === 'PUT', () => ({ kind: 'status', status: 429, headers: { 'retry-after': '1' } }), {
-        skip: pick(10),
-        times: 2,
-        sizes: world.sizes,
-      }));
+      return (world.destination.fault = injector(
+        (m) => m === 'POST' || m === 'PUT',
+        () => ({ kind: 'status', status: 429, headers: { 'retry-after': '1' } }),
+        {
+          skip: pick(10),
+          times: 2,
+          sizes: world.sizes,
+        },
+      ));
     },
   },
   {
@@ -296,7 +378,11 @@ export const SCENARIOS: Scenario[] = [
     mustRecover: true,
     arm: (world, seed) => {
       const pick = seeded(seed);
-      return (world.source.fault = injector((m, p, size) => isBlobGet(m, p) && bigBlob(size), () => ({ kind: 'stall', afterBytes: 1000 + pick(250_000) }), { skip: pick(3), sizes: world.sizes }));
+      return (world.source.fault = injector(
+        (m, p, size) => isBlobGet(m, p) && bigBlob(size),
+        () => ({ kind: 'stall', afterBytes: 1000 + pick(250_000) }),
+        { skip: pick(3), sizes: world.sizes },
+      ));
     },
   },
   {
@@ -304,7 +390,11 @@ export const SCENARIOS: Scenario[] = [
     mustRecover: true,
     arm: (world, seed) => {
       const pick = seeded(seed);
-      return (world.source.fault = injector((m, p, size) => isBlobGet(m, p) && bigBlob(size), () => ({ kind: 'truncate', afterBytes: 1000 + pick(250_000) }), { skip: pick(3), sizes: world.sizes }));
+      return (world.source.fault = injector(
+        (m, p, size) => isBlobGet(m, p) && bigBlob(size),
+        () => ({ kind: 'truncate', afterBytes: 1000 + pick(250_000) }),
+        { skip: pick(3), sizes: world.sizes },
+      ));
     },
   },
   {
@@ -312,7 +402,11 @@ export const SCENARIOS: Scenario[] = [
     mustRecover: true,
     arm: (world, seed) => {
       const pick = seeded(seed);
-      return (world.source.fault = injector((m, p, size) => isBlobGet(m, p) && bigBlob(size), () => ({ kind: 'flip', atByte: pick(250_000) }), { skip: pick(3), sizes: world.sizes }));
+      return (world.source.fault = injector(
+        (m, p, size) => isBlobGet(m, p) && bigBlob(size),
+        () => ({ kind: 'flip', atByte: pick(250_000) }),
+        { skip: pick(3), sizes: world.sizes },
+      ));
     },
   },
   {
@@ -321,7 +415,11 @@ export const SCENARIOS: Scenario[] = [
     mustRecover: true,
     arm: (world, seed) => {
       const pick = seeded(seed);
-      return (world.destination.fault = injector((m, p) => isUploadPatch(m, p), () => ({ kind: 'request-flip', atByte: pick(250_000) }), { skip: pick(3), sizes: world.sizes }));
+      return (world.destination.fault = injector(
+        (m, p) => isUploadPatch(m, p),
+        () => ({ kind: 'request-flip', atByte: pick(250_000) }),
+        { skip: pick(3), sizes: world.sizes },
+      ));
     },
   },
   {
@@ -330,10 +428,14 @@ export const SCENARIOS: Scenario[] = [
     arm: (world, seed) => {
       const pick = seeded(seed);
       // Expire every token when a blob download starts; later front requests answer 401.
-      return (world.source.fault = injector((m, p) => isBlobGet(m, p), () => {
-        world.hub.expireTokens();
-        return null;
-      }, { skip: 1 + pick(4), sizes: world.sizes }));
+      return (world.source.fault = injector(
+        (m, p) => isBlobGet(m, p),
+        () => {
+          world.hub.expireTokens();
+          return null;
+        },
+        { skip: 1 + pick(4), sizes: world.sizes },
+      ));
     },
   },
 ];
@@ -353,5 +455,8 @@ export function outcomeTable(rows: { scenario: string; outcomes: RunReport[] }[]
 
 /** A scenario name as a valid repository path component. */
 export function slug(name: string): string {
-  return name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
+  return name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '');
 }

@@ -10,7 +10,14 @@ import {
   serializeLabelLikeGo,
   type BuilderMirrorInput,
 } from '../../src/cnb/builder-mirror.js';
-import { DOCKER_CONFIG, DOCKER_LAYER_GZIP, DOCKER_MANIFEST, OCI_CONFIG, OCI_LAYER_GZIP, OCI_MANIFEST } from '../../src/oci/media-types.js';
+import {
+  DOCKER_CONFIG,
+  DOCKER_LAYER_GZIP,
+  DOCKER_MANIFEST,
+  OCI_CONFIG,
+  OCI_LAYER_GZIP,
+  OCI_MANIFEST,
+} from '../../src/oci/media-types.js';
 import { readTar } from '../support/tar.js';
 
 const LABEL = 'io.buildpacks.builder.metadata';
@@ -18,7 +25,8 @@ const MIRROR = 'public.ecr.aws/paketo-buildpacks/run-jammy-base:latest';
 const SOURCE_DIGEST = `sha256:${'5'.repeat(64)}`;
 const text = new TextEncoder();
 const enc = (value: unknown): Uint8Array => text.encode(JSON.stringify(value));
-const dec = (bytes: Uint8Array): Record<string, unknown> => JSON.parse(new TextDecoder().decode(bytes)) as Record<string, unknown>;
+const dec = (bytes: Uint8Array): Record<string, unknown> =>
+  JSON.parse(new TextDecoder().decode(bytes)) as Record<string, unknown>;
 const sha = (bytes: Uint8Array): string => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 const fakeDigest = (c: string): string => `sha256:${c.repeat(64)}`;
 
@@ -28,14 +36,24 @@ function paketoLabel(): Record<string, unknown> {
     description: 'Ubuntu 22.04 Jammy Jellyfish base image with buildpacks for Java, .NET & <others>',
     stack: { runImage: { image: 'index.docker.io/paketobuildpacks/run-jammy-base:latest', mirrors: null } },
     images: [{ image: 'index.docker.io/paketobuildpacks/run-jammy-base:latest' }],
-    buildpacks: [{ id: 'paketo-buildpacks/java', version: '18.0.0', homepage: 'https://github.com/paketo-buildpacks/java' }],
-    lifecycle: { version: '0.20.0', api: { buildpack: '0.2', platform: '0.3' }, apis: { buildpack: { deprecated: [], supported: ['0.2', '0.11'] } } },
+    buildpacks: [
+      { id: 'paketo-buildpacks/java', version: '18.0.0', homepage: 'https://github.com/paketo-buildpacks/java' },
+    ],
+    lifecycle: {
+      version: '0.20.0',
+      api: { buildpack: '0.2', platform: '0.3' },
+      apis: { buildpack: { deprecated: [], supported: ['0.2', '0.11'] } },
+    },
     createdBy: { name: 'Pack CLI', version: '0.36.0' },
     'x-unknown': { z: 1, a: 2 },
   };
 }
 
-function builderImage(label: Record<string, unknown>, family: 'oci' | 'docker' = 'oci', extraConfig: Record<string, unknown> = {}) {
+function builderImage(
+  label: Record<string, unknown>,
+  family: 'oci' | 'docker' = 'oci',
+  extraConfig: Record<string, unknown> = {},
+) {
   const config = {
     architecture: 'amd64',
     created: '1980-01-01T00:00:01Z',
@@ -57,7 +75,9 @@ function builderImage(label: Record<string, unknown>, family: 'oci' | 'docker' =
   const configBytes = enc(config);
   const docker = family === 'docker';
   const layer = (c: string, size: number) =>
-    docker ? { mediaType: DOCKER_LAYER_GZIP, size, digest: fakeDigest(c) } : { mediaType: OCI_LAYER_GZIP, digest: fakeDigest(c), size };
+    docker
+      ? { mediaType: DOCKER_LAYER_GZIP, size, digest: fakeDigest(c) }
+      : { mediaType: OCI_LAYER_GZIP, digest: fakeDigest(c), size };
   const manifest = {
     schemaVersion: 2,
     mediaType: docker ? DOCKER_MANIFEST : OCI_MANIFEST,
@@ -119,16 +139,26 @@ describe('addRunImageMirrorToBuilder: label', () => {
     const original = paketoLabel();
     const result = mutate(builderImage(original).input);
     const config = dec(result.config.bytes);
-    const labelText = ((config['config'] as Record<string, unknown>)['Labels'] as Record<string, string>)[LABEL] as string;
+    const labelText = ((config['config'] as Record<string, unknown>)['Labels'] as Record<string, string>)[
+      LABEL
+    ] as string;
     const label = JSON.parse(labelText) as Record<string, unknown>;
 
     expect(Object.keys(label)).toEqual(Object.keys(original));
-    expect(label['images']).toEqual([{ image: 'index.docker.io/paketobuildpacks/run-jammy-base:latest', mirrors: [MIRROR] }]);
-    expect(label['stack']).toEqual({ runImage: { image: 'index.docker.io/paketobuildpacks/run-jammy-base:latest', mirrors: [MIRROR] } });
-    for (const key of ['description', 'buildpacks', 'lifecycle', 'createdBy', 'x-unknown']) expect(label[key]).toEqual(original[key]);
+    expect(label['images']).toEqual([
+      { image: 'index.docker.io/paketobuildpacks/run-jammy-base:latest', mirrors: [MIRROR] },
+    ]);
+    expect(label['stack']).toEqual({
+      runImage: { image: 'index.docker.io/paketobuildpacks/run-jammy-base:latest', mirrors: [MIRROR] },
+    });
+    for (const key of ['description', 'buildpacks', 'lifecycle', 'createdBy', 'x-unknown'])
+      expect(label[key]).toEqual(original[key]);
     expect(Object.keys(label['x-unknown'] as object)).toEqual(['z', 'a']);
     expect(result.label).toEqual(label);
-    expect(result.runImage).toEqual({ image: 'index.docker.io/paketobuildpacks/run-jammy-base:latest', mirrors: [MIRROR] });
+    expect(result.runImage).toEqual({
+      image: 'index.docker.io/paketobuildpacks/run-jammy-base:latest',
+      mirrors: [MIRROR],
+    });
   });
 
   it('serializes the label compactly with Go-style HTML escapes, as pack does', () => {
@@ -140,18 +170,27 @@ describe('addRunImageMirrorToBuilder: label', () => {
   });
 
   it('handles an older pack builder that has only stack.runImage', () => {
-    const label = { description: 'old', stack: { runImage: { image: 'cnbs/sample-stack-run:bionic', mirrors: ['gcr.io/x/run:bionic'] } } };
+    const label = {
+      description: 'old',
+      stack: { runImage: { image: 'cnbs/sample-stack-run:bionic', mirrors: ['gcr.io/x/run:bionic'] } },
+    };
     const result = mutate(builderImage(label).input);
     expect(result.label).toEqual({
       description: 'old',
       stack: { runImage: { image: 'cnbs/sample-stack-run:bionic', mirrors: ['gcr.io/x/run:bionic', MIRROR] } },
     });
     expect(result.label).not.toHaveProperty('images');
-    expect(result.runImage).toEqual({ image: 'cnbs/sample-stack-run:bionic', mirrors: ['gcr.io/x/run:bionic', MIRROR] });
+    expect(result.runImage).toEqual({
+      image: 'cnbs/sample-stack-run:bionic',
+      mirrors: ['gcr.io/x/run:bionic', MIRROR],
+    });
   });
 
   it('handles a builder that has only images', () => {
-    const label = { images: [{ image: 'a/run', mirrors: ['b/run'] }, { image: 'c/run' }], stack: { runImage: { image: '' } } };
+    const label = {
+      images: [{ image: 'a/run', mirrors: ['b/run'] }, { image: 'c/run' }],
+      stack: { runImage: { image: '' } },
+    };
     const result = mutate(builderImage(label).input);
     expect(result.label['images']).toEqual([{ image: 'a/run', mirrors: ['b/run', MIRROR] }, { image: 'c/run' }]);
     expect(result.label['stack']).toEqual({ runImage: { image: '' } });
@@ -160,7 +199,9 @@ describe('addRunImageMirrorToBuilder: label', () => {
   it('does not add a mirror that is already there under another spelling, and leaves the image untouched', () => {
     const label = paketoLabel();
     label['images'] = [{ image: 'index.docker.io/paketobuildpacks/run-jammy-base:latest', mirrors: [MIRROR] }];
-    label['stack'] = { runImage: { image: 'index.docker.io/paketobuildpacks/run-jammy-base:latest', mirrors: [MIRROR] } };
+    label['stack'] = {
+      runImage: { image: 'index.docker.io/paketobuildpacks/run-jammy-base:latest', mirrors: [MIRROR] },
+    };
     const { input } = builderImage(label);
     const result = addRunImageMirrorToBuilder(input);
     expect(result.changed).toBe(false);
@@ -221,7 +262,12 @@ describe('addRunImageMirrorToBuilder: layer', () => {
   });
 
   it('writes stack.toml from images[0] when the label has no stack run image, and every image into run.toml', async () => {
-    const label = { images: [{ image: 'a/run', mirrors: null }, { image: 'c/run', mirrors: ['d/run'] }] };
+    const label = {
+      images: [
+        { image: 'a/run', mirrors: null },
+        { image: 'c/run', mirrors: ['d/run'] },
+      ],
+    };
     const result = mutate(builderImage(label).input);
     const entries = await readTar(gunzipSync(result.layer.bytes));
     expect(parseToml(entries[0]?.body ?? '')).toEqual({ 'run-image': { image: 'a/run', mirrors: [MIRROR] } });
@@ -255,7 +301,10 @@ describe('addRunImageMirrorToBuilder: config and manifest', () => {
     expect(out.rootfs.diff_ids).toEqual([...config.rootfs.diff_ids, result.layer.diffId]);
     expect(out.history).toHaveLength(config.history.length + 1);
     expect(out.history.slice(0, -1)).toEqual(config.history);
-    expect(out.history.at(-1)).toEqual({ created: '1980-01-01T00:00:01Z', created_by: `ecr-publish: add run-image mirror ${MIRROR}` });
+    expect(out.history.at(-1)).toEqual({
+      created: '1980-01-01T00:00:01Z',
+      created_by: `ecr-publish: add run-image mirror ${MIRROR}`,
+    });
     const { [LABEL]: newLabel, ...otherLabels } = out.config.Labels;
     const { [LABEL]: oldLabel, ...otherOldLabels } = config.config.Labels;
     expect(otherLabels).toEqual(otherOldLabels);
@@ -272,7 +321,11 @@ describe('addRunImageMirrorToBuilder: config and manifest', () => {
     const out = dec(result.manifest.bytes) as typeof manifest & { annotations: Record<string, string> };
     expect(result.manifest.mediaType).toBe(OCI_MANIFEST);
     expect(result.manifest.digest).toBe(sha(result.manifest.bytes));
-    expect(out.config).toEqual({ mediaType: OCI_CONFIG, digest: sha(result.config.bytes), size: result.config.bytes.length });
+    expect(out.config).toEqual({
+      mediaType: OCI_CONFIG,
+      digest: sha(result.config.bytes),
+      size: result.config.bytes.length,
+    });
     expect(result.config.descriptor).toEqual(out.config);
     expect(out.layers.slice(0, 2)).toEqual(manifest.layers);
     expect(out.layers[2]).toEqual({ mediaType: OCI_LAYER_GZIP, digest: result.layer.digest, size: result.layer.size });
@@ -286,7 +339,11 @@ describe('addRunImageMirrorToBuilder: config and manifest', () => {
     const result = mutate(input);
     const out = dec(result.manifest.bytes) as { layers: unknown[]; config: { mediaType: string } };
     expect(result.layer.mediaType).toBe(DOCKER_LAYER_GZIP);
-    expect(out.layers[2]).toEqual({ mediaType: DOCKER_LAYER_GZIP, size: result.layer.size, digest: result.layer.digest });
+    expect(out.layers[2]).toEqual({
+      mediaType: DOCKER_LAYER_GZIP,
+      size: result.layer.size,
+      digest: result.layer.digest,
+    });
     expect(out.config.mediaType).toBe(DOCKER_CONFIG);
     expect(out).not.toHaveProperty('annotations');
     expect(result.annotated).toBe(false);
@@ -313,7 +370,9 @@ describe('addRunImageMirrorToBuilder: errors', () => {
       new BuilderMirrorError('image config has no io.buildpacks.builder.metadata label'),
     );
     const badLabel = { ...config, config: { ...config.config, Labels: { [LABEL]: '{"stack":' } } };
-    expect(() => addRunImageMirrorToBuilder({ ...input, config: enc(badLabel) })).toThrow(/^label io\.buildpacks\.builder\.metadata is not valid JSON/);
+    expect(() => addRunImageMirrorToBuilder({ ...input, config: enc(badLabel) })).toThrow(
+      /^label io\.buildpacks\.builder\.metadata is not valid JSON/,
+    );
   });
 
   it('fails when the label names no run image', () => {
@@ -328,12 +387,18 @@ describe('addRunImageMirrorToBuilder: errors', () => {
 
   it('rejects an invalid mirror reference and a malformed source digest', () => {
     const { input } = builderImage(paketoLabel());
-    expect(() => addRunImageMirrorToBuilder({ ...input, mirror: 'Not A Ref' })).toThrow(/^run-image mirror: invalid image reference/);
-    expect(() => addRunImageMirrorToBuilder({ ...input, sourceDigest: 'sha256:abc' })).toThrow(/is not a sha256 digest/);
+    expect(() => addRunImageMirrorToBuilder({ ...input, mirror: 'Not A Ref' })).toThrow(
+      /^run-image mirror: invalid image reference/,
+    );
+    expect(() => addRunImageMirrorToBuilder({ ...input, sourceDigest: 'sha256:abc' })).toThrow(
+      /is not a sha256 digest/,
+    );
   });
 
   it('rejects a config that is not JSON', () => {
     const { input } = builderImage(paketoLabel());
-    expect(() => addRunImageMirrorToBuilder({ ...input, config: text.encode('nope') })).toThrow(/^builder image config is not valid JSON/);
+    expect(() => addRunImageMirrorToBuilder({ ...input, config: text.encode('nope') })).toThrow(
+      /^builder image config is not valid JSON/,
+    );
   });
 });

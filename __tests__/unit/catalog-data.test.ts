@@ -44,14 +44,20 @@ function builderSource(overrides: Partial<CatalogSource> = {}): CatalogSource {
 describe('buildCatalogData', () => {
   it('describes a builder from its metadata, with pull and pack usage', () => {
     const data = buildCatalogData(builderSource());
-    expect(data.description).toBe('Ubuntu 22.04 Jammy Jellyfish base image with buildpacks for Java, Go, .NET, Node.js');
+    expect(data.description).toBe(
+      'Ubuntu 22.04 Jammy Jellyfish base image with buildpacks for Java, Go, .NET, Node.js',
+    );
     expect(data.architectures).toEqual(['x86-64', 'ARM 64']);
     expect(data.operatingSystems).toEqual(['Linux']);
     expect(data.usageText).toContain(`docker pull ${URI}:0.3.13`);
     expect(data.usageText).toContain(`pack build my-app --builder ${URI}:0.3.13`);
     expect(data.aboutText).toContain('# paketo-buildpacks/builder-jammy-base');
-    expect(data.aboutText).toContain('| Source | [https://github.com/paketo-buildpacks/builder-jammy-base](https://github.com/paketo-buildpacks/builder-jammy-base) |');
-    expect(data.aboutText).toContain('- `paketo-buildpacks/java` 18.1.0 — [https://github.com/paketo-buildpacks/java](https://github.com/paketo-buildpacks/java)');
+    expect(data.aboutText).toContain(
+      '| Source | [https://github.com/paketo-buildpacks/builder-jammy-base](https://github.com/paketo-buildpacks/builder-jammy-base) |',
+    );
+    expect(data.aboutText).toContain(
+      '- `paketo-buildpacks/java` 18.1.0 — [https://github.com/paketo-buildpacks/java](https://github.com/paketo-buildpacks/java)',
+    );
     expect(data.aboutText).toContain('- `paketo-buildpacks/go` 4.14.0');
     expect(data.aboutText).toContain('`linux/amd64`, `linux/arm64/v8`');
     expect(data.aboutText).toContain('| Copied from | `docker.io/paketobuildpacks/builder-jammy-base:0.3.13` |');
@@ -61,7 +67,11 @@ describe('buildCatalogData', () => {
     const source = builderSource();
     const data = buildCatalogData({
       ...source,
-      labels: { ...source.labels, 'org.opencontainers.image.description': 'From the label', 'org.opencontainers.image.title': 'Jammy Base' },
+      labels: {
+        ...source.labels,
+        'org.opencontainers.image.description': 'From the label',
+        'org.opencontainers.image.title': 'Jammy Base',
+      },
     });
     expect(data.description).toBe('From the label');
     expect(data.aboutText.startsWith('# Jammy Base\n\nFrom the label\n')).toBe(true);
@@ -70,7 +80,11 @@ describe('buildCatalogData', () => {
   it('describes a buildpack from its buildpackage metadata', () => {
     const data = buildCatalogData({
       labels: {
-        'io.buildpacks.buildpackage.metadata': JSON.stringify({ id: 'paketo-buildpacks/node-engine', version: '1.2.3', homepage: 'https://example.com/node' }),
+        'io.buildpacks.buildpackage.metadata': JSON.stringify({
+          id: 'paketo-buildpacks/node-engine',
+          version: '1.2.3',
+          homepage: 'https://example.com/node',
+        }),
       },
       kind: 'buildpack',
       platforms: [LINUX_AMD64],
@@ -119,7 +133,10 @@ describe('buildCatalogData', () => {
   });
 
   it('respects the Gallery limits with huge labels', () => {
-    const many = Array.from({ length: 2000 }, (_, index) => ({ id: `org/buildpack-${index}-${'x'.repeat(20)}`, version: '1.0.0' }));
+    const many = Array.from({ length: 2000 }, (_, index) => ({
+      id: `org/buildpack-${index}-${'x'.repeat(20)}`,
+      version: '1.0.0',
+    }));
     const data = buildCatalogData(
       builderSource({
         labels: {
@@ -137,7 +154,10 @@ describe('buildCatalogData', () => {
 
   it('escapes label text so it cannot inject HTML or break the table', () => {
     const data = buildCatalogData({
-      labels: { 'org.opencontainers.image.title': 'a|b <script>', 'org.opencontainers.image.source': 'javascript:alert(1)' },
+      labels: {
+        'org.opencontainers.image.title': 'a|b <script>',
+        'org.opencontainers.image.source': 'javascript:alert(1)',
+      },
       kind: 'other',
       platforms: [],
       repositoryUri: URI,
@@ -171,7 +191,9 @@ describe('truncateText', () => {
   });
 
   it('closes an open code fence when markdown is cut inside it', () => {
-    const text = ['# t', '', '```sh', ...Array.from({ length: 50 }, (_, index) => `echo line ${index}`), '```'].join('\n');
+    const text = ['# t', '', '```sh', ...Array.from({ length: 50 }, (_, index) => `echo line ${index}`), '```'].join(
+      '\n',
+    );
     const cut = truncateText(text, 200, true);
     expect(cut.length).toBeLessThanOrEqual(200);
     expect(cut.match(/^```/gm)).toHaveLength(2);
@@ -190,7 +212,12 @@ describe('syncCatalogData', () => {
 
   it('writes nothing when the catalog data is the same (architecture order aside)', async () => {
     ecrPublic.on(GetRepositoryCatalogDataCommand).resolves({
-      catalogData: { ...desired, architectures: [...desired.architectures].reverse(), logoUrl: 'https://logo', marketplaceCertified: false },
+      catalogData: {
+        ...desired,
+        architectures: [...desired.architectures].reverse(),
+        logoUrl: 'https://logo',
+        marketplaceCertified: false,
+      },
     });
     await expect(syncCatalogData(client, 'builder-jammy-base', desired)).resolves.toBe(false);
     expect(ecrPublic.commandCalls(PutRepositoryCatalogDataCommand)).toHaveLength(0);
@@ -199,7 +226,9 @@ describe('syncCatalogData', () => {
   it('writes the desired catalog data when anything differs', async () => {
     ecrPublic.on(GetRepositoryCatalogDataCommand).resolves({ catalogData: { ...desired, usageText: 'old usage' } });
     ecrPublic.on(PutRepositoryCatalogDataCommand).resolves({});
-    await expect(syncCatalogData(client, 'builder-jammy-base', desired, { registryId: '123456789012' })).resolves.toBe(true);
+    await expect(syncCatalogData(client, 'builder-jammy-base', desired, { registryId: '123456789012' })).resolves.toBe(
+      true,
+    );
     expect(ecrPublic.commandCalls(PutRepositoryCatalogDataCommand)[0]?.args[0].input).toEqual({
       repositoryName: 'builder-jammy-base',
       registryId: '123456789012',
@@ -214,9 +243,14 @@ describe('syncCatalogData', () => {
   });
 
   it('reports API failures in one line', async () => {
-    ecrPublic
-      .on(GetRepositoryCatalogDataCommand)
-      .rejects(new ECRPUBLICServiceException({ name: 'AccessDeniedException', message: 'denied', $fault: 'client', $metadata: {} }));
+    ecrPublic.on(GetRepositoryCatalogDataCommand).rejects(
+      new ECRPUBLICServiceException({
+        name: 'AccessDeniedException',
+        message: 'denied',
+        $fault: 'client',
+        $metadata: {},
+      }),
+    );
     await expect(syncCatalogData(client, 'r', desired)).rejects.toThrow(
       'Could not read the catalog data of ECR Public repository "r": AccessDeniedException: denied',
     );

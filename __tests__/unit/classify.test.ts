@@ -1,5 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
-import { builderRunImage, ClassifyError, classifyImage, imageLabels, parseBuilderMetadata } from '../../src/cnb/classify.js';
+import {
+  builderRunImage,
+  ClassifyError,
+  classifyImage,
+  imageLabels,
+  parseBuilderMetadata,
+} from '../../src/cnb/classify.js';
 
 const withLabels = (labels: Record<string, unknown> | undefined): Record<string, unknown> => ({
   os: 'linux',
@@ -10,7 +16,10 @@ const bytes = (value: unknown): Uint8Array => new TextEncoder().encode(JSON.stri
 
 describe('classifyImage', () => {
   it.each([
-    [{ 'io.buildpacks.builder.metadata': '{}', 'io.buildpacks.stack.id': 'x', 'io.buildpacks.buildpack.layers': '{}' }, 'builder'],
+    [
+      { 'io.buildpacks.builder.metadata': '{}', 'io.buildpacks.stack.id': 'x', 'io.buildpacks.buildpack.layers': '{}' },
+      'builder',
+    ],
     [{ 'io.buildpacks.buildpackage.metadata': '{}', 'io.buildpacks.buildpack.layers': '{}' }, 'buildpack'],
     [{ 'io.buildpacks.buildpack.layers': '{}' }, 'buildpack'],
     [{ 'io.buildpacks.extension.metadata': '{}' }, 'extension'],
@@ -56,7 +65,9 @@ describe('builderRunImage', () => {
 
   it('falls back to stack.runImage.image on older builders', () => {
     expect(builderRunImage(builder({ stack: { runImage: { image: 'cnbs/run:bionic' } } }))).toBe('cnbs/run:bionic');
-    expect(builderRunImage(builder({ images: [], stack: { runImage: { image: 'cnbs/run:bionic' } } }))).toBe('cnbs/run:bionic');
+    expect(builderRunImage(builder({ images: [], stack: { runImage: { image: 'cnbs/run:bionic' } } }))).toBe(
+      'cnbs/run:bionic',
+    );
   });
 
   it('is undefined when the builder names no run image', () => {
@@ -69,7 +80,9 @@ describe('builderRunImage', () => {
     expect(() => builderRunImage(withLabels({ 'io.buildpacks.builder.metadata': '{oops' }))).toThrow(
       /^label io\.buildpacks\.builder\.metadata is not valid JSON/,
     );
-    expect(() => parseBuilderMetadata(withLabels({ 'io.buildpacks.builder.metadata': '"text"' }))).toThrow(ClassifyError);
+    expect(() => parseBuilderMetadata(withLabels({ 'io.buildpacks.builder.metadata': '"text"' }))).toThrow(
+      ClassifyError,
+    );
   });
 
   it('keeps the key order of the label', () => {

@@ -16,7 +16,12 @@ const ID_TOKEN = 'eyJhbGciOiJSUzI1NiJ9.oidc-token-body.signature';
 const EXPIRATION = new Date('2030-01-01T00:00:00Z');
 
 function stsError(name: string, message: string, status = 400): STSServiceException {
-  return new STSServiceException({ name, message, $fault: status >= 500 ? 'server' : 'client', $metadata: { httpStatusCode: status } });
+  return new STSServiceException({
+    name,
+    message,
+    $fault: status >= 500 ? 'server' : 'client',
+    $metadata: { httpStatusCode: status },
+  });
 }
 
 /** Virtual time and a capturing logger, under the names these tests read. */
@@ -47,7 +52,12 @@ function options(runtime: Runtime, secrets: string[], overrides: Partial<AssumeR
 }
 
 const goodResponse = {
-  Credentials: { AccessKeyId: 'ASIAEXAMPLE', SecretAccessKey: 'secret-key', SessionToken: 'session-token', Expiration: EXPIRATION },
+  Credentials: {
+    AccessKeyId: 'ASIAEXAMPLE',
+    SecretAccessKey: 'secret-key',
+    SessionToken: 'session-token',
+    Expiration: EXPIRATION,
+  },
 };
 
 beforeEach(() => {
@@ -111,7 +121,9 @@ describe('assumeRoleWithGitHubOidc', () => {
   it('fails at once on AccessDenied, naming the role and AWS message but not the token', async () => {
     sts
       .on(AssumeRoleWithWebIdentityCommand)
-      .rejects(stsError('AccessDenied', `Not authorized to perform sts:AssumeRoleWithWebIdentity with ${ID_TOKEN}`, 403));
+      .rejects(
+        stsError('AccessDenied', `Not authorized to perform sts:AssumeRoleWithWebIdentity with ${ID_TOKEN}`, 403),
+      );
     const runtime = fakeRuntime();
     const error = await assumeRoleWithGitHubOidc(options(runtime, [])).then(
       () => new Error('expected a rejection'),
@@ -175,7 +187,9 @@ describe('assumeRoleWithGitHubOidc', () => {
     expect(total).toBeLessThanOrEqual(10_000);
     // 750 + 1500 + 3000 = 5250; the next wait (6000) would exceed the budget.
     expect(runtime.sleeps).toEqual([750, 1500, 3000]);
-    expect(error.message).toBe(`Could not assume role ${ROLE}: gave up after 4 attempt(s) in 5s: ServiceUnavailable: down`);
+    expect(error.message).toBe(
+      `Could not assume role ${ROLE}: gave up after 4 attempt(s) in 5s: ServiceUnavailable: down`,
+    );
   });
 
   it('retries network errors', async () => {
@@ -194,7 +208,9 @@ describe('assumeRoleWithGitHubOidc', () => {
         },
       }),
     );
-    await expect(promise).rejects.toThrow('Could not get the GitHub OIDC token for audience "sts.amazonaws.com": Failed to get ID Token. Error Code : 500');
+    await expect(promise).rejects.toThrow(
+      'Could not get the GitHub OIDC token for audience "sts.amazonaws.com": Failed to get ID Token. Error Code : 500',
+    );
     expect(sts.calls()).toHaveLength(0);
   });
 
@@ -208,7 +224,9 @@ describe('assumeRoleWithGitHubOidc', () => {
 
   it('rejects an incomplete STS response', async () => {
     sts.on(AssumeRoleWithWebIdentityCommand).resolves({ Credentials: undefined });
-    await expect(assumeRoleWithGitHubOidc(options(fakeRuntime(), []))).rejects.toThrow('STS returned no complete credentials');
+    await expect(assumeRoleWithGitHubOidc(options(fakeRuntime(), []))).rejects.toThrow(
+      'STS returned no complete credentials',
+    );
   });
 });
 

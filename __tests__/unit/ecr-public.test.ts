@@ -10,7 +10,12 @@ import {
   SetRepositoryPolicyCommand,
 } from '@aws-sdk/client-ecr-public';
 import { mockClient } from 'aws-sdk-client-mock';
-import { checkPublicRegistryAlias, ensurePublicRepository, getPublicRegistryCredentials, publicClientConfig } from '../../src/aws/ecr-public.js';
+import {
+  checkPublicRegistryAlias,
+  ensurePublicRepository,
+  getPublicRegistryCredentials,
+  publicClientConfig,
+} from '../../src/aws/ecr-public.js';
 import type { CatalogData } from '../../src/aws/catalog-data.js';
 
 const ACCOUNT = '123456789012';
@@ -26,7 +31,10 @@ function publicError(name: string, message: string, status = 400): ECRPUBLICServ
   return new ECRPUBLICServiceException({ name, message, $fault: 'client', $metadata: { httpStatusCode: status } });
 }
 
-const notFound = publicError('RepositoryNotFoundException', `The repository with name '${NAME}' does not exist in the registry with id '${ACCOUNT}'`);
+const notFound = publicError(
+  'RepositoryNotFoundException',
+  `The repository with name '${NAME}' does not exist in the registry with id '${ACCOUNT}'`,
+);
 
 const CATALOG: CatalogData = {
   description: 'A builder',
@@ -54,7 +62,9 @@ describe('publicClientConfig', () => {
 describe('ensurePublicRepository', () => {
   it('returns the existing repository and its URI as ECR Public describes it', async () => {
     ecrPublic.on(DescribeRepositoriesCommand, { repositoryNames: [NAME] }).resolves({ repositories: [REPOSITORY] });
-    await expect(ensurePublicRepository(client, { repositoryName: NAME, create: true, catalogData: CATALOG })).resolves.toEqual({
+    await expect(
+      ensurePublicRepository(client, { repositoryName: NAME, create: true, catalogData: CATALOG }),
+    ).resolves.toEqual({
       ...REPOSITORY,
       created: false,
     });
@@ -66,7 +76,10 @@ describe('ensurePublicRepository', () => {
     ecrPublic.on(CreateRepositoryCommand).resolves({ repository: REPOSITORY });
     const result = await ensurePublicRepository(client, { repositoryName: NAME, create: true, catalogData: CATALOG });
     expect(result).toEqual({ ...REPOSITORY, created: true });
-    expect(ecrPublic.commandCalls(CreateRepositoryCommand)[0]?.args[0].input).toEqual({ repositoryName: NAME, catalogData: CATALOG });
+    expect(ecrPublic.commandCalls(CreateRepositoryCommand)[0]?.args[0].input).toEqual({
+      repositoryName: NAME,
+      catalogData: CATALOG,
+    });
   });
 
   it('creates without catalog data when none is given', async () => {
@@ -85,9 +98,14 @@ describe('ensurePublicRepository', () => {
   });
 
   it('describes again after losing a creation race', async () => {
-    ecrPublic.on(DescribeRepositoriesCommand).rejectsOnce(notFound).resolves({ repositories: [REPOSITORY] });
+    ecrPublic
+      .on(DescribeRepositoriesCommand)
+      .rejectsOnce(notFound)
+      .resolves({ repositories: [REPOSITORY] });
     ecrPublic.on(CreateRepositoryCommand).rejects(publicError('RepositoryAlreadyExistsException', 'exists'));
-    await expect(ensurePublicRepository(client, { repositoryName: NAME, create: true })).resolves.toMatchObject({ created: false });
+    await expect(ensurePublicRepository(client, { repositoryName: NAME, create: true })).resolves.toMatchObject({
+      created: false,
+    });
   });
 
   it('reports a creation failure in one line', async () => {
@@ -100,7 +118,8 @@ describe('ensurePublicRepository', () => {
 });
 
 describe('ensurePublicRepository with a repository policy (issue 11: it used to be ignored on public)', () => {
-  const POLICY = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"ecr-public:DescribeImages"}]}';
+  const POLICY =
+    '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"ecr-public:DescribeImages"}]}';
 
   it('sets the policy on a repository it created, without reading it first', async () => {
     ecrPublic.on(DescribeRepositoriesCommand).rejects(notFound);
@@ -108,12 +127,18 @@ describe('ensurePublicRepository with a repository policy (issue 11: it used to 
     ecrPublic.on(SetRepositoryPolicyCommand).resolves({});
     await ensurePublicRepository(client, { repositoryName: NAME, create: true, repositoryPolicyText: POLICY });
     expect(ecrPublic.commandCalls(GetRepositoryPolicyCommand)).toHaveLength(0);
-    expect(ecrPublic.commandCalls(SetRepositoryPolicyCommand)[0]?.args[0].input).toEqual({ repositoryName: NAME, policyText: POLICY });
+    expect(ecrPublic.commandCalls(SetRepositoryPolicyCommand)[0]?.args[0].input).toEqual({
+      repositoryName: NAME,
+      policyText: POLICY,
+    });
   });
 
   it('sets it on an existing repository without one, and leaves an equal one alone', async () => {
     ecrPublic.on(DescribeRepositoriesCommand).resolves({ repositories: [REPOSITORY] });
-    ecrPublic.on(GetRepositoryPolicyCommand).rejectsOnce(publicError('RepositoryPolicyNotFoundException', 'none')).resolves({ policyText: ` ${POLICY} ` });
+    ecrPublic
+      .on(GetRepositoryPolicyCommand)
+      .rejectsOnce(publicError('RepositoryPolicyNotFoundException', 'none'))
+      .resolves({ policyText: ` ${POLICY} ` });
     ecrPublic.on(SetRepositoryPolicyCommand).resolves({});
     await ensurePublicRepository(client, { repositoryName: NAME, create: true, repositoryPolicyText: POLICY });
     expect(ecrPublic.commandCalls(SetRepositoryPolicyCommand)).toHaveLength(1);
@@ -124,8 +149,12 @@ describe('ensurePublicRepository with a repository policy (issue 11: it used to 
   it('reports a refused policy in one line', async () => {
     ecrPublic.on(DescribeRepositoriesCommand).resolves({ repositories: [REPOSITORY] });
     ecrPublic.on(GetRepositoryPolicyCommand).resolves({ policyText: '{"Statement":[]}' });
-    ecrPublic.on(SetRepositoryPolicyCommand).rejects(publicError('InvalidParameterException', 'Invalid repository policy provided'));
-    await expect(ensurePublicRepository(client, { repositoryName: NAME, create: true, repositoryPolicyText: POLICY })).rejects.toThrow(
+    ecrPublic
+      .on(SetRepositoryPolicyCommand)
+      .rejects(publicError('InvalidParameterException', 'Invalid repository policy provided'));
+    await expect(
+      ensurePublicRepository(client, { repositoryName: NAME, create: true, repositoryPolicyText: POLICY }),
+    ).rejects.toThrow(
       `Could not set the repository policy of ECR Public repository "${NAME}": InvalidParameterException: Invalid repository policy provided`,
     );
   });
@@ -137,11 +166,19 @@ describe('checkPublicRegistryAlias (issue 11: a wrong alias used to publish unde
     registryArn: `arn:aws:ecr-public::${ACCOUNT}:registry/${ACCOUNT}`,
     registryUri: 'public.ecr.aws/x',
     verified: false,
-    aliases: aliases.map((name) => ({ name, status: 'ACTIVE' as const, primaryRegistryAlias: true, defaultRegistryAlias: true })),
+    aliases: aliases.map((name) => ({
+      name,
+      status: 'ACTIVE' as const,
+      primaryRegistryAlias: true,
+      defaultRegistryAlias: true,
+    })),
   });
 
-  it('passes when the alias is one of the registry\'s', async () => {
-    ecrPublic.on(DescribeRegistriesCommand).resolvesOnce({ registries: [registry(['other'])], nextToken: 't' }).resolves({ registries: [registry(['paketo-buildpacks'])] });
+  it("passes when the alias is one of the registry's", async () => {
+    ecrPublic
+      .on(DescribeRegistriesCommand)
+      .resolvesOnce({ registries: [registry(['other'])], nextToken: 't' })
+      .resolves({ registries: [registry(['paketo-buildpacks'])] });
     await expect(checkPublicRegistryAlias(client, 'paketo-buildpacks')).resolves.toBeUndefined();
   });
 
@@ -154,7 +191,9 @@ describe('checkPublicRegistryAlias (issue 11: a wrong alias used to publish unde
 
   it('fails in one line when the aliases cannot be read', async () => {
     ecrPublic.on(DescribeRegistriesCommand).rejects(publicError('AccessDeniedException', 'not authorized', 403));
-    await expect(checkPublicRegistryAlias(client, 'paketo')).rejects.toThrow("Could not read the ECR Public registry's aliases: AccessDeniedException: not authorized");
+    await expect(checkPublicRegistryAlias(client, 'paketo')).rejects.toThrow(
+      "Could not read the ECR Public registry's aliases: AccessDeniedException: not authorized",
+    );
   });
 });
 
@@ -174,22 +213,29 @@ describe('getPublicRegistryCredentials', () => {
   });
 
   it('accepts an emulator host with a port', async () => {
-    ecrPublic.on(GetAuthorizationTokenCommand).resolves({ authorizationData: { authorizationToken: Buffer.from('AWS:p').toString('base64') } });
-    const credentials = await getPublicRegistryCredentials(client, { registry: 'http://localhost:4566/alias/name', onSecret: () => undefined });
+    ecrPublic
+      .on(GetAuthorizationTokenCommand)
+      .resolves({ authorizationData: { authorizationToken: Buffer.from('AWS:p').toString('base64') } });
+    const credentials = await getPublicRegistryCredentials(client, {
+      registry: 'http://localhost:4566/alias/name',
+      onSecret: () => undefined,
+    });
     expect(credentials.registry).toBe('localhost:4566');
   });
 
   it('hints at sts:GetServiceBearerToken on AccessDenied', async () => {
     ecrPublic.on(GetAuthorizationTokenCommand).rejects(publicError('AccessDeniedException', 'not authorized', 403));
-    await expect(getPublicRegistryCredentials(client, { registry: 'public.ecr.aws', onSecret: () => undefined })).rejects.toThrow(
+    await expect(
+      getPublicRegistryCredentials(client, { registry: 'public.ecr.aws', onSecret: () => undefined }),
+    ).rejects.toThrow(
       'Could not get an ECR Public authorization token: AccessDeniedException: not authorized (the role also needs sts:GetServiceBearerToken)',
     );
   });
 
   it('fails when no token comes back', async () => {
     ecrPublic.on(GetAuthorizationTokenCommand).resolves({});
-    await expect(getPublicRegistryCredentials(client, { registry: 'public.ecr.aws', onSecret: () => undefined })).rejects.toThrow(
-      'ECR Public GetAuthorizationToken returned no token.',
-    );
+    await expect(
+      getPublicRegistryCredentials(client, { registry: 'public.ecr.aws', onSecret: () => undefined }),
+    ).rejects.toThrow('ECR Public GetAuthorizationToken returned no token.');
   });
 });

@@ -33,17 +33,37 @@ function ecrError(name: string, message: string, status = 400): ECRServiceExcept
   return new ECRServiceException({ name, message, $fault: 'client', $metadata: { httpStatusCode: status } });
 }
 
-const notFound = ecrError('RepositoryNotFoundException', `The repository with name '${NAME}' does not exist in the registry with id '${ACCOUNT}'`);
+const notFound = ecrError(
+  'RepositoryNotFoundException',
+  `The repository with name '${NAME}' does not exist in the registry with id '${ACCOUNT}'`,
+);
 
 const LIFECYCLE = JSON.stringify({
-  rules: [{ rulePriority: 1, selection: { tagStatus: 'untagged', countType: 'sinceImagePushed', countUnit: 'days', countNumber: 14 }, action: { type: 'expire' } }],
+  rules: [
+    {
+      rulePriority: 1,
+      selection: { tagStatus: 'untagged', countType: 'sinceImagePushed', countUnit: 'days', countNumber: 14 },
+      action: { type: 'expire' },
+    },
+  ],
 });
 const POLICY = JSON.stringify({
   Version: '2012-10-17',
-  Statement: [{ Sid: 'pull', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::210987654321:root' }, Action: ['ecr:BatchGetImage'] }],
+  Statement: [
+    {
+      Sid: 'pull',
+      Effect: 'Allow',
+      Principal: { AWS: 'arn:aws:iam::210987654321:root' },
+      Action: ['ecr:BatchGetImage'],
+    },
+  ],
 });
 
-const baseSettings: PrivateRepositorySettings = { imageTagMutability: 'MUTABLE', scanOnPush: true, encryptionType: 'AES256' };
+const baseSettings: PrivateRepositorySettings = {
+  imageTagMutability: 'MUTABLE',
+  scanOnPush: true,
+  encryptionType: 'AES256',
+};
 
 const ecr = mockClient(ECRClient);
 const client = new ECRClient({ region: 'eu-west-1' });
@@ -55,8 +75,17 @@ beforeEach(() => {
 describe('ensurePrivateRepository', () => {
   it('returns an existing repository as ECR describes it, creating nothing', async () => {
     ecr.on(DescribeRepositoriesCommand, { repositoryNames: [NAME] }).resolves({ repositories: [REPOSITORY] });
-    const result = await ensurePrivateRepository(client, { repositoryName: NAME, create: true, settings: baseSettings });
-    expect(result).toEqual({ ...REPOSITORY, created: false, lifecyclePolicyChanged: false, repositoryPolicyChanged: false });
+    const result = await ensurePrivateRepository(client, {
+      repositoryName: NAME,
+      create: true,
+      settings: baseSettings,
+    });
+    expect(result).toEqual({
+      ...REPOSITORY,
+      created: false,
+      lifecyclePolicyChanged: false,
+      repositoryPolicyChanged: false,
+    });
     expect(ecr.commandCalls(CreateRepositoryCommand)).toHaveLength(0);
   });
 
@@ -78,7 +107,12 @@ describe('ensurePrivateRepository', () => {
         repositoryPolicyText: POLICY,
       },
     });
-    expect(result).toMatchObject({ repositoryUri: `${HOST}/${NAME}`, created: true, lifecyclePolicyChanged: true, repositoryPolicyChanged: true });
+    expect(result).toMatchObject({
+      repositoryUri: `${HOST}/${NAME}`,
+      created: true,
+      lifecyclePolicyChanged: true,
+      repositoryPolicyChanged: true,
+    });
     expect(ecr.commandCalls(CreateRepositoryCommand)[0]?.args[0].input).toEqual({
       repositoryName: NAME,
       registryId: ACCOUNT,
@@ -86,8 +120,16 @@ describe('ensurePrivateRepository', () => {
       imageScanningConfiguration: { scanOnPush: false },
       encryptionConfiguration: { encryptionType: 'KMS', kmsKey: 'arn:aws:kms:eu-west-1:123456789012:key/abc' },
     });
-    expect(ecr.commandCalls(PutLifecyclePolicyCommand)[0]?.args[0].input).toEqual({ repositoryName: NAME, registryId: ACCOUNT, lifecyclePolicyText: LIFECYCLE });
-    expect(ecr.commandCalls(SetRepositoryPolicyCommand)[0]?.args[0].input).toEqual({ repositoryName: NAME, registryId: ACCOUNT, policyText: POLICY });
+    expect(ecr.commandCalls(PutLifecyclePolicyCommand)[0]?.args[0].input).toEqual({
+      repositoryName: NAME,
+      registryId: ACCOUNT,
+      lifecyclePolicyText: LIFECYCLE,
+    });
+    expect(ecr.commandCalls(SetRepositoryPolicyCommand)[0]?.args[0].input).toEqual({
+      repositoryName: NAME,
+      registryId: ACCOUNT,
+      policyText: POLICY,
+    });
     // A fresh repository has no policies to compare with.
     expect(ecr.commandCalls(GetLifecyclePolicyCommand)).toHaveLength(0);
     expect(ecr.commandCalls(GetRepositoryPolicyCommand)).toHaveLength(0);
@@ -107,16 +149,23 @@ describe('ensurePrivateRepository', () => {
 
   it('fails in one line when the repository is missing and creation is off', async () => {
     ecr.on(DescribeRepositoriesCommand).rejects(notFound);
-    await expect(ensurePrivateRepository(client, { repositoryName: NAME, create: false, settings: baseSettings })).rejects.toThrow(
-      `Repository "${NAME}" does not exist in registry ${ACCOUNT} and create-repositories is false`,
-    );
+    await expect(
+      ensurePrivateRepository(client, { repositoryName: NAME, create: false, settings: baseSettings }),
+    ).rejects.toThrow(`Repository "${NAME}" does not exist in registry ${ACCOUNT} and create-repositories is false`);
     expect(ecr.commandCalls(CreateRepositoryCommand)).toHaveLength(0);
   });
 
   it('describes again when another job created the repository first', async () => {
-    ecr.on(DescribeRepositoriesCommand).rejectsOnce(notFound).resolves({ repositories: [REPOSITORY] });
+    ecr
+      .on(DescribeRepositoriesCommand)
+      .rejectsOnce(notFound)
+      .resolves({ repositories: [REPOSITORY] });
     ecr.on(CreateRepositoryCommand).rejects(ecrError('RepositoryAlreadyExistsException', 'exists'));
-    const result = await ensurePrivateRepository(client, { repositoryName: NAME, create: true, settings: baseSettings });
+    const result = await ensurePrivateRepository(client, {
+      repositoryName: NAME,
+      create: true,
+      settings: baseSettings,
+    });
     expect(result).toMatchObject({ repositoryUri: REPOSITORY.repositoryUri, created: false });
     expect(ecr.commandCalls(DescribeRepositoriesCommand)).toHaveLength(2);
   });
@@ -125,7 +174,9 @@ describe('ensurePrivateRepository', () => {
     ecr.on(DescribeRepositoriesCommand).resolves({ repositories: [REPOSITORY] });
     ecr.on(GetLifecyclePolicyCommand).resolves({ lifecyclePolicyText: JSON.stringify(JSON.parse(LIFECYCLE), null, 2) });
     const reordered = JSON.parse(POLICY) as Record<string, unknown>;
-    ecr.on(GetRepositoryPolicyCommand).resolves({ policyText: JSON.stringify({ Statement: reordered['Statement'], Version: reordered['Version'] }, null, 4) });
+    ecr.on(GetRepositoryPolicyCommand).resolves({
+      policyText: JSON.stringify({ Statement: reordered['Statement'], Version: reordered['Version'] }, null, 4),
+    });
     const result = await ensurePrivateRepository(client, {
       repositoryName: NAME,
       create: true,
@@ -148,13 +199,21 @@ describe('ensurePrivateRepository', () => {
       settings: { ...baseSettings, lifecyclePolicyText: LIFECYCLE, repositoryPolicyText: POLICY },
     });
     expect(result).toMatchObject({ lifecyclePolicyChanged: true, repositoryPolicyChanged: true });
-    expect(ecr.commandCalls(PutLifecyclePolicyCommand)[0]?.args[0].input).toEqual({ repositoryName: NAME, registryId: ACCOUNT, lifecyclePolicyText: LIFECYCLE });
+    expect(ecr.commandCalls(PutLifecyclePolicyCommand)[0]?.args[0].input).toEqual({
+      repositoryName: NAME,
+      registryId: ACCOUNT,
+      lifecyclePolicyText: LIFECYCLE,
+    });
     expect(ecr.commandCalls(SetRepositoryPolicyCommand)).toHaveLength(1);
   });
 
   it('reports AccessDenied on describe in one line naming the repository', async () => {
-    ecr.on(DescribeRepositoriesCommand).rejects(ecrError('AccessDeniedException', 'User is not authorized to perform: ecr:DescribeRepositories', 403));
-    await expect(ensurePrivateRepository(client, { repositoryName: NAME, create: true, settings: baseSettings })).rejects.toThrow(
+    ecr
+      .on(DescribeRepositoriesCommand)
+      .rejects(ecrError('AccessDeniedException', 'User is not authorized to perform: ecr:DescribeRepositories', 403));
+    await expect(
+      ensurePrivateRepository(client, { repositoryName: NAME, create: true, settings: baseSettings }),
+    ).rejects.toThrow(
       `Could not describe ECR repository "${NAME}": AccessDeniedException: User is not authorized to perform: ecr:DescribeRepositories`,
     );
   });
@@ -162,10 +221,18 @@ describe('ensurePrivateRepository', () => {
   it('reports a failed policy write', async () => {
     ecr.on(DescribeRepositoriesCommand).resolves({ repositories: [REPOSITORY] });
     ecr.on(GetLifecyclePolicyCommand).rejects(ecrError('LifecyclePolicyNotFoundException', 'none'));
-    ecr.on(PutLifecyclePolicyCommand).rejects(ecrError('InvalidParameterException', 'Invalid parameter at LifecyclePolicyText'));
+    ecr
+      .on(PutLifecyclePolicyCommand)
+      .rejects(ecrError('InvalidParameterException', 'Invalid parameter at LifecyclePolicyText'));
     await expect(
-      ensurePrivateRepository(client, { repositoryName: NAME, create: true, settings: { ...baseSettings, lifecyclePolicyText: '{"rules":1}' } }),
-    ).rejects.toThrow(`Could not set the lifecycle policy of ECR repository "${NAME}": InvalidParameterException: Invalid parameter at LifecyclePolicyText`);
+      ensurePrivateRepository(client, {
+        repositoryName: NAME,
+        create: true,
+        settings: { ...baseSettings, lifecyclePolicyText: '{"rules":1}' },
+      }),
+    ).rejects.toThrow(
+      `Could not set the lifecycle policy of ECR repository "${NAME}": InvalidParameterException: Invalid parameter at LifecyclePolicyText`,
+    );
   });
 });
 
@@ -173,18 +240,35 @@ describe('getPrivateRegistryCredentials', () => {
   it('decodes AWS:password, strips the scheme and masks the password', async () => {
     const expiresAt = new Date('2030-01-01T12:00:00Z');
     ecr.on(GetAuthorizationTokenCommand).resolves({
-      authorizationData: [{ authorizationToken: Buffer.from('AWS:pa:ss-word').toString('base64'), proxyEndpoint: `https://${HOST}`, expiresAt }],
+      authorizationData: [
+        {
+          authorizationToken: Buffer.from('AWS:pa:ss-word').toString('base64'),
+          proxyEndpoint: `https://${HOST}`,
+          expiresAt,
+        },
+      ],
     });
     const secrets: string[] = [];
-    const credentials = await getPrivateRegistryCredentials(client, { registryId: ACCOUNT, onSecret: (value) => secrets.push(value) });
-    expect(credentials).toEqual({ registry: HOST, proxyEndpoint: `https://${HOST}`, username: 'AWS', password: 'pa:ss-word', expiresAt });
+    const credentials = await getPrivateRegistryCredentials(client, {
+      registryId: ACCOUNT,
+      onSecret: (value) => secrets.push(value),
+    });
+    expect(credentials).toEqual({
+      registry: HOST,
+      proxyEndpoint: `https://${HOST}`,
+      username: 'AWS',
+      password: 'pa:ss-word',
+      expiresAt,
+    });
     expect(secrets).toContain('pa:ss-word');
     expect(ecr.commandCalls(GetAuthorizationTokenCommand)[0]?.args[0].input).toEqual({ registryIds: [ACCOUNT] });
   });
 
   it('keeps the port of an emulator endpoint', async () => {
     ecr.on(GetAuthorizationTokenCommand).resolves({
-      authorizationData: [{ authorizationToken: Buffer.from('AWS:x').toString('base64'), proxyEndpoint: 'http://127.0.0.1:4510' }],
+      authorizationData: [
+        { authorizationToken: Buffer.from('AWS:x').toString('base64'), proxyEndpoint: 'http://127.0.0.1:4510' },
+      ],
     });
     const credentials = await getPrivateRegistryCredentials(client, { onSecret: () => undefined });
     expect(credentials.registry).toBe('127.0.0.1:4510');
@@ -194,7 +278,9 @@ describe('getPrivateRegistryCredentials', () => {
 
   it('rejects a malformed token without printing it', async () => {
     const token = Buffer.from('no-colon-here').toString('base64');
-    ecr.on(GetAuthorizationTokenCommand).resolves({ authorizationData: [{ authorizationToken: token, proxyEndpoint: `https://${HOST}` }] });
+    ecr
+      .on(GetAuthorizationTokenCommand)
+      .resolves({ authorizationData: [{ authorizationToken: token, proxyEndpoint: `https://${HOST}` }] });
     const error = await getPrivateRegistryCredentials(client, { onSecret: () => undefined }).then(
       () => new Error('expected a rejection'),
       (caught: unknown) => caught as Error,
@@ -204,7 +290,9 @@ describe('getPrivateRegistryCredentials', () => {
   });
 
   it('reports an API failure in one line', async () => {
-    ecr.on(GetAuthorizationTokenCommand).rejects(ecrError('AccessDeniedException', 'not authorized to perform: ecr:GetAuthorizationToken', 403));
+    ecr
+      .on(GetAuthorizationTokenCommand)
+      .rejects(ecrError('AccessDeniedException', 'not authorized to perform: ecr:GetAuthorizationToken', 403));
     await expect(getPrivateRegistryCredentials(client, { onSecret: () => undefined })).rejects.toThrow(
       'Could not get an ECR authorization token: AccessDeniedException: not authorized to perform: ecr:GetAuthorizationToken',
     );

@@ -55,8 +55,16 @@ describe('formatGateSummary', () => {
 
   it('cuts to maxRows and says how many were left out', () => {
     const many = Array.from({ length: 5 }, (_, i) => finding(`CVE-2024-10${i}`, 'MEDIUM'));
-    const policy = evaluatePolicy({ platforms: [platform(many)], threshold: 'CRITICAL', ignore: [], now: NOW - DAY_MS });
-    const summary = formatGateSummary({ ...policy, threshold: 'CRITICAL', repositoryName: 'app', imageDigest: 'sha256:x' }, 2);
+    const policy = evaluatePolicy({
+      platforms: [platform(many)],
+      threshold: 'CRITICAL',
+      ignore: [],
+      now: NOW - DAY_MS,
+    });
+    const summary = formatGateSummary(
+      { ...policy, threshold: 'CRITICAL', repositoryName: 'app', imageDigest: 'sha256:x' },
+      2,
+    );
     expect(summary.rows).toHaveLength(2);
     expect(summary.omittedRows).toBe(3);
     expect(summary.verdictLine).toContain('passed');
@@ -66,12 +74,21 @@ describe('formatGateSummary', () => {
 describe('unranked severities in the report (issue 11)', () => {
   const digest = 'sha256:' + 'c'.repeat(64);
   const policy = evaluatePolicy({
-    platforms: [platform([finding('CVE-2024-0400', 'UNTRIAGED', { package: 'libfoo' }), finding('CVE-2024-0500', 'LOW')])],
+    platforms: [
+      platform([finding('CVE-2024-0400', 'UNTRIAGED', { package: 'libfoo' }), finding('CVE-2024-0500', 'LOW')]),
+    ],
     threshold: 'CRITICAL',
     ignore: [],
     now: NOW,
   });
-  const gate: GateResult = { ...policy, repositoryName: 'app', imageDigest: digest, imageMediaType: 'x', threshold: 'CRITICAL', scanType: 'ENHANCED' };
+  const gate: GateResult = {
+    ...policy,
+    repositoryName: 'app',
+    imageDigest: digest,
+    imageMediaType: 'x',
+    threshold: 'CRITICAL',
+    scanType: 'ENHANCED',
+  };
 
   it('says in the verdict line and the annotation why an UNTRIAGED finding fails a CRITICAL gate', () => {
     const summary = formatGateSummary(gate);
@@ -85,12 +102,25 @@ describe('unranked severities in the report (issue 11)', () => {
     ]);
     expect(summary.countLines).toEqual(['linux/amd64: 1 UNTRIAGED, 1 LOW']);
     const [annotation] = gateAnnotations([{ repository: 'app', gate }]);
-    expect(annotation?.message).toContain('CVE-2024-0400 is UNTRIAGED: an untriaged finding fails every gate unless listed in scan-ignore');
+    expect(annotation?.message).toContain(
+      'CVE-2024-0400 is UNTRIAGED: an untriaged finding fails every gate unless listed in scan-ignore',
+    );
   });
 
   it('gives UNTRIAGED its own column in the counts table only when some platform has it', () => {
     const [counts] = gateTables([{ repository: 'app', gate }]);
-    expect(counts?.header).toEqual(['Platform', 'Digest', 'UNTRIAGED', 'CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'INFORMATIONAL', 'UNDEFINED', 'Scan status']);
+    expect(counts?.header).toEqual([
+      'Platform',
+      'Digest',
+      'UNTRIAGED',
+      'CRITICAL',
+      'HIGH',
+      'MEDIUM',
+      'LOW',
+      'INFORMATIONAL',
+      'UNDEFINED',
+      'Scan status',
+    ]);
     expect(counts?.rows[0]).toEqual(['linux/amd64', expect.any(String), '1', '0', '0', '0', '1', '0', '0', 'COMPLETE']);
   });
 });

@@ -2,10 +2,18 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { InputError, parseInputs, parseScanIgnore, PUBLIC_WRITE_RATE_LIMIT, sourceSecrets, type Inputs } from '../../src/action/inputs.js';
+import {
+  InputError,
+  parseInputs,
+  parseScanIgnore,
+  PUBLIC_WRITE_RATE_LIMIT,
+  sourceSecrets,
+  type Inputs,
+} from '../../src/action/inputs.js';
 
 let workspace: string;
-const LIFECYCLE = '{"rules":[{"rulePriority":1,"selection":{"tagStatus":"untagged","countType":"sinceImagePushed","countUnit":"days","countNumber":7},"action":{"type":"expire"}}]}';
+const LIFECYCLE =
+  '{"rules":[{"rulePriority":1,"selection":{"tagStatus":"untagged","countType":"sinceImagePushed","countUnit":"days","countNumber":7},"action":{"type":"expire"}}]}';
 const REPO_POLICY = '{"Version":"2012-10-17","Statement":[]}';
 
 beforeAll(() => {
@@ -22,8 +30,15 @@ afterAll(() => {
   rmSync(workspace, { recursive: true, force: true });
 });
 
-const PUBLIC = { images: 'docker.io/paketobuildpacks/builder-jammy-base:0.3.13', 'public-registry-alias': 'paketo-buildpacks' };
-const PRIVATE = { images: 'docker.io/paketobuildpacks/builder-jammy-base:0.3.13', 'registry-type': 'private', 'aws-region': 'eu-west-1' };
+const PUBLIC = {
+  images: 'docker.io/paketobuildpacks/builder-jammy-base:0.3.13',
+  'public-registry-alias': 'paketo-buildpacks',
+};
+const PRIVATE = {
+  images: 'docker.io/paketobuildpacks/builder-jammy-base:0.3.13',
+  'registry-type': 'private',
+  'aws-region': 'eu-west-1',
+};
 
 function parse(values: Record<string, string>, env: Record<string, string | undefined> = {}): Inputs {
   return parseInputs((name) => values[name] ?? '', { GITHUB_WORKSPACE: workspace, ...env });
@@ -43,7 +58,11 @@ describe('parseInputs defaults', () => {
   it('fills every default for a minimal public run', () => {
     const inputs = parse(PUBLIC, { GITHUB_RUN_ID: '4242' });
     expect(inputs.images.map((i) => [i.source, i.repository, i.text])).toEqual([
-      [{ registry: 'docker.io', repository: 'paketobuildpacks/builder-jammy-base', tag: '0.3.13' }, 'builder-jammy-base', PUBLIC.images],
+      [
+        { registry: 'docker.io', repository: 'paketobuildpacks/builder-jammy-base', tag: '0.3.13' },
+        'builder-jammy-base',
+        PUBLIC.images,
+      ],
     ]);
     const { images, tags, ...rest } = inputs;
     expect(images).toHaveLength(1);
@@ -84,8 +103,13 @@ describe('parseInputs defaults', () => {
 
   it('takes the region from AWS_REGION, then AWS_DEFAULT_REGION', () => {
     const images = PRIVATE.images;
-    expect(parse({ images, 'registry-type': 'private' }, { AWS_REGION: 'us-west-2', AWS_DEFAULT_REGION: 'eu-central-1' }).awsRegion).toBe('us-west-2');
-    expect(parse({ images, 'registry-type': 'private' }, { AWS_DEFAULT_REGION: 'eu-central-1' }).awsRegion).toBe('eu-central-1');
+    expect(
+      parse({ images, 'registry-type': 'private' }, { AWS_REGION: 'us-west-2', AWS_DEFAULT_REGION: 'eu-central-1' })
+        .awsRegion,
+    ).toBe('us-west-2');
+    expect(parse({ images, 'registry-type': 'private' }, { AWS_DEFAULT_REGION: 'eu-central-1' }).awsRegion).toBe(
+      'eu-central-1',
+    );
     expect(parse({ ...PRIVATE }, { AWS_REGION: 'us-west-2' }).awsRegion).toBe('eu-west-1');
   });
 });
@@ -130,7 +154,8 @@ describe('parseInputs values', () => {
       'lifecycle-policy': '.github/lifecycle.json',
       'repository-policy': REPO_POLICY,
       'scan-severity-threshold': 'high',
-      'scan-ignore': 'cve-2024-1234 until 2030-02-28\nGHSA-jfh8-c2jp-5v3q # no fix yet\nALAS2023-2024-123\narn:aws:inspector2:us-east-1:123456789012:finding/0a1b2c',
+      'scan-ignore':
+        'cve-2024-1234 until 2030-02-28\nGHSA-jfh8-c2jp-5v3q # no fix yet\nALAS2023-2024-123\narn:aws:inspector2:us-east-1:123456789012:finding/0a1b2c',
       'scan-timeout-seconds': '1800',
       'promote-tags': 'prod, stable\nlive',
       referrers: 'FALSE',
@@ -155,7 +180,12 @@ describe('parseInputs values', () => {
       lifecyclePolicy: LIFECYCLE,
       repositoryPolicy: REPO_POLICY,
       scanSeverityThreshold: 'HIGH',
-      scanIgnore: [{ id: 'cve-2024-1234', until: '2030-02-28' }, { id: 'GHSA-jfh8-c2jp-5v3q' }, { id: 'ALAS2023-2024-123' }, { id: 'arn:aws:inspector2:us-east-1:123456789012:finding/0a1b2c' }],
+      scanIgnore: [
+        { id: 'cve-2024-1234', until: '2030-02-28' },
+        { id: 'GHSA-jfh8-c2jp-5v3q' },
+        { id: 'ALAS2023-2024-123' },
+        { id: 'arn:aws:inspector2:us-east-1:123456789012:finding/0a1b2c' },
+      ],
       scanTimeoutSeconds: 1800,
       promoteTags: ['prod', 'stable', 'live'],
       referrers: false,
@@ -171,7 +201,9 @@ describe('parseInputs values', () => {
   });
 
   it('reads a policy file by absolute path and keeps its text', () => {
-    expect(parse({ ...PRIVATE, 'lifecycle-policy': join(workspace, '.github', 'lifecycle.json') }).lifecyclePolicy).toBe(LIFECYCLE);
+    expect(
+      parse({ ...PRIVATE, 'lifecycle-policy': join(workspace, '.github', 'lifecycle.json') }).lifecyclePolicy,
+    ).toBe(LIFECYCLE);
   });
 
   it.each([
@@ -183,7 +215,15 @@ describe('parseInputs values', () => {
   });
 
   it('keeps default-valued private-only inputs legal on public, as action.yml sends them', () => {
-    const inputs = parse({ ...PUBLIC, 'image-tag-mutability': 'MUTABLE', 'scan-on-push': 'true', 'encryption-type': 'AES256', 'scan-severity-threshold': 'NONE', 'scan-timeout-seconds': '900', 'catalog-data': 'auto' });
+    const inputs = parse({
+      ...PUBLIC,
+      'image-tag-mutability': 'MUTABLE',
+      'scan-on-push': 'true',
+      'encryption-type': 'AES256',
+      'scan-severity-threshold': 'NONE',
+      'scan-timeout-seconds': '900',
+      'catalog-data': 'auto',
+    });
     expect(inputs.registryType).toBe('public');
   });
 
@@ -207,7 +247,12 @@ describe('parseInputs values', () => {
 
   it('takes write-rate-limit from 0.01 and role settings with a role', () => {
     expect(parse({ ...PUBLIC, 'write-rate-limit': '0.01' }).writeRateLimit).toBe(0.01);
-    const role = parse({ ...PUBLIC, 'role-to-assume': 'arn:aws:iam::123456789012:role/r', audience: 'sigstore', 'role-duration-seconds': '7200' });
+    const role = parse({
+      ...PUBLIC,
+      'role-to-assume': 'arn:aws:iam::123456789012:role/r',
+      audience: 'sigstore',
+      'role-duration-seconds': '7200',
+    });
     expect([role.audience, role.roleDurationSeconds]).toEqual(['sigstore', 7200]);
   });
 
@@ -220,86 +265,356 @@ describe('parseInputs values', () => {
 describe('parseInputs errors', () => {
   it.each<[string, Record<string, string>, string, string]>([
     ['empty images', { ...PUBLIC, images: '  \n# only a comment\n' }, 'images', 'no image references given'],
-    ['malformed image reference', { ...PUBLIC, images: 'ok/image:1\nBad/Image:1' }, 'images', 'line 2 "Bad/Image:1": invalid image reference'],
+    [
+      'malformed image reference',
+      { ...PUBLIC, images: 'ok/image:1\nBad/Image:1' },
+      'images',
+      'line 2 "Bad/Image:1": invalid image reference',
+    ],
     ['bad tag in image', { ...PUBLIC, images: 'a/b:-x' }, 'images', 'is not a valid tag'],
     ['empty rename', { ...PUBLIC, images: 'a/b:1 =>' }, 'images', 'a name is missing after "=>"'],
     ['bad rename', { ...PUBLIC, images: 'a/b:1 => Not_Valid' }, 'images', 'is not a valid repository name'],
     ['one-letter destination', { ...PUBLIC, images: 'a/b:1' }, 'images', 'must be 2 to 256 characters long'],
-    ['duplicate destinations', { ...PUBLIC, images: 'paketobuildpacks/run:1\nheroku/run:1' }, 'images', 'both map to repository "run"'],
-    ['duplicate destinations by rename', { ...PUBLIC, images: 'a/one:1\nb/two:1 => one' }, 'images', 'both map to repository "one"'],
-    ['unknown registry-type', { ...PUBLIC, 'registry-type': 'hybrid' }, 'registry-type', '"hybrid" is not public or private'],
-    ['missing alias on public', { images: PUBLIC.images }, 'public-registry-alias', 'is required with registry-type public'],
-    ['bad alias', { ...PUBLIC, 'public-registry-alias': 'Paketo' }, 'public-registry-alias', 'is not an ECR Public alias'],
-    ['alias on private', { ...PRIVATE, 'public-registry-alias': 'x1' }, 'public-registry-alias', 'only applies to registry-type public'],
-    ['bad prefix', { ...PUBLIC, 'repository-prefix': '/abs' }, 'repository-prefix', 'does not give valid repository names'],
-    ['missing region on private', { images: PUBLIC.images, 'registry-type': 'private' }, 'aws-region', 'is required with registry-type private'],
+    [
+      'duplicate destinations',
+      { ...PUBLIC, images: 'paketobuildpacks/run:1\nheroku/run:1' },
+      'images',
+      'both map to repository "run"',
+    ],
+    [
+      'duplicate destinations by rename',
+      { ...PUBLIC, images: 'a/one:1\nb/two:1 => one' },
+      'images',
+      'both map to repository "one"',
+    ],
+    [
+      'unknown registry-type',
+      { ...PUBLIC, 'registry-type': 'hybrid' },
+      'registry-type',
+      '"hybrid" is not public or private',
+    ],
+    [
+      'missing alias on public',
+      { images: PUBLIC.images },
+      'public-registry-alias',
+      'is required with registry-type public',
+    ],
+    [
+      'bad alias',
+      { ...PUBLIC, 'public-registry-alias': 'Paketo' },
+      'public-registry-alias',
+      'is not an ECR Public alias',
+    ],
+    [
+      'alias on private',
+      { ...PRIVATE, 'public-registry-alias': 'x1' },
+      'public-registry-alias',
+      'only applies to registry-type public',
+    ],
+    [
+      'bad prefix',
+      { ...PUBLIC, 'repository-prefix': '/abs' },
+      'repository-prefix',
+      'does not give valid repository names',
+    ],
+    [
+      'missing region on private',
+      { images: PUBLIC.images, 'registry-type': 'private' },
+      'aws-region',
+      'is required with registry-type private',
+    ],
     ['bad region', { ...PRIVATE, 'aws-region': 'Europe' }, 'aws-region', '"Europe" (the value) is not an AWS region'],
     ['bad region from env', { images: PUBLIC.images, 'registry-type': 'private' }, 'aws-region', 'from AWS_REGION'],
     ['bad registry id', { ...PRIVATE, 'registry-id': '12345' }, 'registry-id', 'is not a 12-digit AWS account ID'],
     ['role name only', { ...PUBLIC, 'role-to-assume': 'ecr-publish' }, 'role-to-assume', 'is not an IAM role ARN'],
-    ['user ARN', { ...PUBLIC, 'role-to-assume': 'arn:aws:iam::123456789012:user/bob' }, 'role-to-assume', 'is not an IAM role ARN'],
-    ['unknown partition', { ...PUBLIC, 'role-to-assume': 'arn:azure:iam::123456789012:role/r' }, 'role-to-assume', 'is not an IAM role ARN'],
-    ['short account', { ...PUBLIC, 'role-to-assume': 'arn:aws:iam::1234:role/r' }, 'role-to-assume', 'is not an IAM role ARN'],
-    ['long role name', { ...PUBLIC, 'role-to-assume': 'arn:aws:iam::123456789012:role/' + 'n'.repeat(65) }, 'role-to-assume', 'is not an IAM role ARN'],
-    ['bad session name', { ...PUBLIC, 'role-session-name': 'has space' }, 'role-session-name', 'must be 2 to 64 characters'],
+    [
+      'user ARN',
+      { ...PUBLIC, 'role-to-assume': 'arn:aws:iam::123456789012:user/bob' },
+      'role-to-assume',
+      'is not an IAM role ARN',
+    ],
+    [
+      'unknown partition',
+      { ...PUBLIC, 'role-to-assume': 'arn:azure:iam::123456789012:role/r' },
+      'role-to-assume',
+      'is not an IAM role ARN',
+    ],
+    [
+      'short account',
+      { ...PUBLIC, 'role-to-assume': 'arn:aws:iam::1234:role/r' },
+      'role-to-assume',
+      'is not an IAM role ARN',
+    ],
+    [
+      'long role name',
+      { ...PUBLIC, 'role-to-assume': 'arn:aws:iam::123456789012:role/' + 'n'.repeat(65) },
+      'role-to-assume',
+      'is not an IAM role ARN',
+    ],
+    [
+      'bad session name',
+      { ...PUBLIC, 'role-session-name': 'has space' },
+      'role-session-name',
+      'must be 2 to 64 characters',
+    ],
     ['short session name', { ...PUBLIC, 'role-session-name': 'x' }, 'role-session-name', 'must be 2 to 64 characters'],
-    ['non-numeric duration', { ...PUBLIC, 'role-duration-seconds': 'abc' }, 'role-duration-seconds', '"abc" is not a whole number of seconds between 900 and 43200'],
+    [
+      'non-numeric duration',
+      { ...PUBLIC, 'role-duration-seconds': 'abc' },
+      'role-duration-seconds',
+      '"abc" is not a whole number of seconds between 900 and 43200',
+    ],
     ['short duration', { ...PUBLIC, 'role-duration-seconds': '899' }, 'role-duration-seconds', 'between 900 and 43200'],
-    ['long duration', { ...PUBLIC, 'role-duration-seconds': '43201' }, 'role-duration-seconds', 'between 900 and 43200'],
-    ['fractional duration', { ...PUBLIC, 'role-duration-seconds': '1000.5' }, 'role-duration-seconds', 'between 900 and 43200'],
+    [
+      'long duration',
+      { ...PUBLIC, 'role-duration-seconds': '43201' },
+      'role-duration-seconds',
+      'between 900 and 43200',
+    ],
+    [
+      'fractional duration',
+      { ...PUBLIC, 'role-duration-seconds': '1000.5' },
+      'role-duration-seconds',
+      'between 900 and 43200',
+    ],
     ['unknown placeholder', { ...PUBLIC, tags: '{{tag}}\n{{version}}' }, 'tags', 'unknown placeholder "{{version}}"'],
     ['invalid literal tag', { ...PUBLIC, tags: 'not valid' }, 'tags', 'cannot give a valid tag'],
     ['bad boolean', { ...PUBLIC, 'dry-run': 'yes' }, 'dry-run', '"yes" is not a boolean; use true or false'],
     ['bad run-image-mirror', { ...PUBLIC, 'run-image-mirror': 'sometimes' }, 'run-image-mirror', 'use auto or false'],
-    ['bad mutability', { ...PRIVATE, 'image-tag-mutability': 'MUTABLE_WITH_EXCLUSION' }, 'image-tag-mutability', 'is not one of MUTABLE, IMMUTABLE'],
-    ['immutable on public', { ...PUBLIC, 'image-tag-mutability': 'IMMUTABLE' }, 'image-tag-mutability', 'only applies to registry-type private'],
-    ['scan-on-push off on public', { ...PUBLIC, 'scan-on-push': 'false' }, 'scan-on-push', 'only applies to registry-type private'],
-    ['bad encryption', { ...PRIVATE, 'encryption-type': 'RSA' }, 'encryption-type', 'is not one of AES256, KMS, KMS_DSSE'],
-    ['KMS on public', { ...PUBLIC, 'encryption-type': 'KMS' }, 'encryption-type', 'only applies to registry-type private'],
+    [
+      'bad mutability',
+      { ...PRIVATE, 'image-tag-mutability': 'MUTABLE_WITH_EXCLUSION' },
+      'image-tag-mutability',
+      'is not one of MUTABLE, IMMUTABLE',
+    ],
+    [
+      'immutable on public',
+      { ...PUBLIC, 'image-tag-mutability': 'IMMUTABLE' },
+      'image-tag-mutability',
+      'only applies to registry-type private',
+    ],
+    [
+      'scan-on-push off on public',
+      { ...PUBLIC, 'scan-on-push': 'false' },
+      'scan-on-push',
+      'only applies to registry-type private',
+    ],
+    [
+      'bad encryption',
+      { ...PRIVATE, 'encryption-type': 'RSA' },
+      'encryption-type',
+      'is not one of AES256, KMS, KMS_DSSE',
+    ],
+    [
+      'KMS on public',
+      { ...PUBLIC, 'encryption-type': 'KMS' },
+      'encryption-type',
+      'only applies to registry-type private',
+    ],
     ['kms-key without KMS', { ...PRIVATE, 'kms-key': 'alias/x' }, 'kms-key', 'needs encryption-type KMS or KMS_DSSE'],
-    ['invalid policy JSON text', { ...PRIVATE, 'lifecycle-policy': '{"rules": [}' }, 'lifecycle-policy', 'the JSON text is not valid JSON'],
-    ['invalid policy JSON file', { ...PRIVATE, 'lifecycle-policy': 'broken.json' }, 'lifecycle-policy', 'file "broken.json" is not valid JSON'],
-    ['missing policy file', { ...PRIVATE, 'lifecycle-policy': 'nope/policy.json' }, 'lifecycle-policy', 'file "nope/policy.json" does not exist'],
-    ['policy path is a directory', { ...PRIVATE, 'repository-policy': '.github' }, 'repository-policy', '".github" is not a file'],
-    ['policy not an object', { ...PRIVATE, 'repository-policy': 'list.json' }, 'repository-policy', 'is not a JSON object'],
-    ['lifecycle without rules', { ...PRIVATE, 'lifecycle-policy': '{"rules": []}' }, 'lifecycle-policy', 'has no "rules" list'],
-    ['repository policy without Statement', { ...PRIVATE, 'repository-policy': '{"Version":"2012-10-17"}' }, 'repository-policy', 'has no "Statement"'],
-    ['lifecycle on public', { ...PUBLIC, 'lifecycle-policy': LIFECYCLE }, 'lifecycle-policy', 'only applies to registry-type private'],
-    ['catalog-data on private', { ...PRIVATE, 'catalog-data': 'false' }, 'catalog-data', 'only applies to registry-type public'],
-    ['negative retention', { ...PUBLIC, 'public-retention': '-1' }, 'public-retention', 'is not a whole number of versions'],
-    ['retention on private', { ...PRIVATE, 'public-retention': '5' }, 'public-retention', 'only applies to registry-type public'],
-    ['unknown severity', { ...PRIVATE, 'scan-severity-threshold': 'SEVERE' }, 'scan-severity-threshold', '"SEVERE" is not one of NONE, CRITICAL, HIGH'],
-    ['gate on public', { ...PUBLIC, 'scan-severity-threshold': 'HIGH' }, 'scan-severity-threshold', 'only applies to registry-type private'],
-    ['bad ignore id', { ...PRIVATE, 'scan-ignore': 'CVE-2024-1\n2024-1234' }, 'scan-ignore', 'line 2: "2024-1234" is neither a vulnerability ID like CVE-2024-1234 nor an Inspector finding ARN'],
-    ['non-finding ARN in ignore', { ...PRIVATE, 'scan-ignore': 'arn:aws:iam::123456789012:role/x' }, 'scan-ignore', 'is neither a vulnerability ID'],
-    ['impossible ignore date', { ...PRIVATE, 'scan-ignore': 'CVE-2024-1234 until 2025-02-30' }, 'scan-ignore', 'line 1: "2025-02-30" is not a date (YYYY-MM-DD)'],
-    ['malformed ignore date', { ...PRIVATE, 'scan-ignore': 'CVE-2024-1234 until tomorrow' }, 'scan-ignore', '"tomorrow" is not a date'],
-    ['ignore with junk', { ...PRIVATE, 'scan-ignore': 'CVE-2024-1234 since 2025-01-01' }, 'scan-ignore', 'is not "ID" or "ID until YYYY-MM-DD"'],
-    ['ignore on public', { ...PUBLIC, 'scan-ignore': 'CVE-2024-1234' }, 'scan-ignore', 'only applies to registry-type private'],
+    [
+      'invalid policy JSON text',
+      { ...PRIVATE, 'lifecycle-policy': '{"rules": [}' },
+      'lifecycle-policy',
+      'the JSON text is not valid JSON',
+    ],
+    [
+      'invalid policy JSON file',
+      { ...PRIVATE, 'lifecycle-policy': 'broken.json' },
+      'lifecycle-policy',
+      'file "broken.json" is not valid JSON',
+    ],
+    [
+      'missing policy file',
+      { ...PRIVATE, 'lifecycle-policy': 'nope/policy.json' },
+      'lifecycle-policy',
+      'file "nope/policy.json" does not exist',
+    ],
+    [
+      'policy path is a directory',
+      { ...PRIVATE, 'repository-policy': '.github' },
+      'repository-policy',
+      '".github" is not a file',
+    ],
+    [
+      'policy not an object',
+      { ...PRIVATE, 'repository-policy': 'list.json' },
+      'repository-policy',
+      'is not a JSON object',
+    ],
+    [
+      'lifecycle without rules',
+      { ...PRIVATE, 'lifecycle-policy': '{"rules": []}' },
+      'lifecycle-policy',
+      'has no "rules" list',
+    ],
+    [
+      'repository policy without Statement',
+      { ...PRIVATE, 'repository-policy': '{"Version":"2012-10-17"}' },
+      'repository-policy',
+      'has no "Statement"',
+    ],
+    [
+      'lifecycle on public',
+      { ...PUBLIC, 'lifecycle-policy': LIFECYCLE },
+      'lifecycle-policy',
+      'only applies to registry-type private',
+    ],
+    [
+      'catalog-data on private',
+      { ...PRIVATE, 'catalog-data': 'false' },
+      'catalog-data',
+      'only applies to registry-type public',
+    ],
+    [
+      'negative retention',
+      { ...PUBLIC, 'public-retention': '-1' },
+      'public-retention',
+      'is not a whole number of versions',
+    ],
+    [
+      'retention on private',
+      { ...PRIVATE, 'public-retention': '5' },
+      'public-retention',
+      'only applies to registry-type public',
+    ],
+    [
+      'unknown severity',
+      { ...PRIVATE, 'scan-severity-threshold': 'SEVERE' },
+      'scan-severity-threshold',
+      '"SEVERE" is not one of NONE, CRITICAL, HIGH',
+    ],
+    [
+      'gate on public',
+      { ...PUBLIC, 'scan-severity-threshold': 'HIGH' },
+      'scan-severity-threshold',
+      'only applies to registry-type private',
+    ],
+    [
+      'bad ignore id',
+      { ...PRIVATE, 'scan-ignore': 'CVE-2024-1\n2024-1234' },
+      'scan-ignore',
+      'line 2: "2024-1234" is neither a vulnerability ID like CVE-2024-1234 nor an Inspector finding ARN',
+    ],
+    [
+      'non-finding ARN in ignore',
+      { ...PRIVATE, 'scan-ignore': 'arn:aws:iam::123456789012:role/x' },
+      'scan-ignore',
+      'is neither a vulnerability ID',
+    ],
+    [
+      'impossible ignore date',
+      { ...PRIVATE, 'scan-ignore': 'CVE-2024-1234 until 2025-02-30' },
+      'scan-ignore',
+      'line 1: "2025-02-30" is not a date (YYYY-MM-DD)',
+    ],
+    [
+      'malformed ignore date',
+      { ...PRIVATE, 'scan-ignore': 'CVE-2024-1234 until tomorrow' },
+      'scan-ignore',
+      '"tomorrow" is not a date',
+    ],
+    [
+      'ignore with junk',
+      { ...PRIVATE, 'scan-ignore': 'CVE-2024-1234 since 2025-01-01' },
+      'scan-ignore',
+      'is not "ID" or "ID until YYYY-MM-DD"',
+    ],
+    [
+      'ignore on public',
+      { ...PUBLIC, 'scan-ignore': 'CVE-2024-1234' },
+      'scan-ignore',
+      'only applies to registry-type private',
+    ],
     ['zero scan timeout', { ...PRIVATE, 'scan-timeout-seconds': '0' }, 'scan-timeout-seconds', 'between 1 and 21600'],
-    ['bad promote tag', { ...PRIVATE, 'promote-tags': 'prod\n.hidden' }, 'promote-tags', '".hidden" is not a valid tag'],
-    ['promote on public', { ...PUBLIC, 'promote-tags': 'prod' }, 'promote-tags', 'only applies to registry-type private'],
+    [
+      'bad promote tag',
+      { ...PRIVATE, 'promote-tags': 'prod\n.hidden' },
+      'promote-tags',
+      '".hidden" is not a valid tag',
+    ],
+    [
+      'promote on public',
+      { ...PUBLIC, 'promote-tags': 'prod' },
+      'promote-tags',
+      'only applies to registry-type private',
+    ],
     ['username alone', { ...PUBLIC, 'source-username': 'bot' }, 'source-password', 'must be given together'],
     ['password alone', { ...PUBLIC, 'source-password': 'hunter2' }, 'source-username', 'must be given together'],
     ['zero concurrency', { ...PUBLIC, concurrency: '0' }, 'concurrency', 'between 1 and 64'],
     ['too much concurrency', { ...PUBLIC, concurrency: '65' }, 'concurrency', 'between 1 and 64'],
     ['bad write-rate-limit', { ...PUBLIC, 'write-rate-limit': 'fast' }, 'write-rate-limit', 'is not auto or a number'],
     // Issue 11: edges that used to pass.
-    ['md5 digest', { ...PUBLIC, images: `a/bc@md5:${'a'.repeat(32)}` }, 'images', '"md5" is not a supported digest algorithm (sha256 or sha512)'],
-    ['short sha512 digest', { ...PUBLIC, images: `a/bc@sha512:${'a'.repeat(64)}` }, 'images', 'is not a sha512 digest of 128 hex characters'],
+    [
+      'md5 digest',
+      { ...PUBLIC, images: `a/bc@md5:${'a'.repeat(32)}` },
+      'images',
+      '"md5" is not a supported digest algorithm (sha256 or sha512)',
+    ],
+    [
+      'short sha512 digest',
+      { ...PUBLIC, images: `a/bc@sha512:${'a'.repeat(64)}` },
+      'images',
+      'is not a sha512 digest of 128 hex characters',
+    ],
     ['port 99999', { ...PUBLIC, images: 'registry.example:99999/a/bc:1' }, 'images', 'has port 99999, not 1 to 65535'],
     ['port 0', { ...PUBLIC, images: 'localhost:0/a/bc:1' }, 'images', 'has port 0, not 1 to 65535'],
     ['tiny write-rate-limit', { ...PUBLIC, 'write-rate-limit': '0.0000001' }, 'write-rate-limit', 'from 0.01 to 10000'],
-    ['registry-id on public', { ...PUBLIC, 'registry-id': '123456789012' }, 'registry-id', 'only applies to registry-type private'],
+    [
+      'registry-id on public',
+      { ...PUBLIC, 'registry-id': '123456789012' },
+      'registry-id',
+      'only applies to registry-type private',
+    ],
     ['audience without role', { ...PUBLIC, audience: 'sigstore' }, 'audience', 'only applies with role-to-assume'],
-    ['session name without role', { ...PUBLIC, 'role-session-name': 'release' }, 'role-session-name', 'only applies with role-to-assume'],
-    ['duration without role', { ...PUBLIC, 'role-duration-seconds': '7200' }, 'role-duration-seconds', 'only applies with role-to-assume'],
-    ['scan-ignore without a gate', { ...PRIVATE, 'scan-ignore': 'CVE-2024-1234' }, 'scan-ignore', 'has no effect with scan-severity-threshold NONE'],
-    ['scan-ignore with promotion only', { ...PRIVATE, 'promote-tags': 'prod', 'scan-ignore': 'CVE-2024-1234' }, 'scan-ignore', 'has no effect'],
-    ['scan timeout without a gate', { ...PRIVATE, 'scan-timeout-seconds': '60' }, 'scan-timeout-seconds', 'has no effect with scan-severity-threshold NONE'],
-    ['source-registry without a login', { ...PUBLIC, 'source-registry': 'ghcr.io' }, 'source-registry', 'only applies with source-username and source-password'],
-    ['bad source-registry', { ...PUBLIC, 'source-registry': 'https://ghcr.io/x', 'source-username': 'u', 'source-password': 'p' }, 'source-registry', 'is not a valid registry host'],
-    ['source-registry with port 0', { ...PUBLIC, 'source-registry': 'localhost:0', 'source-username': 'u', 'source-password': 'p' }, 'source-registry', 'not 1 to 65535'],
+    [
+      'session name without role',
+      { ...PUBLIC, 'role-session-name': 'release' },
+      'role-session-name',
+      'only applies with role-to-assume',
+    ],
+    [
+      'duration without role',
+      { ...PUBLIC, 'role-duration-seconds': '7200' },
+      'role-duration-seconds',
+      'only applies with role-to-assume',
+    ],
+    [
+      'scan-ignore without a gate',
+      { ...PRIVATE, 'scan-ignore': 'CVE-2024-1234' },
+      'scan-ignore',
+      'has no effect with scan-severity-threshold NONE',
+    ],
+    [
+      'scan-ignore with promotion only',
+      { ...PRIVATE, 'promote-tags': 'prod', 'scan-ignore': 'CVE-2024-1234' },
+      'scan-ignore',
+      'has no effect',
+    ],
+    [
+      'scan timeout without a gate',
+      { ...PRIVATE, 'scan-timeout-seconds': '60' },
+      'scan-timeout-seconds',
+      'has no effect with scan-severity-threshold NONE',
+    ],
+    [
+      'source-registry without a login',
+      { ...PUBLIC, 'source-registry': 'ghcr.io' },
+      'source-registry',
+      'only applies with source-username and source-password',
+    ],
+    [
+      'bad source-registry',
+      { ...PUBLIC, 'source-registry': 'https://ghcr.io/x', 'source-username': 'u', 'source-password': 'p' },
+      'source-registry',
+      'is not a valid registry host',
+    ],
+    [
+      'source-registry with port 0',
+      { ...PUBLIC, 'source-registry': 'localhost:0', 'source-username': 'u', 'source-password': 'p' },
+      'source-registry',
+      'not 1 to 65535',
+    ],
   ])('%s', (_case, values, input, why) => {
     const env = _case === 'bad region from env' ? { AWS_REGION: 'nowhere' } : {};
     const error = errorOf(values, env);
@@ -310,19 +625,27 @@ describe('parseInputs errors', () => {
 
   it('keeps a message on one line even when the value spans lines', () => {
     const error = errorOf({ ...PUBLIC, 'role-duration-seconds': '12\n34' });
-    expect(error.message).toBe('Input "role-duration-seconds": "12\\n34" is not a whole number of seconds between 900 and 43200');
+    expect(error.message).toBe(
+      'Input "role-duration-seconds": "12\\n34" is not a whole number of seconds between 900 and 43200',
+    );
   });
 
   it('names the file and where its JSON breaks, never its content', () => {
     const error = errorOf({ ...PRIVATE, 'lifecycle-policy': 'secret.json' });
-    expect(error.message).toBe('Input "lifecycle-policy": file "secret.json" is not valid JSON (error at line 1, column 1)');
+    expect(error.message).toBe(
+      'Input "lifecycle-policy": file "secret.json" is not valid JSON (error at line 1, column 1)',
+    );
     const multiline = errorOf({ ...PRIVATE, 'repository-policy': 'multiline.json' });
-    expect(multiline.message).toBe('Input "repository-policy": file "multiline.json" is not valid JSON (error at line 3, column 18)');
+    expect(multiline.message).toBe(
+      'Input "repository-policy": file "multiline.json" is not valid JSON (error at line 3, column 18)',
+    );
   });
 
   it('gives the JSON error position of inline policy text without quoting it', () => {
     const error = errorOf({ ...PRIVATE, 'lifecycle-policy': '{"rules": [TOPSECRET]}' });
-    expect(error.message).toBe('Input "lifecycle-policy": the JSON text is not valid JSON (error at line 1, column 12)');
+    expect(error.message).toBe(
+      'Input "lifecycle-policy": the JSON text is not valid JSON (error at line 1, column 12)',
+    );
   });
 
   it('never shows the source password', () => {
@@ -360,11 +683,15 @@ describe('parseScanIgnore', () => {
   });
 
   it('rejects an impossible date with one line naming it', () => {
-    expect(() => parseScanIgnore('CVE-2024-1 until 2025-02-30')).toThrow(/^Input "scan-ignore": line 1: "2025-02-30" .* \(YYYY-MM-DD\)$/);
+    expect(() => parseScanIgnore('CVE-2024-1 until 2025-02-30')).toThrow(
+      /^Input "scan-ignore": line 1: "2025-02-30" .* \(YYYY-MM-DD\)$/,
+    );
   });
 
   it('rejects a bad keyword and a non-ID', () => {
     expect(() => parseScanIgnore('CVE-2024-1 before 2025-01-01')).toThrow('is not "ID" or "ID until YYYY-MM-DD"');
-    expect(() => parseScanIgnore('openssl')).toThrow('Input "scan-ignore": line 1: "openssl" is neither a vulnerability ID');
+    expect(() => parseScanIgnore('openssl')).toThrow(
+      'Input "scan-ignore": line 1: "openssl" is neither a vulnerability ID',
+    );
   });
 });

@@ -153,9 +153,16 @@ describe('appendLayerToImage', () => {
 
     const newManifest = dec(result.manifestBytes) as typeof manifest;
     expect(Object.keys(newManifest)).toEqual(Object.keys(manifest));
-    expect(newManifest.config).toEqual({ mediaType: OCI_CONFIG, digest: sha(result.configBytes), size: result.configBytes.length });
+    expect(newManifest.config).toEqual({
+      mediaType: OCI_CONFIG,
+      digest: sha(result.configBytes),
+      size: result.configBytes.length,
+    });
     expect(result.configDescriptor).toEqual(newManifest.config);
-    expect(newManifest.layers).toEqual([manifest.layers[0], { mediaType: OCI_LAYER_GZIP, digest: layer.digest, size: layer.size }]);
+    expect(newManifest.layers).toEqual([
+      manifest.layers[0],
+      { mediaType: OCI_LAYER_GZIP, digest: layer.digest, size: layer.size },
+    ]);
     expect(Object.keys(newManifest.layers[1] ?? {})).toEqual(['mediaType', 'digest', 'size']);
     expect(newManifest.annotations).toEqual({ existing: 'kept', 'io.example.source': 'src' });
     expect(result.manifestDigest).toBe(sha(result.manifestBytes));
@@ -167,7 +174,13 @@ describe('appendLayerToImage', () => {
     const { config, manifest } = ociImage();
     const configBytes = enc(omit(config, 'history'));
     const manifestBytes = enc({ ...manifest, config: { ...manifest.config, digest: sha(configBytes) } });
-    const result = appendLayerToImage({ manifestBytes, manifestMediaType: OCI_MANIFEST, configBytes, layer, history: { created_by: 'x' } });
+    const result = appendLayerToImage({
+      manifestBytes,
+      manifestMediaType: OCI_MANIFEST,
+      configBytes,
+      layer,
+      history: { created_by: 'x' },
+    });
     expect(dec(result.configBytes)).not.toHaveProperty('history');
   });
 
@@ -207,21 +220,29 @@ describe('appendLayerToImage', () => {
     expect(() => appendLayerToImage({ manifestBytes, manifestMediaType: OCI_INDEX, configBytes, layer })).toThrow(
       /cannot add a layer to a manifest of media type/,
     );
-    expect(() => appendLayerToImage({ manifestBytes, manifestMediaType: OCI_MANIFEST, configBytes: enc({ os: 'linux' }), layer })).toThrow(
-      'image config has no rootfs.diff_ids array',
-    );
     expect(() =>
-      appendLayerToImage({ manifestBytes: new TextEncoder().encode('{'), manifestMediaType: OCI_MANIFEST, configBytes, layer }),
+      appendLayerToImage({ manifestBytes, manifestMediaType: OCI_MANIFEST, configBytes: enc({ os: 'linux' }), layer }),
+    ).toThrow('image config has no rootfs.diff_ids array');
+    expect(() =>
+      appendLayerToImage({
+        manifestBytes: new TextEncoder().encode('{'),
+        manifestMediaType: OCI_MANIFEST,
+        configBytes,
+        layer,
+      }),
     ).toThrow(/^image manifest is not valid JSON/);
   });
 });
 
 describe('gzipLayerMediaTypeFor', () => {
   it('follows the family of the existing layers, else the manifest media type', () => {
-    const withLayers = (mediaType: string) => enc({ schemaVersion: 2, layers: [{ mediaType, digest: fakeDigest('a'), size: 1 }] });
+    const withLayers = (mediaType: string) =>
+      enc({ schemaVersion: 2, layers: [{ mediaType, digest: fakeDigest('a'), size: 1 }] });
     expect(gzipLayerMediaTypeFor(withLayers(DOCKER_LAYER_GZIP), OCI_MANIFEST)).toBe(DOCKER_LAYER_GZIP);
     expect(gzipLayerMediaTypeFor(withLayers(OCI_LAYER_GZIP), DOCKER_MANIFEST)).toBe(OCI_LAYER_GZIP);
-    expect(gzipLayerMediaTypeFor(withLayers('application/vnd.oci.image.layer.v1.tar+zstd'), OCI_MANIFEST)).toBe(OCI_LAYER_GZIP);
+    expect(gzipLayerMediaTypeFor(withLayers('application/vnd.oci.image.layer.v1.tar+zstd'), OCI_MANIFEST)).toBe(
+      OCI_LAYER_GZIP,
+    );
     expect(gzipLayerMediaTypeFor(enc({ schemaVersion: 2, layers: [] }), DOCKER_MANIFEST)).toBe(DOCKER_LAYER_GZIP);
     expect(gzipLayerMediaTypeFor(enc({ schemaVersion: 2, layers: [] }), OCI_MANIFEST)).toBe(OCI_LAYER_GZIP);
   });
@@ -240,7 +261,12 @@ describe('replaceIndexEntries', () => {
         platform: { architecture: 'arm64', os: 'linux', variant: 'v8' },
         annotations: { 'org.opencontainers.image.ref.name': 'x' },
       },
-      { mediaType: OCI_MANIFEST, digest: fakeDigest('c'), size: 300, platform: { architecture: 'unknown', os: 'unknown' } },
+      {
+        mediaType: OCI_MANIFEST,
+        digest: fakeDigest('c'),
+        size: 300,
+        platform: { architecture: 'unknown', os: 'unknown' },
+      },
     ],
   };
 
@@ -266,17 +292,22 @@ describe('replaceIndexEntries', () => {
 
   it('adds no annotations to a Docker manifest list', () => {
     const list = { ...index, mediaType: DOCKER_MANIFEST_LIST };
-    const result = replaceIndexEntries(enc(list), DOCKER_MANIFEST_LIST, new Map([[fakeDigest('a'), { digest: fakeDigest('d'), size: 1 }]]), {
-      k: 'v',
-    });
+    const result = replaceIndexEntries(
+      enc(list),
+      DOCKER_MANIFEST_LIST,
+      new Map([[fakeDigest('a'), { digest: fakeDigest('d'), size: 1 }]]),
+      {
+        k: 'v',
+      },
+    );
     expect(dec(result.bytes)).not.toHaveProperty('annotations');
     expect(result.annotated).toBe(false);
   });
 
   it('fails when a digest to replace is not in the index', () => {
-    expect(() => replaceIndexEntries(enc(index), OCI_INDEX, new Map([[fakeDigest('f'), { digest: fakeDigest('d'), size: 1 }]]))).toThrow(
-      `image index has no entry with digest ${fakeDigest('f')}`,
-    );
+    expect(() =>
+      replaceIndexEntries(enc(index), OCI_INDEX, new Map([[fakeDigest('f'), { digest: fakeDigest('d'), size: 1 }]])),
+    ).toThrow(`image index has no entry with digest ${fakeDigest('f')}`);
   });
 
   it('rejects a non-index media type', () => {

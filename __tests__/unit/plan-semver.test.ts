@@ -14,17 +14,41 @@ describe('parseSemVer', () => {
     expect(parseSemVer(text)).toEqual(expected);
   });
 
-  it.each(['latest', '1', '1.2', '1.2.3.4', '01.2.3', '1.02.3', 'V1.2.3', '1.2.3-', '1.2.3-01', 'jammy', '', 'v', '1.2.x'])(
-    'rejects %j',
-    (text) => {
-      expect(parseSemVer(text)).toBeUndefined();
-    },
-  );
+  it.each([
+    'latest',
+    '1',
+    '1.2',
+    '1.2.3.4',
+    '01.2.3',
+    '1.02.3',
+    'V1.2.3',
+    '1.2.3-',
+    '1.2.3-01',
+    'jammy',
+    '',
+    'v',
+    '1.2.x',
+  ])('rejects %j', (text) => {
+    expect(parseSemVer(text)).toBeUndefined();
+  });
 });
 
 describe('compareSemVer', () => {
   // Ascending precedence, as in the semver 2.0 specification's example.
-  const ordered = ['1.0.0-alpha', '1.0.0-alpha.1', '1.0.0-alpha.beta', '1.0.0-beta', '1.0.0-beta.2', '1.0.0-beta.11', '1.0.0-rc.1', '1.0.0', '1.0.1', '1.1.0', '1.10.0', '2.0.0'];
+  const ordered = [
+    '1.0.0-alpha',
+    '1.0.0-alpha.1',
+    '1.0.0-alpha.beta',
+    '1.0.0-beta',
+    '1.0.0-beta.2',
+    '1.0.0-beta.11',
+    '1.0.0-rc.1',
+    '1.0.0',
+    '1.0.1',
+    '1.1.0',
+    '1.10.0',
+    '2.0.0',
+  ];
 
   it('orders the specification example', () => {
     const shuffled = [...ordered].reverse();

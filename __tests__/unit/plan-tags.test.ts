@@ -3,7 +3,8 @@ import { parseSemVer } from '../../src/plan/semver.js';
 import { decideTags, parseTagTemplate, renderTags, scopeOf, type RenderedTag } from '../../src/plan/tags.js';
 
 const templates = (...texts: string[]) => texts.map(parseTagTemplate);
-const render = (texts: string[], sourceTag: string | undefined) => renderTags(templates(...texts), sourceTag, 'docker.io/p/img');
+const render = (texts: string[], sourceTag: string | undefined) =>
+  renderTags(templates(...texts), sourceTag, 'docker.io/p/img');
 const tagsOf = (texts: string[], sourceTag: string | undefined) => render(texts, sourceTag).tags.map((t) => t.tag);
 
 describe('parseTagTemplate', () => {
@@ -49,7 +50,9 @@ describe('renderTags', () => {
   it('skips version templates for a non-semver tag with a notice naming the template and source', () => {
     const result = render(['{{tag}}', '{{major}}.{{minor}}', 'latest'], 'jammy');
     expect(result.tags.map((t) => t.tag)).toEqual(['jammy', 'latest']);
-    expect(result.notices).toEqual(['Tag template "{{major}}.{{minor}}" skipped for docker.io/p/img: source tag "jammy" is not a semantic version']);
+    expect(result.notices).toEqual([
+      'Tag template "{{major}}.{{minor}}" skipped for docker.io/p/img: source tag "jammy" is not a semantic version',
+    ]);
   });
 
   it('skips {{tag}} for a digest-only source', () => {
@@ -129,7 +132,9 @@ describe('decideTags', () => {
   });
 
   it('applies fixed tags whatever exists', () => {
-    const fixedOnly: RenderedTag[] = [{ tag: 'x', template: 'x', scope: 'fixed', sourceVersion: parseSemVer('0.0.1')! }];
+    const fixedOnly: RenderedTag[] = [
+      { tag: 'x', template: 'x', scope: 'fixed', sourceVersion: parseSemVer('0.0.1')! },
+    ];
     expect(decideTags(fixedOnly, ['9.9.9']).apply).toEqual(['x']);
   });
 });

@@ -1,10 +1,27 @@
 import { describe, expect, it } from '@jest/globals';
 import { parseReference } from '../../src/oci/reference.js';
-import { baseName, destinationNameProblem, destinationRepository, repositoryPrefixProblem } from '../../src/plan/naming.js';
-import { buildPlan, destinationConflict, orderForPublish, planToJson, PlanError, publishStages, type ImageSpec, type PublishKind } from '../../src/plan/plan.js';
+import {
+  baseName,
+  destinationNameProblem,
+  destinationRepository,
+  repositoryPrefixProblem,
+} from '../../src/plan/naming.js';
+import {
+  buildPlan,
+  destinationConflict,
+  orderForPublish,
+  planToJson,
+  PlanError,
+  publishStages,
+  type ImageSpec,
+  type PublishKind,
+} from '../../src/plan/plan.js';
 import { parseTagTemplate } from '../../src/plan/tags.js';
 
-const spec = (text: string, rename?: string): ImageSpec => ({ source: parseReference(text), ...(rename !== undefined ? { rename } : {}) });
+const spec = (text: string, rename?: string): ImageSpec => ({
+  source: parseReference(text),
+  ...(rename !== undefined ? { rename } : {}),
+});
 const templates = ['{{tag}}', '{{major}}.{{minor}}', 'latest'].map(parseTagTemplate);
 
 describe('naming', () => {
@@ -13,7 +30,12 @@ describe('naming', () => {
     ['index.docker.io/paketobuildpacks/run-jammy-base:latest', 'buildpacks/', undefined, 'buildpacks/run-jammy-base'],
     ['ubuntu:22.04', 'mirror-', undefined, 'mirror-ubuntu'],
     ['gcr.io/a/b/c/d@sha256:' + 'a'.repeat(64), 'x/', undefined, 'x/d'],
-    ['docker.io/paketobuildpacks/builder-jammy-base:0.3.13', 'buildpacks/', 'builders/jammy', 'buildpacks/builders/jammy'],
+    [
+      'docker.io/paketobuildpacks/builder-jammy-base:0.3.13',
+      'buildpacks/',
+      'builders/jammy',
+      'buildpacks/builders/jammy',
+    ],
   ])('%s with prefix %j and rename %j → %s', (source, prefix, rename, expected) => {
     expect(destinationRepository(source, prefix, rename)).toBe(expected);
     expect(destinationRepository(parseReference(source), prefix, rename)).toBe(expected);
@@ -55,28 +77,50 @@ describe('naming', () => {
 
 describe('destinationConflict', () => {
   it('allows several versions of one source repository', () => {
-    expect(destinationConflict([spec('paketobuildpacks/run:1.0.0'), spec('index.docker.io/paketobuildpacks/run:1.0.1')], '')).toBeUndefined();
+    expect(
+      destinationConflict([spec('paketobuildpacks/run:1.0.0'), spec('index.docker.io/paketobuildpacks/run:1.0.1')], ''),
+    ).toBeUndefined();
   });
 
   it('rejects two source repositories landing in one destination', () => {
-    const problem = destinationConflict([spec('paketobuildpacks/run-jammy-base:1'), spec('heroku/run-jammy-base:2')], 'p/');
-    expect(problem).toBe('docker.io/paketobuildpacks/run-jammy-base:1 and docker.io/heroku/run-jammy-base:2 both map to repository "p/run-jammy-base"; give one of them "=> NAME"');
+    const problem = destinationConflict(
+      [spec('paketobuildpacks/run-jammy-base:1'), spec('heroku/run-jammy-base:2')],
+      'p/',
+    );
+    expect(problem).toBe(
+      'docker.io/paketobuildpacks/run-jammy-base:1 and docker.io/heroku/run-jammy-base:2 both map to repository "p/run-jammy-base"; give one of them "=> NAME"',
+    );
   });
 
   it('accepts the same pair once a rename separates them', () => {
-    expect(destinationConflict([spec('paketobuildpacks/run-jammy-base:1'), spec('heroku/run-jammy-base:2', 'heroku-run')], '')).toBeUndefined();
+    expect(
+      destinationConflict(
+        [spec('paketobuildpacks/run-jammy-base:1'), spec('heroku/run-jammy-base:2', 'heroku-run')],
+        '',
+      ),
+    ).toBeUndefined();
   });
 
   it('rejects a rename onto another image’s name', () => {
-    expect(destinationConflict([spec('a/one:1'), spec('b/two:1', 'one')], '')).toContain('both map to repository "one"');
+    expect(destinationConflict([spec('a/one:1'), spec('b/two:1', 'one')], '')).toContain(
+      'both map to repository "one"',
+    );
   });
 });
 
 describe('buildPlan', () => {
-  const options = (images: ImageSpec[]) => ({ images, repositoryPrefix: 'bp/', tagTemplates: templates, registryType: 'public' as const, publicRegistryAlias: 'paketo' });
+  const options = (images: ImageSpec[]) => ({
+    images,
+    repositoryPrefix: 'bp/',
+    tagTemplates: templates,
+    registryType: 'public' as const,
+    publicRegistryAlias: 'paketo',
+  });
 
   it('gives each image its repository, candidate tags and notices', () => {
-    const plan = buildPlan(options([spec('paketobuildpacks/builder-jammy-base:0.3.13'), spec('paketobuildpacks/run-jammy-base:jammy')]));
+    const plan = buildPlan(
+      options([spec('paketobuildpacks/builder-jammy-base:0.3.13'), spec('paketobuildpacks/run-jammy-base:jammy')]),
+    );
     expect(plan.registryType).toBe('public');
     expect(plan.publicRegistryAlias).toBe('paketo');
     expect(plan.entries.map((e) => [e.sourceName, e.repository, e.tags.map((t) => t.tag), e.notices.length])).toEqual([
@@ -93,7 +137,11 @@ describe('buildPlan', () => {
 
   it('gives a shared moving tag to the highest version only', () => {
     const plan = buildPlan(options([spec('a/run:0.3.13'), spec('a/run:0.3.12'), spec('a/run:0.2.1')]));
-    expect(plan.entries.map((e) => e.tags.map((t) => t.tag))).toEqual([['0.3.13', '0.3', 'latest'], ['0.3.12'], ['0.2.1', '0.2']]);
+    expect(plan.entries.map((e) => e.tags.map((t) => t.tag))).toEqual([
+      ['0.3.13', '0.3', 'latest'],
+      ['0.3.12'],
+      ['0.2.1', '0.2'],
+    ]);
     expect(plan.entries[1]?.notices).toEqual([
       'Tag "0.3" goes to docker.io/a/run:0.3.13, not docker.io/a/run:0.3.12: both are published to "bp/run"',
       'Tag "latest" goes to docker.io/a/run:0.3.13, not docker.io/a/run:0.3.12: both are published to "bp/run"',
@@ -149,9 +197,20 @@ describe('publishStages', () => {
 
 describe('planToJson', () => {
   it('gives matrix-ready objects', () => {
-    const plan = buildPlan({ images: [spec('paketobuildpacks/run-jammy-base:0.1.2', 'run')], repositoryPrefix: '', tagTemplates: templates, registryType: 'private' });
+    const plan = buildPlan({
+      images: [spec('paketobuildpacks/run-jammy-base:0.1.2', 'run')],
+      repositoryPrefix: '',
+      tagTemplates: templates,
+      registryType: 'private',
+    });
     const json = planToJson(plan);
-    expect(json).toEqual([{ source: 'docker.io/paketobuildpacks/run-jammy-base:0.1.2', repository: 'run', tags: ['0.1.2', '0.1', 'latest'] }]);
+    expect(json).toEqual([
+      {
+        source: 'docker.io/paketobuildpacks/run-jammy-base:0.1.2',
+        repository: 'run',
+        tags: ['0.1.2', '0.1', 'latest'],
+      },
+    ]);
     expect(JSON.parse(JSON.stringify(json))).toEqual(json);
   });
 });

@@ -16,7 +16,8 @@ import { silentLogger } from '../../src/runtime.js';
 import { virtualRuntime } from '../support/runtime.js';
 
 // Deliberately odd spacing and key order: any re-serialization would change the bytes and the digest.
-const MANIFEST = '{\n   "schemaVersion" : 2,"mediaType":"application/vnd.oci.image.index.v1+json",\n "manifests":[ ] }\n';
+const MANIFEST =
+  '{\n   "schemaVersion" : 2,"mediaType":"application/vnd.oci.image.index.v1+json",\n "manifests":[ ] }\n';
 const DIGEST = sha256Digest(Buffer.from(MANIFEST, 'utf8'));
 const OTHER_DIGEST = 'sha256:' + 'e'.repeat(64);
 
@@ -26,7 +27,14 @@ const ecrMock = mockClient(ecr);
 
 function storedImage(): void {
   ecrMock.on(BatchGetImageCommand).resolves({
-    images: [{ repositoryName: 'app', imageId: { imageDigest: DIGEST }, imageManifest: MANIFEST, imageManifestMediaType: OCI_INDEX }],
+    images: [
+      {
+        repositoryName: 'app',
+        imageId: { imageDigest: DIGEST },
+        imageManifest: MANIFEST,
+        imageManifestMediaType: OCI_INDEX,
+      },
+    ],
     failures: [],
   });
 }
@@ -40,7 +48,14 @@ describe('promoteImage', () => {
     storedImage();
     ecrMock.on(PutImageCommand).resolves({});
 
-    const result = await promoteImage({ ecr, registryId: '123456789012', repositoryName: 'app', digest: DIGEST, tags: ['prod', 'stable'], runtime });
+    const result = await promoteImage({
+      ecr,
+      registryId: '123456789012',
+      repositoryName: 'app',
+      digest: DIGEST,
+      tags: ['prod', 'stable'],
+      runtime,
+    });
 
     const get = ecrMock.commandCalls(BatchGetImageCommand)[0]?.args[0].input;
     expect(get?.imageIds).toEqual([{ imageDigest: DIGEST }]);
@@ -104,7 +119,9 @@ describe('promoteImage', () => {
   it('fails with one line when the digest is not in the repository, and writes nothing', async () => {
     ecrMock.on(BatchGetImageCommand).resolves({
       images: [],
-      failures: [{ imageId: { imageDigest: DIGEST }, failureCode: 'ImageNotFound', failureReason: 'Requested image not found' }],
+      failures: [
+        { imageId: { imageDigest: DIGEST }, failureCode: 'ImageNotFound', failureReason: 'Requested image not found' },
+      ],
     });
     await expect(promoteImage({ ecr, repositoryName: 'app', digest: DIGEST, tags: ['prod'], runtime })).rejects.toThrow(
       `cannot promote app@${DIGEST}: the image is not in the repository (ImageNotFound: Requested image not found)`,
@@ -113,9 +130,9 @@ describe('promoteImage', () => {
   });
 
   it('rejects an invalid tag before calling ECR', async () => {
-    await expect(promoteImage({ ecr, repositoryName: 'app', digest: DIGEST, tags: ['-bad tag'], runtime })).rejects.toThrow(
-      'promote-tags: "-bad tag" is not a valid tag',
-    );
+    await expect(
+      promoteImage({ ecr, repositoryName: 'app', digest: DIGEST, tags: ['-bad tag'], runtime }),
+    ).rejects.toThrow('promote-tags: "-bad tag" is not a valid tag');
     expect(ecrMock.calls()).toHaveLength(0);
   });
 

@@ -18,7 +18,14 @@ function declared(name: 'inputs' | 'outputs'): Map<string, string | undefined> {
   for (const match of section(name).matchAll(/^ {2}([a-z0-9-]+):\n((?: {4}.*\n?)*)/gm)) {
     const literal = /^ {4}default: \|\n((?: {6}.*\n)+)/m.exec(match[2] ?? '');
     const plain = /^ {4}default: (.*)$/m.exec(match[2] ?? '');
-    const value = literal?.[1] !== undefined ? literal[1].trim().split('\n').map((l) => l.trim()).join(' and ') : plain?.[1]?.replace(/^'(.*)'$/, '$1');
+    const value =
+      literal?.[1] !== undefined
+        ? literal[1]
+            .trim()
+            .split('\n')
+            .map((l) => l.trim())
+            .join(' and ')
+        : plain?.[1]?.replace(/^'(.*)'$/, '$1');
     result.set(match[1]!, value);
   }
   return result;
@@ -29,7 +36,10 @@ function tableRows(header: string): Map<string, string[]> {
   const rows = new Map<string, string[]>();
   for (const line of readme.slice(start).split('\n').slice(2)) {
     if (!line.startsWith('|')) break;
-    const cells = line.split(/(?<!\\)\|/).slice(1, -1).map((c) => c.trim());
+    const cells = line
+      .split(/(?<!\\)\|/)
+      .slice(1, -1)
+      .map((c) => c.trim());
     rows.set(cells[0]!.replace(/`/g, ''), cells);
   }
   return rows;

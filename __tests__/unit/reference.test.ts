@@ -1,16 +1,38 @@
 import { describe, expect, it } from '@jest/globals';
-import { comparableName, credentialHost, credentialsBelongTo, formatReference, isLoopbackHost, parseReference } from '../../src/oci/reference.js';
+import {
+  comparableName,
+  credentialHost,
+  credentialsBelongTo,
+  formatReference,
+  isLoopbackHost,
+  parseReference,
+} from '../../src/oci/reference.js';
 
 describe('parseReference', () => {
   it.each([
     ['ubuntu', { registry: 'docker.io', repository: 'library/ubuntu' }],
-    ['docker.io/paketobuildpacks/builder-jammy-base:0.3.13', { registry: 'docker.io', repository: 'paketobuildpacks/builder-jammy-base', tag: '0.3.13' }],
-    ['index.docker.io/paketobuildpacks/run-jammy-base:latest', { registry: 'docker.io', repository: 'paketobuildpacks/run-jammy-base', tag: 'latest' }],
+    [
+      'docker.io/paketobuildpacks/builder-jammy-base:0.3.13',
+      { registry: 'docker.io', repository: 'paketobuildpacks/builder-jammy-base', tag: '0.3.13' },
+    ],
+    [
+      'index.docker.io/paketobuildpacks/run-jammy-base:latest',
+      { registry: 'docker.io', repository: 'paketobuildpacks/run-jammy-base', tag: 'latest' },
+    ],
     ['localhost:5000/a/b', { registry: 'localhost:5000', repository: 'a/b' }],
-    ['127.0.0.1:5000/a@sha256:' + 'a'.repeat(64), { registry: '127.0.0.1:5000', repository: 'a', digest: 'sha256:' + 'a'.repeat(64) }],
-    ['gcr.io/p/i:1.0@sha256:' + 'b'.repeat(64), { registry: 'gcr.io', repository: 'p/i', tag: '1.0', digest: 'sha256:' + 'b'.repeat(64) }],
+    [
+      '127.0.0.1:5000/a@sha256:' + 'a'.repeat(64),
+      { registry: '127.0.0.1:5000', repository: 'a', digest: 'sha256:' + 'a'.repeat(64) },
+    ],
+    [
+      'gcr.io/p/i:1.0@sha256:' + 'b'.repeat(64),
+      { registry: 'gcr.io', repository: 'p/i', tag: '1.0', digest: 'sha256:' + 'b'.repeat(64) },
+    ],
     ['[::1]:5000/x:y', { registry: '[::1]:5000', repository: 'x', tag: 'y' }],
-    ['q.io:65535/a@sha512:' + 'c'.repeat(128), { registry: 'q.io:65535', repository: 'a', digest: 'sha512:' + 'c'.repeat(128) }],
+    [
+      'q.io:65535/a@sha512:' + 'c'.repeat(128),
+      { registry: 'q.io:65535', repository: 'a', digest: 'sha512:' + 'c'.repeat(128) },
+    ],
     ['q.io:1/a', { registry: 'q.io:1', repository: 'a' }],
   ])('parses %s', (input, expected) => {
     expect(parseReference(input)).toEqual(expected);
@@ -42,8 +64,9 @@ describe('parseReference', () => {
     expect(comparableName('index.docker.io/paketobuildpacks/run')).toBe('index.docker.io/paketobuildpacks/run');
   });
 
-  it('sends a credential to its own host only, Docker Hub\'s names counting as one', () => {
-    for (const hub of ['docker.io', 'index.docker.io', 'registry-1.docker.io', 'Registry.Hub.Docker.com']) expect(credentialHost(hub)).toBe('docker.io');
+  it("sends a credential to its own host only, Docker Hub's names counting as one", () => {
+    for (const hub of ['docker.io', 'index.docker.io', 'registry-1.docker.io', 'Registry.Hub.Docker.com'])
+      expect(credentialHost(hub)).toBe('docker.io');
     expect(credentialsBelongTo('docker.io', parseReference('paketobuildpacks/run').registry)).toBe(true);
     expect(credentialsBelongTo('index.docker.io', 'registry-1.docker.io')).toBe(true);
     expect(credentialsBelongTo('docker.io', 'auth.docker.io')).toBe(false);

@@ -59,10 +59,14 @@ class FakeRegistry {
     if (m !== null) {
       const bytes = this.blobs.get(`${m[1]}@${m[2]}`);
       if (bytes === undefined) return new Response(null, { status: 404 });
-      return new Response(method === 'HEAD' ? null : bytes, { status: 200, headers: { 'content-length': String(bytes.length) } });
+      return new Response(method === 'HEAD' ? null : bytes, {
+        status: 200,
+        headers: { 'content-length': String(bytes.length) },
+      });
     }
     m = /^\/v2\/(.+)\/referrers\/(sha256:[a-f0-9]{64})$/.exec(path);
-    if (m !== null && this.referrersApi === 'denied') return new Response('{"errors":[{"code":"DENIED"}]}', { status: 403 });
+    if (m !== null && this.referrersApi === 'denied')
+      return new Response('{"errors":[{"code":"DENIED"}]}', { status: 403 });
     if (m !== null && this.referrersApi) {
       const manifests: Descriptor[] = [];
       for (const [key, manifest] of this.manifests) {
@@ -71,7 +75,10 @@ class FakeRegistry {
           manifests.push(referrerDescriptor({ ...manifest, digest: key.slice(m[1]!.length + 1) }));
         }
       }
-      return new Response(JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests }), { status: 200, headers: { 'content-type': OCI_INDEX } });
+      return new Response(JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests }), {
+        status: 200,
+        headers: { 'content-type': OCI_INDEX },
+      });
     }
     return new Response('404 page not found', { status: 404 });
   }) as typeof fetch;
@@ -80,18 +87,31 @@ class FakeRegistry {
     if (method === 'PUT') {
       const bytes = await readBody(init?.body);
       const digest = sha256(bytes);
-      this.manifests.set(`${repository}@${digest}`, { bytes, mediaType: String((init?.headers as Record<string, string>)['content-type']) });
+      this.manifests.set(`${repository}@${digest}`, {
+        bytes,
+        mediaType: String((init?.headers as Record<string, string>)['content-type']),
+      });
       if (!reference.startsWith('sha256:')) this.tags.set(`${repository}:${reference}`, digest);
       return new Response(null, { status: 201, headers: { 'docker-content-digest': digest } });
     }
     const digest = reference.startsWith('sha256:') ? reference : this.tags.get(`${repository}:${reference}`);
     const found = digest === undefined ? undefined : this.manifests.get(`${repository}@${digest}`);
     if (found === undefined || digest === undefined) return new Response(null, { status: 404 });
-    const headers = { 'content-type': found.mediaType, 'docker-content-digest': digest, 'content-length': String(found.bytes.length) };
+    const headers = {
+      'content-type': found.mediaType,
+      'docker-content-digest': digest,
+      'content-length': String(found.bytes.length),
+    };
     return new Response(method === 'HEAD' ? null : found.bytes, { status: 200, headers });
   }
 
-  private async upload(method: string, repository: string, id: string, url: URL, init?: RequestInit): Promise<Response> {
+  private async upload(
+    method: string,
+    repository: string,
+    id: string,
+    url: URL,
+    init?: RequestInit,
+  ): Promise<Response> {
     if (method === 'POST') {
       const session = String(this.uploads.size + 1);
       this.uploads.set(session, Buffer.alloc(0));
@@ -121,16 +141,26 @@ async function readBody(body: unknown): Promise<Buffer> {
 function seedImage(registry: FakeRegistry, repository: string) {
   const config = registry.putBlob(repository, Buffer.from('{"architecture":"amd64","os":"linux"}'));
   const layer = registry.putBlob(repository, Buffer.from('layer bytes'));
-  const image = registry.putManifest(repository, {
-    schemaVersion: 2,
-    mediaType: OCI_MANIFEST,
-    config: { ...config, mediaType: 'application/vnd.oci.image.config.v1+json' },
-    layers: [{ ...layer, mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip' }],
-  }, '1.0');
+  const image = registry.putManifest(
+    repository,
+    {
+      schemaVersion: 2,
+      mediaType: OCI_MANIFEST,
+      config: { ...config, mediaType: 'application/vnd.oci.image.config.v1+json' },
+      layers: [{ ...layer, mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip' }],
+    },
+    '1.0',
+  );
   return image;
 }
 
-function seedReferrer(registry: FakeRegistry, repository: string, subject: Descriptor, artifactType: string, payload: string) {
+function seedReferrer(
+  registry: FakeRegistry,
+  repository: string,
+  subject: Descriptor,
+  artifactType: string,
+  payload: string,
+) {
   const empty = registry.putBlob(repository, Buffer.from('{}'));
   const body = registry.putBlob(repository, Buffer.from(payload));
   return registry.putManifest(repository, {
@@ -151,7 +181,12 @@ describe('referrer tags and index merging', () => {
   });
 
   it('keeps every existing entry, appends new ones once, and reports no change when nothing is new', () => {
-    const existing = { schemaVersion: 2 as const, mediaType: OCI_INDEX, manifests: [{ mediaType: OCI_MANIFEST, digest: D1, size: 10, artifactType: 'x' }], annotations: { keep: 'me' } };
+    const existing = {
+      schemaVersion: 2 as const,
+      mediaType: OCI_INDEX,
+      manifests: [{ mediaType: OCI_MANIFEST, digest: D1, size: 10, artifactType: 'x' }],
+      annotations: { keep: 'me' },
+    };
     const merged = mergeReferrersIndex(existing, [
       { mediaType: OCI_MANIFEST, digest: D2, size: 20 },
       { mediaType: OCI_MANIFEST, digest: D1, size: 10 },
@@ -163,16 +198,31 @@ describe('referrer tags and index merging', () => {
     expect(merged.index.annotations).toEqual({ keep: 'me' });
     expect(mergeReferrersIndex(merged.index, [{ mediaType: OCI_MANIFEST, digest: D2, size: 20 }]).changed).toBe(false);
     const fresh = mergeReferrersIndex(undefined, [{ mediaType: OCI_MANIFEST, digest: D3, size: 3 }]);
-    expect(fresh).toEqual({ changed: true, index: { schemaVersion: 2, mediaType: OCI_INDEX, manifests: [{ mediaType: OCI_MANIFEST, digest: D3, size: 3 }] } });
+    expect(fresh).toEqual({
+      changed: true,
+      index: { schemaVersion: 2, mediaType: OCI_INDEX, manifests: [{ mediaType: OCI_MANIFEST, digest: D3, size: 3 }] },
+    });
   });
 
   it('describes a referrer by its artifactType, else its config media type, with its annotations', () => {
-    const withType = Buffer.from(JSON.stringify({ artifactType: 'application/spdx+json', config: { mediaType: 'application/vnd.oci.empty.v1+json' }, annotations: { a: 'b' } }));
+    const withType = Buffer.from(
+      JSON.stringify({
+        artifactType: 'application/spdx+json',
+        config: { mediaType: 'application/vnd.oci.empty.v1+json' },
+        annotations: { a: 'b' },
+      }),
+    );
     expect(referrerDescriptor({ bytes: withType, mediaType: OCI_MANIFEST, digest: D1 })).toEqual({
-      mediaType: OCI_MANIFEST, digest: D1, size: withType.length, artifactType: 'application/spdx+json', annotations: { a: 'b' },
+      mediaType: OCI_MANIFEST,
+      digest: D1,
+      size: withType.length,
+      artifactType: 'application/spdx+json',
+      annotations: { a: 'b' },
     });
     const configOnly = Buffer.from(JSON.stringify({ config: { mediaType: 'application/vnd.cncf.notary.signature' } }));
-    expect(referrerDescriptor({ bytes: configOnly, mediaType: OCI_MANIFEST, digest: D2 }).artifactType).toBe('application/vnd.cncf.notary.signature');
+    expect(referrerDescriptor({ bytes: configOnly, mediaType: OCI_MANIFEST, digest: D2 }).artifactType).toBe(
+      'application/vnd.cncf.notary.signature',
+    );
   });
 });
 
@@ -186,7 +236,9 @@ describe('copyReferrers against in-memory registries', () => {
   });
 
   function connect(registry: FakeRegistry, name: string, runtime: ReturnType<typeof virtualRuntime>) {
-    return new RegistryClient(new Transport(name, { runtime, fetch: registry.fetch, retry: { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1 } }));
+    return new RegistryClient(
+      new Transport(name, { runtime, fetch: registry.fetch, retry: { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1 } }),
+    );
   }
 
   function world(destinationApi: boolean | 'denied') {
@@ -206,10 +258,23 @@ describe('copyReferrers against in-memory registries', () => {
   it('writes referrers by digest and no fallback tag where the destination serves the referrers API', async () => {
     const { src, dst, source, destination, options, image } = world(true);
     const sbom = seedReferrer(src, 'lib/app', image, 'application/spdx+json', '{"spdxVersion":"SPDX-2.3"}');
-    src.putManifest('lib/app', { schemaVersion: 2, mediaType: OCI_INDEX, manifests: [referrerDescriptor({ ...sbom, digest: sbom.digest })] }, fallbackTag(image.digest));
+    src.putManifest(
+      'lib/app',
+      { schemaVersion: 2, mediaType: OCI_INDEX, manifests: [referrerDescriptor({ ...sbom, digest: sbom.digest })] },
+      fallbackTag(image.digest),
+    );
 
     const result = await copyReferrers({ source, destination, subjectDigests: [image.digest], options });
-    expect(result.copied).toEqual([{ subject: image.digest, digest: sbom.digest, mediaType: OCI_MANIFEST, artifactType: 'application/spdx+json', via: 'fallback-tag', written: true }]);
+    expect(result.copied).toEqual([
+      {
+        subject: image.digest,
+        digest: sbom.digest,
+        mediaType: OCI_MANIFEST,
+        artifactType: 'application/spdx+json',
+        via: 'fallback-tag',
+        written: true,
+      },
+    ]);
     expect(dst.manifests.get(`app@${sbom.digest}`)?.bytes.equals(sbom.bytes)).toBe(true);
     expect(dst.tagged('app', fallbackTag(image.digest))).toBeUndefined();
     expect(result.fallbackTagsWritten).toEqual([]);
@@ -219,7 +284,11 @@ describe('copyReferrers against in-memory registries', () => {
   it('treats a denied referrers API as none and keeps the fallback tag instead', async () => {
     const { src, dst, source, destination, options, image } = world('denied');
     const sbom = seedReferrer(src, 'lib/app', image, 'application/spdx+json', 'sbom');
-    const sourceIndex = src.putManifest('lib/app', { schemaVersion: 2, mediaType: OCI_INDEX, manifests: [referrerDescriptor(sbom)] }, fallbackTag(image.digest));
+    const sourceIndex = src.putManifest(
+      'lib/app',
+      { schemaVersion: 2, mediaType: OCI_INDEX, manifests: [referrerDescriptor(sbom)] },
+      fallbackTag(image.digest),
+    );
 
     const result = await copyReferrers({ source, destination, subjectDigests: [image.digest], options });
     expect(result.copied.map((c) => [c.via, c.digest])).toEqual([['fallback-tag', sbom.digest]]);
@@ -230,12 +299,28 @@ describe('copyReferrers against in-memory registries', () => {
 
   it('skips a listed referrer whose subject is another digest, with a warning', async () => {
     const { logger, src, dst, source, destination, options, image } = world(false);
-    const stray = seedReferrer(src, 'lib/app', { mediaType: OCI_MANIFEST, digest: D3, size: 5 }, 'application/spdx+json', 'stray');
-    src.putManifest('lib/app', { schemaVersion: 2, mediaType: OCI_INDEX, manifests: [{ mediaType: OCI_MANIFEST, digest: stray.digest, size: stray.size }] }, fallbackTag(image.digest));
+    const stray = seedReferrer(
+      src,
+      'lib/app',
+      { mediaType: OCI_MANIFEST, digest: D3, size: 5 },
+      'application/spdx+json',
+      'stray',
+    );
+    src.putManifest(
+      'lib/app',
+      {
+        schemaVersion: 2,
+        mediaType: OCI_INDEX,
+        manifests: [{ mediaType: OCI_MANIFEST, digest: stray.digest, size: stray.size }],
+      },
+      fallbackTag(image.digest),
+    );
 
     const result = await copyReferrers({ source, destination, subjectDigests: [image.digest], options });
     expect(result.copied).toEqual([]);
-    expect(result.skipped).toEqual([{ subject: image.digest, digest: stray.digest, reason: `its subject is ${D3}, not ${image.digest}` }]);
+    expect(result.skipped).toEqual([
+      { subject: image.digest, digest: stray.digest, reason: `its subject is ${D3}, not ${image.digest}` },
+    ]);
     expect(dst.manifests.has(`app@${stray.digest}`)).toBe(false);
     expect(dst.tagged('app', fallbackTag(image.digest))).toBeUndefined();
     expect(logger.text()).toContain(`referrer ${stray.digest} is listed for ${image.digest} but its subject is ${D3}`);
@@ -245,11 +330,24 @@ describe('copyReferrers against in-memory registries', () => {
     const { src, dst, source, destination, options, image } = world(false);
     const payload = src.putBlob('lib/app', Buffer.from('{"critical":{}}'));
     const sigTag = `${fallbackTag(image.digest)}.sig`;
-    const signature = src.putManifest('lib/app', { schemaVersion: 2, mediaType: OCI_MANIFEST, config: payload, layers: [payload] }, sigTag);
+    const signature = src.putManifest(
+      'lib/app',
+      { schemaVersion: 2, mediaType: OCI_MANIFEST, config: payload, layers: [payload] },
+      sigTag,
+    );
     dst.manifests.set(`app@${signature.digest}`, src.manifests.get(`lib/app@${signature.digest}`)!);
 
     const result = await copyReferrers({ source, destination, subjectDigests: [image.digest], options });
-    expect(result.copied).toEqual([{ subject: image.digest, digest: signature.digest, mediaType: OCI_MANIFEST, via: 'tag', tag: sigTag, written: true }]);
+    expect(result.copied).toEqual([
+      {
+        subject: image.digest,
+        digest: signature.digest,
+        mediaType: OCI_MANIFEST,
+        via: 'tag',
+        tag: sigTag,
+        written: true,
+      },
+    ]);
     expect(dst.tagged('app', sigTag)).toBe(signature.digest);
     expect(src.requests.filter((r) => r.startsWith('GET') && r.includes('/manifests/'))).toEqual([]);
   });
@@ -258,22 +356,46 @@ describe('copyReferrers against in-memory registries', () => {
     const { src, dst, source, destination, options, image, logger } = world(false);
     const payload = src.putBlob('lib/app', Buffer.from('{"critical":{}}'));
     const sigTag = `${fallbackTag(image.digest)}.sig`;
-    const signature = src.putManifest('lib/app', { schemaVersion: 2, mediaType: OCI_MANIFEST, config: payload, layers: [payload] }, sigTag);
+    const signature = src.putManifest(
+      'lib/app',
+      { schemaVersion: 2, mediaType: OCI_MANIFEST, config: payload, layers: [payload] },
+      sigTag,
+    );
     dst.manifests.set(`app@${signature.digest}`, src.manifests.get(`lib/app@${signature.digest}`)!);
-    const own = dst.putManifest('app', { schemaVersion: 2, mediaType: OCI_MANIFEST, config: payload, layers: [payload, payload] }, sigTag);
+    const own = dst.putManifest(
+      'app',
+      { schemaVersion: 2, mediaType: OCI_MANIFEST, config: payload, layers: [payload, payload] },
+      sigTag,
+    );
 
     const result = await copyReferrers({ source, destination, subjectDigests: [image.digest], options });
     expect(result.copied).toEqual([]);
-    expect(result.skipped).toEqual([{ subject: image.digest, digest: signature.digest, reason: `the destination's ${sigTag} holds ${own.digest}` }]);
+    expect(result.skipped).toEqual([
+      { subject: image.digest, digest: signature.digest, reason: `the destination's ${sigTag} holds ${own.digest}` },
+    ]);
     expect(dst.tagged('app', sigTag)).toBe(own.digest);
-    expect(logger.text()).toContain(`warning: dest.example/app:${sigTag} holds ${own.digest}, not the source's ${signature.digest}; kept`);
+    expect(logger.text()).toContain(
+      `warning: dest.example/app:${sigTag} holds ${own.digest}, not the source's ${signature.digest}; kept`,
+    );
   });
 
   it('refuses to overwrite a destination fallback tag that is not an index', async () => {
     const { src, dst, source, destination, options, image } = world(false);
     const sbom = seedReferrer(src, 'lib/app', image, 'application/spdx+json', 'sbom');
-    src.putManifest('lib/app', { schemaVersion: 2, mediaType: OCI_INDEX, manifests: [{ mediaType: OCI_MANIFEST, digest: sbom.digest, size: sbom.size }] }, fallbackTag(image.digest));
-    const squatter = dst.putManifest('app', { schemaVersion: 2, mediaType: OCI_MANIFEST, config: { mediaType: 'x', digest: D1, size: 1 }, layers: [] }, fallbackTag(image.digest));
+    src.putManifest(
+      'lib/app',
+      {
+        schemaVersion: 2,
+        mediaType: OCI_INDEX,
+        manifests: [{ mediaType: OCI_MANIFEST, digest: sbom.digest, size: sbom.size }],
+      },
+      fallbackTag(image.digest),
+    );
+    const squatter = dst.putManifest(
+      'app',
+      { schemaVersion: 2, mediaType: OCI_MANIFEST, config: { mediaType: 'x', digest: D1, size: 1 }, layers: [] },
+      fallbackTag(image.digest),
+    );
 
     await expect(copyReferrers({ source, destination, subjectDigests: [image.digest], options })).rejects.toThrow(
       `dest.example/app:${fallbackTag(image.digest)} holds a ${OCI_MANIFEST}, not a referrers index; not overwritten`,
@@ -285,7 +407,11 @@ describe('copyReferrers against in-memory registries', () => {
     const { logger, source, destination, options } = world(false);
     const result = await copyReferrers({ source, destination, subjectDigests: [D2], options });
     expect(result.copied).toEqual([]);
-    expect(logger.text()).toContain(`warning: app: ${D2} is not in the destination, so its signatures and attestations are not copied`);
-    await expect(copyReferrers({ source, destination, subjectDigests: ['latest'], options })).rejects.toThrow('referrers: subject "latest" is not a sha256 digest');
+    expect(logger.text()).toContain(
+      `warning: app: ${D2} is not in the destination, so its signatures and attestations are not copied`,
+    );
+    await expect(copyReferrers({ source, destination, subjectDigests: ['latest'], options })).rejects.toThrow(
+      'referrers: subject "latest" is not a sha256 digest',
+    );
   });
 });

@@ -33,7 +33,12 @@ const INDEX = JSON.stringify({
   mediaType: OCI_INDEX,
   manifests: [
     { mediaType: OCI_MANIFEST, digest: AMD64, size: 500, platform: { os: 'linux', architecture: 'amd64' } },
-    { mediaType: OCI_MANIFEST, digest: ARM64, size: 500, platform: { os: 'linux', architecture: 'arm64', variant: 'v8' } },
+    {
+      mediaType: OCI_MANIFEST,
+      digest: ARM64,
+      size: 500,
+      platform: { os: 'linux', architecture: 'arm64', variant: 'v8' },
+    },
     { mediaType: OCI_MANIFEST, digest: ATTESTATION, size: 300, platform: { os: 'unknown', architecture: 'unknown' } },
   ],
 });
@@ -69,7 +74,10 @@ function scriptScans(script: Record<string, Step[]>): { polls: (digest: string) 
     if (input.nextToken === undefined) polled.set(digest, ++count);
     const step = steps[Math.min(count, steps.length) - 1];
     if (step === undefined || 'notFound' in step) {
-      throw new ScanNotFoundException({ message: `Image scan does not exist for the image with '{imageDigest:${digest}}'`, $metadata: {} });
+      throw new ScanNotFoundException({
+        message: `Image scan does not exist for the image with '{imageDigest:${digest}}'`,
+        $metadata: {},
+      });
     }
     const pages = step.pages ?? [{}];
     const pageIndex = input.nextToken === undefined ? 0 : Number(input.nextToken.slice(1));
@@ -109,7 +117,9 @@ function enhancedFinding(id: string, severity: string, status = 'ACTIVE'): Enhan
 }
 
 function registry(scanType: 'BASIC' | 'ENHANCED', rules: RegistryScanningRule[]): void {
-  ecrMock.on(GetRegistryScanningConfigurationCommand).resolves({ registryId: '123456789012', scanningConfiguration: { scanType, rules } });
+  ecrMock
+    .on(GetRegistryScanningConfigurationCommand)
+    .resolves({ registryId: '123456789012', scanningConfiguration: { scanType, rules } });
 }
 
 function rule(scanFrequency: RegistryScanningRule['scanFrequency'], filter = '*'): RegistryScanningRule {
@@ -118,7 +128,14 @@ function rule(scanFrequency: RegistryScanningRule['scanFrequency'], filter = '*'
 
 function storedImage(manifest: string, mediaType: string, digest: string): void {
   ecrMock.on(BatchGetImageCommand).resolves({
-    images: [{ repositoryName: 'app', imageId: { imageDigest: digest, imageTag: 'sha-abc' }, imageManifest: manifest, imageManifestMediaType: mediaType }],
+    images: [
+      {
+        repositoryName: 'app',
+        imageId: { imageDigest: digest, imageTag: 'sha-abc' },
+        imageManifest: manifest,
+        imageManifestMediaType: mediaType,
+      },
+    ],
   });
 }
 
@@ -141,13 +158,24 @@ function options(overrides: Partial<ScanGateOptions> = {}): ScanGateOptions {
 }
 
 function releaseOptions(overrides: Partial<ReleaseGateOptions> = {}): ReleaseGateOptions {
-  return { ecr, threshold: 'HIGH', ignore: [], timeoutMs: 600_000, pollIntervalMs: 5000, runtime, promoteTags: ['prod'], ...overrides };
+  return {
+    ecr,
+    threshold: 'HIGH',
+    ignore: [],
+    timeoutMs: 600_000,
+    pollIntervalMs: 5000,
+    runtime,
+    promoteTags: ['prod'],
+    ...overrides,
+  };
 }
 
 beforeEach(() => {
   ecrMock.reset();
   runtime = fakeRuntime();
-  ecrMock.on(DescribeRepositoriesCommand).resolves({ repositories: [{ repositoryName: 'app', imageScanningConfiguration: { scanOnPush: false } }] });
+  ecrMock
+    .on(DescribeRepositoriesCommand)
+    .resolves({ repositories: [{ repositoryName: 'app', imageScanningConfiguration: { scanOnPush: false } }] });
 });
 
 // ---------------------------------------------------------------- tests
@@ -158,7 +186,12 @@ describe('runScanGate with basic scanning', () => {
     registry('BASIC', [rule('SCAN_ON_PUSH')]);
     const complete: Step = {
       status: 'COMPLETE',
-      pages: [{ findings: [basicFinding('CVE-2024-0001', 'MEDIUM'), basicFinding('CVE-2024-0002', 'LOW')], findingSeverityCounts: { CRITICAL: 99 } }],
+      pages: [
+        {
+          findings: [basicFinding('CVE-2024-0001', 'MEDIUM'), basicFinding('CVE-2024-0002', 'LOW')],
+          findingSeverityCounts: { CRITICAL: 99 },
+        },
+      ],
     };
     const scans = scriptScans({ [AMD64]: [complete], [ARM64]: [{ status: 'COMPLETE', pages: [{ findings: [] }] }] });
 
@@ -175,8 +208,20 @@ describe('runScanGate with basic scanning', () => {
       ['linux/amd64', AMD64, 'COMPLETE'],
       ['linux/arm64/v8', ARM64, 'COMPLETE'],
     ]);
-    expect(result.platforms[0]?.counts).toEqual({ CRITICAL: 0, HIGH: 0, MEDIUM: 1, LOW: 1, INFORMATIONAL: 0, UNDEFINED: 0 });
-    expect(result.platforms[0]?.findings[0]).toMatchObject({ id: 'CVE-2024-0001', package: 'openssl', installedVersion: '3.0.2', severity: 'MEDIUM' });
+    expect(result.platforms[0]?.counts).toEqual({
+      CRITICAL: 0,
+      HIGH: 0,
+      MEDIUM: 1,
+      LOW: 1,
+      INFORMATIONAL: 0,
+      UNDEFINED: 0,
+    });
+    expect(result.platforms[0]?.findings[0]).toMatchObject({
+      id: 'CVE-2024-0001',
+      package: 'openssl',
+      installedVersion: '3.0.2',
+      severity: 'MEDIUM',
+    });
     // Two agreeing snapshots each; the attestation manifest is never polled (the fake would throw).
     expect(scans.polls(AMD64)).toBe(2);
     expect(scans.polls(ARM64)).toBe(2);
@@ -220,7 +265,14 @@ describe('runScanGate with basic scanning', () => {
 
     const tokens = ecrMock.commandCalls(DescribeImageScanFindingsCommand).map((call) => call.args[0].input.nextToken);
     expect(tokens).toEqual([undefined, 'p1', 'p2', undefined, 'p1', 'p2']);
-    expect(result.platforms[0]?.counts).toEqual({ CRITICAL: 0, HIGH: 1, MEDIUM: 0, LOW: 2, INFORMATIONAL: 1, UNDEFINED: 0 });
+    expect(result.platforms[0]?.counts).toEqual({
+      CRITICAL: 0,
+      HIGH: 1,
+      MEDIUM: 0,
+      LOW: 2,
+      INFORMATIONAL: 1,
+      UNDEFINED: 0,
+    });
     expect(result.verdict).toBe('pass');
   });
 
@@ -242,7 +294,9 @@ describe('runScanGate with basic scanning', () => {
   it('starts a scan once when the repository has no scan-on-push, and keeps polling after LimitExceededException', async () => {
     storedImage(SINGLE, DOCKER_MANIFEST, SINGLE_DIGEST);
     registry('BASIC', []);
-    ecrMock.on(StartImageScanCommand).rejects(new LimitExceededException({ message: 'scan quota exceeded for the day', $metadata: {} }));
+    ecrMock
+      .on(StartImageScanCommand)
+      .rejects(new LimitExceededException({ message: 'scan quota exceeded for the day', $metadata: {} }));
     scriptScans({
       [SINGLE_DIGEST]: [{ notFound: true }, { notFound: true }, { status: 'COMPLETE', pages: [{ findings: [] }] }],
     });
@@ -260,11 +314,20 @@ describe('runScanGate with basic scanning', () => {
   it('under scan-on-push, starts a scan only after the grace period when none appears', async () => {
     storedImage(SINGLE, DOCKER_MANIFEST, SINGLE_DIGEST);
     registry('BASIC', []);
-    ecrMock.on(DescribeRepositoriesCommand).resolves({ repositories: [{ repositoryName: 'app', imageScanningConfiguration: { scanOnPush: true } }] });
+    ecrMock
+      .on(DescribeRepositoriesCommand)
+      .resolves({ repositories: [{ repositoryName: 'app', imageScanningConfiguration: { scanOnPush: true } }] });
     ecrMock.on(StartImageScanCommand).resolves({ imageScanStatus: { status: 'IN_PROGRESS' } });
     const notFound: Step = { notFound: true };
     scriptScans({
-      [SINGLE_DIGEST]: [notFound, notFound, notFound, notFound, notFound, { status: 'COMPLETE', pages: [{ findings: [] }] }],
+      [SINGLE_DIGEST]: [
+        notFound,
+        notFound,
+        notFound,
+        notFound,
+        notFound,
+        { status: 'COMPLETE', pages: [{ findings: [] }] },
+      ],
     });
 
     await runScanGate(options({ scanStartGraceMs: 15_000 }));
@@ -273,7 +336,9 @@ describe('runScanGate with basic scanning', () => {
     expect(starts).toHaveLength(1);
     // Polls at 0, 5, 10 and 15 s find no scan; the one at 15 s has used up the grace and starts one.
     const order = ecrMock.calls().map((call) => (call.args[0] as object).constructor.name);
-    const pollsBeforeStart = order.slice(0, order.indexOf('StartImageScanCommand')).filter((name) => name === 'DescribeImageScanFindingsCommand');
+    const pollsBeforeStart = order
+      .slice(0, order.indexOf('StartImageScanCommand'))
+      .filter((name) => name === 'DescribeImageScanFindingsCommand');
     expect(pollsBeforeStart).toHaveLength(4);
     expect(runtime.messages.filter((m) => m.message.startsWith('scan gate: started a basic scan')).length).toBe(1);
   });
@@ -281,9 +346,13 @@ describe('runScanGate with basic scanning', () => {
   it('applies scan-ignore with expiry: an expired entry fails the gate again and is reported', async () => {
     storedImage(SINGLE, DOCKER_MANIFEST, SINGLE_DIGEST);
     registry('BASIC', [rule('SCAN_ON_PUSH')]);
-    scriptScans({ [SINGLE_DIGEST]: [{ status: 'COMPLETE', pages: [{ findings: [basicFinding('CVE-2024-1234', 'CRITICAL')] }] }] });
+    scriptScans({
+      [SINGLE_DIGEST]: [{ status: 'COMPLETE', pages: [{ findings: [basicFinding('CVE-2024-1234', 'CRITICAL')] }] }],
+    });
 
-    const stillValid = await runScanGate(options({ ignore: [{ id: 'CVE-2024-1234', until: '2025-06-15' }, { id: 'CVE-2020-0001' }] }));
+    const stillValid = await runScanGate(
+      options({ ignore: [{ id: 'CVE-2024-1234', until: '2025-06-15' }, { id: 'CVE-2020-0001' }] }),
+    );
     expect(stillValid.verdict).toBe('pass');
     expect(stillValid.unmatchedIgnores).toEqual([{ id: 'CVE-2020-0001' }]);
 
@@ -325,7 +394,15 @@ describe('runScanGate with enhanced scanning', () => {
     expect(result.scanType).toBe('ENHANCED');
     expect(result.platforms[0]?.status).toBe('ACTIVE');
     // Issue 11: UNTRIAGED is counted as itself, not as UNDEFINED, and fails the gate whatever the threshold.
-    expect(result.platforms[0]?.counts).toEqual({ CRITICAL: 0, HIGH: 0, MEDIUM: 1, LOW: 0, INFORMATIONAL: 0, UNDEFINED: 0, UNTRIAGED: 1 });
+    expect(result.platforms[0]?.counts).toEqual({
+      CRITICAL: 0,
+      HIGH: 0,
+      MEDIUM: 1,
+      LOW: 0,
+      INFORMATIONAL: 0,
+      UNDEFINED: 0,
+      UNTRIAGED: 1,
+    });
     const untriaged = result.platforms[0]?.findings.find((f) => f.id === 'CVE-2024-0100');
     expect(untriaged).toMatchObject({
       severity: 'UNTRIAGED',
@@ -348,7 +425,9 @@ describe('runScanGate with enhanced scanning', () => {
     const error = await runScanGate(options({ repositoryName: 'other/app' })).catch((e: unknown) => e);
 
     expect((error as ScanGateError).reason).toBe('not-covered');
-    expect((error as Error).message).toMatch(/^scan gate: repository other\/app is not covered by enhanced scanning; add a registry scanning rule/);
+    expect((error as Error).message).toMatch(
+      /^scan gate: repository other\/app is not covered by enhanced scanning; add a registry scanning rule/,
+    );
     expect(ecrMock.commandCalls(DescribeImageScanFindingsCommand)).toHaveLength(0);
   });
 });
@@ -374,7 +453,10 @@ describe('timeouts and promotion ordering', () => {
     scriptScans({ [AMD64]: [{ status: 'COMPLETE', pages: [{ findings: [] }] }], [ARM64]: [{ status: 'IN_PROGRESS' }] });
     ecrMock.on(PutImageCommand).resolves({});
 
-    const release = await gateAndPromoteRelease([{ repositoryName: 'app', digest: INDEX_DIGEST }], releaseOptions({ timeoutMs: 60_000 }));
+    const release = await gateAndPromoteRelease(
+      [{ repositoryName: 'app', digest: INDEX_DIGEST }],
+      releaseOptions({ timeoutMs: 60_000 }),
+    );
 
     expect(release.passed).toBe(false);
     expect(release.entries[0]?.error).toBe(
@@ -387,7 +469,9 @@ describe('timeouts and promotion ordering', () => {
   it('does not promote when the gate fails', async () => {
     storedImage(SINGLE, DOCKER_MANIFEST, SINGLE_DIGEST);
     registry('BASIC', [rule('SCAN_ON_PUSH')]);
-    scriptScans({ [SINGLE_DIGEST]: [{ status: 'COMPLETE', pages: [{ findings: [basicFinding('CVE-2024-9', 'HIGH')] }] }] });
+    scriptScans({
+      [SINGLE_DIGEST]: [{ status: 'COMPLETE', pages: [{ findings: [basicFinding('CVE-2024-9', 'HIGH')] }] }],
+    });
     ecrMock.on(PutImageCommand).resolves({});
 
     const release = await gateAndPromoteRelease([{ repositoryName: 'app', digest: SINGLE_DIGEST }], releaseOptions());
@@ -410,16 +494,25 @@ describe('timeouts and promotion ordering', () => {
     const gets = ecrMock.commandCalls(BatchGetImageCommand).map((call) => call.args[0].input.imageIds);
     expect(gets).toEqual([[{ imageDigest: INDEX_DIGEST }], [{ imageDigest: INDEX_DIGEST }]]);
     const put = ecrMock.commandCalls(PutImageCommand)[0]?.args[0].input;
-    expect(put).toMatchObject({ repositoryName: 'app', imageManifest: INDEX, imageManifestMediaType: OCI_INDEX, imageDigest: INDEX_DIGEST, imageTag: 'prod' });
+    expect(put).toMatchObject({
+      repositoryName: 'app',
+      imageManifest: INDEX,
+      imageManifestMediaType: OCI_INDEX,
+      imageDigest: INDEX_DIGEST,
+      imageTag: 'prod',
+    });
   });
 });
 
-describe('another account\'s registry', () => {
+describe("another account's registry", () => {
   it('warns, starts no scan, and learns enhanced scanning from the ACTIVE status', async () => {
     storedImage(SINGLE, DOCKER_MANIFEST, SINGLE_DIGEST);
     registry('BASIC', []);
     scriptScans({
-      [SINGLE_DIGEST]: [{ notFound: true }, { status: 'ACTIVE', pages: [{ enhancedFindings: [enhancedFinding('CVE-2024-0400', 'LOW')] }] }],
+      [SINGLE_DIGEST]: [
+        { notFound: true },
+        { status: 'ACTIVE', pages: [{ enhancedFindings: [enhancedFinding('CVE-2024-0400', 'LOW')] }] },
+      ],
     });
 
     const result = await runScanGate(options({ registryId: '999999999999' }));
@@ -435,7 +528,9 @@ describe('another account\'s registry', () => {
       digest: SINGLE_DIGEST,
       verdict: 'pass',
       scanType: 'ENHANCED',
-      platforms: [{ digest: SINGLE_DIGEST, counts: { CRITICAL: 0, HIGH: 0, MEDIUM: 0, LOW: 1, INFORMATIONAL: 0, UNDEFINED: 0 } }],
+      platforms: [
+        { digest: SINGLE_DIGEST, counts: { CRITICAL: 0, HIGH: 0, MEDIUM: 0, LOW: 1, INFORMATIONAL: 0, UNDEFINED: 0 } },
+      ],
     });
   });
 });
@@ -444,7 +539,13 @@ describe('resolution and filters', () => {
   it('reports an image that is not in the repository in one line', async () => {
     ecrMock.on(BatchGetImageCommand).resolves({
       images: [],
-      failures: [{ imageId: { imageTag: 'sha-abc' }, failureCode: 'ImageTagDoesNotMatchDigest', failureReason: 'Requested image not found' }],
+      failures: [
+        {
+          imageId: { imageTag: 'sha-abc' },
+          failureCode: 'ImageTagDoesNotMatchDigest',
+          failureReason: 'Requested image not found',
+        },
+      ],
     });
     await expect(runScanGate(options())).rejects.toThrow(
       'scan gate: image app:sha-abc is not in private ECR (ImageTagDoesNotMatchDigest: Requested image not found)',

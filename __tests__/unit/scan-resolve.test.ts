@@ -13,7 +13,13 @@ const AMD64 = d('1');
 const ARM64 = d('2');
 const ATTESTATION = d('3');
 const linux = (architecture: string) => ({ os: 'linux', architecture });
-const image = (digest: string, platform?: object, extra: object = {}) => ({ mediaType: OCI_MANIFEST, digest, size: 500, ...(platform ? { platform } : {}), ...extra });
+const image = (digest: string, platform?: object, extra: object = {}) => ({
+  mediaType: OCI_MANIFEST,
+  digest,
+  size: 500,
+  ...(platform ? { platform } : {}),
+  ...extra,
+});
 
 interface Stored {
   text: string;
@@ -25,7 +31,12 @@ function index(manifests: object[], mediaType = OCI_INDEX): Stored {
   const text = JSON.stringify({ schemaVersion: 2, mediaType, manifests });
   return { text, digest: sha256Digest(Buffer.from(text, 'utf8')), mediaType };
 }
-const ref = (stored: Stored, extra: object = {}) => ({ mediaType: stored.mediaType, digest: stored.digest, size: stored.text.length, ...extra });
+const ref = (stored: Stored, extra: object = {}) => ({
+  mediaType: stored.mediaType,
+  digest: stored.digest,
+  size: stored.text.length,
+  ...extra,
+});
 
 const ecr = new ECRClient({ region: 'us-east-1', credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test' } });
 const ecrMock = mockClient(ecr);
@@ -36,8 +47,16 @@ function repository(top: Stored, others: Stored[] = []): void {
   ecrMock.on(BatchGetImageCommand).callsFake((input: BatchGetImageCommandInput) => {
     const id = input.imageIds?.[0] ?? {};
     const found = id.imageTag === 'sha-abc' ? top : byDigest.get(id.imageDigest ?? '');
-    if (found === undefined) return { images: [], failures: [{ imageId: id, failureCode: 'ImageNotFound', failureReason: 'Requested image not found' }] };
-    return { images: [{ imageId: { imageDigest: found.digest }, imageManifest: found.text, imageManifestMediaType: found.mediaType }] };
+    if (found === undefined)
+      return {
+        images: [],
+        failures: [{ imageId: id, failureCode: 'ImageNotFound', failureReason: 'Requested image not found' }],
+      };
+    return {
+      images: [
+        { imageId: { imageDigest: found.digest }, imageManifest: found.text, imageManifestMediaType: found.mediaType },
+      ],
+    };
   });
 }
 
@@ -69,9 +88,16 @@ describe('resolveImage: nested indexes', () => {
   });
 
   it('de-duplicates platforms and indexes by digest, and skips attestations by platform or by annotation', async () => {
-    const attestationByAnnotation = image(ATTESTATION, undefined, { annotations: { 'vnd.docker.reference.type': 'attestation-manifest' } });
+    const attestationByAnnotation = image(ATTESTATION, undefined, {
+      annotations: { 'vnd.docker.reference.type': 'attestation-manifest' },
+    });
     const inner = index([image(ARM64, linux('arm64')), image(AMD64, linux('amd64')), attestationByAnnotation]);
-    const top = index([image(AMD64, linux('amd64')), ref(inner), ref(inner), image(d('4'), { os: 'unknown', architecture: 'unknown' })]);
+    const top = index([
+      image(AMD64, linux('amd64')),
+      ref(inner),
+      ref(inner),
+      image(d('4'), { os: 'unknown', architecture: 'unknown' }),
+    ]);
     repository(top, [inner]);
 
     const resolved = await resolveImage(options());
@@ -93,15 +119,23 @@ describe('resolveImage: nested indexes', () => {
 
 describe('resolveImage fails closed on entries it cannot place (issue 11)', () => {
   it('an entry of unknown media type, and an image without a platform, fail the gate naming each entry', async () => {
-    const top = index([image(AMD64, linux('amd64')), { mediaType: 'application/vnd.example.thing+json', digest: ARM64, size: 3 }, image(d('5'))]);
+    const top = index([
+      image(AMD64, linux('amd64')),
+      { mediaType: 'application/vnd.example.thing+json', digest: ARM64, size: 3 },
+      image(d('5')),
+    ]);
     repository(top);
 
     const error = await failure();
 
     expect(error.reason).toBe('unscannable-entry');
     expect(error.message).toContain(`the index app@${top.digest} has entries the gate cannot scan`);
-    expect(error.message).toContain(`entry 1 (${ARM64}) of index ${top.digest} has media type "application/vnd.example.thing+json"`);
-    expect(error.message).toContain(`entry 2 (${d('5')}) of index ${top.digest} is an image manifest without a platform`);
+    expect(error.message).toContain(
+      `entry 1 (${ARM64}) of index ${top.digest} has media type "application/vnd.example.thing+json"`,
+    );
+    expect(error.message).toContain(
+      `entry 2 (${d('5')}) of index ${top.digest} is an image manifest without a platform`,
+    );
   });
 
   it('indexes nested deeper than the limit fail rather than being skipped', async () => {
@@ -125,25 +159,42 @@ describe('resolveImage fails closed on entries it cannot place (issue 11)', () =
 
     const { message } = await failure();
 
-    expect(message).toContain(`(${missing.digest}) of index ${top.digest} is not in the repository (ImageNotFound: Requested image not found)`);
-    expect(message).toContain(`(${lying.digest}) of index ${top.digest} is listed as an index but ECR holds it as "${OCI_MANIFEST}"`);
+    expect(message).toContain(
+      `(${missing.digest}) of index ${top.digest} is not in the repository (ImageNotFound: Requested image not found)`,
+    );
+    expect(message).toContain(
+      `(${lying.digest}) of index ${top.digest} is listed as an index but ECR holds it as "${OCI_MANIFEST}"`,
+    );
   });
 });
 
 describe('classifyEntry and expandIndex', () => {
   it('classifies each kind of entry', () => {
-    expect(classifyEntry(image(AMD64, { os: 'linux', architecture: 'arm', variant: 'v7' }))).toEqual({ kind: 'platform', target: { digest: AMD64, platform: 'linux/arm/v7' } });
+    expect(classifyEntry(image(AMD64, { os: 'linux', architecture: 'arm', variant: 'v7' }))).toEqual({
+      kind: 'platform',
+      target: { digest: AMD64, platform: 'linux/arm/v7' },
+    });
     expect(classifyEntry(image(AMD64, { os: 'unknown', architecture: 'unknown' }))).toEqual({ kind: 'attestation' });
     expect(classifyEntry({ mediaType: OCI_INDEX, digest: AMD64, size: 1 })).toEqual({ kind: 'index', digest: AMD64 });
-    expect(classifyEntry({ mediaType: OCI_MANIFEST, digest: 'sha256:abc', size: 1 })).toEqual({ kind: 'unscannable', reason: 'has no valid digest' });
+    expect(classifyEntry({ mediaType: OCI_MANIFEST, digest: 'sha256:abc', size: 1 })).toEqual({
+      kind: 'unscannable',
+      reason: 'has no valid digest',
+    });
     expect(classifyEntry('not an entry')).toMatchObject({ kind: 'unscannable' });
-    expect(classifyEntry({ digest: AMD64, size: 1 })).toEqual({ kind: 'unscannable', reason: 'has media type "(none)", neither an image nor an index' });
+    expect(classifyEntry({ digest: AMD64, size: 1 })).toEqual({
+      kind: 'unscannable',
+      reason: 'has media type "(none)", neither an image nor an index',
+    });
   });
 
   it('reports a top index without a manifests list, and one with too many entries', async () => {
     const fetchIndex = () => Promise.reject(new Error('not called'));
-    expect((await expandIndex({ digest: AMD64, manifests: 'x' }, fetchIndex)).problems).toEqual([`index ${AMD64} has no manifests list`]);
+    expect((await expandIndex({ digest: AMD64, manifests: 'x' }, fetchIndex)).problems).toEqual([
+      `index ${AMD64} has no manifests list`,
+    ]);
     const many = Array.from({ length: 1001 }, () => image(ARM64, linux('arm64')));
-    expect((await expandIndex({ digest: AMD64, manifests: many }, fetchIndex)).problems).toEqual([`index ${AMD64} has 1001 entries, more than 1000`]);
+    expect((await expandIndex({ digest: AMD64, manifests: many }, fetchIndex)).problems).toEqual([
+      `index ${AMD64} has 1001 entries, more than 1000`,
+    ]);
   });
 });

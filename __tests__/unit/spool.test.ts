@@ -36,7 +36,9 @@ describe('blob spool', () => {
   it('refuses a digest that is not sha256/sha512 hex before touching the disk', async () => {
     const source = sourceServing(() => Readable.from([Buffer.from('x')]));
     const escape = { digest: 'sha256:../../../escaped', size: 1 };
-    await expect(spool.fetch(source, 'lib/app', escape)).rejects.toThrow('spool: "sha256:../../../escaped" is not a sha256 or sha512 digest');
+    await expect(spool.fetch(source, 'lib/app', escape)).rejects.toThrow(
+      'spool: "sha256:../../../escaped" is not a sha256 or sha512 digest',
+    );
     expect(() => spool.read(source, 'lib/app', escape)).toThrow('is not a sha256 or sha512 digest');
     expect(readdirSync(parent)).toEqual([spoolName()]);
     expect(readdirSync(spool.directory)).toEqual([]);
@@ -45,7 +47,11 @@ describe('blob spool', () => {
   it('names files <algorithm>-<hex> inside its directory', async () => {
     const bytes = Buffer.from('layer');
     const digest = sha256Digest(bytes);
-    const path = await spool.fetch(sourceServing(() => verified(bytes, digest, bytes.length)), 'lib/app', { digest, size: bytes.length });
+    const path = await spool.fetch(
+      sourceServing(() => verified(bytes, digest, bytes.length)),
+      'lib/app',
+      { digest, size: bytes.length },
+    );
     expect(path).toBe(join(spool.directory, digest.replace(':', '-')));
   });
 
@@ -66,8 +72,12 @@ describe('blob spool', () => {
         },
       });
     const consumer = spool.read(sourceServing(failing), 'lib/app', { digest, size: 8 });
-    await expect(new Promise((_resolve, reject) => consumer.on('error', reject).resume())).rejects.toThrow('connection reset');
-    await expect(spool.fetch(sourceServing(failing), 'lib/app', { digest, size: 8 })).rejects.toThrow('connection reset');
+    await expect(new Promise((_resolve, reject) => consumer.on('error', reject).resume())).rejects.toThrow(
+      'connection reset',
+    );
+    await expect(spool.fetch(sourceServing(failing), 'lib/app', { digest, size: 8 })).rejects.toThrow(
+      'connection reset',
+    );
     expect(readdirSync(spool.directory)).toEqual([]);
   });
 });

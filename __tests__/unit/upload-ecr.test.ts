@@ -17,18 +17,34 @@ function ecrLikeFetch(log: string[]) {
     const method = init?.method ?? 'GET';
     log.push(`${method} ${url.pathname}${url.search.includes('digest=') ? '?digest' : ''}`);
     const auth = (init?.headers as Record<string, string> | undefined)?.authorization;
-    if (url.pathname === '/v2/') return new Response(null, { status: 401, headers: { 'www-authenticate': 'Basic realm="https://123456789012.dkr.ecr.us-east-1.amazonaws.com/",service="ecr.amazonaws.com"' } });
+    if (url.pathname === '/v2/')
+      return new Response(null, {
+        status: 401,
+        headers: {
+          'www-authenticate':
+            'Basic realm="https://123456789012.dkr.ecr.us-east-1.amazonaws.com/",service="ecr.amazonaws.com"',
+        },
+      });
     if (auth !== `Basic ${Buffer.from('AWS:token').toString('base64')}`) return new Response(null, { status: 401 });
     if (method === 'POST' && url.pathname.endsWith('/blobs/uploads/')) {
       const id = `u${nextId++}`;
       sessions.set(id, { received: [], parts: 0, closedSmallPart: false });
-      return new Response(null, { status: 202, headers: { location: `https://123456789012.dkr.ecr.us-east-1.amazonaws.com/v2/app/blobs/uploads/${id}`, range: '0-0' } });
+      return new Response(null, {
+        status: 202,
+        headers: {
+          location: `https://123456789012.dkr.ecr.us-east-1.amazonaws.com/v2/app/blobs/uploads/${id}`,
+          range: '0-0',
+        },
+      });
     }
     const id = url.pathname.split('/').pop() ?? '';
     const session = sessions.get(id);
     if (session === undefined) return new Response('{"errors":[{"code":"BLOB_UPLOAD_UNKNOWN"}]}', { status: 404 });
     if (method === 'PATCH') {
-      if (session.closedSmallPart) return new Response('{"errors":[{"code":"BLOB_UPLOAD_INVALID","message":"parts must be at least 5 MiB"}]}', { status: 400 });
+      if (session.closedSmallPart)
+        return new Response('{"errors":[{"code":"BLOB_UPLOAD_INVALID","message":"parts must be at least 5 MiB"}]}', {
+          status: 400,
+        });
       const chunks: Buffer[] = [];
       const body = init!.body as unknown;
       if (body instanceof Uint8Array) chunks.push(Buffer.from(body));
@@ -64,8 +80,14 @@ describe('blob upload against an ECR-like registry', () => {
       fetch: ecrLikeFetch(log) as typeof fetch,
     });
     const bytes = pseudoRandomBytes(size, 42);
-    await client.uploadBlob('app', { digest: sha256(bytes), size }, () => Readable.from([bytes.subarray(0, 3_000_000), bytes.subarray(3_000_000)]));
-    expect(log.filter((l) => l !== 'GET /v2/')).toEqual(['POST /v2/app/blobs/uploads/', 'PATCH /v2/app/blobs/uploads/u0', 'PUT /v2/app/blobs/uploads/u0?digest']);
+    await client.uploadBlob('app', { digest: sha256(bytes), size }, () =>
+      Readable.from([bytes.subarray(0, 3_000_000), bytes.subarray(3_000_000)]),
+    );
+    expect(log.filter((l) => l !== 'GET /v2/')).toEqual([
+      'POST /v2/app/blobs/uploads/',
+      'PATCH /v2/app/blobs/uploads/u0',
+      'PUT /v2/app/blobs/uploads/u0?digest',
+    ]);
   });
 
   it('starts a new upload session when a PATCH fails, re-reading the content from the start', async () => {
@@ -74,13 +96,20 @@ describe('blob upload against an ECR-like registry', () => {
     let failures = 1;
     const flaky = (async (input: string | URL | Request, init?: RequestInit) => {
       if (init?.method === 'PATCH' && failures-- > 0) {
-        await (init.body as unknown as AsyncIterator<Uint8Array> & AsyncIterable<Uint8Array>)[Symbol.asyncIterator]().next();
-        throw Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }) });
+        const body = init.body as unknown as AsyncIterable<Uint8Array>;
+        await body[Symbol.asyncIterator]().next();
+        throw Object.assign(new TypeError('fetch failed'), {
+          cause: Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }),
+        });
       }
       return inner(input, init);
     }) as typeof fetch;
     const runtime = virtualRuntime();
-    const client = connectRegistry('123456789012.dkr.ecr.us-east-1.amazonaws.com', { runtime, credentials: { username: 'AWS', password: 'token' }, fetch: flaky });
+    const client = connectRegistry('123456789012.dkr.ecr.us-east-1.amazonaws.com', {
+      runtime,
+      credentials: { username: 'AWS', password: 'token' },
+      fetch: flaky,
+    });
     const bytes = pseudoRandomBytes(6 * 1024 * 1024, 7);
     let opened = 0;
     await client.uploadBlob('app', { digest: sha256(bytes), size: bytes.length }, () => {
@@ -100,6 +129,8 @@ describe('blob upload against an ECR-like registry', () => {
       fetch: ecrLikeFetch([]) as typeof fetch,
     });
     const bytes = pseudoRandomBytes(100, 1);
-    await expect(client.uploadBlob('app', { digest: sha256(Buffer.from('other')), size: 100 }, () => bytes)).rejects.toThrow(/answered 400 .*DIGEST_INVALID/);
+    await expect(
+      client.uploadBlob('app', { digest: sha256(Buffer.from('other')), size: 100 }, () => bytes),
+    ).rejects.toThrow(/answered 400 .*DIGEST_INVALID/);
   });
 });

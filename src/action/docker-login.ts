@@ -9,7 +9,9 @@ const STATE_KEY = 'docker-logins';
 export async function dockerLogin(logins: RegistryLogin[]): Promise<void> {
   const registries: string[] = [];
   for (const login of logins) {
-    await exec.exec('docker', ['login', '--username', login.username, '--password-stdin', login.registry], { input: Buffer.from(login.password) });
+    await exec.exec('docker', ['login', '--username', login.username, '--password-stdin', login.registry], {
+      input: Buffer.from(login.password),
+    });
     registries.push(login.registry);
   }
   core.saveState(STATE_KEY, JSON.stringify(registries));

@@ -130,8 +130,9 @@ const displayRank = (severity: FindingSeverity): number =>
   isRankedSeverity(severity) ? severityRank(severity) : SEVERITIES.length;
 
 function describeCounts(counts: SeverityCounts): string {
-  const parts = ALL_SEVERITIES.filter((severity) => (counts[severity] ?? 0) > 0)
-    .map((severity) => `${counts[severity] ?? 0} ${severity}`);
+  const parts = ALL_SEVERITIES.filter((severity) => (counts[severity] ?? 0) > 0).map(
+    (severity) => `${counts[severity] ?? 0} ${severity}`,
+  );
   return parts.length > 0 ? parts.join(', ') : 'no findings';
 }
 
@@ -191,17 +192,19 @@ export function formatGateSummary(result: SummaryInput, maxRows = 20): GateSumma
     verdictLine,
     countLines: result.platforms.map((platform) => `${platformLabel(platform)}: ${describeCounts(platform.counts)}`),
     header: ['Vulnerability', 'Severity', 'Package', 'Installed version', 'Fix available', 'Platforms', 'Gate'],
-    rows: ordered.slice(0, Math.max(0, maxRows)).map(({ finding, fails, platforms }) => [
-      finding.id,
-      finding.reportedSeverity === finding.severity
-        ? finding.severity
-        : `${finding.severity} (${finding.reportedSeverity})`,
-      finding.package,
-      finding.installedVersion,
-      fixCell(finding),
-      platforms.join(', '),
-      fails ? 'fails' : finding.ignored ? 'ignored' : 'below threshold',
-    ]),
+    rows: ordered
+      .slice(0, Math.max(0, maxRows))
+      .map(({ finding, fails, platforms }) => [
+        finding.id,
+        finding.reportedSeverity === finding.severity
+          ? finding.severity
+          : `${finding.severity} (${finding.reportedSeverity})`,
+        finding.package,
+        finding.installedVersion,
+        fixCell(finding),
+        platforms.join(', '),
+        fails ? 'fails' : finding.ignored ? 'ignored' : 'below threshold',
+      ]),
     omittedRows: Math.max(0, ordered.length - Math.max(0, maxRows)),
   };
 }

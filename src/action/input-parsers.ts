@@ -35,7 +35,12 @@ export function meaningfulLines(value: string): { line: number; text: string }[]
 
 /** Newline- or comma-separated values, for inputs whose items cannot contain commas. */
 export function listItems(value: string): string[] {
-  return meaningfulLines(value).flatMap((entry) => entry.text.split(',').map((item) => item.trim()).filter((item) => item !== ''));
+  return meaningfulLines(value).flatMap((entry) =>
+    entry.text
+      .split(',')
+      .map((item) => item.trim())
+      .filter((item) => item !== ''),
+  );
 }
 
 export function parseBoolean(name: string, value: string, fallback: boolean): boolean {
@@ -54,7 +59,14 @@ export function parseAutoOrFalse(name: string, value: string): 'auto' | false {
   throw new InputError(name, `${quote(value)} is not allowed; use auto or false`);
 }
 
-export function parseWholeNumber(name: string, value: string, fallback: number, min: number, max: number, unit: string): number {
+export function parseWholeNumber(
+  name: string,
+  value: string,
+  fallback: number,
+  min: number,
+  max: number,
+  unit: string,
+): number {
   if (value === '') return fallback;
   const n = /^\d+$/.test(value) ? Number(value) : NaN;
   if (!Number.isSafeInteger(n) || n < min || n > max) {
@@ -102,7 +114,8 @@ export function readPolicy(
   let origin = 'the JSON text';
   if (!value.startsWith('{') && !value.startsWith('[')) {
     const path = isAbsolute(value) ? value : resolve(env['GITHUB_WORKSPACE'] ?? process.cwd(), value);
-    if (!existsSync(path)) throw new InputError(name, `file ${quote(value)} does not exist (and the value is not JSON text)`);
+    if (!existsSync(path))
+      throw new InputError(name, `file ${quote(value)} does not exist (and the value is not JSON text)`);
     if (!statSync(path).isFile()) throw new InputError(name, `${quote(value)} is not a file`);
     try {
       text = readFileSync(path, 'utf8');
@@ -147,7 +160,10 @@ export function parseScanIgnore(value: string): IgnoreEntry[] {
       throw new InputError('scan-ignore', `line ${line} ${quote(text)} is not "ID" or "ID until YYYY-MM-DD"`);
     }
     if (!FINDING_ARN.test(id) && !VULNERABILITY_ID.test(id)) {
-      throw new InputError('scan-ignore', `line ${line}: ${quote(id)} is neither a vulnerability ID like CVE-2024-1234 nor an Inspector finding ARN`);
+      throw new InputError(
+        'scan-ignore',
+        `line ${line}: ${quote(id)} is neither a vulnerability ID like CVE-2024-1234 nor an Inspector finding ARN`,
+      );
     }
     const until = match[2];
     if (until !== undefined && !isRealDate(until)) {

@@ -11,7 +11,14 @@ import { credentialHost, isValidTag, parseReference, registryHostProblem, type R
 import { destinationNameProblem, destinationRepository, repositoryPrefixProblem } from '../plan/naming.js';
 import { destinationConflict, type RegistryType } from '../plan/plan.js';
 import { parseTagTemplate, type TagTemplate } from '../plan/tags.js';
-import { SEVERITIES, type EncryptionType, type ImageInput, type Inputs, type SeverityThreshold, type TagMutability } from '../inputs.js';
+import {
+  SEVERITIES,
+  type EncryptionType,
+  type ImageInput,
+  type Inputs,
+  type SeverityThreshold,
+  type TagMutability,
+} from '../inputs.js';
 import {
   InputError,
   lifecycleCheck,
@@ -76,7 +83,8 @@ function parseImages(value: string, prefix: string): ImageInput[] {
     } catch (error) {
       throw new InputError('images', `${where}: ${(error as Error).message}`);
     }
-    if (renameText !== undefined && renameText === '') throw new InputError('images', `${where}: a name is missing after "=>"`);
+    if (renameText !== undefined && renameText === '')
+      throw new InputError('images', `${where}: a name is missing after "=>"`);
     const repository = destinationRepository(source, prefix, renameText);
     const problem = destinationNameProblem(repository);
     if (problem !== undefined) throw new InputError('images', `${where}: destination repository ${problem}`);
@@ -125,7 +133,10 @@ function destinationInputs(get: Get, getInput: Get, env: Env) {
   if (isPublic && alias === '') throw new InputError('public-registry-alias', 'is required with registry-type public');
   if (!isPublic && alias !== '') onlyFor('public-registry-alias', 'public');
   if (alias !== '' && (alias.length < 2 || alias.length > 50 || !PUBLIC_ALIAS.test(alias))) {
-    throw new InputError('public-registry-alias', `${quote(alias)} is not an ECR Public alias (2 to 50 lowercase letters, digits, and . _ - between them)`);
+    throw new InputError(
+      'public-registry-alias',
+      `${quote(alias)} is not an ECR Public alias (2 to 50 lowercase letters, digits, and . _ - between them)`,
+    );
   }
 
   const regionInput = get('aws-region');
@@ -159,7 +170,10 @@ function destinationInputs(get: Get, getInput: Get, env: Env) {
 function roleInputs(get: Get, env: Env) {
   const roleToAssume = get('role-to-assume');
   if (roleToAssume !== '' && !ROLE_ARN.test(roleToAssume)) {
-    throw new InputError('role-to-assume', `${quote(roleToAssume)} is not an IAM role ARN like arn:aws:iam::123456789012:role/name`);
+    throw new InputError(
+      'role-to-assume',
+      `${quote(roleToAssume)} is not an IAM role ARN like arn:aws:iam::123456789012:role/name`,
+    );
   }
   const withoutRole = (name: string): never => {
     throw new InputError(name, 'only applies with role-to-assume');
@@ -170,32 +184,68 @@ function roleInputs(get: Get, env: Env) {
   const sessionInput = get('role-session-name');
   const roleSessionName = sessionInput || defaultSessionName(env);
   if (!SESSION_NAME.test(roleSessionName)) {
-    throw new InputError('role-session-name', `${quote(roleSessionName)} must be 2 to 64 characters of letters, digits and _+=,.@-`);
+    throw new InputError(
+      'role-session-name',
+      `${quote(roleSessionName)} must be 2 to 64 characters of letters, digits and _+=,.@-`,
+    );
   }
   if (roleToAssume === '' && sessionInput !== '') withoutRole('role-session-name');
-  const roleDurationSeconds = parseWholeNumber('role-duration-seconds', get('role-duration-seconds'), DEFAULT_ROLE_DURATION, 900, 43200, 'seconds');
+  const roleDurationSeconds = parseWholeNumber(
+    'role-duration-seconds',
+    get('role-duration-seconds'),
+    DEFAULT_ROLE_DURATION,
+    900,
+    43200,
+    'seconds',
+  );
   if (roleToAssume === '' && roleDurationSeconds !== DEFAULT_ROLE_DURATION) withoutRole('role-duration-seconds');
   return { ...(roleToAssume !== '' ? { roleToAssume } : {}), audience, roleSessionName, roleDurationSeconds };
 }
 
 /** What the run sets on the repositories it ensures, per registry type. */
 function repositoryInputs(get: Get, env: Env, isPublic: boolean) {
-  const imageTagMutability = parseChoice<TagMutability>('image-tag-mutability', get('image-tag-mutability'), ['MUTABLE', 'IMMUTABLE'], 'MUTABLE');
+  const imageTagMutability = parseChoice<TagMutability>(
+    'image-tag-mutability',
+    get('image-tag-mutability'),
+    ['MUTABLE', 'IMMUTABLE'],
+    'MUTABLE',
+  );
   if (isPublic && imageTagMutability !== 'MUTABLE') onlyFor('image-tag-mutability', 'private');
   const scanOnPush = parseBoolean('scan-on-push', get('scan-on-push'), true);
   if (isPublic && !scanOnPush) onlyFor('scan-on-push', 'private');
-  const encryptionType = parseChoice<EncryptionType>('encryption-type', get('encryption-type'), ['AES256', 'KMS', 'KMS_DSSE'], 'AES256');
+  const encryptionType = parseChoice<EncryptionType>(
+    'encryption-type',
+    get('encryption-type'),
+    ['AES256', 'KMS', 'KMS_DSSE'],
+    'AES256',
+  );
   if (isPublic && encryptionType !== 'AES256') onlyFor('encryption-type', 'private');
   const kmsKey = get('kms-key');
-  if (kmsKey !== '' && encryptionType === 'AES256') throw new InputError('kms-key', 'needs encryption-type KMS or KMS_DSSE');
+  if (kmsKey !== '' && encryptionType === 'AES256')
+    throw new InputError('kms-key', 'needs encryption-type KMS or KMS_DSSE');
   if (/\s/.test(kmsKey)) throw new InputError('kms-key', `${quote(kmsKey)} contains white space`);
 
-  const lifecyclePolicy = readPolicy('lifecycle-policy', get('lifecycle-policy'), env, lifecycleCheck, LIFECYCLE_POLICY_MAX);
+  const lifecyclePolicy = readPolicy(
+    'lifecycle-policy',
+    get('lifecycle-policy'),
+    env,
+    lifecycleCheck,
+    LIFECYCLE_POLICY_MAX,
+  );
   if (isPublic && lifecyclePolicy !== undefined) {
-    throw new InputError('lifecycle-policy', 'only applies to registry-type private (ECR Public has no lifecycle policies; see public-retention)');
+    throw new InputError(
+      'lifecycle-policy',
+      'only applies to registry-type private (ECR Public has no lifecycle policies; see public-retention)',
+    );
   }
   // Both registry types: ECR Public repositories take a repository policy too.
-  const repositoryPolicy = readPolicy('repository-policy', get('repository-policy'), env, repositoryPolicyCheck, REPOSITORY_POLICY_MAX);
+  const repositoryPolicy = readPolicy(
+    'repository-policy',
+    get('repository-policy'),
+    env,
+    repositoryPolicyCheck,
+    REPOSITORY_POLICY_MAX,
+  );
 
   const catalogData = parseAutoOrFalse('catalog-data', get('catalog-data'));
   if (!isPublic && catalogData !== 'auto') onlyFor('catalog-data', 'public');
@@ -215,7 +265,12 @@ function repositoryInputs(get: Get, env: Env, isPublic: boolean) {
 
 /** The scan gate and promotion (private only); ignore entries and the timeout need a threshold. */
 function gateInputs(get: Get, getInput: Get, isPublic: boolean) {
-  const scanSeverityThreshold = parseChoice('scan-severity-threshold', get('scan-severity-threshold'), THRESHOLDS, 'NONE');
+  const scanSeverityThreshold = parseChoice(
+    'scan-severity-threshold',
+    get('scan-severity-threshold'),
+    THRESHOLDS,
+    'NONE',
+  );
   if (isPublic && scanSeverityThreshold !== 'NONE') onlyFor('scan-severity-threshold', 'private');
   const noGate = (name: string): never => {
     throw new InputError(name, 'has no effect with scan-severity-threshold NONE (no scan gate)');
@@ -223,7 +278,14 @@ function gateInputs(get: Get, getInput: Get, isPublic: boolean) {
   const scanIgnore = parseScanIgnore(getInput('scan-ignore'));
   if (isPublic && scanIgnore.length > 0) onlyFor('scan-ignore', 'private');
   if (scanIgnore.length > 0 && scanSeverityThreshold === 'NONE') noGate('scan-ignore');
-  const scanTimeoutSeconds = parseWholeNumber('scan-timeout-seconds', get('scan-timeout-seconds'), DEFAULT_SCAN_TIMEOUT, 1, 21600, 'seconds');
+  const scanTimeoutSeconds = parseWholeNumber(
+    'scan-timeout-seconds',
+    get('scan-timeout-seconds'),
+    DEFAULT_SCAN_TIMEOUT,
+    1,
+    21600,
+    'seconds',
+  );
   if (isPublic && scanTimeoutSeconds !== DEFAULT_SCAN_TIMEOUT) onlyFor('scan-timeout-seconds', 'private');
   if (scanTimeoutSeconds !== DEFAULT_SCAN_TIMEOUT && scanSeverityThreshold === 'NONE') noGate('scan-timeout-seconds');
   const promoteTags = listItems(getInput('promote-tags'));
@@ -240,14 +302,19 @@ function sourceInputs(get: Get, getInput: Get) {
   // Never echo the password, not even its length.
   const sourcePassword = getInput('source-password');
   if ((sourceUsername === '') !== (sourcePassword === '')) {
-    throw new InputError(sourceUsername === '' ? 'source-username' : 'source-password', 'source-username and source-password must be given together');
+    throw new InputError(
+      sourceUsername === '' ? 'source-username' : 'source-password',
+      'source-username and source-password must be given together',
+    );
   }
   const registryText = get('source-registry') || DEFAULT_SOURCE_REGISTRY;
   const hostProblem = registryHostProblem(registryText);
-  if (hostProblem !== undefined) throw new InputError('source-registry', `${hostProblem} (a host[:port] such as docker.io or ghcr.io)`);
+  if (hostProblem !== undefined)
+    throw new InputError('source-registry', `${hostProblem} (a host[:port] such as docker.io or ghcr.io)`);
   const sourceRegistry = credentialHost(registryText);
   if (sourceUsername === '') {
-    if (sourceRegistry !== DEFAULT_SOURCE_REGISTRY) throw new InputError('source-registry', 'only applies with source-username and source-password');
+    if (sourceRegistry !== DEFAULT_SOURCE_REGISTRY)
+      throw new InputError('source-registry', 'only applies with source-username and source-password');
     return {};
   }
   return { sourceUsername, sourcePassword, sourceRegistry };
@@ -296,6 +363,7 @@ export function sourceSecrets(username: string, password: string): string[] {
 /** The inputs of this step, as the runner passes them. */
 export function readInputsFromActions(): Inputs {
   // Masked first, so no later message or debug line can show it.
-  for (const secret of sourceSecrets(core.getInput('source-username'), core.getInput('source-password'))) core.setSecret(secret);
+  for (const secret of sourceSecrets(core.getInput('source-username'), core.getInput('source-password')))
+    core.setSecret(secret);
   return parseInputs((name) => core.getInput(name), process.env);
 }

@@ -29,8 +29,12 @@ export async function run(): Promise<void> {
     for (const annotation of gateAnnotations(report.gates)) core[annotation.level](annotation.message);
     if (inputs.dockerLogin && !report.dryRun) await dockerLogin(report.logins);
     const gateError = report.gates.find((g) => g.error !== undefined)?.error;
-    if (gateError !== undefined) core.setFailed(report.gates.length > 1 ? `${gateError} (no promote tag was applied to any image)` : gateError);
-    else if (report.gateFailed) core.setFailed('Scan gate failed: findings at or above the threshold (or untriaged) remain; no promote tag was applied. See the job summary.');
+    if (gateError !== undefined)
+      core.setFailed(report.gates.length > 1 ? `${gateError} (no promote tag was applied to any image)` : gateError);
+    else if (report.gateFailed)
+      core.setFailed(
+        'Scan gate failed: findings at or above the threshold (or untriaged) remain; no promote tag was applied. See the job summary.',
+      );
   } catch (error) {
     core.setFailed(error instanceof Error ? error.message : String(error));
   }

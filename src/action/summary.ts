@@ -13,7 +13,11 @@ const escapeRows = (rows: string[][]): string[][] => rows.map((row) => row.map(e
 export function summaryTables(report: PublishReport): Table[] {
   if (report.dryRun) {
     return [
-      { heading: 'ecr-publish plan (dry run)', header: ['Source', 'Repository', 'Tags'], rows: escapeRows(report.plan.map((p) => [p.source, p.repository, p.tags.join(', ')])) },
+      {
+        heading: 'ecr-publish plan (dry run)',
+        header: ['Source', 'Repository', 'Tags'],
+        rows: escapeRows(report.plan.map((p) => [p.source, p.repository, p.tags.join(', ')])),
+      },
       ...retentionTables(report),
     ];
   }
@@ -21,17 +25,20 @@ export function summaryTables(report: PublishReport): Table[] {
     {
       heading: `ecr-publish: ${report.images.length} image(s) to ${report.registry}`,
       header: ['Source', 'Source digest', 'Destination', 'Digest', 'Tags', 'Uploaded', 'Mounted', 'Skipped', 'Time'],
-      rows: escapeRows(report.images.map((image) => [
-        image.source,
-        short(image.sourceDigest),
-        image.repository,
-        `${short(image.digest)}${image.mutated ? ' (mutated: run-image mirror)' : image.upToDate ? ' (up to date)' : ''}`,
-        image.tags.join(', ') + (image.heldBackTags.length > 0 ? ` (held back: ${image.heldBackTags.map((h) => h.tag).join(', ')})` : ''),
-        mib(image.bytesUploaded),
-        mib(image.bytesMounted),
-        mib(image.bytesSkipped),
-        `${image.seconds.toFixed(1)} s`,
-      ])),
+      rows: escapeRows(
+        report.images.map((image) => [
+          image.source,
+          short(image.sourceDigest),
+          image.repository,
+          `${short(image.digest)}${image.mutated ? ' (mutated: run-image mirror)' : image.upToDate ? ' (up to date)' : ''}`,
+          image.tags.join(', ') +
+            (image.heldBackTags.length > 0 ? ` (held back: ${image.heldBackTags.map((h) => h.tag).join(', ')})` : ''),
+          mib(image.bytesUploaded),
+          mib(image.bytesMounted),
+          mib(image.bytesSkipped),
+          `${image.seconds.toFixed(1)} s`,
+        ]),
+      ),
     },
   ];
   tables.push(...gateTables(report.gates));
@@ -55,22 +62,34 @@ function retentionTables(report: PublishReport): Table[] {
     {
       heading: `Retention: newest ${report.retention[0]!.keep} version(s) kept per repository${dryRun ? ' (dry run)' : ''}`,
       header: ['Repository', 'Kept versions', 'Older versions', deletedWord, 'Problems'],
-      rows: escapeRows(report.retention.map((r) => [
-        r.repository,
-        r.keptVersions.join(', '),
-        r.droppedVersions.join(', '),
-        String(r.deleted.length),
-        [
-          ...(r.error !== undefined ? [`not run: ${r.error}`] : []),
-          ...r.failures.map((f) => `${short(f.imageDigest)}: ${f.reason}`),
-          ...(r.skipped.length > 0 ? [`${r.skipped.length} image(s) kept: tagged or referenced since listing, or their index could not be deleted`] : []),
-        ].join('; '),
-      ])),
+      rows: escapeRows(
+        report.retention.map((r) => [
+          r.repository,
+          r.keptVersions.join(', '),
+          r.droppedVersions.join(', '),
+          String(r.deleted.length),
+          [
+            ...(r.error !== undefined ? [`not run: ${r.error}`] : []),
+            ...r.failures.map((f) => `${short(f.imageDigest)}: ${f.reason}`),
+            ...(r.skipped.length > 0
+              ? [
+                  `${r.skipped.length} image(s) kept: tagged or referenced since listing, or their index could not be deleted`,
+                ]
+              : []),
+          ].join('; '),
+        ]),
+      ),
     },
   ];
-  const deleted = report.retention.flatMap((r) => r.deleted.map((d) => [r.repository, short(d.digest), d.tags.join(', ') || '(untagged)', d.reason]));
+  const deleted = report.retention.flatMap((r) =>
+    r.deleted.map((d) => [r.repository, short(d.digest), d.tags.join(', ') || '(untagged)', d.reason]),
+  );
   if (deleted.length > 0) {
-    tables.push({ heading: `${deletedWord} by public-retention`, header: ['Repository', 'Digest', 'Tags', 'Reason'], rows: escapeRows(deleted) });
+    tables.push({
+      heading: `${deletedWord} by public-retention`,
+      header: ['Repository', 'Digest', 'Tags', 'Reason'],
+      rows: escapeRows(deleted),
+    });
   }
   return tables;
 }
@@ -81,21 +100,31 @@ export async function writeSummary(report: PublishReport): Promise<void> {
   for (const table of summaryTables(report)) {
     core.summary.addHeading(escapeHtml(table.heading), 3);
     // @actions/core writes an empty cell as an unclosed <td>; a dash keeps the table well-formed.
-    core.summary.addTable([table.header.map((h) => ({ data: h, header: true })), ...table.rows.map((row) => row.map((cell) => (cell === '' ? '–' : cell)))]);
+    core.summary.addTable([
+      table.header.map((h) => ({ data: h, header: true })),
+      ...table.rows.map((row) => row.map((cell) => (cell === '' ? '–' : cell))),
+    ]);
   }
   for (const image of report.images) {
     if (image.mirror === undefined) continue;
-    const lines = image.mirror.platforms.map((p) => `${p.platform}: run image ${p.after.image}, mirrors ${p.after.mirrors.join(', ')}`);
+    const lines = image.mirror.platforms.map(
+      (p) => `${p.platform}: run image ${p.after.image}, mirrors ${p.after.mirrors.join(', ')}`,
+    );
     core.summary.addDetails(
       escapeHtml(`Run-image mirror of ${image.repository}`),
       `<pre>${escapeHtml(lines.join('\n'))}</pre>${
-        image.mutated ? 'Source signatures and attestations sign the unmutated builder, so they were not copied.' : 'The builder already listed this mirror and was copied unchanged.'
+        image.mutated
+          ? 'Source signatures and attestations sign the unmutated builder, so they were not copied.'
+          : 'The builder already listed this mirror and was copied unchanged.'
       }`,
     );
   }
   const signed = report.images.filter((image) => image.referrers > 0);
   if (signed.length > 0) {
-    core.summary.addRaw(`Signatures, attestations and SBOMs copied: ${escapeHtml(signed.map((i) => `${i.repository} (${i.referrers})`).join(', '))}`, true);
+    core.summary.addRaw(
+      `Signatures, attestations and SBOMs copied: ${escapeHtml(signed.map((i) => `${i.repository} (${i.referrers})`).join(', '))}`,
+      true,
+    );
   }
   for (const warning of report.warnings) core.summary.addRaw(`> ⚠️ ${escapeHtml(warning)}`, true);
   for (const notice of report.notices) core.summary.addRaw(`> ${escapeHtml(notice)}`, true);

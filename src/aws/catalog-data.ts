@@ -1,5 +1,9 @@
 /** ECR Public Gallery catalog data from image labels and platforms, written only when it differs. */
-import { GetRepositoryCatalogDataCommand, PutRepositoryCatalogDataCommand, type ECRPUBLICClient } from '@aws-sdk/client-ecr-public';
+import {
+  GetRepositoryCatalogDataCommand,
+  PutRepositoryCatalogDataCommand,
+  type ECRPUBLICClient,
+} from '@aws-sdk/client-ecr-public';
 import {
   BUILDER_METADATA_LABEL,
   BUILDPACKAGE_METADATA_LABEL,
@@ -101,7 +105,9 @@ function parseJsonLabel(labels: Record<string, string>, name: string): Record<st
   if (text === undefined) return {};
   try {
     const parsed: unknown = JSON.parse(text);
-    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)
+      ? (parsed as Record<string, unknown>)
+      : {};
   } catch {
     return {};
   }
@@ -173,16 +179,29 @@ export function buildCatalogData(input: CatalogSource): CatalogData {
   const stackId = nonEmpty(labels[STACK_ID_LABEL]);
   const kindName = KIND_NAMES[kind] ?? 'Container image';
 
-  const generated = buildpackId !== undefined ? `${kindName} ${buildpackId}` : stackId !== undefined ? `${kindName} (stack ${stackId})` : kindName;
+  const generated =
+    buildpackId !== undefined
+      ? `${kindName} ${buildpackId}`
+      : stackId !== undefined
+        ? `${kindName} (stack ${stackId})`
+        : kindName;
   const rawDescription =
-    nonEmpty(labels[LABEL_DESCRIPTION]) ?? stringField(builder, 'description') ?? nonEmpty(labels[STACK_DESCRIPTION_LABEL]) ?? generated;
+    nonEmpty(labels[LABEL_DESCRIPTION]) ??
+    stringField(builder, 'description') ??
+    nonEmpty(labels[STACK_DESCRIPTION_LABEL]) ??
+    generated;
   const description = truncateText(rawDescription.replace(/\s+/g, ' ').trim(), CATALOG_LIMITS.description);
 
   const title = nonEmpty(labels[LABEL_TITLE]) ?? buildpackId ?? repositoryNameOf(repositoryUri);
   const sourceUrl = nonEmpty(labels[LABEL_SOURCE]);
-  const homepage = stringField(buildpackage, 'homepage') ?? nonEmpty(labels[STACK_HOMEPAGE_LABEL]) ?? nonEmpty(labels[LABEL_URL]);
+  const homepage =
+    stringField(buildpackage, 'homepage') ?? nonEmpty(labels[STACK_HOMEPAGE_LABEL]) ?? nonEmpty(labels[LABEL_URL]);
   const platformNames = [
-    ...new Set(platforms.map((platform) => [platform.os, platform.architecture, platform.variant].filter((part) => part).join('/'))),
+    ...new Set(
+      platforms.map((platform) =>
+        [platform.os, platform.architecture, platform.variant].filter((part) => part).join('/'),
+      ),
+    ),
   ];
 
   const rows: Array<[string, string]> = [['Kind', tableCell(kindName)]];
@@ -190,10 +209,19 @@ export function buildCatalogData(input: CatalogSource): CatalogData {
   if (stackId !== undefined) rows.push(['Stack', `\`${tableCell(stackId)}\``]);
   if (sourceUrl !== undefined) rows.push(['Source', linkOrText(sourceUrl)]);
   if (homepage !== undefined) rows.push(['Homepage', linkOrText(homepage)]);
-  if (platformNames.length > 0) rows.push(['Platforms', platformNames.map((name) => `\`${tableCell(name)}\``).join(', ')]);
+  if (platformNames.length > 0)
+    rows.push(['Platforms', platformNames.map((name) => `\`${tableCell(name)}\``).join(', ')]);
   if (input.source !== undefined) rows.push(['Copied from', `\`${tableCell(input.source)}\``]);
 
-  const about = [`# ${tableCell(title)}`, '', escapeMarkdown(rawDescription.trim()), '', '| | |', '|---|---|', ...rows.map(([key, value]) => `| ${key} | ${value} |`)];
+  const about = [
+    `# ${tableCell(title)}`,
+    '',
+    escapeMarkdown(rawDescription.trim()),
+    '',
+    '| | |',
+    '|---|---|',
+    ...rows.map(([key, value]) => `| ${key} | ${value} |`),
+  ];
   const buildpacks = builderBuildpacks(builder);
   if (buildpacks.length > 0) {
     about.push('', '## Buildpacks', '');
@@ -210,9 +238,23 @@ export function buildCatalogData(input: CatalogSource): CatalogData {
   if (kind === 'builder') {
     usage.push('', '## Build an app with this builder', '', '```sh', `pack build my-app --builder ${image}`, '```');
   } else if (kind === 'buildpack') {
-    usage.push('', '## Use this buildpack', '', '```sh', `pack build my-app --builder <builder> --buildpack docker://${image}`, '```');
+    usage.push(
+      '',
+      '## Use this buildpack',
+      '',
+      '```sh',
+      `pack build my-app --builder <builder> --buildpack docker://${image}`,
+      '```',
+    );
   } else if (kind === 'run-image') {
-    usage.push('', '## Use this run image', '', '```sh', `pack build my-app --builder <builder> --run-image ${image}`, '```');
+    usage.push(
+      '',
+      '## Use this run image',
+      '',
+      '```sh',
+      `pack build my-app --builder <builder> --run-image ${image}`,
+      '```',
+    );
   }
   const usageText = truncateText(usage.join('\n') + '\n', CATALOG_LIMITS.usageText, true);
 
@@ -250,7 +292,9 @@ export async function syncCatalogData(
   try {
     current = (await client.send(new GetRepositoryCatalogDataCommand(target))).catalogData;
   } catch (error) {
-    throw new EcrError(`Could not read the catalog data of ECR Public repository "${repositoryName}": ${awsErrorText(error)}`);
+    throw new EcrError(
+      `Could not read the catalog data of ECR Public repository "${repositoryName}": ${awsErrorText(error)}`,
+    );
   }
   const unchanged =
     (current?.description ?? '') === desired.description &&
@@ -265,7 +309,9 @@ export async function syncCatalogData(
   try {
     await client.send(new PutRepositoryCatalogDataCommand({ ...target, catalogData: { ...desired } }));
   } catch (error) {
-    throw new EcrError(`Could not update the catalog data of ECR Public repository "${repositoryName}": ${awsErrorText(error)}`);
+    throw new EcrError(
+      `Could not update the catalog data of ECR Public repository "${repositoryName}": ${awsErrorText(error)}`,
+    );
   }
   logger.info(`Updated the catalog data of ${repositoryName}.`);
   return true;

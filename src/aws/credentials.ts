@@ -68,7 +68,12 @@ const THROTTLING_CODES = new Set([
   'BandwidthLimitExceeded',
 ]);
 
-const SERVER_FAULT_CODES = new Set(['InternalFailure', 'InternalError', 'ServiceUnavailable', 'ServiceUnavailableException']);
+const SERVER_FAULT_CODES = new Set([
+  'InternalFailure',
+  'InternalError',
+  'ServiceUnavailable',
+  'ServiceUnavailableException',
+]);
 
 const NETWORK_ERROR_CODES = new Set([
   'ECONNRESET',
@@ -143,7 +148,9 @@ export async function assumeRoleWithGitHubOidc(options: AssumeRoleOptions): Prom
   try {
     idToken = await options.getIdToken(audience);
   } catch (error) {
-    throw new CredentialsError(`Could not get the GitHub OIDC token for audience "${audience}": ${describeError(error, [])}`);
+    throw new CredentialsError(
+      `Could not get the GitHub OIDC token for audience "${audience}": ${describeError(error, [])}`,
+    );
   }
   if (idToken.length === 0) throw new CredentialsError(`The GitHub OIDC token for audience "${audience}" is empty.`);
   onSecret(idToken);
@@ -177,19 +184,22 @@ export async function assumeRoleWithGitHubOidc(options: AssumeRoleOptions): Prom
     );
     return delayMs;
   };
-  return retrying(async () => {
-    const response = await sts.send(command);
-    const credentials = response.Credentials;
-    const { AccessKeyId, SecretAccessKey, SessionToken, Expiration } = credentials ?? {};
-    if (!AccessKeyId || !SecretAccessKey || !SessionToken || !Expiration) {
-      throw new CredentialsError(`Could not assume role ${roleArn}: STS returned no complete credentials.`);
-    }
-    // The key id is masked too, as configure-aws-credentials does: it identifies the session.
-    onSecret(AccessKeyId);
-    onSecret(SecretAccessKey);
-    onSecret(SessionToken);
-    runtime.logger.info(`Assumed role ${roleArn} (session ${sessionName}, expires ${Expiration.toISOString()}).`);
-    const assumed = { accessKeyId: AccessKeyId, secretAccessKey: SecretAccessKey, sessionToken: SessionToken };
-    return { ...assumed, expiration: Expiration };
-  }, { policy, runtime, onFailure });
+  return retrying(
+    async () => {
+      const response = await sts.send(command);
+      const credentials = response.Credentials;
+      const { AccessKeyId, SecretAccessKey, SessionToken, Expiration } = credentials ?? {};
+      if (!AccessKeyId || !SecretAccessKey || !SessionToken || !Expiration) {
+        throw new CredentialsError(`Could not assume role ${roleArn}: STS returned no complete credentials.`);
+      }
+      // The key id is masked too, as configure-aws-credentials does: it identifies the session.
+      onSecret(AccessKeyId);
+      onSecret(SecretAccessKey);
+      onSecret(SessionToken);
+      runtime.logger.info(`Assumed role ${roleArn} (session ${sessionName}, expires ${Expiration.toISOString()}).`);
+      const assumed = { accessKeyId: AccessKeyId, secretAccessKey: SecretAccessKey, sessionToken: SessionToken };
+      return { ...assumed, expiration: Expiration };
+    },
+    { policy, runtime, onFailure },
+  );
 }

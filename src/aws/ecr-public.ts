@@ -44,9 +44,17 @@ export interface EnsurePublicRepositoryOptions {
 function toEnsured(repository: Repository | undefined, repositoryName: string, created: boolean): EnsuredRepository {
   const { repositoryUri, repositoryArn, registryId } = repository ?? {};
   if (!repositoryUri || !repositoryArn || !registryId) {
-    throw new EcrError(`ECR Public returned an incomplete description of repository "${repositoryName}" (no URI, ARN or registry id).`);
+    throw new EcrError(
+      `ECR Public returned an incomplete description of repository "${repositoryName}" (no URI, ARN or registry id).`,
+    );
   }
-  return { repositoryName: repository?.repositoryName ?? repositoryName, repositoryUri, repositoryArn, registryId, created };
+  return {
+    repositoryName: repository?.repositoryName ?? repositoryName,
+    repositoryUri,
+    repositoryArn,
+    registryId,
+    created,
+  };
 }
 
 async function describePublicRepository(
@@ -72,18 +80,27 @@ export async function checkPublicRegistryAlias(client: ECRPUBLICClient, alias: s
   try {
     do {
       const response = await client.send(new DescribeRegistriesCommand(nextToken === undefined ? {} : { nextToken }));
-      for (const registry of response.registries ?? []) aliases.push(...(registry.aliases ?? []).flatMap((a) => (a.name ? [a.name] : [])));
+      for (const registry of response.registries ?? [])
+        aliases.push(...(registry.aliases ?? []).flatMap((a) => (a.name ? [a.name] : [])));
       nextToken = response.nextToken;
     } while (nextToken !== undefined);
   } catch (error) {
     throw new EcrError(`Could not read the ECR Public registry's aliases: ${awsErrorText(error)}`);
   }
   if (aliases.includes(alias)) return;
-  const actual = aliases.length === 0 ? 'it has none' : `its alias${aliases.length > 1 ? 'es are' : ' is'} ${aliases.map((a) => `"${a}"`).join(', ')}`;
-  throw new EcrError(`public-registry-alias "${alias}" is not an alias of this account's ECR Public registry: ${actual}`);
+  const actual =
+    aliases.length === 0
+      ? 'it has none'
+      : `its alias${aliases.length > 1 ? 'es are' : ' is'} ${aliases.map((a) => `"${a}"`).join(', ')}`;
+  throw new EcrError(
+    `public-registry-alias "${alias}" is not an alias of this account's ECR Public registry: ${actual}`,
+  );
 }
 
-export async function ensurePublicRepository(client: ECRPUBLICClient, options: EnsurePublicRepositoryOptions): Promise<EnsuredRepository> {
+export async function ensurePublicRepository(
+  client: ECRPUBLICClient,
+  options: EnsurePublicRepositoryOptions,
+): Promise<EnsuredRepository> {
   const ensured = await describeOrCreatePublicRepository(client, options);
   if (options.repositoryPolicyText !== undefined) {
     await syncPublicRepositoryPolicy(client, ensured, options.repositoryPolicyText, options.logger ?? silentLogger);
@@ -92,7 +109,12 @@ export async function ensurePublicRepository(client: ECRPUBLICClient, options: E
 }
 
 /** Sets the policy when the repository has none or a different one (compared as JSON, like the private path). */
-async function syncPublicRepositoryPolicy(client: ECRPUBLICClient, ensured: EnsuredRepository, desired: string, logger: Logger): Promise<void> {
+async function syncPublicRepositoryPolicy(
+  client: ECRPUBLICClient,
+  ensured: EnsuredRepository,
+  desired: string,
+  logger: Logger,
+): Promise<void> {
   const { repositoryName } = ensured;
   await syncPolicy({
     what: `the repository policy of ECR Public repository "${repositoryName}"`,
@@ -106,7 +128,10 @@ async function syncPublicRepositoryPolicy(client: ECRPUBLICClient, ensured: Ensu
   });
 }
 
-async function describeOrCreatePublicRepository(client: ECRPUBLICClient, options: EnsurePublicRepositoryOptions): Promise<EnsuredRepository> {
+async function describeOrCreatePublicRepository(
+  client: ECRPUBLICClient,
+  options: EnsurePublicRepositoryOptions,
+): Promise<EnsuredRepository> {
   const { repositoryName, create, catalogData } = options;
   const logger = options.logger ?? silentLogger;
 
@@ -120,7 +145,10 @@ async function describeOrCreatePublicRepository(client: ECRPUBLICClient, options
   }
   try {
     const response = await client.send(
-      new CreateRepositoryCommand({ repositoryName, ...(catalogData === undefined ? {} : { catalogData: { ...catalogData } }) }),
+      new CreateRepositoryCommand({
+        repositoryName,
+        ...(catalogData === undefined ? {} : { catalogData: { ...catalogData } }),
+      }),
     );
     const ensured = toEnsured(response.repository, repositoryName, true);
     logger.info(`Created ECR Public repository ${ensured.repositoryUri}.`);
@@ -144,9 +172,15 @@ export interface PublicRegistryCredentialsOptions {
   onSecret: (value: string) => void;
 }
 
-export async function getPublicRegistryCredentials(client: ECRPUBLICClient, options: PublicRegistryCredentialsOptions): Promise<RegistryLogin> {
+export async function getPublicRegistryCredentials(
+  client: ECRPUBLICClient,
+  options: PublicRegistryCredentialsOptions,
+): Promise<RegistryLogin> {
   const registry = hostOfEndpoint(options.registry);
-  if (registry.length === 0) throw new EcrError('No ECR Public registry host to authenticate to (expected a repositoryUri such as public.ecr.aws/alias/name).');
+  if (registry.length === 0)
+    throw new EcrError(
+      'No ECR Public registry host to authenticate to (expected a repositoryUri such as public.ecr.aws/alias/name).',
+    );
   let data;
   try {
     data = (await client.send(new GetAuthorizationTokenCommand({}))).authorizationData;

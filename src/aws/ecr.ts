@@ -91,9 +91,17 @@ export interface EnsuredPrivateRepository extends EnsuredRepository {
 function toEnsured(repository: Repository | undefined, repositoryName: string, created: boolean): EnsuredRepository {
   const { repositoryUri, repositoryArn, registryId } = repository ?? {};
   if (!repositoryUri || !repositoryArn || !registryId) {
-    throw new EcrError(`ECR returned an incomplete description of repository "${repositoryName}" (no URI, ARN or registry id).`);
+    throw new EcrError(
+      `ECR returned an incomplete description of repository "${repositoryName}" (no URI, ARN or registry id).`,
+    );
   }
-  return { repositoryName: repository?.repositoryName ?? repositoryName, repositoryUri, repositoryArn, registryId, created };
+  return {
+    repositoryName: repository?.repositoryName ?? repositoryName,
+    repositoryUri,
+    repositoryArn,
+    registryId,
+    created,
+  };
 }
 
 /** `repository` is undefined when ECR says it does not exist; `notFound` is that error. */
@@ -104,7 +112,10 @@ async function describePrivateRepository(
 ): Promise<{ repository: Repository | undefined; notFound?: unknown }> {
   try {
     const response = await client.send(
-      new DescribeRepositoriesCommand({ repositoryNames: [repositoryName], ...(registryId === undefined ? {} : { registryId }) }),
+      new DescribeRepositoriesCommand({
+        repositoryNames: [repositoryName],
+        ...(registryId === undefined ? {} : { registryId }),
+      }),
     );
     return { repository: response.repositories?.[0] };
   } catch (error) {
@@ -119,7 +130,10 @@ async function describePrivateRepository(
  * change later). Lifecycle and repository policies are applied to existing repositories too, and only
  * written when the current policy differs as JSON, so the inputs stay the source of truth.
  */
-export async function ensurePrivateRepository(client: ECRClient, options: EnsurePrivateRepositoryOptions): Promise<EnsuredPrivateRepository> {
+export async function ensurePrivateRepository(
+  client: ECRClient,
+  options: EnsurePrivateRepositoryOptions,
+): Promise<EnsuredPrivateRepository> {
   const { repositoryName, registryId, create, settings } = options;
   const logger = options.logger ?? silentLogger;
   const registryField = registryId === undefined ? {} : { registryId };
@@ -223,10 +237,14 @@ export async function getPrivateRegistryCredentials(
   const { registryId, onSecret } = options;
   let data;
   try {
-    const response = await client.send(new GetAuthorizationTokenCommand(registryId === undefined ? {} : { registryIds: [registryId] }));
+    const response = await client.send(
+      new GetAuthorizationTokenCommand(registryId === undefined ? {} : { registryIds: [registryId] }),
+    );
     data = response.authorizationData?.[0];
   } catch (error) {
-    throw new EcrError(`Could not get an ECR authorization token${registryId === undefined ? '' : ` for registry ${registryId}`}: ${awsErrorText(error)}`);
+    throw new EcrError(
+      `Could not get an ECR authorization token${registryId === undefined ? '' : ` for registry ${registryId}`}: ${awsErrorText(error)}`,
+    );
   }
   if (!data?.authorizationToken || !data.proxyEndpoint) {
     throw new EcrError('ECR GetAuthorizationToken returned no token or no proxy endpoint.');

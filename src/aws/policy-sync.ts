@@ -24,7 +24,8 @@ export async function syncPolicy(sync: PolicySync): Promise<boolean> {
     try {
       current = await sync.read();
     } catch (error) {
-      if (!hasErrorName(error, sync.notFoundError)) throw new EcrError(`Could not read ${sync.what}: ${awsErrorText(error)}`);
+      if (!hasErrorName(error, sync.notFoundError))
+        throw new EcrError(`Could not read ${sync.what}: ${awsErrorText(error)}`);
     }
   }
   if (current !== undefined && sameJson(current, sync.desired)) return false;

@@ -47,10 +47,13 @@ async function fetchManifest(options: PromoteOptions): Promise<{ manifest: strin
   const image = response.images?.find((candidate) => candidate.imageId?.imageDigest === digest) ?? response.images?.[0];
   if (image?.imageManifest === undefined) {
     const failure = response.failures?.[0];
-    const reason = failure ? ` (${failure.failureCode ?? 'unknown'}: ${failure.failureReason ?? 'no reason given'})` : '';
+    const reason = failure
+      ? ` (${failure.failureCode ?? 'unknown'}: ${failure.failureReason ?? 'no reason given'})`
+      : '';
     throw new PromotionError(`cannot promote ${repositoryName}@${digest}: the image is not in the repository${reason}`);
   }
-  const mediaType = image.imageManifestMediaType ?? (JSON.parse(image.imageManifest) as { mediaType?: string }).mediaType;
+  const mediaType =
+    image.imageManifestMediaType ?? (JSON.parse(image.imageManifest) as { mediaType?: string }).mediaType;
   if (mediaType === undefined) {
     throw new PromotionError(`cannot promote ${repositoryName}@${digest}: ECR returned no manifest media type`);
   }
@@ -118,7 +121,9 @@ export async function promoteImage(options: PromoteOptions): Promise<PromotionRe
         );
       }
       const message = error instanceof Error ? error.message : String(error);
-      throw new PromotionError(`PutImage of ${repositoryName}:${tag} failed: ${name || 'error'}: ${message}`, { cause: error });
+      throw new PromotionError(`PutImage of ${repositoryName}:${tag} failed: ${name || 'error'}: ${message}`, {
+        cause: error,
+      });
     }
   }
   return { repositoryName, digest, mediaType, tags: promoted };

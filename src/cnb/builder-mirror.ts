@@ -143,7 +143,9 @@ export function addMirrorToBuilderMetadata(metadata: Record<string, unknown>, mi
   const stackRun = isJsonObject(stack) ? stack['runImage'] : undefined;
   if (isJsonObject(stackRun) && nonEmptyString(stackRun['image'])) targets.push(stackRun);
   if (targets.length === 0) {
-    throw new BuilderMirrorError(`label ${BUILDER_METADATA_LABEL} names no run image (neither images[0].image nor stack.runImage.image)`);
+    throw new BuilderMirrorError(
+      `label ${BUILDER_METADATA_LABEL} names no run image (neither images[0].image nor stack.runImage.image)`,
+    );
   }
 
   const wanted = normalizedName(mirror);
@@ -197,7 +199,9 @@ function mirrorsOf(entry: Record<string, unknown>): string[] {
   const mirrors = entry['mirrors'];
   if (mirrors === undefined || mirrors === null) return [];
   if (!Array.isArray(mirrors) || !mirrors.every((m) => typeof m === 'string')) {
-    throw new BuilderMirrorError(`label ${BUILDER_METADATA_LABEL}: run image "${String(entry['image'])}" has mirrors that are not a list of strings`);
+    throw new BuilderMirrorError(
+      `label ${BUILDER_METADATA_LABEL}: run image "${String(entry['image'])}" has mirrors that are not a list of strings`,
+    );
   }
   return mirrors as string[];
 }

@@ -2,7 +2,13 @@
 import { platformString } from '../oci/media-types.js';
 import { platformNodes, type ImageTree, type ManifestNode } from '../oci/copy.js';
 import { replaceIndexEntries } from '../oci/mutate.js';
-import { addRunImageMirrorToBuilder, BuilderMirrorError, effectiveRunImage, type BuilderMirrorResult, type RunImage } from './builder-mirror.js';
+import {
+  addRunImageMirrorToBuilder,
+  BuilderMirrorError,
+  effectiveRunImage,
+  type BuilderMirrorResult,
+  type RunImage,
+} from './builder-mirror.js';
 import { parseBuilderMetadata } from './classify.js';
 
 export interface MirroredPlatform {
@@ -56,7 +62,11 @@ export async function mirrorBuilderTree(
       mediaType: result.manifest.mediaType,
       digest: result.manifest.digest,
       children: [],
-      blobs: [result.config.descriptor, ...layers, { mediaType: result.layer.mediaType, digest: result.layer.digest, size: result.layer.size }],
+      blobs: [
+        result.config.descriptor,
+        ...layers,
+        { mediaType: result.layer.mediaType, digest: result.layer.digest, size: result.layer.size },
+      ],
       ...(node.platform !== undefined ? { platform: node.platform } : {}),
     };
     replacedNodes.set(node.digest, replaced);

@@ -136,7 +136,15 @@ export interface CopyOptions {
 }
 
 export function emptyStats(): CopyStats {
-  return { bytesUploaded: 0, bytesMounted: 0, bytesSkipped: 0, blobsUploaded: 0, blobsMounted: 0, blobsSkipped: 0, foreignLayers: [] };
+  return {
+    bytesUploaded: 0,
+    bytesMounted: 0,
+    bytesSkipped: 0,
+    blobsUploaded: 0,
+    blobsMounted: 0,
+    blobsSkipped: 0,
+    foreignLayers: [],
+  };
 }
 
 /** Reads a root manifest and, for an index, every child manifest by digest. */
@@ -145,7 +153,13 @@ export async function readImageTree(source: ImageSource, reference: string): Pro
   return { source, root, localBlobs: new Map() };
 }
 
-async function readNode(source: ImageSource, reference: string, expectedDigest: string | undefined, platform: Platform | undefined, depth: number): Promise<ManifestNode> {
+async function readNode(
+  source: ImageSource,
+  reference: string,
+  expectedDigest: string | undefined,
+  platform: Platform | undefined,
+  depth: number,
+): Promise<ManifestNode> {
   if (depth > 3) throw new Error(`${source.repository}@${reference}: indexes nested too deeply`);
   const manifest = await source.client.getManifest(source.repository, reference, expectedDigest);
   const node: ManifestNode = { ...manifest, children: [], blobs: [], ...(platform !== undefined ? { platform } : {}) };
@@ -156,7 +170,8 @@ async function readNode(source: ImageSource, reference: string, expectedDigest: 
       node.children.push(await readNode(source, entry.digest, entry.digest, entry.platform, depth + 1));
     }
   } else if (isImageManifestMediaType(manifest.mediaType) || parsed.config !== undefined) {
-    if (parsed.config === undefined) throw new Error(`${source.repository}@${manifest.digest}: image manifest without a config`);
+    if (parsed.config === undefined)
+      throw new Error(`${source.repository}@${manifest.digest}: image manifest without a config`);
     node.blobs.push(parsed.config, ...parsed.layers);
   }
   return node;
@@ -170,12 +185,16 @@ export function manifestsChildrenFirst(node: ManifestNode): ManifestNode[] {
 /** The platform images of a tree: the root itself, or each runnable entry of an index (attestations left out). */
 export function platformNodes(tree: ImageTree): ManifestNode[] {
   if (tree.root.children.length === 0) return [tree.root];
-  return tree.root.children.filter((child) => child.platform === undefined || !isAttestationEntry({ platform: child.platform } as Descriptor));
+  return tree.root.children.filter(
+    (child) => child.platform === undefined || !isAttestationEntry({ platform: child.platform } as Descriptor),
+  );
 }
 
 /** `os/arch[/variant]` of each platform image; a single manifest names its platform only in its config. */
 export function platformsOf(tree: ImageTree, singlePlatform = 'unknown'): string[] {
-  return tree.root.children.length === 0 ? [singlePlatform] : platformNodes(tree).map((node) => platformString(node.platform));
+  return tree.root.children.length === 0
+    ? [singlePlatform]
+    : platformNodes(tree).map((node) => platformString(node.platform));
 }
 
 /** Unique blobs of a tree, largest first so the longest transfers start first. */
@@ -192,7 +211,11 @@ function uniqueBlobs(tree: ImageTree): Descriptor[] {
  * tags. A failure at any step leaves no tag pointing at incomplete content. When the root is
  * already in the destination, only tags that differ are written.
  */
-export async function writeImageTree(tree: ImageTree, destination: ImageDestination, options: CopyOptions): Promise<CopyStats> {
+export async function writeImageTree(
+  tree: ImageTree,
+  destination: ImageDestination,
+  options: CopyOptions,
+): Promise<CopyStats> {
   const stats = emptyStats();
   const { client, repository } = destination;
   const registry = client.registry;
@@ -202,7 +225,9 @@ export async function writeImageTree(tree: ImageTree, destination: ImageDestinat
     const blobs = uniqueBlobs(tree).filter((blob) => {
       if (!isForeignLayer(blob)) return true;
       stats.foreignLayers.push(blob.digest);
-      options.runtime.logger.notice(`${repository}: foreign layer ${blob.digest} (${blob.size} bytes) is not copied; clients fetch it from ${blob.urls?.[0] ?? 'its URLs'}`);
+      options.runtime.logger.notice(
+        `${repository}: foreign layer ${blob.digest} (${blob.size} bytes) is not copied; clients fetch it from ${blob.urls?.[0] ?? 'its URLs'}`,
+      );
       return false;
     });
     const total = blobs.reduce((sum, blob) => sum + blob.size, 0);
@@ -213,7 +238,8 @@ export async function writeImageTree(tree: ImageTree, destination: ImageDestinat
       if (failed) return;
       try {
         const outcome = await writeBlob(tree, destination, blob, options);
-        stats[outcome === 'uploaded' ? 'bytesUploaded' : outcome === 'mounted' ? 'bytesMounted' : 'bytesSkipped'] += blob.size;
+        stats[outcome === 'uploaded' ? 'bytesUploaded' : outcome === 'mounted' ? 'bytesMounted' : 'bytesSkipped'] +=
+          blob.size;
         stats[outcome === 'uploaded' ? 'blobsUploaded' : outcome === 'mounted' ? 'blobsMounted' : 'blobsSkipped'] += 1;
         options.locations.record(registry, repository, blob.digest);
         done += blob.size;
@@ -248,7 +274,12 @@ export async function writeImageTree(tree: ImageTree, destination: ImageDestinat
   return stats;
 }
 
-async function writeBlob(tree: ImageTree, destination: ImageDestination, blob: Descriptor, options: CopyOptions): Promise<'uploaded' | 'mounted' | 'skipped'> {
+async function writeBlob(
+  tree: ImageTree,
+  destination: ImageDestination,
+  blob: Descriptor,
+  options: CopyOptions,
+): Promise<'uploaded' | 'mounted' | 'skipped'> {
   const { client, repository } = destination;
   const registry = client.registry;
   if ((await client.headBlob(repository, blob.digest)) !== undefined) return 'skipped';
@@ -276,7 +307,8 @@ async function writeBlob(tree: ImageTree, destination: ImageDestination, blob: D
 }
 /** True when every tag already names `digest` (a re-run's fast path: one HEAD per tag). */
 export async function tagsAlreadyAt(destination: ImageDestination, digest: string): Promise<boolean> {
-  if (destination.tags.length === 0) return (await destination.client.headManifest(destination.repository, digest)) !== undefined;
+  if (destination.tags.length === 0)
+    return (await destination.client.headManifest(destination.repository, digest)) !== undefined;
   for (const tag of destination.tags) {
     if ((await destination.client.headManifest(destination.repository, tag))?.digest !== digest) return false;
   }
@@ -291,9 +323,15 @@ export interface CopyResult {
 }
 
 /** Copies one image by tag or digest, digest-preserving, manifests byte-exact. */
-export async function copyImage(source: ImageSource, reference: string, destination: ImageDestination, options: CopyOptions): Promise<CopyResult> {
+export async function copyImage(
+  source: ImageSource,
+  reference: string,
+  destination: ImageDestination,
+  options: CopyOptions,
+): Promise<CopyResult> {
   const head = await source.client.headManifest(source.repository, reference);
-  if (head === undefined) throw new Error(`source image ${source.client.registry}/${source.repository}:${reference} not found`);
+  if (head === undefined)
+    throw new Error(`source image ${source.client.registry}/${source.repository}:${reference} not found`);
   if (reference.includes(':') && head.digest !== reference) {
     throw new Error(`source ${source.repository}@${reference} answered with digest ${head.digest}`);
   }

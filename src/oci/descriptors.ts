@@ -32,9 +32,12 @@ export function parseManifest(bytes: Uint8Array, what: string): ParsedManifest {
   } catch {
     throw new InvalidManifestError(`${what}: the manifest is not valid JSON`);
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new InvalidManifestError(`${what}: the manifest is not a JSON object`);
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw new InvalidManifestError(`${what}: the manifest is not a JSON object`);
   const result: ParsedManifest = {
-    manifests: uniqueByDigest(descriptorList(parsed.manifests, what, 'index entries', 'index entry', MAX_INDEX_ENTRIES)),
+    manifests: uniqueByDigest(
+      descriptorList(parsed.manifests, what, 'index entries', 'index entry', MAX_INDEX_ENTRIES),
+    ),
     layers: descriptorList(parsed.layers, what, 'layers', 'layer', MAX_LAYERS),
   };
   if (parsed.config !== undefined) result.config = validateDescriptor(parsed.config, `${what}: config`);
@@ -45,7 +48,13 @@ export function parseManifest(bytes: Uint8Array, what: string): ParsedManifest {
 }
 
 /** A list of descriptors from a registry (an index's entries, a referrers page), each validated, at most `max`. */
-export function descriptorList(value: unknown, what: string, plural: string, singular: string, max: number): Descriptor[] {
+export function descriptorList(
+  value: unknown,
+  what: string,
+  plural: string,
+  singular: string,
+  max: number,
+): Descriptor[] {
   if (value === undefined || value === null) return [];
   if (!Array.isArray(value)) throw new InvalidManifestError(`${what}: ${plural} is not a list`);
   if (value.length > max) throw new InvalidManifestError(`${what}: ${value.length} ${plural}, more than ${max}`);
@@ -54,13 +63,15 @@ export function descriptorList(value: unknown, what: string, plural: string, sin
 
 /** Checks one descriptor; `label` opens the error, e.g. `registry/repo@sha256:…: layer 3`. */
 export function validateDescriptor(value: unknown, label: string): Descriptor {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new InvalidManifestError(`${label} is not a descriptor`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new InvalidManifestError(`${label} is not a descriptor`);
   const d = value as Partial<Record<keyof Descriptor, unknown>>;
   if (!isDigest(d.digest)) throw new InvalidManifestError(`${label} has an invalid digest ${show(d.digest)}`);
   if (typeof d.size !== 'number' || !Number.isSafeInteger(d.size) || d.size < 0) {
     throw new InvalidManifestError(`${label} has an invalid size ${show(d.size)}`);
   }
-  if (typeof d.mediaType !== 'string' || d.mediaType === '') throw new InvalidManifestError(`${label} has an invalid media type ${show(d.mediaType)}`);
+  if (typeof d.mediaType !== 'string' || d.mediaType === '')
+    throw new InvalidManifestError(`${label} has an invalid media type ${show(d.mediaType)}`);
   if (d.urls !== undefined && (!Array.isArray(d.urls) || !d.urls.every((url) => typeof url === 'string'))) {
     throw new InvalidManifestError(`${label} has invalid urls`);
   }

@@ -90,7 +90,11 @@ export class DigestVerifier extends Transform {
     }
     const actual = `${parseDigest(this.expectedDigest).algorithm}:${this.hash.digest('hex')}`;
     if (actual !== this.expectedDigest) {
-      callback(new DigestMismatchError(`${this.what}: content digest ${actual} does not match the expected ${this.expectedDigest}`));
+      callback(
+        new DigestMismatchError(
+          `${this.what}: content digest ${actual} does not match the expected ${this.expectedDigest}`,
+        ),
+      );
       return;
     }
     callback();

@@ -99,7 +99,8 @@ export function indexChildDigests(manifest: Uint8Array): string[] {
   } catch {
     return [];
   }
-  const entries = typeof parsed === 'object' && parsed !== null ? (parsed as { manifests?: unknown }).manifests : undefined;
+  const entries =
+    typeof parsed === 'object' && parsed !== null ? (parsed as { manifests?: unknown }).manifests : undefined;
   if (!Array.isArray(entries)) return [];
   return entries.flatMap((entry: unknown) => {
     const digest = typeof entry === 'object' && entry !== null ? (entry as { digest?: unknown }).digest : undefined;

@@ -110,7 +110,9 @@ export class RateLimitObserver {
       const waited = this.options.runtime.clock.now() - state.exhaustedSince;
       this.waitedBeforeMs += waited;
       delete state.exhaustedSince;
-      this.options.runtime.logger.info(`${host}: pulls are allowed again after waiting ${duration(waited)} (${remaining.value} left)`);
+      this.options.runtime.logger.info(
+        `${host}: pulls are allowed again after waiting ${duration(waited)} (${remaining.value} left)`,
+      );
     }
   }
 
@@ -128,13 +130,17 @@ export class RateLimitObserver {
     if (left <= 0) {
       if (!this.gaveUp) {
         this.gaveUp = true;
-        logger.warning(`${host}: pull rate limit still exhausted after waiting ${duration(this.maxWaitMs)}; giving up. ${this.advice(state)}`);
+        logger.warning(
+          `${host}: pull rate limit still exhausted after waiting ${duration(this.maxWaitMs)}; giving up. ${this.advice(state)}`,
+        );
       }
       return undefined;
     }
     if (state.exhaustedSince === undefined) {
       state.exhaustedSince = now;
-      logger.warning(`${host}: pull rate limit reached (${this.describeLimit(state)}); waiting up to ${duration(left)} for it to recover`);
+      logger.warning(
+        `${host}: pull rate limit reached (${this.describeLimit(state)}); waiting up to ${duration(left)} for it to recover`,
+      );
     }
     const hinted = retryAfterMs(response.headers.get('retry-after'), now);
     return Math.max(1, Math.min(hinted ?? this.pollMs, left));
@@ -144,7 +150,8 @@ export class RateLimitObserver {
   waitedMs(): number {
     const now = this.options.runtime.clock.now();
     let total = this.waitedBeforeMs;
-    for (const state of this.hosts.values()) if (state.exhaustedSince !== undefined) total += now - state.exhaustedSince;
+    for (const state of this.hosts.values())
+      if (state.exhaustedSince !== undefined) total += now - state.exhaustedSince;
     return total;
   }
 
@@ -157,8 +164,15 @@ export class RateLimitObserver {
     const lowRemaining = this.options.lowRemaining ?? 20;
     const lowFraction = this.options.lowFraction ?? 0.1;
     return [...this.hosts.values()]
-      .filter((state) => state.lowestRemaining < lowRemaining || (state.limit !== undefined && state.lowestRemaining < state.limit * lowFraction))
-      .map((state) => `${state.host}: only ${this.describeLimit(state, state.lowestRemaining)} at the lowest point of this run. ${this.advice(state)}`);
+      .filter(
+        (state) =>
+          state.lowestRemaining < lowRemaining ||
+          (state.limit !== undefined && state.lowestRemaining < state.limit * lowFraction),
+      )
+      .map(
+        (state) =>
+          `${state.host}: only ${this.describeLimit(state, state.lowestRemaining)} at the lowest point of this run. ${this.advice(state)}`,
+      );
   }
 
   private describeLimit(state: HostState, remaining = state.remaining): string {

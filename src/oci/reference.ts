@@ -21,14 +21,17 @@ export class InvalidReferenceError extends Error {
 const TAG = /^[\w][\w.-]{0,127}$/;
 const DIGEST = /^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]{32,}$/;
 const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
-const HOST = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[0-9a-fA-F:]+\])(?::[0-9]{1,5})?$/;
+const HOST =
+  /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[0-9a-fA-F:]+\])(?::[0-9]{1,5})?$/;
 
 export function isValidTag(tag: string): boolean {
   return TAG.test(tag);
 }
 
 export function isValidRepository(repository: string): boolean {
-  return repository.length > 0 && repository.length <= 255 && repository.split('/').every((c) => PATH_COMPONENT.test(c));
+  return (
+    repository.length > 0 && repository.length <= 255 && repository.split('/').every((c) => PATH_COMPONENT.test(c))
+  );
 }
 
 /**
@@ -67,7 +70,10 @@ export function parseReference(input: string): Reference {
   const parts = rest.split('/');
   let registry = DOCKER_HUB;
   const first = parts[0] ?? '';
-  if (parts.length > 1 && (first.includes('.') || first.includes(':') || first === 'localhost' || first.startsWith('['))) {
+  if (
+    parts.length > 1 &&
+    (first.includes('.') || first.includes(':') || first === 'localhost' || first.startsWith('['))
+  ) {
     registry = first;
     parts.shift();
     const hostProblem = registryHostProblem(registry);
@@ -94,7 +100,8 @@ export function parseReference(input: string): Reference {
 export function registryHostProblem(host: string): string | undefined {
   if (!HOST.test(host)) return `"${host}" is not a valid registry host`;
   const port = /:(\d+)$/.exec(host.startsWith('[') ? host.slice(host.indexOf(']')) : host)?.[1];
-  if (port !== undefined && (Number(port) < 1 || Number(port) > 65535)) return `"${host}" has port ${port}, not 1 to 65535`;
+  if (port !== undefined && (Number(port) < 1 || Number(port) > 65535))
+    return `"${host}" has port ${port}, not 1 to 65535`;
   return undefined;
 }
 

@@ -61,7 +61,9 @@ class ReferrerCopy {
       // Read from the destination, not the source: Docker Hub counts manifest GETs against its pull limit.
       const head = await client.headManifest(repository, digest);
       if (head === undefined) {
-        options.runtime.logger.warning(`${repository}: ${digest} is not in the destination, so its signatures and attestations are not copied`);
+        options.runtime.logger.warning(
+          `${repository}: ${digest} is not in the destination, so its signatures and attestations are not copied`,
+        );
         continue;
       }
       this.addSubject(digest, 1);
@@ -79,8 +81,11 @@ class ReferrerCopy {
       const { digest: subject, depth } = this.subjects[i]!;
       if (depth === 1) {
         const tags = cosignTags(subject);
-        const heads = await Promise.all(tags.map(async (tag) => ({ tag, head: await source.client.headManifest(source.repository, tag) })));
-        for (const { tag, head } of heads) if (head !== undefined) await this.copyOne(subject, head.digest, 'tag', tag, undefined);
+        const heads = await Promise.all(
+          tags.map(async (tag) => ({ tag, head: await source.client.headManifest(source.repository, tag) })),
+        );
+        for (const { tag, head } of heads)
+          if (head !== undefined) await this.copyOne(subject, head.digest, 'tag', tag, undefined);
       }
       const discovered = await discoverReferrers(source, subject, options.runtime.logger);
       if (discovered === undefined) continue;
@@ -93,7 +98,8 @@ class ReferrerCopy {
         }
       }
       if (copiedEntries.length === 0) continue;
-      this.destinationHasApi ??= (await listReferrersIfAllowed(destination, subject, options.runtime.logger)) !== undefined;
+      this.destinationHasApi ??=
+        (await listReferrersIfAllowed(destination, subject, options.runtime.logger)) !== undefined;
       if (this.destinationHasApi) continue;
       const tag = await updateFallbackTag(destination, subject, copiedEntries, discovered);
       if (tag !== undefined) this.result.fallbackTagsWritten.push(tag);
@@ -107,14 +113,24 @@ class ReferrerCopy {
       return false;
     }
     if (this.wanted !== undefined && !this.wanted.has(entry.artifactType ?? '')) {
-      this.result.skipped.push({ subject, digest: entry.digest, reason: `artifact type ${entry.artifactType ?? 'none'} not selected` });
+      this.result.skipped.push({
+        subject,
+        digest: entry.digest,
+        reason: `artifact type ${entry.artifactType ?? 'none'} not selected`,
+      });
       return false;
     }
     return true;
   }
 
   /** Writes one referrer tree unless the destination has it; false when it was skipped. */
-  private async copyOne(subject: string, digest: string, via: ReferrerRoute, tag: string | undefined, entry: Descriptor | undefined): Promise<boolean> {
+  private async copyOne(
+    subject: string,
+    digest: string,
+    via: ReferrerRoute,
+    tag: string | undefined,
+    entry: Descriptor | undefined,
+  ): Promise<boolean> {
     const { source, destination, options } = this.request;
     const { logger } = options.runtime;
     const { client, repository } = destination;
@@ -135,14 +151,22 @@ class ReferrerCopy {
       // The content is there already; only the tag is added, without another pull from the source.
       if (written) await client.putManifest(repository, tag, await client.getManifest(repository, digest));
       const artifactType = entry?.artifactType;
-      this.result.copied.push({ ...base, mediaType: present.mediaType, ...(artifactType !== undefined ? { artifactType } : {}), written });
+      this.result.copied.push({
+        ...base,
+        mediaType: present.mediaType,
+        ...(artifactType !== undefined ? { artifactType } : {}),
+        written,
+      });
       return true;
     }
     let tree;
     try {
       tree = await readImageTree(source, digest);
     } catch (error) {
-      throw new Error(`referrer ${digest} of ${subject} in ${source.client.registry}/${source.repository}: ${(error as Error).message}`, { cause: error });
+      throw new Error(
+        `referrer ${digest} of ${subject} in ${source.client.registry}/${source.repository}: ${(error as Error).message}`,
+        { cause: error },
+      );
     }
     const parsed = parseManifest(tree.root.bytes, `${source.client.registry}/${source.repository}@${digest}`);
     if (via !== 'tag' && parsed.subject?.digest !== subject) {
@@ -154,7 +178,12 @@ class ReferrerCopy {
     const stats = await writeImageTree(tree, { client, repository, tags: tag === undefined ? [] : [tag] }, options);
     addStats(this.result.stats, stats);
     const artifactType = entry?.artifactType ?? referrerDescriptor(tree.root).artifactType;
-    this.result.copied.push({ ...base, mediaType: tree.root.mediaType, ...(artifactType !== undefined ? { artifactType } : {}), written: true });
+    this.result.copied.push({
+      ...base,
+      mediaType: tree.root.mediaType,
+      ...(artifactType !== undefined ? { artifactType } : {}),
+      written: true,
+    });
     return true;
   }
 }

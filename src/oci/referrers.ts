@@ -77,7 +77,10 @@ export function cosignTags(digest: string): string[] {
  * Adds referrer descriptors to a referrers index, keeping every entry already there (the
  * destination may have signatures of its own). `changed` is false when nothing was added.
  */
-export function mergeReferrersIndex(existing: ImageIndex | undefined, additions: Descriptor[]): { index: ImageIndex; changed: boolean } {
+export function mergeReferrersIndex(
+  existing: ImageIndex | undefined,
+  additions: Descriptor[],
+): { index: ImageIndex; changed: boolean } {
   const manifests = [...(existing?.manifests ?? [])];
   const known = new Set(manifests.map((entry) => entry.digest));
   for (const entry of additions) {
@@ -86,7 +89,10 @@ export function mergeReferrersIndex(existing: ImageIndex | undefined, additions:
     manifests.push(entry);
   }
   const base: ImageIndex = existing ?? { schemaVersion: 2, mediaType: OCI_INDEX, manifests: [] };
-  return { index: { ...base, manifests }, changed: existing === undefined || manifests.length !== (existing.manifests ?? []).length };
+  return {
+    index: { ...base, manifests },
+    changed: existing === undefined || manifests.length !== (existing.manifests ?? []).length,
+  };
 }
 
 /** The descriptor a referrers list carries for a manifest: its artifact type and annotations. */
@@ -110,7 +116,11 @@ export interface Discovered {
 }
 
 /** The source's referrers of `subject`: the API when it answers, else the fallback tag. */
-export async function discoverReferrers(source: ImageSource, subject: string, logger: Logger): Promise<Discovered | undefined> {
+export async function discoverReferrers(
+  source: ImageSource,
+  subject: string,
+  logger: Logger,
+): Promise<Discovered | undefined> {
   const listed = await listReferrersIfAllowed(source, subject, logger);
   if (listed !== undefined) return listed.length === 0 ? undefined : { via: 'api', entries: listed };
   const tag = fallbackTag(subject);
@@ -118,19 +128,30 @@ export async function discoverReferrers(source: ImageSource, subject: string, lo
   if (head === undefined) return undefined;
   const index = await source.client.getManifest(source.repository, tag);
   if (!isIndexMediaType(index.mediaType)) {
-    throw new RegistryError(`${source.client.registry}/${source.repository}:${tag} should be a referrers index but is ${index.mediaType}`, undefined, undefined, false);
+    throw new RegistryError(
+      `${source.client.registry}/${source.repository}:${tag} should be a referrers index but is ${index.mediaType}`,
+      undefined,
+      undefined,
+      false,
+    );
   }
   const parsed = parseManifest(index.bytes, `${source.client.registry}/${source.repository}:${tag}`);
   return { via: 'fallback-tag', entries: parsed.manifests, sourceIndex: index };
 }
 
 /** The referrers API's answer; a registry that denies it (IAM without the permission) counts as having none. */
-export async function listReferrersIfAllowed(at: { client: RegistryClient; repository: string }, subject: string, logger: Logger): Promise<Descriptor[] | undefined> {
+export async function listReferrersIfAllowed(
+  at: { client: RegistryClient; repository: string },
+  subject: string,
+  logger: Logger,
+): Promise<Descriptor[] | undefined> {
   try {
     return await at.client.listReferrers(at.repository, subject);
   } catch (error) {
     if (!(error instanceof RegistryError) || (error.status !== 401 && error.status !== 403)) throw error;
-    logger.debug(`${at.client.registry}/${at.repository}: referrers API not allowed (${error.status}); using the fallback tag scheme`);
+    logger.debug(
+      `${at.client.registry}/${at.repository}: referrers API not allowed (${error.status}); using the fallback tag scheme`,
+    );
     return undefined;
   }
 }
@@ -139,7 +160,12 @@ export async function listReferrersIfAllowed(at: { client: RegistryClient; repos
  * Adds referrers to the destination's `sha256-<hex>` index and writes it only when it changed.
  * The source's index is copied byte-exact when the destination has none and the entries agree.
  */
-export async function updateFallbackTag(destination: ReferrersDestination, subject: string, entries: Descriptor[], discovered: Discovered): Promise<string | undefined> {
+export async function updateFallbackTag(
+  destination: ReferrersDestination,
+  subject: string,
+  entries: Descriptor[],
+  discovered: Discovered,
+): Promise<string | undefined> {
   const { client, repository } = destination;
   const tag = fallbackTag(subject);
   const current = await client.headManifest(repository, tag);
@@ -147,7 +173,12 @@ export async function updateFallbackTag(destination: ReferrersDestination, subje
   if (current !== undefined) {
     const manifest = await client.getManifest(repository, tag);
     if (!isIndexMediaType(manifest.mediaType)) {
-      throw new RegistryError(`${client.registry}/${repository}:${tag} holds a ${manifest.mediaType}, not a referrers index; not overwritten`, undefined, undefined, false);
+      throw new RegistryError(
+        `${client.registry}/${repository}:${tag} holds a ${manifest.mediaType}, not a referrers index; not overwritten`,
+        undefined,
+        undefined,
+        false,
+      );
     }
     existing = JSON.parse(manifest.bytes.toString('utf8')) as ImageIndex;
   }

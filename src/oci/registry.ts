@@ -2,7 +2,14 @@
 import type { Readable } from 'node:stream';
 import { assertDigest, DigestVerifier, sha256Digest } from './digest.js';
 import { descriptorList, MAX_INDEX_ENTRIES } from './descriptors.js';
-import { bareMediaType, isManifestMediaType, MANIFEST_ACCEPT, MAX_MANIFEST_BYTES, OCI_INDEX, type Descriptor } from './media-types.js';
+import {
+  bareMediaType,
+  isManifestMediaType,
+  MANIFEST_ACCEPT,
+  MAX_MANIFEST_BYTES,
+  OCI_INDEX,
+  type Descriptor,
+} from './media-types.js';
 import { RegistryError } from './transport/errors.js';
 import type { RegistryResponse } from './transport/response.js';
 import { Transport, type TransportOptions } from './transport/transport.js';
@@ -66,19 +73,30 @@ export class RegistryClient {
       });
       if (response.status === 404) {
         await response.discard();
-        throw new RegistryError(`manifest ${this.registry}/${repository}:${reference} not found`, 404, 'MANIFEST_UNKNOWN', false);
+        throw new RegistryError(
+          `manifest ${this.registry}/${repository}:${reference} not found`,
+          404,
+          'MANIFEST_UNKNOWN',
+          false,
+        );
       }
       const bytes = await response.bytes(MAX_MANIFEST_BYTES);
       let mediaType = bareMediaType(response.headers.get('content-type'));
       if (!isManifestMediaType(mediaType)) {
         const declared = (JSON.parse(bytes.toString('utf8')) as { mediaType?: string }).mediaType;
         if (declared === undefined || !isManifestMediaType(declared)) {
-          throw new RegistryError(`${this.registry}/${repository}@${reference}: unsupported manifest type "${mediaType}"`, 200, undefined, false);
+          throw new RegistryError(
+            `${this.registry}/${repository}@${reference}: unsupported manifest type "${mediaType}"`,
+            200,
+            undefined,
+            false,
+          );
         }
         mediaType = declared;
       }
       const what = `manifest ${this.registry}/${repository}@${reference}`;
-      const expected = expectedDigest ?? (reference.includes(':') ? reference : response.headers.get('docker-content-digest'));
+      const expected =
+        expectedDigest ?? (reference.includes(':') ? reference : response.headers.get('docker-content-digest'));
       if (expected !== null && expected !== undefined) {
         assertDigest(bytes, expected, what);
         return { bytes, mediaType, digest: expected };
@@ -88,7 +106,11 @@ export class RegistryClient {
   }
 
   /** PUTs manifest bytes unchanged, under a digest or a tag. */
-  async putManifest(repository: string, reference: string, manifest: { bytes: Uint8Array; mediaType: string; digest: string }): Promise<void> {
+  async putManifest(
+    repository: string,
+    reference: string,
+    manifest: { bytes: Uint8Array; mediaType: string; digest: string },
+  ): Promise<void> {
     const response = await this.transport.send({
       method: 'PUT',
       path: `/v2/${repository}/manifests/${reference}`,
@@ -101,7 +123,12 @@ export class RegistryClient {
     await response.discard();
     const stored = response.headers.get('docker-content-digest');
     if (stored !== null && stored !== manifest.digest) {
-      throw new RegistryError(`${this.registry}/${repository}:${reference} stored the manifest as ${stored}, expected ${manifest.digest}`, response.status, undefined, false);
+      throw new RegistryError(
+        `${this.registry}/${repository}:${reference} stored the manifest as ${stored}, expected ${manifest.digest}`,
+        response.status,
+        undefined,
+        false,
+      );
     }
   }
 
@@ -136,7 +163,11 @@ export class RegistryClient {
       scopes: [pull(repository)],
       accept: [200],
     });
-    const verifier = new DigestVerifier(descriptor.digest, descriptor.size, `blob ${this.registry}/${repository}@${descriptor.digest}`);
+    const verifier = new DigestVerifier(
+      descriptor.digest,
+      descriptor.size,
+      `blob ${this.registry}/${repository}@${descriptor.digest}`,
+    );
     const body = response.stream();
     body.on('error', (error) => verifier.destroy(error));
     return body.pipe(verifier);
@@ -205,7 +236,12 @@ export class RegistryClient {
         await put.discard();
         const stored = put.headers.get('docker-content-digest');
         if (stored !== null && stored !== descriptor.digest) {
-          throw new RegistryError(`${this.registry}/${repository}: blob stored as ${stored}, expected ${descriptor.digest}`, put.status, undefined, false);
+          throw new RegistryError(
+            `${this.registry}/${repository}: blob stored as ${stored}, expected ${descriptor.digest}`,
+            put.status,
+            undefined,
+            false,
+          );
         }
       } catch (error) {
         // When the content failed (a corrupt or vanished source), that is the reason, not the broken PATCH.
@@ -215,7 +251,8 @@ export class RegistryClient {
         stream?.destroy();
         if (contentError !== null) throw contentError;
         // The registry saw other bytes than we sent (corrupted in transit): the content is verified, so send it again.
-        if (error instanceof RegistryError && error.code === 'DIGEST_INVALID') throw new RegistryError(error.message, error.status, error.code, true);
+        if (error instanceof RegistryError && error.code === 'DIGEST_INVALID')
+          throw new RegistryError(error.message, error.status, error.code, true);
         throw error;
       } finally {
         location = undefined;
@@ -239,7 +276,9 @@ export class RegistryClient {
         await response.discard();
         return tags;
       }
-      const body = JSON.parse((await response.bytes(MAX_MANIFEST_BYTES)).toString('utf8')) as { tags?: string[] | null };
+      const body = JSON.parse((await response.bytes(MAX_MANIFEST_BYTES)).toString('utf8')) as {
+        tags?: string[] | null;
+      };
       tags.push(...(body.tags ?? []));
       const link = /<([^>]+)>;\s*rel="?next"?/.exec(response.headers.get('link') ?? '');
       path = link?.[1];
@@ -270,7 +309,8 @@ export class RegistryClient {
       const body = JSON.parse((await response.bytes(MAX_MANIFEST_BYTES)).toString('utf8')) as { manifests?: unknown };
       const what = `${this.registry}/${repository}: referrers of ${digest}`;
       referrers.push(...descriptorList(body.manifests, what, 'referrers', 'referrer', MAX_INDEX_ENTRIES));
-      if (referrers.length > MAX_INDEX_ENTRIES) throw new RegistryError(`${what}: more than ${MAX_INDEX_ENTRIES} referrers`, 200, undefined, false);
+      if (referrers.length > MAX_INDEX_ENTRIES)
+        throw new RegistryError(`${what}: more than ${MAX_INDEX_ENTRIES} referrers`, 200, undefined, false);
       const link = /<([^>]+)>;\s*rel="?next"?/.exec(response.headers.get('link') ?? '');
       path = link?.[1];
     }
@@ -294,7 +334,12 @@ export class RegistryClient {
     const location = response.headers.get('location');
     if (location !== null) return new URL(location, response.url || this.transport.baseUrl).toString();
     if (fallback !== undefined) return fallback;
-    throw new RegistryError(`${this.registry}: upload response without a Location header`, response.status, undefined, false);
+    throw new RegistryError(
+      `${this.registry}: upload response without a Location header`,
+      response.status,
+      undefined,
+      false,
+    );
   }
 }
 

@@ -82,12 +82,19 @@ export class BlobSpool {
     const { algorithm, hex } = parseDigest(descriptor.digest, 'spool');
     const final = join(this.directory, `${algorithm}-${hex}`);
     // Defence in depth: the file must sit directly in the spool directory. (Not `resolve(dir, name)`: ncc rewrites that.)
-    if (dirname(resolve(final)) !== resolve(this.directory)) throw new Error(`spool: ${descriptor.digest} names a path outside the spool`);
+    if (dirname(resolve(final)) !== resolve(this.directory))
+      throw new Error(`spool: ${descriptor.digest} names a path outside the spool`);
     return { final, partial: `${final}.partial` };
   }
 
   /** One attempt that feeds `consumer` and the spool at once; on failure, a plain download with retries. */
-  private async downloadTee(source: RegistryClient, repository: string, descriptor: BlobRef, paths: SpoolPaths, consumer: PassThrough): Promise<string> {
+  private async downloadTee(
+    source: RegistryClient,
+    repository: string,
+    descriptor: BlobRef,
+    paths: SpoolPaths,
+    consumer: PassThrough,
+  ): Promise<string> {
     const { final, partial } = paths;
     try {
       const stream = await source.getBlob(repository, descriptor);
@@ -107,26 +114,36 @@ export class BlobSpool {
     return this.commit(partial, final, descriptor);
   }
 
-  private async download(source: RegistryClient, repository: string, descriptor: BlobRef, paths: SpoolPaths): Promise<string> {
+  private async download(
+    source: RegistryClient,
+    repository: string,
+    descriptor: BlobRef,
+    paths: SpoolPaths,
+  ): Promise<string> {
     const { final, partial } = paths;
-    await source.transport.withRetries(`download ${source.registry}/${repository}@${descriptor.digest}`, async () => {
-      const stream = await source.getBlob(repository, descriptor);
-      stream.on('data', (chunk: Buffer) => {
-        this.bytesRead += chunk.length;
+    await source.transport
+      .withRetries(`download ${source.registry}/${repository}@${descriptor.digest}`, async () => {
+        const stream = await source.getBlob(repository, descriptor);
+        stream.on('data', (chunk: Buffer) => {
+          this.bytesRead += chunk.length;
+        });
+        try {
+          await pipeline(stream, createWriteStream(partial));
+        } catch (error) {
+          // Unverified bytes never stay on disk, whatever ended the transfer.
+          await rm(partial, { force: true });
+          // A corrupted transfer may be a passing fault; the digest check catches it each time.
+          if (error instanceof DigestMismatchError)
+            throw new RegistryError(error.message, undefined, 'DIGEST_INVALID', true);
+          throw error;
+        }
+      })
+      .catch((error: unknown) => {
+        // Out of attempts: the source itself is wrong or gone, and no reader should try again.
+        throw error instanceof RegistryError
+          ? new RegistryError(error.message, error.status, error.code, false)
+          : error;
       });
-      try {
-        await pipeline(stream, createWriteStream(partial));
-      } catch (error) {
-        // Unverified bytes never stay on disk, whatever ended the transfer.
-        await rm(partial, { force: true });
-        // A corrupted transfer may be a passing fault; the digest check catches it each time.
-        if (error instanceof DigestMismatchError) throw new RegistryError(error.message, undefined, 'DIGEST_INVALID', true);
-        throw error;
-      }
-    }).catch((error: unknown) => {
-      // Out of attempts: the source itself is wrong or gone, and no reader should try again.
-      throw error instanceof RegistryError ? new RegistryError(error.message, error.status, error.code, false) : error;
-    });
     return this.commit(partial, final, descriptor);
   }
 

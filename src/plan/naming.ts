@@ -44,6 +44,7 @@ export function repositoryPrefixProblem(prefix: string): string | undefined {
   if (!`${prefix}a`.split('/').every((component) => isValidRepository(component))) {
     return `"${prefix}" does not give valid repository names (lowercase letters, digits, and . _ - / between them)`;
   }
-  if (prefix.length > MAX_REPOSITORY_LENGTH - 1) return `"${prefix}" is longer than ${MAX_REPOSITORY_LENGTH - 1} characters`;
+  if (prefix.length > MAX_REPOSITORY_LENGTH - 1)
+    return `"${prefix}" is longer than ${MAX_REPOSITORY_LENGTH - 1} characters`;
   return undefined;
 }

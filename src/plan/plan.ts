@@ -76,7 +76,8 @@ function compareVersions(a: SemVer | undefined, b: SemVer | undefined): number {
  */
 function resolveSharedTags(entries: PlanEntry[]): void {
   const byRepository = new Map<string, PlanEntry[]>();
-  for (const entry of entries) byRepository.set(entry.repository, [...(byRepository.get(entry.repository) ?? []), entry]);
+  for (const entry of entries)
+    byRepository.set(entry.repository, [...(byRepository.get(entry.repository) ?? []), entry]);
   for (const group of byRepository.values()) {
     if (group.length < 2) continue;
     const owner = new Map<string, PlanEntry>();
@@ -84,14 +85,17 @@ function resolveSharedTags(entries: PlanEntry[]): void {
       for (const rendered of entry.tags) {
         const current = owner.get(rendered.tag);
         const currentVersion = current?.tags.find((t) => t.tag === rendered.tag)?.sourceVersion;
-        if (current === undefined || compareVersions(rendered.sourceVersion, currentVersion) > 0) owner.set(rendered.tag, entry);
+        if (current === undefined || compareVersions(rendered.sourceVersion, currentVersion) > 0)
+          owner.set(rendered.tag, entry);
       }
     }
     for (const entry of group) {
       const kept = entry.tags.filter((t) => owner.get(t.tag) === entry);
       for (const dropped of entry.tags.filter((t) => owner.get(t.tag) !== entry)) {
         const winner = owner.get(dropped.tag);
-        entry.notices.push(`Tag "${dropped.tag}" goes to ${winner?.sourceName ?? 'another image'}, not ${entry.sourceName}: both are published to "${entry.repository}"`);
+        entry.notices.push(
+          `Tag "${dropped.tag}" goes to ${winner?.sourceName ?? 'another image'}, not ${entry.sourceName}: both are published to "${entry.repository}"`,
+        );
       }
       entry.tags.splice(0, entry.tags.length, ...kept);
     }
@@ -180,4 +184,3 @@ export function planToJson(plan: Plan): PlanJsonEntry[] {
     tags: entry.tags.map((t) => t.tag),
   }));
 }
-

@@ -35,7 +35,9 @@ export function parseTagTemplate(text: string): TagTemplate {
   for (const match of text.matchAll(PLACEHOLDER)) {
     const name = (match[1] ?? '').toLowerCase();
     if (!KNOWN.has(name)) {
-      throw new TagTemplateError(`unknown placeholder "${match[0]}" in "${text}"; use {{tag}}, {{major}}, {{minor}} or {{patch}}`);
+      throw new TagTemplateError(
+        `unknown placeholder "${match[0]}" in "${text}"; use {{tag}}, {{major}}, {{minor}} or {{patch}}`,
+      );
     }
     if (match.index > last) parts.push({ literal: text.slice(last, match.index) });
     parts.push({ placeholder: name as Placeholder });
@@ -46,7 +48,9 @@ export function parseTagTemplate(text: string): TagTemplate {
   // Placeholders render to tag characters, so a stand-in shows whether the literals fit a tag.
   const sample = parts.map((part) => ('literal' in part ? part.literal : '0')).join('');
   if (!isValidTag(sample)) {
-    throw new TagTemplateError(`"${text}" cannot give a valid tag (letters, digits, _ . - and at most 128 characters, not starting with . or -)`);
+    throw new TagTemplateError(
+      `"${text}" cannot give a valid tag (letters, digits, _ . - and at most 128 characters, not starting with . or -)`,
+    );
   }
   return { text, parts, placeholders };
 }
@@ -81,7 +85,11 @@ export interface RenderResult {
  * cannot be rendered are skipped with a notice; duplicates keep their first position, and a tag
  * that any template names exactly is fixed.
  */
-export function renderTags(templates: readonly TagTemplate[], sourceTag: string | undefined, sourceName: string): RenderResult {
+export function renderTags(
+  templates: readonly TagTemplate[],
+  sourceTag: string | undefined,
+  sourceName: string,
+): RenderResult {
   const version = sourceTag === undefined ? undefined : parseSemVer(sourceTag);
   const values: Record<Placeholder, string | undefined> = {
     tag: sourceTag,
@@ -94,9 +102,10 @@ export function renderTags(templates: readonly TagTemplate[], sourceTag: string 
   for (const template of templates) {
     const missing = [...template.placeholders].filter((p) => values[p] === undefined);
     if (missing.length > 0) {
-      const why = sourceTag === undefined
-        ? 'the source is referenced by digest only and has no tag'
-        : `source tag "${sourceTag}" is not a semantic version`;
+      const why =
+        sourceTag === undefined
+          ? 'the source is referenced by digest only and has no tag'
+          : `source tag "${sourceTag}" is not a semantic version`;
       notices.push(`Tag template "${template.text}" skipped for ${sourceName}: ${why}`);
       continue;
     }
@@ -106,7 +115,12 @@ export function renderTags(templates: readonly TagTemplate[], sourceTag: string 
       continue;
     }
     const scope = scopeOf(template);
-    const rendered: RenderedTag = { tag, template: template.text, scope, ...(version ? { sourceVersion: version } : {}) };
+    const rendered: RenderedTag = {
+      tag,
+      template: template.text,
+      scope,
+      ...(version ? { sourceVersion: version } : {}),
+    };
     const earlier = tags.findIndex((t) => t.tag === tag);
     if (earlier < 0) tags.push(rendered);
     else if (scope === 'fixed' && tags[earlier]?.scope !== 'fixed') tags[earlier] = rendered;
@@ -149,11 +163,18 @@ const SCOPE_WORDS: Record<TagScope, string> = {
 /** A tag that follows releases (`latest`, `0.3`, …) rather than naming one version. */
 export function isMovingTag(candidate: RenderedTag): boolean {
   const source = candidate.sourceVersion;
-  return !(candidate.scope === 'fixed' || (candidate.scope === 'patch' && source !== undefined && !isPrerelease(source)) || source === undefined);
+  return !(
+    candidate.scope === 'fixed' ||
+    (candidate.scope === 'patch' && source !== undefined && !isPrerelease(source)) ||
+    source === undefined
+  );
 }
 
 /** The destination's newest release tag in the candidate's scope, or undefined when there is none. */
-export function newestReleaseInScope(candidate: RenderedTag, existingTags: readonly string[]): { tag: string; version: SemVer } | undefined {
+export function newestReleaseInScope(
+  candidate: RenderedTag,
+  existingTags: readonly string[],
+): { tag: string; version: SemVer } | undefined {
   const source = candidate.sourceVersion;
   if (source === undefined) return undefined;
   let newest: { tag: string; version: SemVer } | undefined;
@@ -183,7 +204,10 @@ export function decideTags(rendered: readonly RenderedTag[], existingTags: reado
       continue;
     }
     if (isPrerelease(source)) {
-      heldBack.push({ tag: candidate.tag, reason: `${formatSemVer(source)} is a pre-release; moving tags follow releases only` });
+      heldBack.push({
+        tag: candidate.tag,
+        reason: `${formatSemVer(source)} is a pre-release; moving tags follow releases only`,
+      });
       continue;
     }
     const newest = newestReleaseInScope(candidate, existingTags);

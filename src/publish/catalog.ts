@@ -12,12 +12,14 @@ export async function syncCatalog(copied: readonly CopiedImage[], run: RunContex
   if (run.inputs.registryType !== 'public' || run.inputs.catalogData !== 'auto') return [];
   const describing = new Map<string, CopiedImage>();
   for (const image of copied) {
-    if (image.image.heldBackTags.length === 0 && image.image.tags.length > 0) describing.set(image.image.repositoryName, image);
+    if (image.image.heldBackTags.length === 0 && image.image.tags.length > 0)
+      describing.set(image.image.repositoryName, image);
   }
   if (describing.size === 0) return [];
   return run.github.group('Catalog data', async () => {
     const reports: CatalogReport[] = [];
-    for (const [repositoryName, image] of describing) reports.push(await updateCatalog(repositoryName, await catalogSourceOf(image, run), run));
+    for (const [repositoryName, image] of describing)
+      reports.push(await updateCatalog(repositoryName, await catalogSourceOf(image, run), run));
     return reports;
   });
 }
@@ -26,7 +28,9 @@ async function catalogSourceOf({ image, item, tree }: CopiedImage, run: RunConte
   const nodes = platformNodes(tree);
   const firstConfig = await readConfig(run.spool, tree, nodes[0]!);
   const platforms: CatalogPlatform[] =
-    tree.root.children.length === 0 ? [platformOfConfig(firstConfig)] : nodes.flatMap((node) => (node.platform === undefined ? [] : [node.platform]));
+    tree.root.children.length === 0
+      ? [platformOfConfig(firstConfig)]
+      : nodes.flatMap((node) => (node.platform === undefined ? [] : [node.platform]));
   return {
     labels: imageLabels(firstConfig),
     kind: item.kind,
@@ -42,8 +46,14 @@ async function catalogSourceOf({ image, item, tree }: CopiedImage, run: RunConte
 /** Catalog data is cosmetic: a failure is a warning, never a failed publish. */
 async function updateCatalog(repositoryName: string, source: CatalogSource, run: RunContext): Promise<CatalogReport> {
   try {
-    const changed = await syncCatalogData(run.connections.ecrPublic, repositoryName, buildCatalogData(source), { logger: run.runtime.logger });
-    return { repository: source.repositoryUri, outcome: changed ? 'updated' : 'unchanged', detail: `usage shows :${source.tag}` };
+    const changed = await syncCatalogData(run.connections.ecrPublic, repositoryName, buildCatalogData(source), {
+      logger: run.runtime.logger,
+    });
+    return {
+      repository: source.repositoryUri,
+      outcome: changed ? 'updated' : 'unchanged',
+      detail: `usage shows :${source.tag}`,
+    };
   } catch (error) {
     const message = (error as Error).message;
     run.runtime.logger.warning(`catalog-data: ${message}`);

@@ -3,8 +3,18 @@ import { ECRClient } from '@aws-sdk/client-ecr';
 import { ECRPUBLICClient } from '@aws-sdk/client-ecr-public';
 import type { Inputs } from '../inputs.js';
 import { assumeRoleWithGitHubOidc, awsClientConfig, type AwsCredentials } from '../aws/credentials.js';
-import { checkPublicRegistryAlias, ensurePublicRepository, getPublicRegistryCredentials, publicClientConfig } from '../aws/ecr-public.js';
-import { ensurePrivateRepository, getPrivateRegistryCredentials, type EnsuredRepository, type RegistryLogin } from '../aws/ecr.js';
+import {
+  checkPublicRegistryAlias,
+  ensurePublicRepository,
+  getPublicRegistryCredentials,
+  publicClientConfig,
+} from '../aws/ecr-public.js';
+import {
+  ensurePrivateRepository,
+  getPrivateRegistryCredentials,
+  type EnsuredRepository,
+  type RegistryLogin,
+} from '../aws/ecr.js';
 import { TransferLimiter } from '../oci/copy.js';
 import { RateLimitObserver } from '../oci/rate-limit.js';
 import { credentialsBelongTo } from '../oci/reference.js';
@@ -52,8 +62,12 @@ export function splitRepositoryUri(uri: string): [string, string] {
 }
 
 /** Registry clients of one run: per host, paced writes when asked, Docker Hub's quota watched on sources. */
-export function registryTransport(env: PublishEnvironment, credentials: RegistryCredentials | undefined): TransportOptions {
-  const login = credentials === undefined ? undefined : { username: credentials.username, password: credentials.password };
+export function registryTransport(
+  env: PublishEnvironment,
+  credentials: RegistryCredentials | undefined,
+): TransportOptions {
+  const login =
+    credentials === undefined ? undefined : { username: credentials.username, password: credentials.password };
   return { runtime: env.runtime, userAgent: USER_AGENT, credentials: login };
 }
 
@@ -95,7 +109,12 @@ export class Connections {
     const prefix = this.inputs.repositoryPrefix;
     const inPlace = (entry: PlanEntry) =>
       entry.source.registry === login.registry && entry.repository === destinationRepository(entry.source, prefix);
-    return { ...plan, entries: plan.entries.map((entry) => (inPlace(entry) ? { ...entry, repository: entry.source.repository } : entry)) };
+    return {
+      ...plan,
+      entries: plan.entries.map((entry) =>
+        inPlace(entry) ? { ...entry, repository: entry.source.repository } : entry,
+      ),
+    };
   }
 
   /** Every destination repository, created when `create` allows; then the login for their registry. */
@@ -104,11 +123,16 @@ export class Connections {
     const alias = this.inputs.registryType === 'public' ? this.inputs.publicRegistryAlias : undefined;
     if (alias !== undefined) await checkPublicRegistryAlias(this.ecrPublic, alias);
     const calls = new TransferLimiter(4);
-    await Promise.all([...new Set(names)].map((name) => calls.run(0, () => this.ensure(name, this.inputs.createRepositories))));
+    await Promise.all(
+      [...new Set(names)].map((name) => calls.run(0, () => this.ensure(name, this.inputs.createRepositories))),
+    );
     const first = this.ensured.get(names[0]!)!;
     this.registryLogin =
       this.privateLogin ??
-      (await getPublicRegistryCredentials(this.ecrPublic, { registry: first.repositoryUri, onSecret: this.env.github.setSecret }));
+      (await getPublicRegistryCredentials(this.ecrPublic, {
+        registry: first.repositoryUri,
+        onSecret: this.env.github.setSecret,
+      }));
   }
 
   /** The repository, described (and created when `create`) once per run. */
@@ -163,9 +187,13 @@ export class Connections {
       const inDestination = registry === login.registry;
       const { sourceUsername: username, sourcePassword: password, sourceRegistry } = this.inputs;
       const ours = sourceRegistry !== undefined && credentialsBelongTo(sourceRegistry, registry);
-      const sourceLogin = ours && username !== undefined && password !== undefined ? { registry, username, password } : undefined;
+      const sourceLogin =
+        ours && username !== undefined && password !== undefined ? { registry, username, password } : undefined;
       const transport = registryTransport(this.env, inDestination ? login : sourceLogin);
-      client = connectRegistry(registry, inDestination ? transport : { ...transport, ...this.rateLimits.transportHooks() });
+      client = connectRegistry(
+        registry,
+        inDestination ? transport : { ...transport, ...this.rateLimits.transportHooks() },
+      );
       this.sourceClients.set(registry, client);
     }
     return client;

@@ -20,5 +20,11 @@ export interface RunContext {
 }
 
 export function copyOptions(run: RunContext): CopyOptions {
-  return { runtime: run.runtime, spool: run.spool, locations: run.locations, concurrency: run.inputs.concurrency, limiter: run.transfers };
+  return {
+    runtime: run.runtime,
+    spool: run.spool,
+    locations: run.locations,
+    concurrency: run.inputs.concurrency,
+    limiter: run.transfers,
+  };
 }

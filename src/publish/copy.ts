@@ -29,14 +29,19 @@ export async function copyByStage(pending: readonly WorkItem[], run: RunContext)
 async function copyImage(item: WorkItem, run: RunContext): Promise<CopiedImage> {
   const { logger, clock } = run.runtime;
   const started = clock.now();
-  const mirrored = item.kind === 'builder' && run.inputs.runImageMirror === 'auto' ? await addRunImageMirror(item, run) : undefined;
+  const mirrored =
+    item.kind === 'builder' && run.inputs.runImageMirror === 'auto' ? await addRunImageMirror(item, run) : undefined;
   const tree = mirrored?.tree ?? item.tree;
   const uri = item.destination.repository.repositoryUri;
   const moving = new Set(movingTagsOf(item).map((candidate) => candidate.tag));
   let lastProgress = clock.now();
   const stats: CopyStats = await writeImageTree(
     tree,
-    { client: item.destination.client, repository: item.destination.path, tags: item.tags.filter((tag) => !moving.has(tag)) },
+    {
+      client: item.destination.client,
+      repository: item.destination.path,
+      tags: item.tags.filter((tag) => !moving.has(tag)),
+    },
     {
       ...copyOptions(run),
       onProgress: (done, total) => {
@@ -53,12 +58,17 @@ async function copyImage(item: WorkItem, run: RunContext): Promise<CopiedImage> 
     `${item.entry.sourceName} → ${uri}@${tree.root.digest} [${tags.join(', ')}]: ${mib(stats.bytesUploaded)} MiB uploaded, ` +
       `${mib(stats.bytesMounted)} MiB mounted, ${mib(stats.bytesSkipped)} MiB already there`,
   );
-  const image = imageReport({ ...item, tags, heldBack: [...item.heldBack, ...moved.heldBack] }, tree.root.digest, stats, {
-    upToDate: false,
-    mutated: tree.root.digest !== item.sourceDigest,
-    platforms: platformsOf(tree, item.platform),
-    seconds: (clock.now() - started) / 1000,
-    ...(mirrored !== undefined ? { mirror: mirrored.mirror } : {}),
-  });
+  const image = imageReport(
+    { ...item, tags, heldBack: [...item.heldBack, ...moved.heldBack] },
+    tree.root.digest,
+    stats,
+    {
+      upToDate: false,
+      mutated: tree.root.digest !== item.sourceDigest,
+      platforms: platformsOf(tree, item.platform),
+      seconds: (clock.now() - started) / 1000,
+      ...(mirrored !== undefined ? { mirror: mirrored.mirror } : {}),
+    },
+  );
   return { image, item, tree };
 }

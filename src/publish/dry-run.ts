@@ -42,7 +42,9 @@ export function emptyReport(inputs: Inputs, plan: Plan): PublishReport {
 /** Only retention reaches out in a dry run: what it would delete depends on what is there. */
 export async function dryRun(plan: Plan, inputs: Inputs, env: PublishEnvironment): Promise<PublishReport> {
   const report = emptyReport(inputs, plan);
-  for (const entry of report.plan) env.runtime.logger.info(`would publish ${entry.source} → ${entry.repository} [${entry.tags.join(', ')}]`);
-  if (retentionWanted(inputs)) report.retention = await env.github.group('Retention (dry run)', () => previewRetention(inputs, env, plan.entries));
+  for (const entry of report.plan)
+    env.runtime.logger.info(`would publish ${entry.source} → ${entry.repository} [${entry.tags.join(', ')}]`);
+  if (retentionWanted(inputs))
+    report.retention = await env.github.group('Retention (dry run)', () => previewRetention(inputs, env, plan.entries));
   return report;
 }

@@ -10,7 +10,9 @@ export interface GateOutcome {
 
 export function gateWanted(run: Pick<RunContext, 'inputs'>): boolean {
   const { inputs } = run;
-  return inputs.registryType === 'private' && (inputs.scanSeverityThreshold !== 'NONE' || inputs.promoteTags.length > 0);
+  return (
+    inputs.registryType === 'private' && (inputs.scanSeverityThreshold !== 'NONE' || inputs.promoteTags.length > 0)
+  );
 }
 
 export async function gateRelease(images: readonly PublishedImage[], run: RunContext): Promise<GateOutcome> {

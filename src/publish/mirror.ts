@@ -21,7 +21,9 @@ export async function addRunImageMirror(item: WorkItem, run: RunContext): Promis
   const mirrored = await mirrorBuilderTree(item.tree, image, (node) => readConfig(run.spool, item.tree, node));
   const name = item.entry.sourceName;
   run.runtime.logger.info(
-    mirrored.changed ? `builder ${name}: added run-image mirror ${image} (${mirrored.tree.root.digest})` : `builder ${name} already lists ${image}`,
+    mirrored.changed
+      ? `builder ${name}: added run-image mirror ${image} (${mirrored.tree.root.digest})`
+      : `builder ${name} already lists ${image}`,
   );
   return { tree: mirrored.tree, mirror: { image, platforms: mirrored.platforms } };
 }
@@ -32,16 +34,19 @@ async function runImageOf(item: WorkItem, run: RunContext): Promise<string> {
   const runImages = new Set<string | undefined>();
   for (const node of platformNodes(item.tree)) {
     const config = await readConfig(run.spool, item.tree, node);
-    if (parseImageConfig(config).os === 'windows') throw new Error(`builder ${builder}: windows builders are not supported`);
+    if (parseImageConfig(config).os === 'windows')
+      throw new Error(`builder ${builder}: windows builders are not supported`);
     try {
       runImages.add(builderRunImage(config));
     } catch (error) {
       throw new Error(`builder ${builder}: ${(error as Error).message}`);
     }
   }
-  if (runImages.size > 1) throw new Error(`builder ${builder}: its platforms name different run images (${[...runImages].join(', ')})`);
+  if (runImages.size > 1)
+    throw new Error(`builder ${builder}: its platforms name different run images (${[...runImages].join(', ')})`);
   const runImage = [...runImages][0];
-  if (runImage === undefined) throw new Error(`builder ${builder} names no run image in io.buildpacks.builder.metadata`);
+  if (runImage === undefined)
+    throw new Error(`builder ${builder} names no run image in io.buildpacks.builder.metadata`);
   return runImage;
 }
 
@@ -50,7 +55,9 @@ async function mirrorTarget(item: WorkItem, run: RunContext): Promise<string> {
   const builder = item.entry.sourceName;
   const runImage = await runImageOf(item, run);
   const ref = parseReference(runImage);
-  const planned = run.plan.entries.find((e) => e.source.registry === ref.registry && e.source.repository === ref.repository);
+  const planned = run.plan.entries.find(
+    (e) => e.source.registry === ref.registry && e.source.repository === ref.repository,
+  );
   const name = planned?.repository ?? destinationRepository(ref, run.inputs.repositoryPrefix);
   let repository: EnsuredRepository;
   try {

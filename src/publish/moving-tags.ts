@@ -20,7 +20,11 @@ export function movingTagsOf(item: Pick<WorkItem, 'entry' | 'tags'>): RenderedTa
  * release written meanwhile by another run holds them back. Listing again afterwards catches a newer
  * release that landed between that check and the write; the tag then goes to the newest release.
  */
-export async function writeMovingTags(item: WorkItem, root: ManifestBytes, run: RunContext): Promise<MovingTagsOutcome> {
+export async function writeMovingTags(
+  item: WorkItem,
+  root: ManifestBytes,
+  run: RunContext,
+): Promise<MovingTagsOutcome> {
   const candidates = movingTagsOf(item);
   if (candidates.length === 0) return { written: [], heldBack: [] };
   const { client, path, repository } = item.destination;
@@ -33,7 +37,10 @@ export async function writeMovingTags(item: WorkItem, root: ManifestBytes, run: 
   const written: string[] = [];
   for (const candidate of candidates.filter((c) => decision.apply.includes(c.tag))) {
     const newest = newestReleaseInScope(candidate, after);
-    const overtaken = newest !== undefined && candidate.sourceVersion !== undefined && compareSemVer(candidate.sourceVersion, newest.version) < 0;
+    const overtaken =
+      newest !== undefined &&
+      candidate.sourceVersion !== undefined &&
+      compareSemVer(candidate.sourceVersion, newest.version) < 0;
     if (!overtaken) {
       written.push(candidate.tag);
       continue;
@@ -44,6 +51,7 @@ export async function writeMovingTags(item: WorkItem, root: ManifestBytes, run: 
     }
     heldBack.push({ tag: candidate.tag, reason: `${newest.tag} was published meanwhile by another run and keeps it` });
   }
-  for (const held of heldBack) run.runtime.logger.notice(`${repository.repositoryUri}: tag "${held.tag}" not moved: ${held.reason}`);
+  for (const held of heldBack)
+    run.runtime.logger.notice(`${repository.repositoryUri}: tag "${held.tag}" not moved: ${held.reason}`);
   return { written, heldBack };
 }

@@ -14,7 +14,15 @@ import { resolveImages } from './resolve.js';
 import { applyPublicRetention, retentionWanted } from './retention.js';
 import { inPlanOrder } from './work-item.js';
 
-export type { CatalogReport, GateReport, GitHubBridge, PublishEnvironment, PublishedImage, PublishReport, RetentionReport } from './report.js';
+export type {
+  CatalogReport,
+  GateReport,
+  GitHubBridge,
+  PublishEnvironment,
+  PublishedImage,
+  PublishReport,
+  RetentionReport,
+} from './report.js';
 
 export async function publish(inputs: Inputs, env: PublishEnvironment): Promise<PublishReport> {
   const { runtime, github } = env;
@@ -26,18 +34,35 @@ export async function publish(inputs: Inputs, env: PublishEnvironment): Promise<
   const plan = connections.placeInRegistry(requested);
   const repositories = plan.entries.map((entry) => entry.repository);
   await github.group('Repositories', () => connections.ensureAll(repositories));
-  const report = { ...emptyReport(inputs, plan), registry: connections.registryOf(repositories[0]!), logins: [connections.login] };
+  const report = {
+    ...emptyReport(inputs, plan),
+    registry: connections.registryOf(repositories[0]!),
+    logins: [connections.login],
+  };
 
   const spool = await BlobSpool.create(env.tempDir);
   // ECR Public does not mount across repositories.
   const locations = new BlobLocations(() => inputs.registryType !== 'public');
-  const run: RunContext = { inputs, runtime, github, plan, connections, spool, locations, transfers: new TransferLimiter(inputs.concurrency) };
+  const run: RunContext = {
+    inputs,
+    runtime,
+    github,
+    plan,
+    connections,
+    spool,
+    locations,
+    transfers: new TransferLimiter(inputs.concurrency),
+  };
   try {
     const resolved = await github.group('Resolve', () => resolveImages(run));
-    const copied = await github.group(`Publish ${resolved.pending.length} image(s)`, () => copyByStage(resolved.pending, run));
+    const copied = await github.group(`Publish ${resolved.pending.length} image(s)`, () =>
+      copyByStage(resolved.pending, run),
+    );
     report.images = inPlanOrder([...resolved.upToDate, ...copied.map((c) => c.image)], plan);
     if (inputs.referrers) {
-      report.images = await github.group('Signatures, attestations and SBOMs', () => copyImageReferrers(report.images, run));
+      report.images = await github.group('Signatures, attestations and SBOMs', () =>
+        copyImageReferrers(report.images, run),
+      );
     }
     report.warnings = connections.rateLimits.lowQuotaWarnings();
     for (const warning of report.warnings) runtime.logger.warning(warning);
@@ -46,7 +71,9 @@ export async function publish(inputs: Inputs, env: PublishEnvironment): Promise<
     await spool.cleanup();
   }
 
-  if (gateWanted(run)) Object.assign(report, await github.group('Scan gate and promotion', () => gateRelease(report.images, run)));
-  if (retentionWanted(inputs)) report.retention = await github.group('Retention', () => applyPublicRetention(report.images, run));
+  if (gateWanted(run))
+    Object.assign(report, await github.group('Scan gate and promotion', () => gateRelease(report.images, run)));
+  if (retentionWanted(inputs))
+    report.retention = await github.group('Retention', () => applyPublicRetention(report.images, run));
   return report;
 }

@@ -4,7 +4,10 @@ import { copyOptions, type RunContext } from './context.js';
 import type { PublishedImage } from './report.js';
 
 /** The images with their count of copied referrers. */
-export async function copyImageReferrers(images: readonly PublishedImage[], run: RunContext): Promise<PublishedImage[]> {
+export async function copyImageReferrers(
+  images: readonly PublishedImage[],
+  run: RunContext,
+): Promise<PublishedImage[]> {
   const result: PublishedImage[] = [];
   for (const image of images) result.push({ ...image, referrers: await referrersOf(image, run) });
   return result;
@@ -15,7 +18,9 @@ async function referrersOf(image: PublishedImage, run: RunContext): Promise<numb
   const { logger } = run.runtime;
   if (image.upToDate) return 0;
   if (image.mutated) {
-    logger.info(`${image.repository}: source signatures and attestations not copied: they sign ${image.sourceDigest}, not the mutated ${image.digest}`);
+    logger.info(
+      `${image.repository}: source signatures and attestations not copied: they sign ${image.sourceDigest}, not the mutated ${image.digest}`,
+    );
     return 0;
   }
   const entry = run.plan.entries.find((e) => e.sourceName === image.source)!;

@@ -95,4 +95,3 @@ export interface PublishReport {
   /** Destination logins, for `docker-login`. Holds a secret that was already masked. */
   logins: RegistryLogin[];
 }
-

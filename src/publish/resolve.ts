@@ -41,9 +41,15 @@ async function resolveImage(entry: PlanEntry, run: RunContext): Promise<WorkItem
     throw new Error(`source image ${entry.sourceName} answered with digest ${head.digest}`);
   }
   const destination = run.connections.destination(entry.repository);
-  const at = (tags: string[]) => tagsAlreadyAt({ client: destination.client, repository: destination.path, tags }, head.digest);
+  const at = (tags: string[]) =>
+    tagsAlreadyAt({ client: destination.client, repository: destination.path, tags }, head.digest);
   const done = (item: ReportedItem) =>
-    imageReport(item, head.digest, emptyStats(), { upToDate: true, mutated: false, platforms: [], seconds: (clock.now() - started) / 1000 });
+    imageReport(item, head.digest, emptyStats(), {
+      upToDate: true,
+      mutated: false,
+      platforms: [],
+      seconds: (clock.now() - started) / 1000,
+    });
   const uri = destination.repository.repositoryUri;
 
   // A re-run's fast path: every tag already names this digest, so no tag decision is left to make.
@@ -54,9 +60,18 @@ async function resolveImage(entry: PlanEntry, run: RunContext): Promise<WorkItem
   }
   const decision = decideTags(entry.tags, await destination.client.listTags(destination.path));
   for (const held of decision.heldBack) logger.notice(`${uri}: tag "${held.tag}" not moved: ${held.reason}`);
-  const decided = { entry, destination, sourceDigest: head.digest, tags: decision.apply, heldBack: decision.heldBack, kind: 'unknown' as const };
+  const decided = {
+    entry,
+    destination,
+    sourceDigest: head.digest,
+    tags: decision.apply,
+    heldBack: decision.heldBack,
+    kind: 'unknown' as const,
+  };
   if (decision.apply.length > 0 && (await at(decision.apply))) {
-    logger.info(`${entry.sourceName} is already at ${uri} (${head.digest}); held back: ${decision.heldBack.map((h) => h.tag).join(', ')}`);
+    logger.info(
+      `${entry.sourceName} is already at ${uri} (${head.digest}); held back: ${decision.heldBack.map((h) => h.tag).join(', ')}`,
+    );
     return done(decided);
   }
   const tree = await readImageTree({ client: sourceClient, repository: entry.source.repository }, head.digest);

@@ -39,7 +39,8 @@ function readerOf(destination: Destination): ImageReader {
     manifest: (digest) => destination.client.getManifest(destination.path, digest, digest),
     blob: async (descriptor) => {
       const chunks: Buffer[] = [];
-      for await (const chunk of await destination.client.getBlob(destination.path, descriptor)) chunks.push(chunk as Buffer);
+      for await (const chunk of await destination.client.getBlob(destination.path, descriptor))
+        chunks.push(chunk as Buffer);
       return Buffer.concat(chunks);
     },
   };
@@ -47,7 +48,9 @@ function readerOf(destination: Destination): ImageReader {
 
 /** The kept images of a builder repository worth reading: tagged, and not signatures or attestations. */
 function keptTagged(plan: RetentionPlan): string[] {
-  return plan.keep.filter((entry) => entry.tags.some((tag) => !tag.startsWith('sha256-'))).map((entry) => entry.imageDigest);
+  return plan.keep
+    .filter((entry) => entry.tags.some((tag) => !tag.startsWith('sha256-')))
+    .map((entry) => entry.imageDigest);
 }
 
 /**
@@ -58,12 +61,18 @@ function keptTagged(plan: RetentionPlan): string[] {
  * repositories this run did not publish to are not read. When a builder repository's kept builders
  * cannot be read, the other repositories are left alone: what they need is unknown.
  */
-export async function applyPublicRetention(images: readonly PublishedImage[], run: RunContext): Promise<RetentionReport[]> {
+export async function applyPublicRetention(
+  images: readonly PublishedImage[],
+  run: RunContext,
+): Promise<RetentionReport[]> {
   const names = [...new Set(run.plan.entries.map((entry) => entry.repository))];
   const builders = new Set(images.filter((image) => image.kind === 'builder').map((image) => image.repositoryName));
-  const pins = new RetentionPins(new Map(names.map((name) => [run.connections.destination(name).repository.repositoryUri, name])));
+  const pins = new RetentionPins(
+    new Map(names.map((name) => [run.connections.destination(name).repository.repositoryUri, name])),
+  );
   for (const image of images) {
-    if (image.mirror !== undefined) pins.add(image.mirror.image, `run-image mirror of builder ${image.repositoryName}, published by this run`);
+    if (image.mirror !== undefined)
+      pins.add(image.mirror.image, `run-image mirror of builder ${image.repositoryName}, published by this run`);
   }
   const unreadBuilders: string[] = [];
   const reports = new Map<string, RetentionReport>();
@@ -82,10 +91,15 @@ export async function applyPublicRetention(images: readonly PublishedImage[], ru
       keep: run.inputs.publicRetention,
       dryRun: false,
       logger: run.runtime.logger,
-      pinned: new Map([...repositoryPins.digests, ...published.map((image) => [image.digest, 'published by this run'] as const)]),
+      pinned: new Map([
+        ...repositoryPins.digests,
+        ...published.map((image) => [image.digest, 'published by this run'] as const),
+      ]),
       pinnedTags: repositoryPins.tags,
       readManifest: async (digest) => (await destination.client.getManifest(destination.path, digest, digest)).bytes,
-      ...(isBuilder ? { onPlan: (plan) => pinBuilderRunImages(readerOf(destination), repositoryName, keptTagged(plan), pins) } : {}),
+      ...(isBuilder
+        ? { onPlan: (plan) => pinBuilderRunImages(readerOf(destination), repositoryName, keptTagged(plan), pins) }
+        : {}),
     });
     if (isBuilder && report.error !== undefined) unreadBuilders.push(repositoryName);
     reports.set(repositoryName, report);
@@ -94,11 +108,25 @@ export async function applyPublicRetention(images: readonly PublishedImage[], ru
 }
 
 function emptyReport(repository: string, dryRun: boolean, keep: number, error?: string): RetentionReport {
-  return { repository, dryRun, keep, keptVersions: [], droppedVersions: [], deleted: [], failures: [], skipped: [], ...(error === undefined ? {} : { error }) };
+  return {
+    repository,
+    dryRun,
+    keep,
+    keptVersions: [],
+    droppedVersions: [],
+    deleted: [],
+    failures: [],
+    skipped: [],
+    ...(error === undefined ? {} : { error }),
+  };
 }
 
 /** Retention of one repository; a failure is reported and warned about, the images stay published. */
-async function retainNewest(ecrPublic: ECRPUBLICClient, repositoryName: string, options: RetentionOptions): Promise<RetentionReport> {
+async function retainNewest(
+  ecrPublic: ECRPUBLICClient,
+  repositoryName: string,
+  options: RetentionOptions,
+): Promise<RetentionReport> {
   const { keep, dryRun, logger } = options;
   const report = emptyReport(repositoryName, dryRun, keep);
   try {
@@ -109,13 +137,25 @@ async function retainNewest(ecrPublic: ECRPUBLICClient, repositoryName: string, 
     }
     const images = options.simulate === undefined ? listed : options.simulate(listed);
     const childDigests = new Map<string, string[]>();
-    for (const digest of indexDigestsOf(images)) childDigests.set(digest, indexChildDigests(await options.readManifest(digest)));
-    const plan = planRetention({ images, childDigests, keep, pinned: options.pinned, ...(options.pinnedTags ? { pinnedTags: options.pinnedTags } : {}) });
+    for (const digest of indexDigestsOf(images))
+      childDigests.set(digest, indexChildDigests(await options.readManifest(digest)));
+    const plan = planRetention({
+      images,
+      childDigests,
+      keep,
+      pinned: options.pinned,
+      ...(options.pinnedTags ? { pinnedTags: options.pinnedTags } : {}),
+    });
     report.keptVersions = plan.keptVersions;
     report.droppedVersions = plan.droppedVersions;
     await options.onPlan?.(plan);
     const readChildren = async (digest: string) => indexChildDigests(await options.readManifest(digest));
-    const result = await applyRetention(ecrPublic, repositoryName, plan, { dryRun, logger, childDigests, readChildren });
+    const result = await applyRetention(ecrPublic, repositoryName, plan, {
+      dryRun,
+      logger,
+      childDigests,
+      readChildren,
+    });
     const gone = new Set(dryRun ? plan.delete.map((entry) => entry.imageDigest) : result.deleted);
     report.deleted = plan.delete
       .filter((entry) => gone.has(entry.imageDigest))
@@ -123,7 +163,9 @@ async function retainNewest(ecrPublic: ECRPUBLICClient, repositoryName: string, 
     report.failures = result.failures;
     report.skipped = result.skipped;
     const verb = dryRun ? 'would delete' : 'deleted';
-    logger.info(`public-retention: ${repositoryName} keeps ${plan.keptVersions.join(', ') || 'no versions'}; ${verb} ${report.deleted.length} image(s).`);
+    logger.info(
+      `public-retention: ${repositoryName} keeps ${plan.keptVersions.join(', ') || 'no versions'}; ${verb} ${report.deleted.length} image(s).`,
+    );
   } catch (error) {
     report.error = (error as Error).message;
     logger.warning(`public-retention: ${repositoryName} was not cleaned up: ${report.error}`);
@@ -135,7 +177,10 @@ async function retainNewest(ecrPublic: ECRPUBLICClient, repositoryName: string, 
 function simulatePublish(planned: readonly PlanEntry[]): (images: RepositoryImage[]) => RepositoryImage[] {
   return (images) => {
     const existingTags = images.flatMap((image) => image.imageTags);
-    const moves = planned.map((entry) => ({ digest: `planned:${entry.sourceName}`, tags: decideTags(entry.tags, existingTags).apply }));
+    const moves = planned.map((entry) => ({
+      digest: `planned:${entry.sourceName}`,
+      tags: decideTags(entry.tags, existingTags).apply,
+    }));
     const moved = new Set(moves.flatMap((move) => move.tags));
     return [
       ...images.map((image) => ({ ...image, imageTags: image.imageTags.filter((tag) => !moved.has(tag)) })),
@@ -145,7 +190,11 @@ function simulatePublish(planned: readonly PlanEntry[]): (images: RepositoryImag
 }
 
 /** What retention would delete once this run has published. Needs AWS credentials, unlike the rest of a dry run. */
-export async function previewRetention(inputs: Inputs, env: PublishEnvironment, entries: readonly PlanEntry[]): Promise<RetentionReport[]> {
+export async function previewRetention(
+  inputs: Inputs,
+  env: PublishEnvironment,
+  entries: readonly PlanEntry[],
+): Promise<RetentionReport[]> {
   const { logger } = env.runtime;
   const repositories = [...new Set(entries.map((entry) => entry.repository))];
   let ecrPublic: ECRPUBLICClient;
@@ -161,7 +210,10 @@ export async function previewRetention(inputs: Inputs, env: PublishEnvironment, 
     const repository = await ensurePublicRepository(ecrPublic, { repositoryName, create: false, logger });
     const [host, path] = splitRepositoryUri(repository.repositoryUri);
     if (registryClient === undefined) {
-      const login = await getPublicRegistryCredentials(ecrPublic, { registry: repository.repositoryUri, onSecret: env.github.setSecret });
+      const login = await getPublicRegistryCredentials(ecrPublic, {
+        registry: repository.repositoryUri,
+        onSecret: env.github.setSecret,
+      });
       registryClient = connectRegistry(host, registryTransport(env, login));
     }
     return (await registryClient.getManifest(path, digest, digest)).bytes;
@@ -174,7 +226,9 @@ export async function previewRetention(inputs: Inputs, env: PublishEnvironment, 
         keep: inputs.publicRetention,
         dryRun: true,
         logger,
-        pinned: new Map(planned.map((entry) => [`planned:${entry.sourceName}`, 'to be published by this run'] as const)),
+        pinned: new Map(
+          planned.map((entry) => [`planned:${entry.sourceName}`, 'to be published by this run'] as const),
+        ),
         readManifest: (digest) => readManifest(repositoryName, digest),
         simulate: simulatePublish(planned),
       }),

@@ -32,7 +32,12 @@ export interface ImageOutcome {
   mirror?: PublishedImage['mirror'];
 }
 
-export function imageReport(item: ReportedItem, digest: string, stats: CopyStats, outcome: ImageOutcome): PublishedImage {
+export function imageReport(
+  item: ReportedItem,
+  digest: string,
+  stats: CopyStats,
+  outcome: ImageOutcome,
+): PublishedImage {
   return {
     source: item.entry.sourceName,
     sourceDigest: item.sourceDigest,

@@ -32,7 +32,10 @@ const OPERATING_SYSTEMS = ['Linux', 'Windows'];
 const TOKEN_LIFETIME_MS = 12 * 60 * 60 * 1000;
 
 function invalid(parameter: string, constraint: string): AwsError {
-  return new AwsError('InvalidParameterException', `Invalid parameter at '${parameter}' failed to satisfy constraint: '${constraint}'`);
+  return new AwsError(
+    'InvalidParameterException',
+    `Invalid parameter at '${parameter}' failed to satisfy constraint: '${constraint}'`,
+  );
 }
 
 /** Checks catalog data the way ECR Public does and returns what it stores. */
@@ -40,25 +43,33 @@ function validateCatalogData(input: Record<string, unknown>): Record<string, unk
   const stored: Record<string, unknown> = {};
   const description = optionalString(input, 'description');
   if (description !== undefined) {
-    if (description.length > 1024) throw invalid('catalogData.description', 'Member must have length less than or equal to 1024');
+    if (description.length > 1024)
+      throw invalid('catalogData.description', 'Member must have length less than or equal to 1024');
     stored.description = description;
   }
-  for (const [name, allowed] of [['architectures', ARCHITECTURES], ['operatingSystems', OPERATING_SYSTEMS]] as const) {
+  for (const [name, allowed] of [
+    ['architectures', ARCHITECTURES],
+    ['operatingSystems', OPERATING_SYSTEMS],
+  ] as const) {
     const values = input[name];
     if (values === undefined || values === null) continue;
-    if (!Array.isArray(values) || values.length > 50) throw invalid(`catalogData.${name}`, 'Member must be a list of at most 50 items');
+    if (!Array.isArray(values) || values.length > 50)
+      throw invalid(`catalogData.${name}`, 'Member must be a list of at most 50 items');
     for (const value of values) {
-      if (typeof value !== 'string' || !allowed.includes(value)) throw invalid(`catalogData.${name}`, `'${String(value)}' is not one of ${allowed.join(', ')}`);
+      if (typeof value !== 'string' || !allowed.includes(value))
+        throw invalid(`catalogData.${name}`, `'${String(value)}' is not one of ${allowed.join(', ')}`);
     }
     stored[name] = values;
   }
   for (const name of ['aboutText', 'usageText']) {
     const text = optionalString(input, name);
     if (text === undefined) continue;
-    if (text.length > 10240) throw invalid(`catalogData.${name}`, 'Member must have length less than or equal to 10240');
+    if (text.length > 10240)
+      throw invalid(`catalogData.${name}`, 'Member must have length less than or equal to 10240');
     stored[name] = text;
   }
-  if (optionalString(input, 'logoImageBlob') !== undefined) stored.logoUrl = 'https://d2c5pxvrjjnmhm.cloudfront.net/logo.png';
+  if (optionalString(input, 'logoImageBlob') !== undefined)
+    stored.logoUrl = 'https://d2c5pxvrjjnmhm.cloudfront.net/logo.png';
   return stored;
 }
 
@@ -121,13 +132,22 @@ export class EcrPublicEmulator {
     authorize(action, this.repositoryArn(name));
     const repository = this.repositories.get(name);
     if (repository === undefined) {
-      throw new AwsError('RepositoryNotFoundException', `The repository with name '${name}' does not exist in the registry with id '${this.options.accountId}'`);
+      throw new AwsError(
+        'RepositoryNotFoundException',
+        `The repository with name '${name}' does not exist in the registry with id '${this.options.accountId}'`,
+      );
     }
     return repository;
   }
 
   private describeRepository(repository: EmulatedRepository): Record<string, unknown> {
-    return { repositoryArn: repository.arn, registryId: this.options.accountId, repositoryName: repository.name, repositoryUri: repository.uri, createdAt: repository.createdAt };
+    return {
+      repositoryArn: repository.arn,
+      registryId: this.options.accountId,
+      repositoryName: repository.name,
+      repositoryUri: repository.uri,
+      createdAt: repository.createdAt,
+    };
   }
 
   async handle(operation: string, params: Record<string, unknown>, authorize: Authorize): Promise<unknown> {
@@ -139,8 +159,12 @@ export class EcrPublicEmulator {
         authorize('sts:GetServiceBearerToken', '*');
         this.faults.take(operation);
         const backend = this.options.backend?.config;
-        const token = Buffer.from(`${backend?.username ?? 'AWS'}:${backend?.password ?? 'no-backing-registry'}`).toString('base64');
-        return { authorizationData: { authorizationToken: token, expiresAt: new Date(this.options.now() + TOKEN_LIFETIME_MS) } };
+        const token = Buffer.from(
+          `${backend?.username ?? 'AWS'}:${backend?.password ?? 'no-backing-registry'}`,
+        ).toString('base64');
+        return {
+          authorizationData: { authorizationToken: token, expiresAt: new Date(this.options.now() + TOKEN_LIFETIME_MS) },
+        };
       }
       case 'DescribeRegistries': {
         authorize('ecr-public:DescribeRegistries', '*');
@@ -152,7 +176,9 @@ export class EcrPublicEmulator {
               registryArn: `arn:aws:ecr-public::${registryId}:registry/${registryId}`,
               registryUri: `${this.registryHost}/${this.options.alias}`,
               verified: false,
-              aliases: [{ name: this.options.alias, status: 'ACTIVE', primaryRegistryAlias: true, defaultRegistryAlias: true }],
+              aliases: [
+                { name: this.options.alias, status: 'ACTIVE', primaryRegistryAlias: true, defaultRegistryAlias: true },
+              ],
             },
           ],
         };
@@ -160,15 +186,24 @@ export class EcrPublicEmulator {
       case 'DescribeRepositories': {
         const names = params.repositoryNames;
         if (Array.isArray(names) && names.length > 0) {
-          const found = names.map((name: unknown) => this.repository({ repositoryName: name }, authorize, 'ecr-public:DescribeRepositories'));
+          const found = names.map((name: unknown) =>
+            this.repository({ repositoryName: name }, authorize, 'ecr-public:DescribeRepositories'),
+          );
           this.faults.take(operation);
           return { repositories: found.map((repository) => this.describeRepository(repository)) };
         }
         authorize('ecr-public:DescribeRepositories', this.repositoryArn('*'));
         this.faults.take(operation);
         const all = [...this.repositories.values()].sort((a, b) => a.name.localeCompare(b.name));
-        const { page, nextToken } = paginate(all, optionalNumber(params, 'maxResults'), optionalString(params, 'nextToken'));
-        return { repositories: page.map((repository) => this.describeRepository(repository)), ...(nextToken === undefined ? {} : { nextToken }) };
+        const { page, nextToken } = paginate(
+          all,
+          optionalNumber(params, 'maxResults'),
+          optionalString(params, 'nextToken'),
+        );
+        return {
+          repositories: page.map((repository) => this.describeRepository(repository)),
+          ...(nextToken === undefined ? {} : { nextToken }),
+        };
       }
       case 'CreateRepository': {
         const name = requiredString(params, 'repositoryName');
@@ -178,7 +213,10 @@ export class EcrPublicEmulator {
         this.faults.take(operation);
         validateRepositoryName(name);
         if (this.repositories.has(name)) {
-          throw new AwsError('RepositoryAlreadyExistsException', `The repository with name '${name}' already exists in the registry with id '${registryId}'`);
+          throw new AwsError(
+            'RepositoryAlreadyExistsException',
+            `The repository with name '${name}' already exists in the registry with id '${registryId}'`,
+          );
         }
         const repository = this.addRepository(name, optionalObject(params, 'catalogData') ?? {});
         repository.tags = tags;
@@ -207,7 +245,10 @@ export class EcrPublicEmulator {
         const repository = this.repository(params, authorize, 'ecr-public:GetRepositoryPolicy');
         this.faults.take(operation);
         if (repository.policyText === undefined) {
-          throw new AwsError('RepositoryPolicyNotFoundException', `Repository policy does not exist for the repository with name '${repository.name}' in the registry with id '${registryId}'`);
+          throw new AwsError(
+            'RepositoryPolicyNotFoundException',
+            `Repository policy does not exist for the repository with name '${repository.name}' in the registry with id '${registryId}'`,
+          );
         }
         return { registryId, repositoryName: repository.name, policyText: repository.policyText };
       }
@@ -218,15 +259,29 @@ export class EcrPublicEmulator {
         const ids = imageIds(params);
         if (ids !== undefined && ids.length > 0) {
           images = ids.map((id) => {
-            const image = images.find((candidate) => (id.imageDigest === undefined || candidate.digest === id.imageDigest) && (id.imageTag === undefined || candidate.tags.includes(id.imageTag)));
+            const image = images.find(
+              (candidate) =>
+                (id.imageDigest === undefined || candidate.digest === id.imageDigest) &&
+                (id.imageTag === undefined || candidate.tags.includes(id.imageTag)),
+            );
             if (image === undefined) {
-              throw new AwsError('ImageNotFoundException', `The image with imageId ${describeImageId(id)} does not exist within the repository with name '${repository.name}' in the registry with id '${registryId}'`);
+              throw new AwsError(
+                'ImageNotFoundException',
+                `The image with imageId ${describeImageId(id)} does not exist within the repository with name '${repository.name}' in the registry with id '${registryId}'`,
+              );
             }
             return image;
           });
         }
-        const { page, nextToken } = paginate(images, optionalNumber(params, 'maxResults'), optionalString(params, 'nextToken'));
-        return { imageDetails: page.map((image) => imageDetail(this.options.accountId, repository.name, image)), ...(nextToken === undefined ? {} : { nextToken }) };
+        const { page, nextToken } = paginate(
+          images,
+          optionalNumber(params, 'maxResults'),
+          optionalString(params, 'nextToken'),
+        );
+        return {
+          imageDetails: page.map((image) => imageDetail(this.options.accountId, repository.name, image)),
+          ...(nextToken === undefined ? {} : { nextToken }),
+        };
       }
       case 'DescribeImageTags': {
         const repository = this.repository(params, authorize, 'ecr-public:DescribeImageTags');
@@ -246,7 +301,11 @@ export class EcrPublicEmulator {
           })),
         );
         details.sort((a, b) => a.imageTag.localeCompare(b.imageTag));
-        const { page, nextToken } = paginate(details, optionalNumber(params, 'maxResults'), optionalString(params, 'nextToken'));
+        const { page, nextToken } = paginate(
+          details,
+          optionalNumber(params, 'maxResults'),
+          optionalString(params, 'nextToken'),
+        );
         return { imageTagDetails: page, ...(nextToken === undefined ? {} : { nextToken }) };
       }
       case 'BatchDeleteImage': {
@@ -256,13 +315,21 @@ export class EcrPublicEmulator {
         const deleted: unknown[] = [];
         const failures: unknown[] = [];
         for (const id of imageIds(params) ?? []) {
-          const parent = id.imageTag === undefined && id.imageDigest !== undefined ? await this.images.referencingIndex(repository.registryPath, id.imageDigest) : undefined;
+          const parent =
+            id.imageTag === undefined && id.imageDigest !== undefined
+              ? await this.images.referencingIndex(repository.registryPath, id.imageDigest)
+              : undefined;
           if (parent !== undefined) {
-            failures.push({ imageId: id, failureCode: 'ImageReferencedByManifestList', failureReason: `Requested image is referenced by manifest list ${parent}` });
+            failures.push({
+              imageId: id,
+              failureCode: 'ImageReferencedByManifestList',
+              failureReason: `Requested image is referenced by manifest list ${parent}`,
+            });
             continue;
           }
           const result = await this.images.delete(repository.registryPath, id);
-          if (result === undefined) failures.push({ imageId: id, failureCode: 'ImageNotFound', failureReason: 'Requested image not found' });
+          if (result === undefined)
+            failures.push({ imageId: id, failureCode: 'ImageNotFound', failureReason: 'Requested image not found' });
           else deleted.push(result);
         }
         return { imageIds: deleted, failures };

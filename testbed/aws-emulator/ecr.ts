@@ -61,7 +61,9 @@ export class EcrEmulator {
   }
 
   get registryHost(): string {
-    return this.options.backend?.config.host ?? `${this.options.accountId}.dkr.ecr.${this.options.region}.amazonaws.com`;
+    return (
+      this.options.backend?.config.host ?? `${this.options.accountId}.dkr.ecr.${this.options.region}.amazonaws.com`
+    );
   }
 
   get deletedImages(): ImageStore['deletedImages'] {
@@ -97,7 +99,10 @@ export class EcrEmulator {
       tags: [],
       imageTagMutability: settings.imageTagMutability ?? 'MUTABLE',
       scanOnPush: settings.scanOnPush ?? false,
-      encryption: { encryptionType: settings.encryptionType ?? 'AES256', ...(settings.kmsKey === undefined ? {} : { kmsKey: settings.kmsKey }) },
+      encryption: {
+        encryptionType: settings.encryptionType ?? 'AES256',
+        ...(settings.kmsKey === undefined ? {} : { kmsKey: settings.kmsKey }),
+      },
     };
     if (settings.lifecyclePolicyText !== undefined) repository.lifecyclePolicyText = settings.lifecyclePolicyText;
     if (settings.policyText !== undefined) repository.policyText = settings.policyText;
@@ -115,7 +120,10 @@ export class EcrEmulator {
     authorize(action, this.repositoryArn(name, registryId));
     const repository = registryId === this.options.accountId ? this.repositories.get(name) : undefined;
     if (repository === undefined) {
-      throw new AwsError('RepositoryNotFoundException', `The repository with name '${name}' does not exist in the registry with id '${registryId}'`);
+      throw new AwsError(
+        'RepositoryNotFoundException',
+        `The repository with name '${name}' does not exist in the registry with id '${registryId}'`,
+      );
     }
     return repository;
   }
@@ -147,9 +155,17 @@ export class EcrEmulator {
         authorize('ecr:GetAuthorizationToken', '*');
         this.faults.take(operation);
         const backend = this.options.backend?.config;
-        const token = Buffer.from(`${backend?.username ?? 'AWS'}:${backend?.password ?? 'no-backing-registry'}`).toString('base64');
+        const token = Buffer.from(
+          `${backend?.username ?? 'AWS'}:${backend?.password ?? 'no-backing-registry'}`,
+        ).toString('base64');
         return {
-          authorizationData: [{ authorizationToken: token, expiresAt: new Date(this.options.now() + TOKEN_LIFETIME_MS), proxyEndpoint: `http://${this.registryHost}` }],
+          authorizationData: [
+            {
+              authorizationToken: token,
+              expiresAt: new Date(this.options.now() + TOKEN_LIFETIME_MS),
+              proxyEndpoint: `http://${this.registryHost}`,
+            },
+          ],
         };
       }
       case 'GetRegistryScanningConfiguration': {
@@ -162,11 +178,15 @@ export class EcrEmulator {
         const requestedRegistry = this.registryId(params);
         if (Array.isArray(names) && names.length > 0) {
           const found = names.map((name: unknown) => {
-            if (typeof name !== 'string') throw new AwsError('SerializationException', 'repositoryNames must be strings');
+            if (typeof name !== 'string')
+              throw new AwsError('SerializationException', 'repositoryNames must be strings');
             authorize('ecr:DescribeRepositories', this.repositoryArn(name, requestedRegistry));
             const repository = requestedRegistry === registryId ? this.repositories.get(name) : undefined;
             if (repository === undefined) {
-              throw new AwsError('RepositoryNotFoundException', `The repository with name '${name}' does not exist in the registry with id '${requestedRegistry}'`);
+              throw new AwsError(
+                'RepositoryNotFoundException',
+                `The repository with name '${name}' does not exist in the registry with id '${requestedRegistry}'`,
+              );
             }
             return repository;
           });
@@ -176,8 +196,15 @@ export class EcrEmulator {
         authorize('ecr:DescribeRepositories', this.repositoryArn('*', requestedRegistry));
         this.faults.take(operation);
         const all = [...this.repositories.values()].sort((a, b) => a.name.localeCompare(b.name));
-        const { page, nextToken } = paginate(all, optionalNumber(params, 'maxResults'), optionalString(params, 'nextToken'));
-        return { repositories: page.map((repository) => this.describeRepository(repository)), ...(nextToken === undefined ? {} : { nextToken }) };
+        const { page, nextToken } = paginate(
+          all,
+          optionalNumber(params, 'maxResults'),
+          optionalString(params, 'nextToken'),
+        );
+        return {
+          repositories: page.map((repository) => this.describeRepository(repository)),
+          ...(nextToken === undefined ? {} : { nextToken }),
+        };
       }
       case 'CreateRepository': {
         const name = requiredString(params, 'repositoryName');
@@ -189,20 +216,32 @@ export class EcrEmulator {
         this.faults.take(operation);
         validateRepositoryName(name);
         if (this.repositories.has(name)) {
-          throw new AwsError('RepositoryAlreadyExistsException', `The repository with name '${name}' already exists in the registry with id '${registryId}'`);
+          throw new AwsError(
+            'RepositoryAlreadyExistsException',
+            `The repository with name '${name}' already exists in the registry with id '${registryId}'`,
+          );
         }
         const mutability = optionalString(params, 'imageTagMutability') ?? 'MUTABLE';
         if (!['MUTABLE', 'IMMUTABLE', 'MUTABLE_WITH_EXCLUSION', 'IMMUTABLE_WITH_EXCLUSION'].includes(mutability)) {
-          throw new AwsError('ValidationException', `1 validation error detected: Value '${mutability}' at 'imageTagMutability' failed to satisfy constraint: Member must satisfy enum value set: [MUTABLE, IMMUTABLE, IMMUTABLE_WITH_EXCLUSION, MUTABLE_WITH_EXCLUSION]`);
+          throw new AwsError(
+            'ValidationException',
+            `1 validation error detected: Value '${mutability}' at 'imageTagMutability' failed to satisfy constraint: Member must satisfy enum value set: [MUTABLE, IMMUTABLE, IMMUTABLE_WITH_EXCLUSION, MUTABLE_WITH_EXCLUSION]`,
+          );
         }
         const encryption = optionalObject(params, 'encryptionConfiguration') ?? {};
         const encryptionType = optionalString(encryption, 'encryptionType') ?? 'AES256';
         const kmsKey = optionalString(encryption, 'kmsKey');
         if (!['AES256', 'KMS', 'KMS_DSSE'].includes(encryptionType)) {
-          throw new AwsError('ValidationException', `1 validation error detected: Value '${encryptionType}' at 'encryptionConfiguration.encryptionType' failed to satisfy constraint: Member must satisfy enum value set: [AES256, KMS, KMS_DSSE]`);
+          throw new AwsError(
+            'ValidationException',
+            `1 validation error detected: Value '${encryptionType}' at 'encryptionConfiguration.encryptionType' failed to satisfy constraint: Member must satisfy enum value set: [AES256, KMS, KMS_DSSE]`,
+          );
         }
         if (encryptionType === 'AES256' && kmsKey !== undefined) {
-          throw new AwsError('InvalidParameterException', "Invalid parameter at 'encryptionConfiguration' failed to satisfy constraint: 'kmsKey can only be specified when encryptionType is KMS'");
+          throw new AwsError(
+            'InvalidParameterException',
+            "Invalid parameter at 'encryptionConfiguration' failed to satisfy constraint: 'kmsKey can only be specified when encryptionType is KMS'",
+          );
         }
         const scanning = optionalObject(params, 'imageScanningConfiguration') ?? {};
         const repository: EmulatedRepository = {
@@ -235,15 +274,26 @@ export class EcrEmulator {
         const repository = this.repository(params, authorize, 'ecr:GetLifecyclePolicy');
         this.faults.take(operation);
         if (repository.lifecyclePolicyText === undefined) {
-          throw new AwsError('LifecyclePolicyNotFoundException', `Lifecycle policy does not exist for the repository with name '${repository.name}' in the registry with id '${registryId}'`);
+          throw new AwsError(
+            'LifecyclePolicyNotFoundException',
+            `Lifecycle policy does not exist for the repository with name '${repository.name}' in the registry with id '${registryId}'`,
+          );
         }
-        return { registryId, repositoryName: repository.name, lifecyclePolicyText: repository.lifecyclePolicyText, lastEvaluatedAt: new Date(0) };
+        return {
+          registryId,
+          repositoryName: repository.name,
+          lifecyclePolicyText: repository.lifecyclePolicyText,
+          lastEvaluatedAt: new Date(0),
+        };
       }
       case 'GetRepositoryPolicy': {
         const repository = this.repository(params, authorize, 'ecr:GetRepositoryPolicy');
         this.faults.take(operation);
         if (repository.policyText === undefined) {
-          throw new AwsError('RepositoryPolicyNotFoundException', `Repository policy does not exist for the repository with name '${repository.name}' in the registry with id '${registryId}'`);
+          throw new AwsError(
+            'RepositoryPolicyNotFoundException',
+            `Repository policy does not exist for the repository with name '${repository.name}' in the registry with id '${registryId}'`,
+          );
         }
         return { registryId, repositoryName: repository.name, policyText: repository.policyText };
       }
@@ -254,29 +304,54 @@ export class EcrEmulator {
         let images = await this.images.listImages(repository.registryPath);
         if (ids !== undefined && ids.length > 0) {
           images = ids.map((id) => {
-            const image = images.find((candidate) => (id.imageDigest === undefined || candidate.digest === id.imageDigest) && (id.imageTag === undefined || candidate.tags.includes(id.imageTag)));
+            const image = images.find(
+              (candidate) =>
+                (id.imageDigest === undefined || candidate.digest === id.imageDigest) &&
+                (id.imageTag === undefined || candidate.tags.includes(id.imageTag)),
+            );
             if (image === undefined) throw this.imageNotFound(repository, id);
             return image;
           });
         } else {
           images = filterByTagStatus(images, optionalObject(params, 'filter'));
         }
-        const { page, nextToken } = paginate(images, optionalNumber(params, 'maxResults'), optionalString(params, 'nextToken'));
-        return { imageDetails: page.map((image) => imageDetail(this.options.accountId, repository.name, image)), ...(nextToken === undefined ? {} : { nextToken }) };
+        const { page, nextToken } = paginate(
+          images,
+          optionalNumber(params, 'maxResults'),
+          optionalString(params, 'nextToken'),
+        );
+        return {
+          imageDetails: page.map((image) => imageDetail(this.options.accountId, repository.name, image)),
+          ...(nextToken === undefined ? {} : { nextToken }),
+        };
       }
       case 'ListImages': {
         const repository = this.repository(params, authorize, 'ecr:ListImages');
         this.faults.take(operation);
-        const images = filterByTagStatus(await this.images.listImages(repository.registryPath), optionalObject(params, 'filter'));
-        const ids = images.flatMap((image) => (image.tags.length === 0 ? [{ imageDigest: image.digest }] : image.tags.map((tag) => ({ imageDigest: image.digest, imageTag: tag }))));
-        const { page, nextToken } = paginate(ids, optionalNumber(params, 'maxResults'), optionalString(params, 'nextToken'), 1000);
+        const images = filterByTagStatus(
+          await this.images.listImages(repository.registryPath),
+          optionalObject(params, 'filter'),
+        );
+        const ids = images.flatMap((image) =>
+          image.tags.length === 0
+            ? [{ imageDigest: image.digest }]
+            : image.tags.map((tag) => ({ imageDigest: image.digest, imageTag: tag })),
+        );
+        const { page, nextToken } = paginate(
+          ids,
+          optionalNumber(params, 'maxResults'),
+          optionalString(params, 'nextToken'),
+          1000,
+        );
         return { imageIds: page, ...(nextToken === undefined ? {} : { nextToken }) };
       }
       case 'BatchGetImage': {
         const repository = this.repository(params, authorize, 'ecr:BatchGetImage');
         this.faults.take(operation);
         // Real ECR defaults to Docker schema 1 here; the emulator never converts, so it accepts every modern type.
-        const accepted = Array.isArray(params.acceptedMediaTypes) ? (params.acceptedMediaTypes as string[]) : ALL_MANIFEST_TYPES;
+        const accepted = Array.isArray(params.acceptedMediaTypes)
+          ? (params.acceptedMediaTypes as string[])
+          : ALL_MANIFEST_TYPES;
         const images: unknown[] = [];
         const failures: unknown[] = [];
         for (const id of imageIds(params) ?? []) {
@@ -284,7 +359,11 @@ export class EcrEmulator {
           if (image === undefined) {
             failures.push({ imageId: id, failureCode: 'ImageNotFound', failureReason: 'Requested image not found' });
           } else if (!accepted.includes(image.mediaType)) {
-            failures.push({ imageId: id, failureCode: 'UnsupportedImageType', failureReason: `Image manifest media type ${image.mediaType} is not in acceptedMediaTypes` });
+            failures.push({
+              imageId: id,
+              failureCode: 'UnsupportedImageType',
+              failureReason: `Image manifest media type ${image.mediaType} is not in acceptedMediaTypes`,
+            });
           } else {
             images.push({
               registryId,
@@ -309,7 +388,8 @@ export class EcrEmulator {
         const failures: unknown[] = [];
         for (const id of imageIds(params) ?? []) {
           const result = await this.images.delete(repository.registryPath, id);
-          if (result === undefined) failures.push({ imageId: id, failureCode: 'ImageNotFound', failureReason: 'Requested image not found' });
+          if (result === undefined)
+            failures.push({ imageId: id, failureCode: 'ImageNotFound', failureReason: 'Requested image not found' });
           else deleted.push(result);
         }
         return { imageIds: deleted, failures };
@@ -320,9 +400,21 @@ export class EcrEmulator {
         const id = imageId(params.imageId);
         const { digest, mediaType } = await this.scannedImage(repository, id);
         // ECR scans image manifests only: an index never has a scan.
-        const covered = !INDEX_TYPES.includes(mediaType ?? '') && this.scan.covers(repository.name, repository.scanOnPush === true);
-        const result = this.scan.describe(repository.name, digest, covered, optionalNumber(params, 'maxResults'), optionalString(params, 'nextToken'));
-        return { registryId, repositoryName: repository.name, imageId: { imageDigest: digest, ...(id.imageTag === undefined ? {} : { imageTag: id.imageTag }) }, ...result };
+        const covered =
+          !INDEX_TYPES.includes(mediaType ?? '') && this.scan.covers(repository.name, repository.scanOnPush === true);
+        const result = this.scan.describe(
+          repository.name,
+          digest,
+          covered,
+          optionalNumber(params, 'maxResults'),
+          optionalString(params, 'nextToken'),
+        );
+        return {
+          registryId,
+          repositoryName: repository.name,
+          imageId: { imageDigest: digest, ...(id.imageTag === undefined ? {} : { imageTag: id.imageTag }) },
+          ...result,
+        };
       }
       case 'StartImageScan': {
         const repository = this.repository(params, authorize, 'ecr:StartImageScan');
@@ -330,7 +422,10 @@ export class EcrEmulator {
         const id = imageId(params.imageId);
         const { digest, mediaType } = await this.scannedImage(repository, id);
         if (mediaType !== undefined && INDEX_TYPES.includes(mediaType)) {
-          throw new AwsError('UnsupportedImageTypeException', `An artifact with media type '${mediaType}' cannot be scanned. For more information, see the Amazon ECR documentation.`);
+          throw new AwsError(
+            'UnsupportedImageTypeException',
+            `An artifact with media type '${mediaType}' cannot be scanned. For more information, see the Amazon ECR documentation.`,
+          );
         }
         this.scan.startImageScan(repository.name, digest);
         return {
@@ -346,9 +441,18 @@ export class EcrEmulator {
   }
 
   /** The image an imageId names; a scripted digest needs no image in the registry (its media type is then unknown). */
-  private async scannedImage(repository: EmulatedRepository, id: ImageId): Promise<{ digest: string; mediaType?: string }> {
-    if (id.imageDigest !== undefined && id.imageTag === undefined && this.scan.hasScript(repository.name, id.imageDigest)) return { digest: id.imageDigest };
-    const image = this.options.backend === undefined ? undefined : await this.images.resolve(repository.registryPath, id);
+  private async scannedImage(
+    repository: EmulatedRepository,
+    id: ImageId,
+  ): Promise<{ digest: string; mediaType?: string }> {
+    if (
+      id.imageDigest !== undefined &&
+      id.imageTag === undefined &&
+      this.scan.hasScript(repository.name, id.imageDigest)
+    )
+      return { digest: id.imageDigest };
+    const image =
+      this.options.backend === undefined ? undefined : await this.images.resolve(repository.registryPath, id);
     if (image === undefined) throw this.imageNotFound(repository, id);
     return { digest: image.digest, mediaType: image.mediaType };
   }
@@ -360,47 +464,87 @@ export class EcrEmulator {
     const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
     const givenDigest = optionalString(params, 'imageDigest');
     if (givenDigest !== undefined && givenDigest !== digest) {
-      throw new AwsError('ImageDigestDoesNotMatchException', `Provided image digest '${givenDigest}' does not match the calculated digest '${digest}'`);
+      throw new AwsError(
+        'ImageDigestDoesNotMatchException',
+        `Provided image digest '${givenDigest}' does not match the calculated digest '${digest}'`,
+      );
     }
     let declared: string | undefined;
     try {
       declared = (JSON.parse(text) as { mediaType?: string }).mediaType;
     } catch {
-      throw new AwsError('InvalidParameterException', "Invalid parameter at 'ImageManifest' failed to satisfy constraint: 'Invalid JSON syntax'");
+      throw new AwsError(
+        'InvalidParameterException',
+        "Invalid parameter at 'ImageManifest' failed to satisfy constraint: 'Invalid JSON syntax'",
+      );
     }
     const mediaType = optionalString(params, 'imageManifestMediaType') ?? declared;
-    if (mediaType === undefined || !ALL_MANIFEST_TYPES.includes(mediaType) || (declared !== undefined && declared !== mediaType)) {
-      throw new AwsError('InvalidParameterException', `Invalid parameter at 'imageManifestMediaType' failed to satisfy constraint: 'Manifest media type ${mediaType ?? '(none)'} is missing, unsupported or does not match the manifest'`);
+    if (
+      mediaType === undefined ||
+      !ALL_MANIFEST_TYPES.includes(mediaType) ||
+      (declared !== undefined && declared !== mediaType)
+    ) {
+      throw new AwsError(
+        'InvalidParameterException',
+        `Invalid parameter at 'imageManifestMediaType' failed to satisfy constraint: 'Manifest media type ${mediaType ?? '(none)'} is missing, unsupported or does not match the manifest'`,
+      );
     }
     const tag = optionalString(params, 'imageTag');
     if (tag !== undefined && !TAG_PATTERN.test(tag)) {
-      throw new AwsError('InvalidParameterException', `Invalid parameter at 'imageTag' failed to satisfy constraint: 'Invalid tag ${tag}'`);
+      throw new AwsError(
+        'InvalidParameterException',
+        `Invalid parameter at 'imageTag' failed to satisfy constraint: 'Invalid tag ${tag}'`,
+      );
     }
     if (tag !== undefined) {
       const current = await this.images.tagDigest(repository.registryPath, tag);
       if (current === digest) {
-        throw new AwsError('ImageAlreadyExistsException', `Image with digest '${digest}' and tag '${tag}' already exists in the repository with name '${repository.name}' in registry with id '${registryId}'`);
+        throw new AwsError(
+          'ImageAlreadyExistsException',
+          `Image with digest '${digest}' and tag '${tag}' already exists in the repository with name '${repository.name}' in registry with id '${registryId}'`,
+        );
       }
       if (current !== undefined && repository.imageTagMutability === 'IMMUTABLE') {
-        throw new AwsError('ImageTagAlreadyExistsException', `The image tag '${tag}' already exists in the '${repository.name}' repository and cannot be overwritten because the repository is immutable.`);
+        throw new AwsError(
+          'ImageTagAlreadyExistsException',
+          `The image tag '${tag}' already exists in the '${repository.name}' repository and cannot be overwritten because the repository is immutable.`,
+        );
       }
     } else if ((await this.images.registry.getManifest(repository.registryPath, digest)) !== undefined) {
-      throw new AwsError('ImageAlreadyExistsException', `Image with digest '${digest}' already exists in the repository with name '${repository.name}' in registry with id '${registryId}'`);
+      throw new AwsError(
+        'ImageAlreadyExistsException',
+        `Image with digest '${digest}' already exists in the repository with name '${repository.name}' in registry with id '${registryId}'`,
+      );
     }
     try {
       await this.images.put(repository.registryPath, { bytes, digest, mediaType }, tag);
     } catch (error) {
       if (!(error instanceof RegistryRequestError)) throw error;
       if (error.registryCode === 'MANIFEST_BLOB_UNKNOWN' || error.registryCode === 'BLOB_UNKNOWN') {
-        throw new AwsError('LayersNotFoundException', `Layers required for pushing image into repository with name '${repository.name}' in the registry with id '${registryId}' do not exist. ${error.message}`);
+        throw new AwsError(
+          'LayersNotFoundException',
+          `Layers required for pushing image into repository with name '${repository.name}' in the registry with id '${registryId}' do not exist. ${error.message}`,
+        );
       }
       if (error.registryCode === 'MANIFEST_UNKNOWN') {
-        throw new AwsError('ReferencedImagesNotFoundException', `Manifests referenced by the image do not exist in the repository with name '${repository.name}'. ${error.message}`);
+        throw new AwsError(
+          'ReferencedImagesNotFoundException',
+          `Manifests referenced by the image do not exist in the repository with name '${repository.name}'. ${error.message}`,
+        );
       }
-      throw new AwsError('InvalidParameterException', `Invalid parameter at 'imageManifest' failed to satisfy constraint: '${error.message}'`);
+      throw new AwsError(
+        'InvalidParameterException',
+        `Invalid parameter at 'imageManifest' failed to satisfy constraint: '${error.message}'`,
+      );
     }
     return {
-      image: { registryId, repositoryName: repository.name, imageId: { imageDigest: digest, ...(tag === undefined ? {} : { imageTag: tag }) }, imageManifest: text, imageManifestMediaType: mediaType },
+      image: {
+        registryId,
+        repositoryName: repository.name,
+        imageId: { imageDigest: digest, ...(tag === undefined ? {} : { imageTag: tag }) },
+        imageManifest: text,
+        imageManifestMediaType: mediaType,
+      },
     };
   }
 }

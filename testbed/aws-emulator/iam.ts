@@ -37,7 +37,8 @@ export function parsePolicy(text: string, placeholders: Placeholders, what: stri
     for (const unsupported of ['NotAction', 'NotResource', 'NotPrincipal']) {
       if (unsupported in statement) throw new Error(`${what}: ${unsupported} is not supported by the emulator`);
     }
-    if (statement.Effect !== 'Allow' && statement.Effect !== 'Deny') throw new Error(`${what}: Effect must be Allow or Deny`);
+    if (statement.Effect !== 'Allow' && statement.Effect !== 'Deny')
+      throw new Error(`${what}: Effect must be Allow or Deny`);
   }
   return document;
 }
@@ -57,7 +58,10 @@ function list(value: string | string[] | undefined): string[] {
 
 /** IAM wildcard match: `*` any run of characters, `?` one character. */
 export function wildcardMatch(pattern: string, value: string, ignoreCase = false): boolean {
-  const regex = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const regex = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${regex}$`, ignoreCase ? 'i' : '').test(value);
 }
 

@@ -75,7 +75,8 @@ export class ImageStore {
   ) {}
 
   get registry(): RegistryBackend {
-    if (this.backend === undefined) throw new AwsError('ServerException', 'The emulator has no backing registry for this service', 500);
+    if (this.backend === undefined)
+      throw new AwsError('ServerException', 'The emulator has no backing registry for this service', 500);
     return this.backend;
   }
 
@@ -152,7 +153,9 @@ export class ImageStore {
   /** The listed index that references `digest`, if any: ECR refuses to delete such a manifest by digest. */
   async referencingIndex(repositoryPath: string, digest: string): Promise<string | undefined> {
     const images = await this.listImages(repositoryPath);
-    const parent = images.find((image) => (parseManifest(image.bytes).manifests ?? []).some((child) => child.digest === digest));
+    const parent = images.find((image) =>
+      (parseManifest(image.bytes).manifests ?? []).some((child) => child.digest === digest),
+    );
     return parent?.digest;
   }
 
@@ -160,7 +163,8 @@ export class ImageStore {
   private forget(repositoryPath: string, image: ImageRecord): void {
     const untagged = this.untaggedDigests.get(repositoryPath) ?? new Set<string>();
     untagged.delete(image.digest);
-    for (const child of parseManifest(image.bytes).manifests ?? []) if (child.digest !== undefined) untagged.add(child.digest);
+    for (const child of parseManifest(image.bytes).manifests ?? [])
+      if (child.digest !== undefined) untagged.add(child.digest);
     this.untaggedDigests.set(repositoryPath, untagged);
   }
 
@@ -169,7 +173,10 @@ export class ImageStore {
    * that tag, and the image goes with its last tag. Distribution 2.8 cannot untag, so the emulator
    * deletes the manifest and writes the same bytes back under the other tags (same digest, same blobs).
    */
-  async delete(repositoryPath: string, imageId: ImageId): Promise<{ imageDigest: string; imageTag?: string } | undefined> {
+  async delete(
+    repositoryPath: string,
+    imageId: ImageId,
+  ): Promise<{ imageDigest: string; imageTag?: string } | undefined> {
     const image = await this.resolve(repositoryPath, imageId);
     if (image === undefined) return undefined;
     const at = new Date(this.now());
@@ -183,7 +190,12 @@ export class ImageStore {
     }
     await this.registry.deleteManifest(repositoryPath, image.digest);
     this.forget(repositoryPath, image);
-    this.deletedImages.push({ repositoryPath, imageDigest: image.digest, ...(imageId.imageTag === undefined ? {} : { imageTag: imageId.imageTag }), at });
+    this.deletedImages.push({
+      repositoryPath,
+      imageDigest: image.digest,
+      ...(imageId.imageTag === undefined ? {} : { imageTag: imageId.imageTag }),
+      at,
+    });
     return { imageDigest: image.digest, ...(imageId.imageTag === undefined ? {} : { imageTag: imageId.imageTag }) };
   }
 }

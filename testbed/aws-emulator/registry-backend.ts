@@ -35,7 +35,11 @@ export class RegistryRequestError extends Error {
 export class RegistryBackend {
   constructor(readonly config: RegistryBackendConfig) {}
 
-  private async request(method: string, path: string, init: { headers?: Record<string, string>; body?: Buffer } = {}): Promise<Response> {
+  private async request(
+    method: string,
+    path: string,
+    init: { headers?: Record<string, string>; body?: Buffer } = {},
+  ): Promise<Response> {
     const authorization = `Basic ${Buffer.from(`${this.config.username}:${this.config.password}`).toString('base64')}`;
     const requestInit: RequestInit = { method, headers: { authorization, ...init.headers } };
     if (init.body !== undefined) requestInit.body = init.body;
@@ -50,7 +54,11 @@ export class RegistryBackend {
     } catch {
       // not a distribution error body
     }
-    throw new RegistryRequestError(response.status, code, `${what}: registry answered ${response.status} ${text.trim()}`);
+    throw new RegistryRequestError(
+      response.status,
+      code,
+      `${what}: registry answered ${response.status} ${text.trim()}`,
+    );
   }
 
   async listTags(repository: string): Promise<string[]> {
@@ -72,7 +80,9 @@ export class RegistryBackend {
   }
 
   async getManifest(repository: string, reference: string): Promise<StoredManifest | undefined> {
-    const response = await this.request('GET', `/v2/${repository}/manifests/${reference}`, { headers: { accept: MANIFEST_ACCEPT } });
+    const response = await this.request('GET', `/v2/${repository}/manifests/${reference}`, {
+      headers: { accept: MANIFEST_ACCEPT },
+    });
     if (response.status === 404) {
       await response.body?.cancel();
       return undefined;
@@ -88,7 +98,10 @@ export class RegistryBackend {
 
   /** Stores bytes as given under a tag or digest reference. */
   async putManifest(repository: string, reference: string, bytes: Buffer, mediaType: string): Promise<void> {
-    const response = await this.request('PUT', `/v2/${repository}/manifests/${reference}`, { headers: { 'content-type': mediaType }, body: bytes });
+    const response = await this.request('PUT', `/v2/${repository}/manifests/${reference}`, {
+      headers: { 'content-type': mediaType },
+      body: bytes,
+    });
     if (!response.ok) await this.fail(response, `put manifest ${repository}:${reference}`);
     await response.body?.cancel();
   }

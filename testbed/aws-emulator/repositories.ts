@@ -50,7 +50,10 @@ export class FaultQueue {
 export function requiredString(params: Record<string, unknown>, name: string): string {
   const value = params[name];
   if (typeof value !== 'string' || value === '') {
-    throw new AwsError('ValidationException', `1 validation error detected: Value null at '${name}' failed to satisfy constraint: Member must not be null`);
+    throw new AwsError(
+      'ValidationException',
+      `1 validation error detected: Value null at '${name}' failed to satisfy constraint: Member must not be null`,
+    );
   }
   return value;
 }
@@ -72,7 +75,8 @@ export function optionalNumber(params: Record<string, unknown>, name: string): n
 export function optionalObject(params: Record<string, unknown>, name: string): Record<string, unknown> | undefined {
   const value = params[name];
   if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'object' || Array.isArray(value)) throw new AwsError('SerializationException', `${name} must be an object`);
+  if (typeof value !== 'object' || Array.isArray(value))
+    throw new AwsError('SerializationException', `${name} must be an object`);
   return value as Record<string, unknown>;
 }
 
@@ -91,7 +95,10 @@ export function imageId(value: unknown, name = 'imageId'): ImageId {
   if (digest !== undefined) id.imageDigest = digest;
   if (tag !== undefined) id.imageTag = tag;
   if (digest === undefined && tag === undefined) {
-    throw new AwsError('InvalidParameterException', `Invalid parameter at '${name}' failed to satisfy constraint: 'Either imageDigest or imageTag must be specified'`);
+    throw new AwsError(
+      'InvalidParameterException',
+      `Invalid parameter at '${name}' failed to satisfy constraint: 'Either imageDigest or imageTag must be specified'`,
+    );
   }
   return id;
 }
@@ -115,7 +122,10 @@ export function validatePolicyJson(text: string, what: string, parameter: string
   } catch {
     parsed = undefined;
   }
-  const ok = parsed !== null && typeof parsed === 'object' && (what === 'lifecycle' ? Array.isArray((parsed as { rules?: unknown }).rules) : 'Statement' in parsed);
+  const ok =
+    parsed !== null &&
+    typeof parsed === 'object' &&
+    (what === 'lifecycle' ? Array.isArray((parsed as { rules?: unknown }).rules) : 'Statement' in parsed);
   if (!ok) {
     throw new AwsError(
       'InvalidParameterException',
@@ -127,10 +137,21 @@ export function validatePolicyJson(text: string, what: string, parameter: string
 }
 
 /** Slices a list by maxResults and an opaque offset token. */
-export function paginate<T>(items: T[], maxResults: number | undefined, nextToken: string | undefined, defaultPageSize = 100): { page: T[]; nextToken?: string } {
+export function paginate<T>(
+  items: T[],
+  maxResults: number | undefined,
+  nextToken: string | undefined,
+  defaultPageSize = 100,
+): { page: T[]; nextToken?: string } {
   const offset = nextToken === undefined ? 0 : Number(Buffer.from(nextToken, 'base64url').toString('utf8'));
-  if (!Number.isInteger(offset) || offset < 0) throw new AwsError('InvalidParameterException', "Invalid parameter at 'nextToken' failed to satisfy constraint: 'Invalid pagination token'");
+  if (!Number.isInteger(offset) || offset < 0)
+    throw new AwsError(
+      'InvalidParameterException',
+      "Invalid parameter at 'nextToken' failed to satisfy constraint: 'Invalid pagination token'",
+    );
   const size = maxResults ?? defaultPageSize;
   const page = items.slice(offset, offset + size);
-  return offset + size < items.length ? { page, nextToken: Buffer.from(String(offset + size)).toString('base64url') } : { page };
+  return offset + size < items.length
+    ? { page, nextToken: Buffer.from(String(offset + size)).toString('base64url') }
+    : { page };
 }

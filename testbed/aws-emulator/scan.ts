@@ -38,7 +38,16 @@ export interface EnhancedFinding {
 
 /** One answer of DescribeImageScanFindings. `NOT_FOUND` answers ScanNotFoundException. */
 export interface ScanSnapshot {
-  status: 'NOT_FOUND' | 'PENDING' | 'IN_PROGRESS' | 'COMPLETE' | 'ACTIVE' | 'FAILED' | 'UNSUPPORTED_IMAGE' | 'SCAN_ELIGIBILITY_EXPIRED' | 'FINDINGS_UNAVAILABLE';
+  status:
+    | 'NOT_FOUND'
+    | 'PENDING'
+    | 'IN_PROGRESS'
+    | 'COMPLETE'
+    | 'ACTIVE'
+    | 'FAILED'
+    | 'UNSUPPORTED_IMAGE'
+    | 'SCAN_ELIGIBILITY_EXPIRED'
+    | 'FINDINGS_UNAVAILABLE';
   description?: string;
   findings?: BasicFinding[];
   enhancedFindings?: EnhancedFinding[];
@@ -90,31 +99,48 @@ export class ScanEmulator {
   /** Whether registry rules (or, with none, the repository's own scan-on-push) cover a repository. */
   covers(repositoryName: string, repositoryScanOnPush: boolean): boolean {
     if (this.configuration.rules.length === 0) return this.configuration.scanType === 'BASIC' && repositoryScanOnPush;
-    return this.configuration.rules.some((rule) => rule.repositoryFilters.some((filter) => wildcardMatch(filter.filter, repositoryName)));
+    return this.configuration.rules.some((rule) =>
+      rule.repositoryFilters.some((filter) => wildcardMatch(filter.filter, repositoryName)),
+    );
   }
 
   startImageScan(repositoryName: string, digest: string): void {
-    if (this.configuration.scanType === 'ENHANCED') throw new AwsError('ValidationException', 'This feature is disabled');
+    if (this.configuration.scanType === 'ENHANCED')
+      throw new AwsError('ValidationException', 'This feature is disabled');
     const now = this.now();
-    const recent = this.startedScans.some((scan) => scan.repositoryName === repositoryName && scan.digest === digest && now - scan.at.getTime() < DAY_MS);
-    if (recent) throw new AwsError('LimitExceededException', 'The scan quota per image has been exceeded. Wait and try again.');
+    const recent = this.startedScans.some(
+      (scan) => scan.repositoryName === repositoryName && scan.digest === digest && now - scan.at.getTime() < DAY_MS,
+    );
+    if (recent)
+      throw new AwsError('LimitExceededException', 'The scan quota per image has been exceeded. Wait and try again.');
     this.startedScans.push({ repositoryName, digest, at: new Date(now) });
   }
 
   private defaultSnapshot(repositoryName: string, digest: string, covered: boolean): ScanSnapshot {
     const started = this.startedScans.some((scan) => scan.repositoryName === repositoryName && scan.digest === digest);
-    if (this.configuration.scanType === 'ENHANCED') return covered ? { status: 'ACTIVE', enhancedFindings: [] } : { status: 'NOT_FOUND' };
+    if (this.configuration.scanType === 'ENHANCED')
+      return covered ? { status: 'ACTIVE', enhancedFindings: [] } : { status: 'NOT_FOUND' };
     return covered || started ? { status: 'COMPLETE', findings: [] } : { status: 'NOT_FOUND' };
   }
 
   /** The DescribeImageScanFindings result body (without registry/repository/imageId). */
-  describe(repositoryName: string, digest: string, covered: boolean, maxResults: number | undefined, nextToken: string | undefined): Record<string, unknown> {
+  describe(
+    repositoryName: string,
+    digest: string,
+    covered: boolean,
+    maxResults: number | undefined,
+    nextToken: string | undefined,
+  ): Record<string, unknown> {
     const script = this.scripts.get(key(repositoryName, digest));
     let snapshotIndex = 0;
     let offset = 0;
     if (nextToken !== undefined) {
       const match = /^(\d+):(\d+)$/.exec(Buffer.from(nextToken, 'base64url').toString('utf8'));
-      if (match === null) throw new AwsError('InvalidParameterException', 'Invalid parameter at \'nextToken\' failed to satisfy constraint: \'Invalid pagination token\'');
+      if (match === null)
+        throw new AwsError(
+          'InvalidParameterException',
+          "Invalid parameter at 'nextToken' failed to satisfy constraint: 'Invalid pagination token'",
+        );
       snapshotIndex = Number(match[1]);
       offset = Number(match[2]);
     } else if (script !== undefined) {
@@ -128,21 +154,32 @@ export class ScanEmulator {
         `Image scan does not exist for the image with '{imageDigest:'${digest}'}' in the repository with name '${repositoryName}' in the registry with id '${this.accountId}'`,
       );
     }
-    const imageScanStatus = { status: snapshot.status, description: snapshot.description ?? this.describeStatus(snapshot.status) };
+    const imageScanStatus = {
+      status: snapshot.status,
+      description: snapshot.description ?? this.describeStatus(snapshot.status),
+    };
     if (snapshot.status !== 'COMPLETE' && snapshot.status !== 'ACTIVE') return { imageScanStatus };
 
     const pageSize = Math.min(maxResults ?? this.pageSize, this.pageSize);
     const completedAt = new Date(this.now());
-    const findings: Record<string, unknown> = { imageScanCompletedAt: completedAt, vulnerabilitySourceUpdatedAt: completedAt };
+    const findings: Record<string, unknown> = {
+      imageScanCompletedAt: completedAt,
+      vulnerabilitySourceUpdatedAt: completedAt,
+    };
     const all = snapshot.status === 'COMPLETE' ? (snapshot.findings ?? []) : (snapshot.enhancedFindings ?? []);
     const counts: Partial<Record<Severity, number>> = {};
     for (const finding of all) counts[finding.severity] = (counts[finding.severity] ?? 0) + 1;
     findings.findingSeverityCounts = counts;
     const page = all.slice(offset, offset + pageSize);
-    if (snapshot.status === 'COMPLETE') findings.findings = (page as BasicFinding[]).map((finding) => this.basicFinding(finding));
-    else findings.enhancedFindings = (page as EnhancedFinding[]).map((finding) => this.enhancedFinding(finding, repositoryName, digest, completedAt));
+    if (snapshot.status === 'COMPLETE')
+      findings.findings = (page as BasicFinding[]).map((finding) => this.basicFinding(finding));
+    else
+      findings.enhancedFindings = (page as EnhancedFinding[]).map((finding) =>
+        this.enhancedFinding(finding, repositoryName, digest, completedAt),
+      );
     const result: Record<string, unknown> = { imageScanStatus, imageScanFindings: findings };
-    if (offset + pageSize < all.length) result.nextToken = Buffer.from(`${snapshotIndex}:${offset + pageSize}`).toString('base64url');
+    if (offset + pageSize < all.length)
+      result.nextToken = Buffer.from(`${snapshotIndex}:${offset + pageSize}`).toString('base64url');
     return result;
   }
 
@@ -175,8 +212,16 @@ export class ScanEmulator {
     };
   }
 
-  private enhancedFinding(finding: EnhancedFinding, repositoryName: string, digest: string, at: Date): Record<string, unknown> {
-    const id = createHash('sha256').update(`${repositoryName}@${digest}/${finding.vulnerabilityId}/${finding.packageName}`).digest('hex').slice(0, 32);
+  private enhancedFinding(
+    finding: EnhancedFinding,
+    repositoryName: string,
+    digest: string,
+    at: Date,
+  ): Record<string, unknown> {
+    const id = createHash('sha256')
+      .update(`${repositoryName}@${digest}/${finding.vulnerabilityId}/${finding.packageName}`)
+      .digest('hex')
+      .slice(0, 32);
     const fixAvailable = finding.fixedInVersion === undefined ? 'NO' : 'YES';
     return {
       awsAccountId: this.accountId,
@@ -206,7 +251,14 @@ export class ScanEmulator {
           },
         ],
       },
-      remediation: { recommendation: { text: fixAvailable === 'YES' ? `Upgrade ${finding.packageName} to ${finding.fixedInVersion ?? ''}` : 'None Provided' } },
+      remediation: {
+        recommendation: {
+          text:
+            fixAvailable === 'YES'
+              ? `Upgrade ${finding.packageName} to ${finding.fixedInVersion ?? ''}`
+              : 'None Provided',
+        },
+      },
       resources: [
         {
           id: `arn:aws:ecr:${this.region}:${this.accountId}:repository/${repositoryName}/${digest}`,

@@ -23,9 +23,21 @@ export function parseAuthorization(header: string | undefined): SignatureScope |
   if (header === undefined) return undefined;
   const match = AUTHORIZATION_PATTERN.exec(header.trim());
   if (match === null) {
-    throw new AwsError('IncompleteSignatureException', 'Authorization header requires a valid AWS4-HMAC-SHA256 Credential, SignedHeaders and Signature.', 400);
+    throw new AwsError(
+      'IncompleteSignatureException',
+      'Authorization header requires a valid AWS4-HMAC-SHA256 Credential, SignedHeaders and Signature.',
+      400,
+    );
   }
-  const [, accessKeyId, date, region, service, signedHeaders, signature] = match as unknown as [string, string, string, string, string, string, string];
+  const [, accessKeyId, date, region, service, signedHeaders, signature] = match as unknown as [
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+  ];
   return { accessKeyId, date, region, service, signedHeaders: signedHeaders.split(';'), signature };
 }
 
@@ -61,12 +73,21 @@ function headerValues(request: IncomingMessage): Map<string, string> {
   return new Map([...values].map(([name, list]) => [name, list.join(',')]));
 }
 
-export function verifySignature(request: IncomingMessage, body: Buffer, scope: SignatureScope, secretAccessKey: string): void {
+export function verifySignature(
+  request: IncomingMessage,
+  body: Buffer,
+  scope: SignatureScope,
+  secretAccessKey: string,
+): void {
   const url = new URL(request.url ?? '/', 'http://emulator');
   const headers = headerValues(request);
   const amzDate = headers.get('x-amz-date');
   if (amzDate === undefined || !amzDate.startsWith(scope.date)) {
-    throw new AwsError('IncompleteSignatureException', 'X-Amz-Date header is missing or does not match the credential scope date.', 400);
+    throw new AwsError(
+      'IncompleteSignatureException',
+      'X-Amz-Date header is missing or does not match the credential scope date.',
+      400,
+    );
   }
   const canonicalHeaders = scope.signedHeaders.map((name) => `${name}:${headers.get(name) ?? ''}\n`).join('');
   const canonicalRequest = [
@@ -79,7 +100,10 @@ export function verifySignature(request: IncomingMessage, body: Buffer, scope: S
   ].join('\n');
   const credentialScope = `${scope.date}/${scope.region}/${scope.service}/aws4_request`;
   const stringToSign = ['AWS4-HMAC-SHA256', amzDate, credentialScope, sha256Hex(canonicalRequest)].join('\n');
-  const signingKey = hmac(hmac(hmac(hmac(`AWS4${secretAccessKey}`, scope.date), scope.region), scope.service), 'aws4_request');
+  const signingKey = hmac(
+    hmac(hmac(hmac(`AWS4${secretAccessKey}`, scope.date), scope.region), scope.service),
+    'aws4_request',
+  );
   const expected = hmac(signingKey, stringToSign);
   const given = Buffer.from(scope.signature, 'hex');
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) {

@@ -73,10 +73,15 @@ export class StsEmulator {
     const operation = params.get('Action') ?? '';
     if (operation === 'AssumeRoleWithWebIdentity') return { operation, xml: this.assumeRoleWithWebIdentity(params) };
     if (operation === 'GetCallerIdentity') {
-      if (caller === undefined) throw new AwsError('MissingAuthenticationToken', 'Request is missing Authentication Token', 403);
+      if (caller === undefined)
+        throw new AwsError('MissingAuthenticationToken', 'Request is missing Authentication Token', 403);
       return { operation, xml: this.getCallerIdentity(caller) };
     }
-    throw new AwsError('InvalidAction', `Could not find operation ${operation} for version ${params.get('Version') ?? ''}`, 400);
+    throw new AwsError(
+      'InvalidAction',
+      `Could not find operation ${operation} for version ${params.get('Version') ?? ''}`,
+      400,
+    );
   }
 
   private assumeRoleWithWebIdentity(params: URLSearchParams): string {
@@ -90,20 +95,35 @@ export class StsEmulator {
     const durationSeconds = Number(params.get('DurationSeconds') ?? '3600');
 
     if (!/^[\w+=,.@-]{2,64}$/.test(sessionName)) {
-      throw new AwsError('ValidationError', `1 validation error detected: Value '${sessionName}' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*`);
+      throw new AwsError(
+        'ValidationError',
+        `1 validation error detected: Value '${sessionName}' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*`,
+      );
     }
     if (!Number.isInteger(durationSeconds) || durationSeconds < 900) {
-      throw new AwsError('ValidationError', `1 validation error detected: Value '${durationSeconds}' at 'durationSeconds' failed to satisfy constraint: Member must have value greater than or equal to 900`);
+      throw new AwsError(
+        'ValidationError',
+        `1 validation error detected: Value '${durationSeconds}' at 'durationSeconds' failed to satisfy constraint: Member must have value greater than or equal to 900`,
+      );
     }
     if (durationSeconds > this.options.maxSessionDurationSeconds) {
-      throw new AwsError('ValidationError', 'The requested DurationSeconds exceeds the MaxSessionDuration set for this role.');
+      throw new AwsError(
+        'ValidationError',
+        'The requested DurationSeconds exceeds the MaxSessionDuration set for this role.',
+      );
     }
     const claims = this.oidc.verify(token);
     if (claims === undefined) {
-      throw new AwsError('InvalidIdentityToken', 'The web identity token that was passed could not be validated by AWS. Get a new identity token from the identity provider and then retry the request.');
+      throw new AwsError(
+        'InvalidIdentityToken',
+        'The web identity token that was passed could not be validated by AWS. Get a new identity token from the identity provider and then retry the request.',
+      );
     }
     if (claims.exp * 1000 <= this.options.now()) {
-      throw new AwsError('ExpiredTokenException', 'Token expired: current date/time must be before the expiration date/time.');
+      throw new AwsError(
+        'ExpiredTokenException',
+        'Token expired: current date/time must be before the expiration date/time.',
+      );
     }
     // The OIDC provider's client-ID list: a token for another audience is not even a valid token.
     if (claims.aud !== this.options.audience) {

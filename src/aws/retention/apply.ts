@@ -37,12 +37,16 @@ function deleted(deletion: Deletion, digest: string): void {
   const { target, result, logger } = deletion;
   const entry = deletion.entries.get(digest);
   result.deleted.push(digest);
-  logger.info(`Deleted ${target.repositoryName}@${digest} (${describeTags(entry?.tags ?? [])}): ${entry?.reason ?? ''}`);
+  logger.info(
+    `Deleted ${target.repositoryName}@${digest} (${describeTags(entry?.tags ?? [])}): ${entry?.reason ?? ''}`,
+  );
 }
 
 function failed(deletion: Deletion, failure: RetentionFailure): void {
   deletion.result.failures.push(failure);
-  deletion.logger.warning(`Could not delete ${deletion.target.repositoryName}@${failure.imageDigest}: ${failure.reason}`);
+  deletion.logger.warning(
+    `Could not delete ${deletion.target.repositoryName}@${failure.imageDigest}: ${failure.reason}`,
+  );
 }
 
 function skipped(deletion: Deletion, digest: string, why: string): void {
@@ -116,7 +120,8 @@ async function safeChildren(
   for (const { imageDigest } of untagged) {
     const image = now.get(imageDigest);
     if (image === undefined) deleted(deletion, imageDigest);
-    else if (image.imageTags.length > 0) skipped(deletion, imageDigest, `tagged ${image.imageTags.join(', ')} since listed`);
+    else if (image.imageTags.length > 0)
+      skipped(deletion, imageDigest, `tagged ${image.imageTags.join(', ')} since listed`);
     else safe.add(imageDigest);
   }
   const read = new Map<string, Promise<readonly string[]>>();
@@ -128,7 +133,7 @@ async function safeChildren(
     return read.get(digest);
   };
   // What an unsafe candidate references stays too, so repeat until nothing changes.
-  for (let changed = safe.size > 0; changed; ) {
+  for (let changed = safe.size > 0; changed;) {
     changed = false;
     const referenced = await referencedByRemaining(listed, safe, childrenOf);
     for (const digest of [...safe]) {
@@ -146,7 +151,8 @@ async function deleteChildren(deletion: Deletion, digests: readonly string[]): P
   const remaining = new Set(digests);
   const parentsOf = new Map<string, string[]>();
   for (const entry of deletion.entries.values()) {
-    for (const child of entry.deletedChildren) parentsOf.set(child, [...(parentsOf.get(child) ?? []), entry.imageDigest]);
+    for (const child of entry.deletedChildren)
+      parentsOf.set(child, [...(parentsOf.get(child) ?? []), entry.imageDigest]);
   }
   const skip = (digest: string): void => {
     if (!remaining.delete(digest)) return;
@@ -154,12 +160,18 @@ async function deleteChildren(deletion: Deletion, digests: readonly string[]): P
     for (const child of deletion.entries.get(digest)?.deletedChildren ?? []) skip(child);
   };
   while (remaining.size > 0) {
-    const wave = [...remaining].filter((digest) => !(parentsOf.get(digest) ?? []).some((parent) => remaining.has(parent)));
+    const wave = [...remaining].filter(
+      (digest) => !(parentsOf.get(digest) ?? []).some((parent) => remaining.has(parent)),
+    );
     if (wave.length === 0) {
       for (const digest of [...remaining]) skip(digest);
       break;
     }
-    const failures = await batchDelete(deletion.client, deletion.target, wave.map((imageDigest) => ({ imageDigest })));
+    const failures = await batchDelete(
+      deletion.client,
+      deletion.target,
+      wave.map((imageDigest) => ({ imageDigest })),
+    );
     const failedDigests = new Map(failures.map((failure) => [failure.imageId.imageDigest ?? '?', failure.reason]));
     for (const digest of wave) {
       remaining.delete(digest);
