@@ -1522,7 +1522,7 @@ exports.ji = DescribeImagesCommand;
 __webpack_unused_export__ = DescribeImagesRequest$;
 __webpack_unused_export__ = DescribeImagesResponse$;
 __webpack_unused_export__ = DescribeRegistries$;
-__webpack_unused_export__ = DescribeRegistriesCommand;
+exports.CO = DescribeRegistriesCommand;
 __webpack_unused_export__ = DescribeRegistriesRequest$;
 __webpack_unused_export__ = DescribeRegistriesResponse$;
 __webpack_unused_export__ = DescribeRepositories$;
@@ -1548,7 +1548,7 @@ exports.Rh = GetRepositoryCatalogDataCommand;
 __webpack_unused_export__ = GetRepositoryCatalogDataRequest$;
 __webpack_unused_export__ = GetRepositoryCatalogDataResponse$;
 __webpack_unused_export__ = GetRepositoryPolicy$;
-__webpack_unused_export__ = GetRepositoryPolicyCommand;
+exports.Me = GetRepositoryPolicyCommand;
 __webpack_unused_export__ = GetRepositoryPolicyRequest$;
 __webpack_unused_export__ = GetRepositoryPolicyResponse$;
 __webpack_unused_export__ = Image$;
@@ -1630,7 +1630,7 @@ __webpack_unused_export__ = RepositoryPolicyNotFoundException$;
 __webpack_unused_export__ = ServerException;
 __webpack_unused_export__ = ServerException$;
 __webpack_unused_export__ = SetRepositoryPolicy$;
-__webpack_unused_export__ = SetRepositoryPolicyCommand;
+exports.IO = SetRepositoryPolicyCommand;
 __webpack_unused_export__ = SetRepositoryPolicyRequest$;
 __webpack_unused_export__ = SetRepositoryPolicyResponse$;
 __webpack_unused_export__ = Tag$;
@@ -59384,16 +59384,14 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 
 /***/ }),
 
-/***/ 9959:
+/***/ 3969:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  eF: () => (/* binding */ run)
+  e: () => (/* binding */ run)
 });
-
-// UNUSED EXPORTS: MAX_FINDING_ANNOTATIONS, gateAnnotations
 
 // NAMESPACE OBJECT: ./node_modules/@actions/core/lib/platform.js
 var platform_namespaceObject = {};
@@ -62390,12 +62388,770 @@ function getIDToken(aud) {
  */
 
 //# sourceMappingURL=core.js.map
+;// CONCATENATED MODULE: ./lib/oci/media-types.js
+/** Media types and the JSON shapes of OCI and Docker v2 manifests, as plain interfaces. */
+const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
+const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
+const DOCKER_MANIFEST_LIST = 'application/vnd.docker.distribution.manifest.list.v2+json';
+const DOCKER_MANIFEST = 'application/vnd.docker.distribution.manifest.v2+json';
+const OCI_CONFIG = 'application/vnd.oci.image.config.v1+json';
+const DOCKER_CONFIG = 'application/vnd.docker.container.image.v1+json';
+const OCI_LAYER_TAR = 'application/vnd.oci.image.layer.v1.tar';
+const OCI_LAYER_GZIP = 'application/vnd.oci.image.layer.v1.tar+gzip';
+const DOCKER_LAYER_GZIP = 'application/vnd.docker.image.rootfs.diff.tar.gzip';
+const DOCKER_FOREIGN_LAYER = 'application/vnd.docker.image.rootfs.foreign.diff.tar.gzip';
+/** All four, so a registry never down-converts or picks a platform for us (that would change the digest). */
+const MANIFEST_MEDIA_TYPES = [OCI_INDEX, DOCKER_MANIFEST_LIST, OCI_MANIFEST, DOCKER_MANIFEST];
+const MANIFEST_ACCEPT = MANIFEST_MEDIA_TYPES.join(', ');
+const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
+function isIndexMediaType(mediaType) {
+    return mediaType === OCI_INDEX || mediaType === DOCKER_MANIFEST_LIST;
+}
+function isImageManifestMediaType(mediaType) {
+    return mediaType === OCI_MANIFEST || mediaType === DOCKER_MANIFEST;
+}
+function isManifestMediaType(mediaType) {
+    return MANIFEST_MEDIA_TYPES.includes(mediaType);
+}
+/** Layers that registries may not redistribute: they carry `urls` and are fetched from there. */
+function isForeignLayer(descriptor) {
+    return (descriptor.mediaType === DOCKER_FOREIGN_LAYER ||
+        descriptor.mediaType.startsWith('application/vnd.oci.image.layer.nondistributable.') ||
+        (descriptor.urls !== undefined && descriptor.urls.length > 0));
+}
+/** Attestation manifests in BuildKit indexes carry this platform; they are not runnable images. */
+function isAttestationEntry(descriptor) {
+    return descriptor.platform?.os === 'unknown' && descriptor.platform.architecture === 'unknown';
+}
+function platformString(platform) {
+    if (platform === undefined)
+        return 'unknown';
+    return [platform.os, platform.architecture, platform.variant].filter((p) => p !== undefined && p !== '').join('/');
+}
+/** Strips parameters and white space: `application/json; charset=utf-8` → `application/json`. */
+function bareMediaType(contentType) {
+    return (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+}
+/** The digests an index manifest lists; none for anything that is not an index (or not JSON). */
+function indexChildDigests(manifest) {
+    let parsed;
+    try {
+        parsed = JSON.parse(Buffer.from(manifest).toString('utf8'));
+    }
+    catch {
+        return [];
+    }
+    const entries = typeof parsed === 'object' && parsed !== null ? parsed.manifests : undefined;
+    if (!Array.isArray(entries))
+        return [];
+    return entries.flatMap((entry) => {
+        const digest = typeof entry === 'object' && entry !== null ? entry.digest : undefined;
+        return typeof digest === 'string' ? [digest] : [];
+    });
+}
+
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+// EXTERNAL MODULE: external "node:stream"
+var external_node_stream_ = __nccwpck_require__(7075);
+;// CONCATENATED MODULE: ./lib/oci/digest.js
+/** Content digests: the one validator of their form, hashing, and verification of bytes and streams. */
+
+
+class DigestMismatchError extends Error {
+    name = 'DigestMismatchError';
+}
+/** The only digests this action reads or writes; anything else (`sha256:../x`, upper case) is refused. */
+const DIGEST = /^(?:sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$/;
+const SHA256 = /^sha256:[a-f0-9]{64}$/;
+function isDigest(value) {
+    return typeof value === 'string' && DIGEST.test(value);
+}
+/** True for `sha256:<64 hex>`, the form cosign and the referrers fallback tags name. */
+function isSha256Digest(value) {
+    return typeof value === 'string' && SHA256.test(value);
+}
+const HEX_LENGTH = { sha256: 64, sha512: 128 };
+/** Why `value` is not a digest this action accepts, in words, or undefined when it is one. */
+function digestProblem(value) {
+    if (DIGEST.test(value))
+        return undefined;
+    const algorithm = value.split(':')[0] ?? '';
+    const length = HEX_LENGTH[algorithm];
+    if (length === undefined)
+        return `"${algorithm}" is not a supported digest algorithm (sha256 or sha512)`;
+    return `"${value}" is not a ${algorithm} digest of ${length} hex characters`;
+}
+/** A valid digest's algorithm and hex, safe to build paths and URLs from; throws on any other value. */
+function parseDigest(value, what = 'digest') {
+    if (!isDigest(value))
+        throw new DigestMismatchError(`${what}: "${value}" is not a sha256 or sha512 digest`);
+    const [algorithm, hex] = value.split(':');
+    return { algorithm, hex };
+}
+function sha256Digest(data) {
+    return `sha256:${(0,external_node_crypto_.createHash)('sha256').update(data).digest('hex')}`;
+}
+function assertDigest(data, expected, what) {
+    const { algorithm } = parseDigest(expected, what);
+    const actual = `${algorithm}:${(0,external_node_crypto_.createHash)(algorithm).update(data).digest('hex')}`;
+    if (actual !== expected) {
+        throw new DigestMismatchError(`${what}: content digest ${actual} does not match the expected ${expected}`);
+    }
+}
+/**
+ * A pass-through that hashes and counts what flows by, and fails the stream at its end when the
+ * content is not the expected digest and size. Nothing downstream may treat the bytes as good
+ * before this stream has ended cleanly.
+ */
+class DigestVerifier extends external_node_stream_.Transform {
+    expectedDigest;
+    expectedSize;
+    what;
+    hash;
+    seen = 0;
+    constructor(expectedDigest, expectedSize, what) {
+        super();
+        this.expectedDigest = expectedDigest;
+        this.expectedSize = expectedSize;
+        this.what = what;
+        this.hash = (0,external_node_crypto_.createHash)(parseDigest(expectedDigest, what).algorithm);
+    }
+    get bytesSeen() {
+        return this.seen;
+    }
+    _transform(chunk, _encoding, callback) {
+        this.seen += chunk.length;
+        if (this.seen > this.expectedSize) {
+            callback(new DigestMismatchError(`${this.what}: more than the expected ${this.expectedSize} bytes`));
+            return;
+        }
+        this.hash.update(chunk);
+        callback(null, chunk);
+    }
+    _flush(callback) {
+        if (this.seen !== this.expectedSize) {
+            callback(new DigestMismatchError(`${this.what}: got ${this.seen} bytes, expected ${this.expectedSize}`));
+            return;
+        }
+        const actual = `${parseDigest(this.expectedDigest).algorithm}:${this.hash.digest('hex')}`;
+        if (actual !== this.expectedDigest) {
+            callback(new DigestMismatchError(`${this.what}: content digest ${actual} does not match the expected ${this.expectedDigest}`));
+            return;
+        }
+        callback();
+    }
+}
+
+;// CONCATENATED MODULE: ./lib/oci/descriptors.js
+/** Manifest and index bytes into validated descriptors: the one place a registry's JSON becomes digests and sizes we act on. */
+
+/** More entries than any real index or image has; beyond them a manifest is an attack on our time. */
+const MAX_INDEX_ENTRIES = 1000;
+const MAX_LAYERS = 1000;
+class InvalidManifestError extends Error {
+    name = 'InvalidManifestError';
+}
+/**
+ * Parses manifest bytes and validates each descriptor in them: digest `sha256:<64 hex>` or
+ * `sha512:<128 hex>`, size a non-negative safe integer, at most 1,000 entries or layers.
+ * `what` names the manifest (`registry/repository@digest`) in the one-line error.
+ */
+function parseManifest(bytes, what) {
+    let parsed;
+    try {
+        parsed = JSON.parse(Buffer.from(bytes).toString('utf8'));
+    }
+    catch {
+        throw new InvalidManifestError(`${what}: the manifest is not valid JSON`);
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+        throw new InvalidManifestError(`${what}: the manifest is not a JSON object`);
+    const result = {
+        manifests: uniqueByDigest(descriptorList(parsed.manifests, what, 'index entries', 'index entry', MAX_INDEX_ENTRIES)),
+        layers: descriptorList(parsed.layers, what, 'layers', 'layer', MAX_LAYERS),
+    };
+    if (parsed.config !== undefined)
+        result.config = validateDescriptor(parsed.config, `${what}: config`);
+    if (parsed.subject !== undefined)
+        result.subject = validateDescriptor(parsed.subject, `${what}: subject`);
+    if (typeof parsed.artifactType === 'string')
+        result.artifactType = parsed.artifactType;
+    if (typeof parsed.annotations === 'object' && parsed.annotations !== null)
+        result.annotations = parsed.annotations;
+    return result;
+}
+/** A list of descriptors from a registry (an index's entries, a referrers page), each validated, at most `max`. */
+function descriptorList(value, what, plural, singular, max) {
+    if (value === undefined || value === null)
+        return [];
+    if (!Array.isArray(value))
+        throw new InvalidManifestError(`${what}: ${plural} is not a list`);
+    if (value.length > max)
+        throw new InvalidManifestError(`${what}: ${value.length} ${plural}, more than ${max}`);
+    return value.map((entry, i) => validateDescriptor(entry, `${what}: ${singular} ${i}`));
+}
+/** Checks one descriptor; `label` opens the error, e.g. `registry/repo@sha256:…: layer 3`. */
+function validateDescriptor(value, label) {
+    if (typeof value !== 'object' || value === null || Array.isArray(value))
+        throw new InvalidManifestError(`${label} is not a descriptor`);
+    const d = value;
+    if (!isDigest(d.digest))
+        throw new InvalidManifestError(`${label} has an invalid digest ${show(d.digest)}`);
+    if (typeof d.size !== 'number' || !Number.isSafeInteger(d.size) || d.size < 0) {
+        throw new InvalidManifestError(`${label} has an invalid size ${show(d.size)}`);
+    }
+    if (typeof d.mediaType !== 'string' || d.mediaType === '')
+        throw new InvalidManifestError(`${label} has an invalid media type ${show(d.mediaType)}`);
+    if (d.urls !== undefined && (!Array.isArray(d.urls) || !d.urls.every((url) => typeof url === 'string'))) {
+        throw new InvalidManifestError(`${label} has invalid urls`);
+    }
+    if (d.platform !== undefined && (typeof d.platform !== 'object' || d.platform === null)) {
+        throw new InvalidManifestError(`${label} has an invalid platform`);
+    }
+    return value;
+}
+/** The first entry of each digest: a child listed twice is fetched and written once. */
+function uniqueByDigest(entries) {
+    const seen = new Set();
+    return entries.filter((entry) => !seen.has(entry.digest) && seen.add(entry.digest) !== undefined);
+}
+/** A value for an error line, cut short: a hostile registry chooses it. */
+function show(value) {
+    const text = value === undefined ? '(none)' : (JSON.stringify(value) ?? String(value));
+    return text.length > 100 ? `${text.slice(0, 100)}…` : text;
+}
+
+;// CONCATENATED MODULE: ./lib/oci/copy.js
+
+
+/**
+ * What this run knows to exist in each destination registry: digest → repositories. A blob in
+ * another repository of the same registry can be mounted instead of uploaded; one that another
+ * image is uploading right now is waited for, then mounted.
+ */
+class BlobLocations {
+    mountable;
+    known = new Map();
+    uploading = new Map();
+    constructor(mountable = () => true) {
+        this.mountable = mountable;
+    }
+    record(registry, repository, digest) {
+        const key = `${registry}\u0000${digest}`;
+        let repositories = this.known.get(key);
+        if (repositories === undefined)
+            this.known.set(key, (repositories = new Set()));
+        repositories.add(repository);
+    }
+    mountCandidate(registry, repository, digest) {
+        if (!this.mountable(registry))
+            return undefined;
+        for (const candidate of this.known.get(`${registry}\u0000${digest}`) ?? []) {
+            if (candidate !== repository)
+                return candidate;
+        }
+        return undefined;
+    }
+    /**
+     * Takes the registry's slot for one blob: while another repository holds it, wait, since its copy
+     * will let us mount instead of upload. Claimed before any request, so two images that need the
+     * same blob at the same moment never both upload it. Registries that cannot mount need no slot.
+     */
+    async claim(registry, digest) {
+        if (!this.mountable(registry))
+            return () => undefined;
+        const key = `${registry}\u0000${digest}`;
+        for (let held = this.uploading.get(key); held !== undefined; held = this.uploading.get(key))
+            await held;
+        let release;
+        this.uploading.set(key, new Promise((resolve) => (release = resolve)));
+        return () => {
+            this.uploading.delete(key);
+            release();
+        };
+    }
+}
+/** Bounds blob transfers across every image copied at once; the largest waiting blob goes first. */
+class TransferLimiter {
+    limit;
+    active = 0;
+    waiting = [];
+    constructor(limit) {
+        this.limit = limit;
+    }
+    async run(size, work) {
+        if (this.active >= this.limit) {
+            await new Promise((start) => {
+                this.waiting.push({ size, start });
+                this.waiting.sort((a, b) => b.size - a.size);
+            });
+        }
+        else {
+            this.active++;
+        }
+        try {
+            return await work();
+        }
+        finally {
+            const next = this.waiting.shift();
+            if (next !== undefined)
+                next.start();
+            else
+                this.active--;
+        }
+    }
+}
+function emptyStats() {
+    return {
+        bytesUploaded: 0,
+        bytesMounted: 0,
+        bytesSkipped: 0,
+        blobsUploaded: 0,
+        blobsMounted: 0,
+        blobsSkipped: 0,
+        foreignLayers: [],
+    };
+}
+/** Reads a root manifest and, for an index, every child manifest by digest. */
+async function readImageTree(source, reference) {
+    const root = await readNode(source, reference, undefined, undefined, 0);
+    return { source, root, localBlobs: new Map() };
+}
+async function readNode(source, reference, expectedDigest, platform, depth) {
+    if (depth > 3)
+        throw new Error(`${source.repository}@${reference}: indexes nested too deeply`);
+    const manifest = await source.client.getManifest(source.repository, reference, expectedDigest);
+    const node = { ...manifest, children: [], blobs: [], ...(platform !== undefined ? { platform } : {}) };
+    // Every descriptor is checked here, before anything is fetched or written by its digest.
+    const parsed = parseManifest(manifest.bytes, `${source.client.registry}/${source.repository}@${manifest.digest}`);
+    if (isIndexMediaType(manifest.mediaType)) {
+        for (const entry of parsed.manifests) {
+            node.children.push(await readNode(source, entry.digest, entry.digest, entry.platform, depth + 1));
+        }
+    }
+    else if (isImageManifestMediaType(manifest.mediaType) || parsed.config !== undefined) {
+        if (parsed.config === undefined)
+            throw new Error(`${source.repository}@${manifest.digest}: image manifest without a config`);
+        node.blobs.push(parsed.config, ...parsed.layers);
+    }
+    return node;
+}
+/** Every manifest below the root, children first (the order they must be written in). */
+function manifestsChildrenFirst(node) {
+    return [...node.children.flatMap(manifestsChildrenFirst), node];
+}
+/** The platform images of a tree: the root itself, or each runnable entry of an index (attestations left out). */
+function platformNodes(tree) {
+    if (tree.root.children.length === 0)
+        return [tree.root];
+    return tree.root.children.filter((child) => child.platform === undefined || !isAttestationEntry({ platform: child.platform }));
+}
+/** `os/arch[/variant]` of each platform image; a single manifest names its platform only in its config. */
+function platformsOf(tree, singlePlatform = 'unknown') {
+    return tree.root.children.length === 0
+        ? [singlePlatform]
+        : platformNodes(tree).map((node) => platformString(node.platform));
+}
+/** Unique blobs of a tree, largest first so the longest transfers start first. */
+function uniqueBlobs(tree) {
+    const byDigest = new Map();
+    for (const node of manifestsChildrenFirst(tree.root)) {
+        for (const blob of node.blobs)
+            if (!byDigest.has(blob.digest))
+                byDigest.set(blob.digest, blob);
+    }
+    return [...byDigest.values()].sort((a, b) => b.size - a.size);
+}
+/**
+ * Writes an image tree: blobs, then child manifests by digest, then the root by digest, then the
+ * tags. A failure at any step leaves no tag pointing at incomplete content. When the root is
+ * already in the destination, only tags that differ are written.
+ */
+async function writeImageTree(tree, destination, options) {
+    const stats = emptyStats();
+    const { client, repository } = destination;
+    const registry = client.registry;
+    const present = await client.headManifest(repository, tree.root.digest);
+    if (present === undefined) {
+        const blobs = uniqueBlobs(tree).filter((blob) => {
+            if (!isForeignLayer(blob))
+                return true;
+            stats.foreignLayers.push(blob.digest);
+            options.runtime.logger.notice(`${repository}: foreign layer ${blob.digest} (${blob.size} bytes) is not copied; clients fetch it from ${blob.urls?.[0] ?? 'its URLs'}`);
+            return false;
+        });
+        const total = blobs.reduce((sum, blob) => sum + blob.size, 0);
+        let done = 0;
+        let failed = false;
+        const limiter = options.limiter ?? new TransferLimiter(options.concurrency);
+        const transfer = async (blob) => {
+            if (failed)
+                return;
+            try {
+                const outcome = await writeBlob(tree, destination, blob, options);
+                stats[outcome === 'uploaded' ? 'bytesUploaded' : outcome === 'mounted' ? 'bytesMounted' : 'bytesSkipped'] +=
+                    blob.size;
+                stats[outcome === 'uploaded' ? 'blobsUploaded' : outcome === 'mounted' ? 'blobsMounted' : 'blobsSkipped'] += 1;
+                options.locations.record(registry, repository, blob.digest);
+                done += blob.size;
+                options.onProgress?.(done, total);
+            }
+            catch (error) {
+                failed = true;
+                throw error;
+            }
+        };
+        const results = await Promise.allSettled(blobs.map(async (blob) => {
+            // The claim comes before the slot: waiting for another image's upload must not hold a slot.
+            const release = await options.locations.claim(registry, blob.digest);
+            try {
+                await limiter.run(blob.size, () => transfer(blob));
+            }
+            finally {
+                release();
+            }
+        }));
+        const rejected = results.find((r) => r.status === 'rejected');
+        if (rejected !== undefined)
+            throw rejected.reason;
+        // Children by digest; the root by digest only when no tag will name it.
+        for (const node of manifestsChildrenFirst(tree.root)) {
+            if (node !== tree.root || destination.tags.length === 0)
+                await client.putManifest(repository, node.digest, node);
+        }
+    }
+    for (const tag of destination.tags) {
+        const current = present === undefined ? undefined : await client.headManifest(repository, tag);
+        if (current?.digest !== tree.root.digest)
+            await client.putManifest(repository, tag, tree.root);
+    }
+    return stats;
+}
+async function writeBlob(tree, destination, blob, options) {
+    const { client, repository } = destination;
+    const registry = client.registry;
+    if ((await client.headBlob(repository, blob.digest)) !== undefined)
+        return 'skipped';
+    let session;
+    const from = options.locations.mountCandidate(registry, repository, blob.digest);
+    if (from !== undefined) {
+        const mount = await client.mountBlob(repository, blob.digest, from);
+        if (mount.mounted)
+            return 'mounted';
+        session = mount.uploadLocation;
+    }
+    const local = tree.localBlobs.get(blob.digest);
+    const opened = [];
+    const open = () => {
+        if (local !== undefined)
+            return local;
+        const stream = options.spool.read(tree.source.client, tree.source.repository, blob);
+        opened.push(stream);
+        return stream;
+    };
+    try {
+        await client.uploadBlob(repository, blob, open, session);
+    }
+    finally {
+        for (const stream of opened)
+            stream.destroy();
+    }
+    return 'uploaded';
+}
+/** True when every tag already names `digest` (a re-run's fast path: one HEAD per tag). */
+async function tagsAlreadyAt(destination, digest) {
+    if (destination.tags.length === 0)
+        return (await destination.client.headManifest(destination.repository, digest)) !== undefined;
+    for (const tag of destination.tags) {
+        if ((await destination.client.headManifest(destination.repository, tag))?.digest !== digest)
+            return false;
+    }
+    return true;
+}
+/** Copies one image by tag or digest, digest-preserving, manifests byte-exact. */
+async function copyImage(source, reference, destination, options) {
+    const head = await source.client.headManifest(source.repository, reference);
+    if (head === undefined)
+        throw new Error(`source image ${source.client.registry}/${source.repository}:${reference} not found`);
+    if (reference.includes(':') && head.digest !== reference) {
+        throw new Error(`source ${source.repository}@${reference} answered with digest ${head.digest}`);
+    }
+    if (await tagsAlreadyAt(destination, head.digest)) {
+        return { digest: head.digest, mediaType: head.mediaType, upToDate: true, stats: emptyStats() };
+    }
+    const tree = await readImageTree(source, head.digest);
+    const stats = await writeImageTree(tree, destination, options);
+    return { digest: tree.root.digest, mediaType: tree.root.mediaType, upToDate: false, stats };
+}
+
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
 // EXTERNAL MODULE: external "node:fs/promises"
 var promises_ = __nccwpck_require__(1455);
-// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-ecr/dist-cjs/index.js
-var dist_cjs = __nccwpck_require__(8249);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+;// CONCATENATED MODULE: external "node:stream/promises"
+const external_node_stream_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
+;// CONCATENATED MODULE: ./lib/oci/transport/errors.js
+/** Registry failures: the error classes, which of them are worth another try, and one-line descriptions. */
+class RegistryError extends Error {
+    status;
+    code;
+    transient;
+    name = 'RegistryError';
+    constructor(message, status, code, transient) {
+        super(message);
+        this.status = status;
+        this.code = code;
+        this.transient = transient;
+    }
+}
+class StallError extends Error {
+    name = 'StallError';
+}
+/** A transient answer that said how long to wait (`Retry-After`). */
+class RetryAfterError extends RegistryError {
+    retryAfterMs;
+    constructor(message, status, code, retryAfterMs) {
+        super(message, status, code, true);
+        this.retryAfterMs = retryAfterMs;
+    }
+}
+function isTransientStatus(status) {
+    return status === 408 || status === 429 || status >= 500;
+}
+const TRANSIENT_CODES = new Set([
+    'ECONNRESET',
+    'EPIPE',
+    'ECONNREFUSED',
+    'ETIMEDOUT',
+    'UND_ERR_SOCKET',
+    'ERR_STREAM_PREMATURE_CLOSE',
+]);
+function isTransient(error) {
+    if (error instanceof RegistryError)
+        return error.transient;
+    if (error instanceof StallError)
+        return true;
+    const code = error?.code;
+    return code !== undefined && TRANSIENT_CODES.has(code);
+}
+/** Connection resets, DNS hiccups, stalls and aborted bodies are worth another try. */
+function asTransportError(error, method, url) {
+    if (error instanceof RegistryError)
+        return error;
+    const cause = error.cause;
+    const name = error?.name;
+    const stalled = error instanceof StallError || cause instanceof StallError || name === 'AbortError' || name === 'TimeoutError';
+    const detail = cause instanceof Error
+        ? `${cause.code ?? cause.name}: ${cause.message}`
+        : (error?.message ?? String(error));
+    const message = `${method} ${redactUrl(url)} failed: ${stalled ? 'stalled' : detail}`;
+    return new RegistryError(message, undefined, undefined, true);
+}
+/** The registry's JSON error list, in one line. */
+async function describeError(response, method, url) {
+    let detail = '';
+    let code;
+    if (method !== 'HEAD') {
+        const text = (await response.text().catch(() => '')).slice(0, 2000);
+        try {
+            const parsed = JSON.parse(text);
+            const first = parsed.errors?.[0];
+            if (first !== undefined) {
+                code = first.code;
+                detail = parsed.errors.map((e) => [e.code, e.message].filter(Boolean).join(': ')).join('; ');
+            }
+        }
+        catch {
+            detail = text.replace(/\s+/g, ' ').trim().slice(0, 200);
+        }
+    }
+    const status = `${response.status}${response.statusText ? ` ${response.statusText}` : ''}`;
+    const message = `${method} ${redactUrl(url)} answered ${status}${detail ? ` (${detail})` : ''}`;
+    return code === undefined ? { message } : { message, code };
+}
+/** Upload locations carry opaque state; keep logs short and free of query strings. */
+function redactUrl(url) {
+    try {
+        const u = new URL(url);
+        return `${u.origin}${u.pathname}`;
+    }
+    catch {
+        return url;
+    }
+}
+
+;// CONCATENATED MODULE: ./lib/oci/spool.js
+/** A local disk cache of verified source blobs, named by digest hex and kept inside its own directory. */
+
+
+
+
+
+
+
+/**
+ * Verified copies of source blobs on local disk, so each source blob is read once per run however
+ * many destinations need it, and retries read the disk rather than the (rate-limited) source.
+ * The first reader streams straight from the source while the spool fills (a tee), so the
+ * spool costs no extra wall time.
+ */
+class BlobSpool {
+    directory;
+    entries = new Map();
+    bytesRead = 0;
+    constructor(directory) {
+        this.directory = directory;
+    }
+    static async create(parent) {
+        return new BlobSpool(await (0,promises_.mkdtemp)((0,external_node_path_.join)(parent, 'ecr-publish-spool-')));
+    }
+    /** Bytes fetched from sources so far, counting retried attempts. */
+    get sourceBytesRead() {
+        return this.bytesRead;
+    }
+    /** The path of a verified local copy, downloading it on first use. */
+    fetch(source, repository, descriptor) {
+        let entry = this.entries.get(descriptor.digest);
+        if (entry === undefined) {
+            let paths;
+            try {
+                paths = this.paths(descriptor);
+            }
+            catch (error) {
+                return Promise.reject(error);
+            }
+            entry = this.track(descriptor.digest, this.download(source, repository, descriptor, paths));
+        }
+        return entry;
+    }
+    /**
+     * The blob's bytes for one upload. The first reader gets the source stream itself, teed into the
+     * spool; it errors at its end if the content does not match the digest, so an upload fed by it
+     * must not be committed before it ended cleanly. Later readers get the spooled file.
+     */
+    read(source, repository, descriptor) {
+        const entry = this.entries.get(descriptor.digest);
+        if (entry !== undefined)
+            return lazyStream(entry.then((path) => this.open(path)));
+        const paths = this.paths(descriptor);
+        const consumer = quietPassThrough();
+        this.track(descriptor.digest, this.downloadTee(source, repository, descriptor, paths, consumer));
+        return consumer;
+    }
+    open(path) {
+        return (0,external_node_fs_.createReadStream)(path, { highWaterMark: 1024 * 1024 });
+    }
+    async cleanup() {
+        this.entries.clear();
+        await (0,promises_.rm)(this.directory, { recursive: true, force: true });
+    }
+    track(digest, entry) {
+        entry.catch(() => this.entries.delete(digest));
+        this.entries.set(digest, entry);
+        return entry;
+    }
+    /** `<dir>/<algorithm>-<hex>`, from the validated digest alone, and proven to stay inside the directory. */
+    paths(descriptor) {
+        const { algorithm, hex } = parseDigest(descriptor.digest, 'spool');
+        const final = (0,external_node_path_.join)(this.directory, `${algorithm}-${hex}`);
+        // Defence in depth: the file must sit directly in the spool directory. (Not `resolve(dir, name)`: ncc rewrites that.)
+        if ((0,external_node_path_.dirname)((0,external_node_path_.resolve)(final)) !== (0,external_node_path_.resolve)(this.directory))
+            throw new Error(`spool: ${descriptor.digest} names a path outside the spool`);
+        return { final, partial: `${final}.partial` };
+    }
+    /** One attempt that feeds `consumer` and the spool at once; on failure, a plain download with retries. */
+    async downloadTee(source, repository, descriptor, paths, consumer) {
+        const { final, partial } = paths;
+        try {
+            const stream = await source.getBlob(repository, descriptor);
+            stream.on('data', (chunk) => {
+                this.bytesRead += chunk.length;
+            });
+            // An upload that gives up early must not hold back the spool.
+            consumer.once('close', () => stream.unpipe(consumer));
+            stream.pipe(consumer);
+            await (0,external_node_stream_promises_namespaceObject.pipeline)(stream, (0,external_node_fs_.createWriteStream)(partial));
+        }
+        catch (error) {
+            // The reader may retry: the download below goes on, and its result is what later readers get.
+            consumer.destroy(new RegistryError(error.message, undefined, 'BLOB_READ_FAILED', true));
+            await (0,promises_.rm)(partial, { force: true });
+            return this.download(source, repository, descriptor, paths);
+        }
+        return this.commit(partial, final, descriptor);
+    }
+    async download(source, repository, descriptor, paths) {
+        const { final, partial } = paths;
+        await source.transport
+            .withRetries(`download ${source.registry}/${repository}@${descriptor.digest}`, async () => {
+            const stream = await source.getBlob(repository, descriptor);
+            stream.on('data', (chunk) => {
+                this.bytesRead += chunk.length;
+            });
+            try {
+                await (0,external_node_stream_promises_namespaceObject.pipeline)(stream, (0,external_node_fs_.createWriteStream)(partial));
+            }
+            catch (error) {
+                // Unverified bytes never stay on disk, whatever ended the transfer.
+                await (0,promises_.rm)(partial, { force: true });
+                // A corrupted transfer may be a passing fault; the digest check catches it each time.
+                if (error instanceof DigestMismatchError)
+                    throw new RegistryError(error.message, undefined, 'DIGEST_INVALID', true);
+                throw error;
+            }
+        })
+            .catch((error) => {
+            // Out of attempts: the source itself is wrong or gone, and no reader should try again.
+            throw error instanceof RegistryError
+                ? new RegistryError(error.message, error.status, error.code, false)
+                : error;
+        });
+        return this.commit(partial, final, descriptor);
+    }
+    async commit(partial, final, descriptor) {
+        await (0,promises_.rename)(partial, final);
+        const { size } = await (0,promises_.stat)(final);
+        if (size !== descriptor.size) {
+            await (0,promises_.rm)(final, { force: true });
+            throw new Error(`spool: ${descriptor.digest} has ${size} bytes on disk, expected ${descriptor.size}`);
+        }
+        return final;
+    }
+}
+/** A stream whose source is known only later. */
+function lazyStream(source) {
+    const out = quietPassThrough();
+    source.then((stream) => {
+        stream.on('error', (error) => out.destroy(error));
+        out.once('close', () => stream.destroy());
+        stream.pipe(out);
+    }, (error) => out.destroy(error));
+    return out;
+}
+/** Its reader may already be gone when it fails; the failure stays readable as `errored`. */
+function quietPassThrough() {
+    const stream = new external_node_stream_.PassThrough({ highWaterMark: 1024 * 1024 });
+    stream.on('error', () => undefined);
+    return stream;
+}
+
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/client-ecr-public/dist-cjs/index.js
-var client_ecr_public_dist_cjs = __nccwpck_require__(9821);
+var dist_cjs = __nccwpck_require__(9821);
+;// CONCATENATED MODULE: ./lib/cnb/labels.js
+/** The `io.buildpacks.*` image labels of the Cloud Native Buildpacks specification, named once. */
+const BUILDER_METADATA_LABEL = 'io.buildpacks.builder.metadata';
+const BUILDPACKAGE_METADATA_LABEL = 'io.buildpacks.buildpackage.metadata';
+const BUILDPACK_LAYERS_LABEL = 'io.buildpacks.buildpack.layers';
+const EXTENSION_METADATA_LABEL = 'io.buildpacks.extension.metadata';
+const STACK_ID_LABEL = 'io.buildpacks.stack.id';
+const STACK_DESCRIPTION_LABEL = 'io.buildpacks.stack.description';
+const STACK_HOMEPAGE_LABEL = 'io.buildpacks.stack.homepage';
+/** Labels of base images under the newer (post-stack) spec: `io.buildpacks.base.distro.name`, … */
+const BASE_LABEL_PREFIX = 'io.buildpacks.base.';
+
 ;// CONCATENATED MODULE: ./lib/runtime.js
 const systemClock = { now: () => Date.now() };
 const realSleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -62410,11 +63166,37 @@ function systemRuntime(logger) {
     return { logger, clock: systemClock, sleep: realSleep, random: Math.random };
 }
 
+// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-ecr/dist-cjs/index.js
+var client_ecr_dist_cjs = __nccwpck_require__(8249);
+;// CONCATENATED MODULE: ./lib/aws/policy-sync.js
+
+/** True when the policy was written. */
+async function syncPolicy(sync) {
+    let current;
+    if (!sync.created) {
+        try {
+            current = await sync.read();
+        }
+        catch (error) {
+            if (!hasErrorName(error, sync.notFoundError))
+                throw new EcrError(`Could not read ${sync.what}: ${awsErrorText(error)}`);
+        }
+    }
+    if (current !== undefined && sameJson(current, sync.desired))
+        return false;
+    try {
+        await sync.write(sync.desired);
+    }
+    catch (error) {
+        throw new EcrError(`Could not set ${sync.what}: ${awsErrorText(error)}`);
+    }
+    sync.logger.info(sync.done);
+    return true;
+}
+
 ;// CONCATENATED MODULE: ./lib/aws/ecr.js
-/**
- * Private Amazon ECR: make sure destination repositories exist (with their settings and policies)
- * and get registry credentials. Destination hosts always come from what ECR returns.
- */
+/** Private Amazon ECR: ensure repositories (settings, policies) and log in; hosts always come from ECR's answers. */
+
 
 
 class EcrError extends Error {
@@ -62461,12 +63243,21 @@ function toEnsured(repository, repositoryName, created) {
     if (!repositoryUri || !repositoryArn || !registryId) {
         throw new EcrError(`ECR returned an incomplete description of repository "${repositoryName}" (no URI, ARN or registry id).`);
     }
-    return { repositoryName: repository?.repositoryName ?? repositoryName, repositoryUri, repositoryArn, registryId, created };
+    return {
+        repositoryName: repository?.repositoryName ?? repositoryName,
+        repositoryUri,
+        repositoryArn,
+        registryId,
+        created,
+    };
 }
 /** `repository` is undefined when ECR says it does not exist; `notFound` is that error. */
 async function describePrivateRepository(client, repositoryName, registryId) {
     try {
-        const response = await client.send(new dist_cjs/* DescribeRepositoriesCommand */.pE_({ repositoryNames: [repositoryName], ...(registryId === undefined ? {} : { registryId }) }));
+        const response = await client.send(new client_ecr_dist_cjs/* DescribeRepositoriesCommand */.pE_({
+            repositoryNames: [repositoryName],
+            ...(registryId === undefined ? {} : { registryId }),
+        }));
         return { repository: response.repositories?.[0] };
     }
     catch (error) {
@@ -62495,7 +63286,7 @@ async function ensurePrivateRepository(client, options) {
             throw new EcrError(`Repository "${repositoryName}" does not exist in ${where} and create-repositories is false`);
         }
         try {
-            const response = await client.send(new dist_cjs/* CreateRepositoryCommand */.WTe({
+            const response = await client.send(new client_ecr_dist_cjs/* CreateRepositoryCommand */.WTe({
                 repositoryName,
                 ...registryField,
                 imageTagMutability: settings.imageTagMutability,
@@ -62519,56 +63310,29 @@ async function ensurePrivateRepository(client, options) {
     }
     const ensured = toEnsured(repository, repositoryName, created);
     const target = { repositoryName, registryId: ensured.registryId };
-    let lifecyclePolicyChanged = false;
-    if (settings.lifecyclePolicyText !== undefined) {
-        const desired = settings.lifecyclePolicyText;
-        let current;
-        if (!created) {
-            try {
-                current = (await client.send(new dist_cjs/* GetLifecyclePolicyCommand */.O0C(target))).lifecyclePolicyText;
-            }
-            catch (error) {
-                if (!hasErrorName(error, 'LifecyclePolicyNotFoundException')) {
-                    throw new EcrError(`Could not read the lifecycle policy of ECR repository "${repositoryName}": ${awsErrorText(error)}`);
-                }
-            }
-        }
-        if (current === undefined || !sameJson(current, desired)) {
-            try {
-                await client.send(new dist_cjs/* PutLifecyclePolicyCommand */.Rcn({ ...target, lifecyclePolicyText: desired }));
-            }
-            catch (error) {
-                throw new EcrError(`Could not set the lifecycle policy of ECR repository "${repositoryName}": ${awsErrorText(error)}`);
-            }
-            lifecyclePolicyChanged = true;
-            logger.info(`Set the lifecycle policy of ${ensured.repositoryUri}.`);
-        }
-    }
-    let repositoryPolicyChanged = false;
-    if (settings.repositoryPolicyText !== undefined) {
-        const desired = settings.repositoryPolicyText;
-        let current;
-        if (!created) {
-            try {
-                current = (await client.send(new dist_cjs/* GetRepositoryPolicyCommand */.MeN(target))).policyText;
-            }
-            catch (error) {
-                if (!hasErrorName(error, 'RepositoryPolicyNotFoundException')) {
-                    throw new EcrError(`Could not read the repository policy of ECR repository "${repositoryName}": ${awsErrorText(error)}`);
-                }
-            }
-        }
-        if (current === undefined || !sameJson(current, desired)) {
-            try {
-                await client.send(new dist_cjs/* SetRepositoryPolicyCommand */.IOA({ ...target, policyText: desired }));
-            }
-            catch (error) {
-                throw new EcrError(`Could not set the repository policy of ECR repository "${repositoryName}": ${awsErrorText(error)}`);
-            }
-            repositoryPolicyChanged = true;
-            logger.info(`Set the repository policy of ${ensured.repositoryUri}.`);
-        }
-    }
+    const policy = { created, logger };
+    const lifecycle = settings.lifecyclePolicyText;
+    const lifecyclePolicyChanged = lifecycle !== undefined &&
+        (await syncPolicy({
+            ...policy,
+            what: `the lifecycle policy of ECR repository "${repositoryName}"`,
+            desired: lifecycle,
+            notFoundError: 'LifecyclePolicyNotFoundException',
+            read: async () => (await client.send(new client_ecr_dist_cjs/* GetLifecyclePolicyCommand */.O0C(target))).lifecyclePolicyText,
+            write: (text) => client.send(new client_ecr_dist_cjs/* PutLifecyclePolicyCommand */.Rcn({ ...target, lifecyclePolicyText: text })),
+            done: `Set the lifecycle policy of ${ensured.repositoryUri}.`,
+        }));
+    const access = settings.repositoryPolicyText;
+    const repositoryPolicyChanged = access !== undefined &&
+        (await syncPolicy({
+            ...policy,
+            what: `the repository policy of ECR repository "${repositoryName}"`,
+            desired: access,
+            notFoundError: 'RepositoryPolicyNotFoundException',
+            read: async () => (await client.send(new client_ecr_dist_cjs/* GetRepositoryPolicyCommand */.MeN(target))).policyText,
+            write: (text) => client.send(new client_ecr_dist_cjs/* SetRepositoryPolicyCommand */.IOA({ ...target, policyText: text })),
+            done: `Set the repository policy of ${ensured.repositoryUri}.`,
+        }));
     return { ...ensured, lifecyclePolicyChanged, repositoryPolicyChanged };
 }
 /** Splits a base64 `user:password` token; the error never contains the token. */
@@ -62587,7 +63351,7 @@ async function getPrivateRegistryCredentials(client, options) {
     const { registryId, onSecret } = options;
     let data;
     try {
-        const response = await client.send(new dist_cjs/* GetAuthorizationTokenCommand */.Eu6(registryId === undefined ? {} : { registryIds: [registryId] }));
+        const response = await client.send(new client_ecr_dist_cjs/* GetAuthorizationTokenCommand */.Eu6(registryId === undefined ? {} : { registryIds: [registryId] }));
         data = response.authorizationData?.[0];
     }
     catch (error) {
@@ -62609,10 +63373,8 @@ async function getPrivateRegistryCredentials(client, options) {
 }
 
 ;// CONCATENATED MODULE: ./lib/aws/catalog-data.js
-/**
- * ECR Public Gallery catalog data, derived from image labels and the index's platforms,
- * and written only when it differs from what the repository already shows.
- */
+/** ECR Public Gallery catalog data from image labels and platforms, written only when it differs. */
+
 
 
 
@@ -62622,11 +63384,6 @@ const LABEL_DESCRIPTION = 'org.opencontainers.image.description';
 const LABEL_TITLE = 'org.opencontainers.image.title';
 const LABEL_SOURCE = 'org.opencontainers.image.source';
 const LABEL_URL = 'org.opencontainers.image.url';
-const LABEL_BUILDER_METADATA = 'io.buildpacks.builder.metadata';
-const LABEL_BUILDPACKAGE_METADATA = 'io.buildpacks.buildpackage.metadata';
-const LABEL_STACK_ID = 'io.buildpacks.stack.id';
-const LABEL_STACK_DESCRIPTION = 'io.buildpacks.stack.description';
-const LABEL_STACK_HOMEPAGE = 'io.buildpacks.stack.homepage';
 const ARCHITECTURE_ORDER = ['x86-64', 'ARM 64', 'ARM', 'x86'];
 const OS_ORDER = ['Linux', 'Windows'];
 /** The Gallery's badge for a platform's CPU, or undefined when it has none (ppc64le, s390x, …). */
@@ -62685,7 +63442,9 @@ function parseJsonLabel(labels, name) {
         return {};
     try {
         const parsed = JSON.parse(text);
-        return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? parsed : {};
+        return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)
+            ? parsed
+            : {};
     }
     catch {
         return {};
@@ -62740,17 +63499,24 @@ function repositoryNameOf(repositoryUri) {
 }
 function buildCatalogData(input) {
     const { labels, kind, platforms, repositoryUri, tag } = input;
-    const builder = kind === 'builder' ? parseJsonLabel(labels, LABEL_BUILDER_METADATA) : {};
-    const buildpackage = parseJsonLabel(labels, LABEL_BUILDPACKAGE_METADATA);
+    const builder = kind === 'builder' ? parseJsonLabel(labels, BUILDER_METADATA_LABEL) : {};
+    const buildpackage = parseJsonLabel(labels, BUILDPACKAGE_METADATA_LABEL);
     const buildpackId = stringField(buildpackage, 'id');
-    const stackId = nonEmpty(labels[LABEL_STACK_ID]);
+    const stackId = nonEmpty(labels[STACK_ID_LABEL]);
     const kindName = KIND_NAMES[kind] ?? 'Container image';
-    const generated = buildpackId !== undefined ? `${kindName} ${buildpackId}` : stackId !== undefined ? `${kindName} (stack ${stackId})` : kindName;
-    const rawDescription = nonEmpty(labels[LABEL_DESCRIPTION]) ?? stringField(builder, 'description') ?? nonEmpty(labels[LABEL_STACK_DESCRIPTION]) ?? generated;
+    const generated = buildpackId !== undefined
+        ? `${kindName} ${buildpackId}`
+        : stackId !== undefined
+            ? `${kindName} (stack ${stackId})`
+            : kindName;
+    const rawDescription = nonEmpty(labels[LABEL_DESCRIPTION]) ??
+        stringField(builder, 'description') ??
+        nonEmpty(labels[STACK_DESCRIPTION_LABEL]) ??
+        generated;
     const description = truncateText(rawDescription.replace(/\s+/g, ' ').trim(), CATALOG_LIMITS.description);
     const title = nonEmpty(labels[LABEL_TITLE]) ?? buildpackId ?? repositoryNameOf(repositoryUri);
     const sourceUrl = nonEmpty(labels[LABEL_SOURCE]);
-    const homepage = stringField(buildpackage, 'homepage') ?? nonEmpty(labels[LABEL_STACK_HOMEPAGE]) ?? nonEmpty(labels[LABEL_URL]);
+    const homepage = stringField(buildpackage, 'homepage') ?? nonEmpty(labels[STACK_HOMEPAGE_LABEL]) ?? nonEmpty(labels[LABEL_URL]);
     const platformNames = [
         ...new Set(platforms.map((platform) => [platform.os, platform.architecture, platform.variant].filter((part) => part).join('/'))),
     ];
@@ -62767,7 +63533,15 @@ function buildCatalogData(input) {
         rows.push(['Platforms', platformNames.map((name) => `\`${tableCell(name)}\``).join(', ')]);
     if (input.source !== undefined)
         rows.push(['Copied from', `\`${tableCell(input.source)}\``]);
-    const about = [`# ${tableCell(title)}`, '', escapeMarkdown(rawDescription.trim()), '', '| | |', '|---|---|', ...rows.map(([key, value]) => `| ${key} | ${value} |`)];
+    const about = [
+        `# ${tableCell(title)}`,
+        '',
+        escapeMarkdown(rawDescription.trim()),
+        '',
+        '| | |',
+        '|---|---|',
+        ...rows.map(([key, value]) => `| ${key} | ${value} |`),
+    ];
     const buildpacks = builderBuildpacks(builder);
     if (buildpacks.length > 0) {
         about.push('', '## Buildpacks', '');
@@ -62812,7 +63586,7 @@ async function syncCatalogData(client, repositoryName, desired, options = {}) {
     const target = { repositoryName, ...(options.registryId === undefined ? {} : { registryId: options.registryId }) };
     let current;
     try {
-        current = (await client.send(new client_ecr_public_dist_cjs/* GetRepositoryCatalogDataCommand */.Rh(target))).catalogData;
+        current = (await client.send(new dist_cjs/* GetRepositoryCatalogDataCommand */.Rh(target))).catalogData;
     }
     catch (error) {
         throw new EcrError(`Could not read the catalog data of ECR Public repository "${repositoryName}": ${awsErrorText(error)}`);
@@ -62827,7 +63601,7 @@ async function syncCatalogData(client, repositoryName, desired, options = {}) {
         return false;
     }
     try {
-        await client.send(new client_ecr_public_dist_cjs/* PutRepositoryCatalogDataCommand */.Ch({ ...target, catalogData: { ...desired } }));
+        await client.send(new dist_cjs/* PutRepositoryCatalogDataCommand */.Ch({ ...target, catalogData: { ...desired } }));
     }
     catch (error) {
         throw new EcrError(`Could not update the catalog data of ECR Public repository "${repositoryName}": ${awsErrorText(error)}`);
@@ -62836,1973 +63610,9 @@ async function syncCatalogData(client, repositoryName, desired, options = {}) {
     return true;
 }
 
-// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-sts/dist-cjs/index.js
-var client_sts_dist_cjs = __nccwpck_require__(1695);
-// EXTERNAL MODULE: external "node:http"
-var external_node_http_ = __nccwpck_require__(7067);
-// EXTERNAL MODULE: external "node:https"
-var external_node_https_ = __nccwpck_require__(4708);
-// EXTERNAL MODULE: external "node:stream"
-var external_node_stream_ = __nccwpck_require__(7075);
-;// CONCATENATED MODULE: ./lib/oci/reference.js
-/** Image references, parsed the way the Docker CLI and go-containerregistry's pkg/name read them. */
-const DOCKER_HUB = 'docker.io';
-const DOCKER_HUB_API_HOST = 'registry-1.docker.io';
-const DOCKER_HUB_ALIASES = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io', 'registry.hub.docker.com']);
-class InvalidReferenceError extends Error {
-    name = 'InvalidReferenceError';
-}
-const TAG = /^[\w][\w.-]{0,127}$/;
-const DIGEST = /^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]{32,}$/;
-const SHA256 = /^sha256:[a-f0-9]{64}$/;
-const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
-const HOST = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[0-9a-fA-F:]+\])(?::[0-9]{1,5})?$/;
-function isValidTag(tag) {
-    return TAG.test(tag);
-}
-function isValidRepository(repository) {
-    return repository.length > 0 && repository.length <= 255 && repository.split('/').every((c) => PATH_COMPONENT.test(c));
-}
-/**
- * Parses `[registry/]repository[:tag][@digest]`. A first component is a registry when it has a
- * dot or a colon or is `localhost`; otherwise the reference is on Docker Hub, where single names
- * live under `library/`.
- */
-function parseReference(input) {
-    const text = input.trim();
-    const fail = (why) => {
-        throw new InvalidReferenceError(`invalid image reference "${input}": ${why}`);
-    };
-    if (text === '')
-        fail('it is empty');
-    if (/\s/.test(text))
-        fail('it contains white space');
-    let rest = text;
-    let digest;
-    const at = rest.indexOf('@');
-    if (at >= 0) {
-        digest = rest.slice(at + 1);
-        rest = rest.slice(0, at);
-        if (!DIGEST.test(digest))
-            fail(`"${digest}" is not a digest`);
-        if (digest.startsWith('sha256:') && !SHA256.test(digest))
-            fail(`"${digest}" is not a sha256 digest of 64 hex characters`);
-    }
-    let tag;
-    const lastSlash = rest.lastIndexOf('/');
-    const colon = rest.lastIndexOf(':');
-    if (colon > lastSlash) {
-        tag = rest.slice(colon + 1);
-        rest = rest.slice(0, colon);
-        if (!TAG.test(tag))
-            fail(`"${tag}" is not a valid tag`);
-    }
-    const parts = rest.split('/');
-    let registry = DOCKER_HUB;
-    const first = parts[0] ?? '';
-    if (parts.length > 1 && (first.includes('.') || first.includes(':') || first === 'localhost' || first.startsWith('['))) {
-        registry = first;
-        parts.shift();
-        if (!HOST.test(registry))
-            fail(`"${registry}" is not a valid registry host`);
-    }
-    if (DOCKER_HUB_ALIASES.has(registry.toLowerCase()))
-        registry = DOCKER_HUB;
-    let repository = parts.join('/');
-    if (repository === '')
-        fail('the repository name is missing');
-    if (registry === DOCKER_HUB && parts.length === 1)
-        repository = `library/${repository}`;
-    if (!isValidRepository(repository)) {
-        fail(`"${repository}" is not a valid repository name (lowercase letters, digits and separators)`);
-    }
-    return {
-        registry,
-        repository,
-        ...(tag !== undefined ? { tag } : {}),
-        ...(digest !== undefined ? { digest } : {}),
-    };
-}
-/** Tag-less references mean `latest`, as everywhere else. */
-function withDefaultTag(ref) {
-    return ref.tag === undefined && ref.digest === undefined ? { ...ref, tag: 'latest' } : ref;
-}
-function formatReference(ref) {
-    let s = `${ref.registry}/${ref.repository}`;
-    if (ref.tag !== undefined)
-        s += `:${ref.tag}`;
-    if (ref.digest !== undefined)
-        s += `@${ref.digest}`;
-    return s;
-}
-/** The host that serves the registry API (Docker Hub's API lives elsewhere than its name). */
-function apiHost(registry) {
-    return registry === DOCKER_HUB ? DOCKER_HUB_API_HOST : registry;
-}
-/**
- * A name for comparing image references the way the CNB lifecycle does: Docker Hub spelled
- * `index.docker.io`, an implied `latest` dropped.
- */
-function comparableName(input) {
-    const ref = parseReference(input);
-    const registry = ref.registry === DOCKER_HUB ? 'index.docker.io' : ref.registry.toLowerCase();
-    let s = `${registry}/${ref.repository}`;
-    if (ref.tag !== undefined && !(ref.tag === 'latest' && ref.digest === undefined))
-        s += `:${ref.tag}`;
-    if (ref.digest !== undefined)
-        s += `@${ref.digest}`;
-    return s;
-}
-/** Plain http is only for registries on this machine's loopback. */
-function isLoopbackHost(registry) {
-    const host = registry.startsWith('[') ? registry.slice(1, registry.indexOf(']')) : registry.replace(/:\d+$/, '');
-    return host === 'localhost' || host === '::1' || /^127(?:\.\d{1,3}){3}$/.test(host);
-}
-
-;// CONCATENATED MODULE: ./lib/oci/transport.js
-
-
-
-
-/**
- * Spaces out write requests to one host: ECR Public allows 10 TPS for upload starts, completions and
- * manifest PUTs. Turns are taken one at a time and measured from when the previous one really
- * went, so a late wake-up on a busy machine spreads requests out rather than bunching them.
- */
-class Pacer {
-    perSecond;
-    runtime;
-    queue = Promise.resolve();
-    last = Number.NEGATIVE_INFINITY;
-    constructor(perSecond, runtime) {
-        this.perSecond = perSecond;
-        this.runtime = runtime;
-    }
-    take() {
-        if (!(this.perSecond > 0))
-            return Promise.resolve();
-        const turn = this.queue.then(async () => {
-            const wait = this.last + 1000 / this.perSecond - this.runtime.clock.now();
-            if (wait > 0)
-                await this.runtime.sleep(wait);
-            this.last = this.runtime.clock.now();
-        });
-        this.queue = turn;
-        return turn;
-    }
-}
-const DEFAULT_RETRY = { maxAttempts: 6, baseDelayMs: 400, maxDelayMs: 20_000 };
-class RegistryError extends Error {
-    status;
-    code;
-    transient;
-    name = 'RegistryError';
-    constructor(message, status, code, transient) {
-        super(message);
-        this.status = status;
-        this.code = code;
-        this.transient = transient;
-    }
-}
-function isTransientStatus(status) {
-    return status === 408 || status === 429 || status >= 500;
-}
-/** `Bearer realm="…",service="…"` → scheme and parameters. */
-function parseChallenge(header) {
-    if (header === null || header.trim() === '')
-        return { scheme: 'none', params: {} };
-    const match = /^\s*(\w+)\s*(.*)$/s.exec(header);
-    const scheme = (match?.[1] ?? '').toLowerCase();
-    const params = {};
-    for (const m of (match?.[2] ?? '').matchAll(/(\w+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]+))/g)) {
-        params[(m[1] ?? '').toLowerCase()] = (m[2] ?? m[3] ?? '').replace(/\\(.)/g, '$1');
-    }
-    if (scheme === 'basic' || scheme === 'bearer')
-        return { scheme, params };
-    return { scheme: 'none', params };
-}
-/** Seconds or an HTTP date → milliseconds to wait. */
-function retryAfterMs(value, now) {
-    if (value === null)
-        return undefined;
-    const seconds = Number(value);
-    if (Number.isFinite(seconds) && seconds >= 0)
-        return seconds * 1000;
-    const date = Date.parse(value);
-    return Number.isNaN(date) ? undefined : Math.max(0, date - now);
-}
-function backoffMs(attempt, policy, random) {
-    const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
-    return Math.round(ceiling / 2 + (random() * ceiling) / 2);
-}
-/** The registry's JSON error list, in one line. */
-async function describeError(response, method, url) {
-    let detail = '';
-    let code;
-    if (method !== 'HEAD') {
-        const text = (await response.text().catch(() => '')).slice(0, 2000);
-        try {
-            const parsed = JSON.parse(text);
-            const first = parsed.errors?.[0];
-            if (first !== undefined) {
-                code = first.code;
-                detail = parsed.errors.map((e) => [e.code, e.message].filter(Boolean).join(': ')).join('; ');
-            }
-        }
-        catch {
-            detail = text.replace(/\s+/g, ' ').trim().slice(0, 200);
-        }
-    }
-    const where = `${method} ${redactUrl(url)}`;
-    const message = `${where} answered ${response.status}${response.statusText ? ` ${response.statusText}` : ''}${detail ? ` (${detail})` : ''}`;
-    return code === undefined ? { message } : { message, code };
-}
-/** Upload locations carry opaque state; keep logs short and free of query strings. */
-function redactUrl(url) {
-    try {
-        const u = new URL(url);
-        return `${u.origin}${u.pathname}`;
-    }
-    catch {
-        return url;
-    }
-}
-class StallWatchdog extends external_node_stream_.Transform {
-    timeoutMs;
-    onStall;
-    timer;
-    constructor(timeoutMs, onStall) {
-        super();
-        this.timeoutMs = timeoutMs;
-        this.onStall = onStall;
-        this.arm();
-    }
-    arm() {
-        this.disarm();
-        this.timer = setTimeout(this.onStall, this.timeoutMs);
-        this.timer.unref?.();
-    }
-    disarm() {
-        if (this.timer !== undefined)
-            clearTimeout(this.timer);
-        this.timer = undefined;
-    }
-    _transform(chunk, _encoding, callback) {
-        this.arm();
-        callback(null, chunk);
-    }
-    _flush(callback) {
-        this.disarm();
-        callback();
-    }
-    _destroy(error, callback) {
-        this.disarm();
-        callback(error);
-    }
-}
-/**
- * HTTP to one registry: scheme choice, auth challenges and token cache, manual redirects that
- * never carry credentials to another host, write pacing, stall detection and retries.
- */
-class Transport {
-    registry;
-    options;
-    baseUrl;
-    challenge;
-    tokens = new Map();
-    retry;
-    stallTimeoutMs;
-    fetchImpl;
-    constructor(registry, options) {
-        this.registry = registry;
-        this.options = options;
-        const host = apiHost(registry);
-        this.baseUrl = `${isLoopbackHost(host) ? 'http' : 'https'}://${host}`;
-        this.retry = options.retry ?? DEFAULT_RETRY;
-        this.stallTimeoutMs = options.stallTimeoutMs ?? 60_000;
-        this.fetchImpl = options.fetch ?? fetch;
-    }
-    get runtime() {
-        return this.options.runtime;
-    }
-    get retryPolicy() {
-        return this.retry;
-    }
-    /** Runs `attempt` until it succeeds, fails for good, or the attempts run out. */
-    async withRetries(what, attempt) {
-        const { clock, sleep, random, logger } = this.options.runtime;
-        for (let n = 1;; n++) {
-            try {
-                return await attempt();
-            }
-            catch (error) {
-                const transient = isTransient(error);
-                if (!transient || n >= this.retry.maxAttempts)
-                    throw error;
-                const hinted = error instanceof RetryAfterError ? error.retryAfterMs : undefined;
-                const delay = hinted !== undefined ? Math.min(hinted, 120_000) : backoffMs(n, this.retry, random);
-                logger.debug(`${what}: ${error.message}; retry ${n}/${this.retry.maxAttempts - 1} in ${delay} ms`);
-                void clock;
-                await sleep(delay);
-            }
-        }
-    }
-    async send(request) {
-        const once = () => this.sendOnce(request);
-        return request.retry === false ? once() : this.withRetries(`${request.method} ${redactUrl(this.resolve(request.path))}`, once);
-    }
-    resolve(path) {
-        return new URL(path, this.baseUrl).toString();
-    }
-    async sendOnce(request) {
-        let response;
-        for (;;) {
-            if (request.paced === true)
-                await this.options.writePacer?.take();
-            let authorization = await this.authorization(request.scopes, false);
-            response = await this.exchange(request, authorization);
-            if (response.status === 401) {
-                // Tokens expire mid-run (Docker Hub's live ~300 s): learn the challenge again and retry once.
-                await response.body?.cancel().catch(() => undefined);
-                const challenge = parseChallenge(response.headers.get('www-authenticate'));
-                if (challenge.scheme !== 'none')
-                    this.challenge = Promise.resolve(challenge);
-                authorization = await this.authorization(request.scopes, true);
-                response = await this.exchange(request, authorization);
-            }
-            const seen = { method: request.method, url: response.url || this.resolve(request.path) };
-            this.options.onResponse?.(response, seen);
-            if (response.status !== 429 || request.accept.includes(429))
-                break;
-            const wait = this.options.throttleWaitMs?.(response, seen);
-            if (wait === undefined || !(wait > 0))
-                break;
-            await response.body?.cancel().catch(() => undefined);
-            await this.options.runtime.sleep(wait);
-        }
-        if (request.accept.includes(response.status))
-            return this.wrap(response);
-        const { message, code } = await describeError(response, request.method, response.url || this.resolve(request.path));
-        if (response.status === 401 || response.status === 403) {
-            throw new RegistryError(`${message}: check the credentials for ${this.registry}`, response.status, code, false);
-        }
-        if (isTransientStatus(response.status)) {
-            const wait = retryAfterMs(response.headers.get('retry-after'), this.options.runtime.clock.now());
-            if (wait !== undefined)
-                throw new RetryAfterError(message, response.status, code, wait);
-            throw new RegistryError(message, response.status, code, true);
-        }
-        throw new RegistryError(message, response.status, code, false);
-    }
-    /** One request, following redirects by hand so credentials stay with their origin. */
-    async exchange(request, authorization) {
-        let url = this.resolve(request.path);
-        const origin = new URL(url).origin;
-        for (let hop = 0; hop <= 5; hop++) {
-            const sameOrigin = new URL(url).origin === origin;
-            const headers = { 'user-agent': this.options.userAgent ?? 'ecr-publish', ...request.headers };
-            if (authorization !== undefined && sameOrigin)
-                headers.authorization = authorization;
-            const controller = new AbortController();
-            const watchdog = setTimeout(() => controller.abort(new StallError(`no response within ${this.stallTimeoutMs} ms`)), this.stallTimeoutMs);
-            const content = hop === 0 ? request.body?.() : undefined;
-            const body = content instanceof external_node_stream_.Readable ? watchBody(content, this.stallTimeoutMs, controller) : content;
-            let response;
-            try {
-                response =
-                    body instanceof external_node_stream_.Readable && this.options.fetch === undefined
-                        ? await streamRequest(url, request.method, headers, body, controller.signal)
-                        : await this.fetchImpl(url, {
-                            method: hop === 0 ? request.method : request.method === 'HEAD' ? 'HEAD' : 'GET',
-                            headers,
-                            redirect: 'manual',
-                            signal: controller.signal,
-                            ...(body !== undefined ? { body: body, duplex: 'half' } : {}),
-                        });
-            }
-            catch (error) {
-                // Release the content too, so whoever feeds it (a spool tee) is not left waiting.
-                if (content instanceof external_node_stream_.Readable)
-                    content.destroy();
-                if (body instanceof external_node_stream_.Readable)
-                    body.destroy();
-                throw asTransportError(error, request.method, url);
-            }
-            finally {
-                clearTimeout(watchdog);
-            }
-            if (response.status >= 300 && response.status < 400 && response.headers.get('location') !== null && request.method !== 'PUT' && request.method !== 'POST' && request.method !== 'PATCH') {
-                await response.body?.cancel().catch(() => undefined);
-                const next = new URL(response.headers.get('location'), url);
-                if (next.protocol === 'http:' && !isLoopbackHost(next.host)) {
-                    throw new RegistryError(`${request.method} ${redactUrl(url)} redirected to plain http on ${next.host}; refused`, response.status, undefined, false);
-                }
-                url = next.toString();
-                response.controller = controller;
-                continue;
-            }
-            response.controller = controller;
-            return response;
-        }
-        throw new RegistryError(`${request.method} ${redactUrl(url)}: too many redirects`, undefined, undefined, false);
-    }
-    wrap(response) {
-        const controller = response.controller ?? new AbortController();
-        const stallTimeoutMs = this.stallTimeoutMs;
-        let taken = false;
-        const stream = () => {
-            if (taken)
-                throw new Error('response body already read');
-            taken = true;
-            if (response.body === null)
-                return external_node_stream_.Readable.from([]);
-            const source = external_node_stream_.Readable.fromWeb(response.body);
-            const watchdog = new StallWatchdog(stallTimeoutMs, () => {
-                const stall = new StallError(`no data for ${stallTimeoutMs} ms from ${redactUrl(response.url)}`);
-                controller.abort(stall);
-                watchdog.destroy(stall);
-            });
-            source.on('error', (error) => watchdog.destroy(asTransportError(error, 'GET', response.url)));
-            return source.pipe(watchdog);
-        };
-        return {
-            status: response.status,
-            headers: response.headers,
-            url: response.url,
-            stream,
-            async bytes(limit) {
-                const chunks = [];
-                let total = 0;
-                for await (const chunk of stream()) {
-                    total += chunk.length;
-                    if (limit !== undefined && total > limit) {
-                        controller.abort();
-                        throw new RegistryError(`${redactUrl(response.url)}: response larger than ${limit} bytes`, response.status, undefined, false);
-                    }
-                    chunks.push(chunk);
-                }
-                return Buffer.concat(chunks);
-            },
-            async discard() {
-                if (!taken)
-                    await response.body?.cancel().catch(() => undefined);
-            },
-        };
-    }
-    async authorization(scopes, refresh) {
-        this.challenge ??= this.ping();
-        let challenge;
-        try {
-            challenge = await this.challenge;
-        }
-        catch (error) {
-            this.challenge = undefined;
-            throw error;
-        }
-        const credentials = this.options.credentials;
-        if (challenge.scheme === 'none')
-            return undefined;
-        if (challenge.scheme === 'basic') {
-            if (credentials === undefined) {
-                throw new RegistryError(`${this.registry} requires a username and password (Basic auth) and none were given`, 401, undefined, false);
-            }
-            return `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
-        }
-        const key = [...scopes].sort().join(' ');
-        const cached = this.tokens.get(key);
-        if (!refresh && cached !== undefined && cached.expiresAt > this.options.runtime.clock.now())
-            return cached.header;
-        const token = await this.fetchToken(challenge, scopes);
-        this.tokens.set(key, token);
-        return token.header;
-    }
-    async ping() {
-        return this.withRetries(`GET ${this.baseUrl}/v2/`, async () => {
-            const response = await this.exchange({ method: 'GET', path: '/v2/', scopes: [], accept: [] }, undefined);
-            await response.body?.cancel().catch(() => undefined);
-            if (response.status === 200)
-                return { scheme: 'none', params: {} };
-            if (response.status === 401)
-                return parseChallenge(response.headers.get('www-authenticate'));
-            const { message } = await describeError(response, 'GET', `${this.baseUrl}/v2/`);
-            throw new RegistryError(`${this.registry} is not a container registry: ${message}`, response.status, undefined, isTransientStatus(response.status));
-        });
-    }
-    async fetchToken(challenge, scopes) {
-        const realm = challenge.params.realm;
-        if (realm === undefined)
-            throw new RegistryError(`${this.registry}: Bearer challenge without a realm`, 401, undefined, false);
-        const url = new URL(realm);
-        if (url.protocol === 'http:' && !isLoopbackHost(url.host)) {
-            throw new RegistryError(`${this.registry}: token realm ${url.origin} is plain http; refused`, 401, undefined, false);
-        }
-        if (challenge.params.service !== undefined)
-            url.searchParams.set('service', challenge.params.service);
-        for (const scope of scopes)
-            url.searchParams.append('scope', scope);
-        const credentials = this.options.credentials;
-        const headers = { 'user-agent': this.options.userAgent ?? 'ecr-publish' };
-        if (credentials !== undefined) {
-            headers.authorization = `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
-        }
-        return this.withRetries(`token from ${url.origin}${url.pathname}`, async () => {
-            let response;
-            try {
-                response = await this.fetchImpl(url, { headers, redirect: 'error', signal: AbortSignal.timeout(this.stallTimeoutMs) });
-            }
-            catch (error) {
-                throw asTransportError(error, 'GET', url.toString());
-            }
-            if (!response.ok) {
-                const { message } = await describeError(response, 'GET', url.toString());
-                throw new RegistryError(`token request failed: ${message}`, response.status, undefined, isTransientStatus(response.status));
-            }
-            const body = (await response.json());
-            const token = body.token ?? body.access_token;
-            if (token === undefined || token === '')
-                throw new RegistryError(`token endpoint ${url.origin} returned no token`, response.status, undefined, false);
-            const lifetimeMs = Math.max(30, body.expires_in ?? 60) * 1000;
-            return { header: `Bearer ${token}`, expiresAt: this.options.runtime.clock.now() + lifetimeMs - 10_000 };
-        });
-    }
-}
-class StallError extends Error {
-    name = 'StallError';
-}
-class RetryAfterError extends RegistryError {
-    retryAfterMs;
-    constructor(message, status, code, retryAfterMs) {
-        super(message, status, code, true);
-        this.retryAfterMs = retryAfterMs;
-    }
-}
-/** Connection resets, DNS hiccups, stalls and aborted bodies are worth another try. */
-function asTransportError(error, method, url) {
-    if (error instanceof RegistryError)
-        return error;
-    const cause = error.cause;
-    const stalled = error instanceof StallError || cause instanceof StallError || error?.name === 'AbortError' || error?.name === 'TimeoutError';
-    const detail = cause instanceof Error ? `${cause.code ?? cause.name}: ${cause.message}` : error?.message ?? String(error);
-    return new RegistryError(`${method} ${redactUrl(url)} failed: ${stalled ? 'stalled' : detail}`, undefined, undefined, true);
-}
-function isTransient(error) {
-    if (error instanceof RegistryError)
-        return error.transient;
-    if (error instanceof StallError)
-        return true;
-    const code = error?.code;
-    return code === 'ECONNRESET' || code === 'EPIPE' || code === 'ECONNREFUSED' || code === 'ETIMEDOUT' || code === 'UND_ERR_SOCKET' || code === 'ERR_STREAM_PREMATURE_CLOSE';
-}
-/** Aborts the request when the server stops reading the body we send. */
-function watchBody(body, timeoutMs, controller) {
-    const watchdog = new StallWatchdog(timeoutMs, () => controller.abort(new StallError(`upload stalled for ${timeoutMs} ms`)));
-    body.on('error', (error) => watchdog.destroy(error));
-    return body.pipe(watchdog);
-}
-/**
- * A streamed upload over node:http, which writes only as fast as the socket drains: fetch on
- * Node 20 reads a streamed body ahead without bound, so memory would grow with the blob.
- */
-function streamRequest(url, method, headers, body, signal) {
-    return new Promise((resolve, reject) => {
-        const target = new URL(url);
-        const send = target.protocol === 'https:' ? external_node_https_.request : external_node_http_.request;
-        const request = send(target, { method, headers, signal }, (incoming) => {
-            const status = incoming.statusCode ?? 0;
-            const responseHeaders = new Headers();
-            for (const [name, value] of Object.entries(incoming.headers)) {
-                if (value !== undefined)
-                    responseHeaders.set(name, Array.isArray(value) ? value.join(', ') : value);
-            }
-            const withoutBody = status === 204 || status === 205 || status === 304;
-            const response = new Response(withoutBody ? null : external_node_stream_.Readable.toWeb(incoming), {
-                status,
-                statusText: incoming.statusMessage ?? '',
-                headers: responseHeaders,
-            });
-            Object.defineProperty(response, 'url', { value: url });
-            if (withoutBody)
-                incoming.resume();
-            resolve(response);
-        });
-        request.on('error', reject);
-        body.on('error', (error) => request.destroy(error));
-        body.pipe(request);
-    });
-}
-
-;// CONCATENATED MODULE: ./lib/aws/credentials.js
-/**
- * AWS credentials: GitHub OIDC → STS AssumeRoleWithWebIdentity, with our own retry policy.
- *
- * Without `role-to-assume`, clients are created with no `credentials` at all
- * (see `awsClientConfig`), so the SDK's default provider chain applies
- * (environment, shared config, web identity file, container/instance metadata).
- */
-
-
-/** Config for ECR / ECR Public / STS clients; without credentials the SDK default chain is used. */
-function awsClientConfig(region, credentials) {
-    return credentials === undefined ? { region } : { region, credentials };
-}
-const OIDC_UNAVAILABLE_MESSAGE = 'The OIDC token is not available: grant the workflow "permissions: id-token: write" to use role-to-assume.';
-class CredentialsError extends Error {
-    name = 'CredentialsError';
-}
-const THROTTLING_CODES = new Set([
-    'Throttling',
-    'ThrottlingException',
-    'ThrottledException',
-    'RequestThrottled',
-    'RequestThrottledException',
-    'RequestLimitExceeded',
-    'TooManyRequestsException',
-    'SlowDown',
-    'PriorRequestNotComplete',
-    'BandwidthLimitExceeded',
-]);
-const SERVER_FAULT_CODES = new Set(['InternalFailure', 'InternalError', 'ServiceUnavailable', 'ServiceUnavailableException']);
-const NETWORK_ERROR_CODES = new Set([
-    'ECONNRESET',
-    'ECONNREFUSED',
-    'ECONNABORTED',
-    'ETIMEDOUT',
-    'EPIPE',
-    'EAI_AGAIN',
-    'ENOTFOUND',
-    'ENETUNREACH',
-    'EHOSTUNREACH',
-    'UND_ERR_SOCKET',
-    'UND_ERR_CONNECT_TIMEOUT',
-]);
-const NETWORK_ERROR_NAMES = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutException', 'AbortError']);
-function shapeOf(error) {
-    return typeof error === 'object' && error !== null ? error : {};
-}
-/** True for STS errors that may pass on their own: throttling, IdP hiccups, 5xx and network failures. */
-function isTransientStsError(error) {
-    const { name, code, message, $metadata } = shapeOf(error);
-    const errorName = typeof name === 'string' ? name : '';
-    const errorCode = typeof code === 'string' ? code : '';
-    const text = typeof message === 'string' ? message : '';
-    if (THROTTLING_CODES.has(errorName) || THROTTLING_CODES.has(errorCode))
-        return true;
-    if (errorName === 'IDPCommunicationError' || errorName === 'IDPCommunicationErrorException')
-        return true;
-    // GitHub's JWKS endpoint was briefly unreachable from STS; the same token works a moment later.
-    if (errorName === 'InvalidIdentityToken' || errorName === 'InvalidIdentityTokenException') {
-        return text.includes("Couldn't retrieve verification key");
-    }
-    const status = $metadata?.httpStatusCode;
-    if (typeof status === 'number' && status >= 500)
-        return true;
-    if (SERVER_FAULT_CODES.has(errorName))
-        return true;
-    if (NETWORK_ERROR_NAMES.has(errorName) || NETWORK_ERROR_CODES.has(errorCode))
-        return true;
-    return false;
-}
-function oneLine(text) {
-    return text.replace(/\s+/g, ' ').trim();
-}
-function credentials_describeError(error, secrets) {
-    const { name, message } = shapeOf(error);
-    const errorName = typeof name === 'string' && name !== 'Error' ? `${name}: ` : '';
-    let text = oneLine(`${errorName}${typeof message === 'string' ? message : String(error)}`);
-    for (const secret of secrets) {
-        if (secret.length > 0)
-            text = text.split(secret).join('***');
-    }
-    return text;
-}
-/** Exchanges the GitHub OIDC token for role credentials; every secret goes to `onSecret` before it is returned. */
-async function assumeRoleWithGitHubOidc(options) {
-    const { roleArn, audience, sessionName, durationSeconds, region, runtime, onSecret } = options;
-    const budgetMs = options.budgetMs ?? 60_000;
-    const baseDelayMs = options.baseDelayMs ?? 1_000;
-    const maxDelayMs = options.maxDelayMs ?? 10_000;
-    if (!options.idTokenAvailable)
-        throw new CredentialsError(OIDC_UNAVAILABLE_MESSAGE);
-    let idToken;
-    try {
-        idToken = await options.getIdToken(audience);
-    }
-    catch (error) {
-        throw new CredentialsError(`Could not get the GitHub OIDC token for audience "${audience}": ${credentials_describeError(error, [])}`);
-    }
-    if (idToken.length === 0)
-        throw new CredentialsError(`The GitHub OIDC token for audience "${audience}" is empty.`);
-    onSecret(idToken);
-    // Our retry policy is the only one in force, so the SDK makes exactly one attempt per call.
-    const sts = options.stsClient ?? new client_sts_dist_cjs/* STSClient */.iM({ region, maxAttempts: 1 });
-    const command = new client_sts_dist_cjs/* AssumeRoleWithWebIdentityCommand */.WH({
-        RoleArn: roleArn,
-        RoleSessionName: sessionName,
-        WebIdentityToken: idToken,
-        DurationSeconds: durationSeconds,
-    });
-    const startedAt = runtime.clock.now();
-    for (let attempt = 1;; attempt += 1) {
-        try {
-            const response = await sts.send(command);
-            const credentials = response.Credentials;
-            const { AccessKeyId, SecretAccessKey, SessionToken, Expiration } = credentials ?? {};
-            if (!AccessKeyId || !SecretAccessKey || !SessionToken || !Expiration) {
-                throw new CredentialsError(`Could not assume role ${roleArn}: STS returned no complete credentials.`);
-            }
-            // The key id is masked too, as configure-aws-credentials does: it identifies the session.
-            onSecret(AccessKeyId);
-            onSecret(SecretAccessKey);
-            onSecret(SessionToken);
-            runtime.logger.info(`Assumed role ${roleArn} (session ${sessionName}, expires ${Expiration.toISOString()}).`);
-            return { accessKeyId: AccessKeyId, secretAccessKey: SecretAccessKey, sessionToken: SessionToken, expiration: Expiration };
-        }
-        catch (error) {
-            if (error instanceof CredentialsError)
-                throw error;
-            const reason = credentials_describeError(error, [idToken]);
-            if (!isTransientStsError(error)) {
-                throw new CredentialsError(`Could not assume role ${roleArn}: ${reason}`);
-            }
-            const delayMs = backoffMs(attempt, { maxAttempts: Number.POSITIVE_INFINITY, baseDelayMs, maxDelayMs }, runtime.random);
-            const elapsedMs = runtime.clock.now() - startedAt;
-            if (elapsedMs + delayMs > budgetMs) {
-                throw new CredentialsError(`Could not assume role ${roleArn}: gave up after ${attempt} attempt(s) in ${Math.round(elapsedMs / 1000)}s: ${reason}`);
-            }
-            runtime.logger.warning(`AssumeRoleWithWebIdentity attempt ${attempt} failed (${reason}); retrying in ${delayMs} ms.`);
-            await runtime.sleep(delayMs);
-        }
-    }
-}
-
-;// CONCATENATED MODULE: ./lib/aws/ecr-public.js
-/**
- * Amazon ECR Public: make sure destination repositories exist and get registry credentials.
- * Its API lives only in us-east-1, whatever region the private registry uses.
- */
-
-
-
-const ECR_PUBLIC_REGION = 'us-east-1';
-/** ECR Public clients are pinned to us-east-1; credentials omitted means the SDK default chain. */
-function publicClientConfig(credentials) {
-    return credentials === undefined ? { region: ECR_PUBLIC_REGION } : { region: ECR_PUBLIC_REGION, credentials };
-}
-function ecr_public_toEnsured(repository, repositoryName, created) {
-    const { repositoryUri, repositoryArn, registryId } = repository ?? {};
-    if (!repositoryUri || !repositoryArn || !registryId) {
-        throw new EcrError(`ECR Public returned an incomplete description of repository "${repositoryName}" (no URI, ARN or registry id).`);
-    }
-    return { repositoryName: repository?.repositoryName ?? repositoryName, repositoryUri, repositoryArn, registryId, created };
-}
-async function describePublicRepository(client, repositoryName) {
-    try {
-        const response = await client.send(new client_ecr_public_dist_cjs/* DescribeRepositoriesCommand */.pE({ repositoryNames: [repositoryName] }));
-        return { repository: response.repositories?.[0] };
-    }
-    catch (error) {
-        if (hasErrorName(error, 'RepositoryNotFoundException'))
-            return { repository: undefined, notFound: error };
-        throw new EcrError(`Could not describe ECR Public repository "${repositoryName}": ${awsErrorText(error)}`);
-    }
-}
-async function ensurePublicRepository(client, options) {
-    const { repositoryName, create, catalogData } = options;
-    const logger = options.logger ?? silentLogger;
-    const described = await describePublicRepository(client, repositoryName);
-    if (described.repository !== undefined)
-        return ecr_public_toEnsured(described.repository, repositoryName, false);
-    if (!create) {
-        const registry = registryIdFromMessage(described.notFound);
-        const where = registry === undefined ? 'the ECR Public registry' : `ECR Public registry ${registry}`;
-        throw new EcrError(`Repository "${repositoryName}" does not exist in ${where} and create-repositories is false`);
-    }
-    try {
-        const response = await client.send(new client_ecr_public_dist_cjs/* CreateRepositoryCommand */.WT({ repositoryName, ...(catalogData === undefined ? {} : { catalogData: { ...catalogData } }) }));
-        const ensured = ecr_public_toEnsured(response.repository, repositoryName, true);
-        logger.info(`Created ECR Public repository ${ensured.repositoryUri}.`);
-        return ensured;
-    }
-    catch (error) {
-        if (!hasErrorName(error, 'RepositoryAlreadyExistsException')) {
-            if (error instanceof EcrError)
-                throw error;
-            throw new EcrError(`Could not create ECR Public repository "${repositoryName}": ${awsErrorText(error)}`);
-        }
-        // Another job created it between our describe and create.
-        return ecr_public_toEnsured((await describePublicRepository(client, repositoryName)).repository, repositoryName, false);
-    }
-}
-async function getPublicRegistryCredentials(client, options) {
-    const registry = hostOfEndpoint(options.registry);
-    if (registry.length === 0)
-        throw new EcrError('No ECR Public registry host to authenticate to (expected a repositoryUri such as public.ecr.aws/alias/name).');
-    let data;
-    try {
-        data = (await client.send(new client_ecr_public_dist_cjs/* GetAuthorizationTokenCommand */.Eu({}))).authorizationData;
-    }
-    catch (error) {
-        const hint = hasErrorName(error, 'AccessDeniedException') ? ' (the role also needs sts:GetServiceBearerToken)' : '';
-        throw new EcrError(`Could not get an ECR Public authorization token: ${awsErrorText(error)}${hint}`);
-    }
-    if (!data?.authorizationToken)
-        throw new EcrError('ECR Public GetAuthorizationToken returned no token.');
-    const { username, password } = decodeAuthorizationToken(data.authorizationToken, 'ECR Public GetAuthorizationToken');
-    options.onSecret(password);
-    options.onSecret(data.authorizationToken);
-    return { registry, username, password, ...(data.expiresAt === undefined ? {} : { expiresAt: data.expiresAt }) };
-}
-
-;// CONCATENATED MODULE: ./lib/oci/media-types.js
-/** Media types and the JSON shapes of OCI and Docker v2 manifests, as plain interfaces. */
-const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
-const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
-const DOCKER_MANIFEST_LIST = 'application/vnd.docker.distribution.manifest.list.v2+json';
-const DOCKER_MANIFEST = 'application/vnd.docker.distribution.manifest.v2+json';
-const OCI_CONFIG = 'application/vnd.oci.image.config.v1+json';
-const DOCKER_CONFIG = 'application/vnd.docker.container.image.v1+json';
-const OCI_LAYER_TAR = 'application/vnd.oci.image.layer.v1.tar';
-const OCI_LAYER_GZIP = 'application/vnd.oci.image.layer.v1.tar+gzip';
-const DOCKER_LAYER_GZIP = 'application/vnd.docker.image.rootfs.diff.tar.gzip';
-const DOCKER_FOREIGN_LAYER = 'application/vnd.docker.image.rootfs.foreign.diff.tar.gzip';
-/** All four, so a registry never down-converts or picks a platform for us (that would change the digest). */
-const MANIFEST_MEDIA_TYPES = [OCI_INDEX, DOCKER_MANIFEST_LIST, OCI_MANIFEST, DOCKER_MANIFEST];
-const MANIFEST_ACCEPT = MANIFEST_MEDIA_TYPES.join(', ');
-const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
-function isIndexMediaType(mediaType) {
-    return mediaType === OCI_INDEX || mediaType === DOCKER_MANIFEST_LIST;
-}
-function isImageManifestMediaType(mediaType) {
-    return mediaType === OCI_MANIFEST || mediaType === DOCKER_MANIFEST;
-}
-function isManifestMediaType(mediaType) {
-    return MANIFEST_MEDIA_TYPES.includes(mediaType);
-}
-/** Layers that registries may not redistribute: they carry `urls` and are fetched from there. */
-function isForeignLayer(descriptor) {
-    return (descriptor.mediaType === DOCKER_FOREIGN_LAYER ||
-        descriptor.mediaType.startsWith('application/vnd.oci.image.layer.nondistributable.') ||
-        (descriptor.urls !== undefined && descriptor.urls.length > 0));
-}
-/** Attestation manifests in BuildKit indexes carry this platform; they are not runnable images. */
-function isAttestationEntry(descriptor) {
-    return descriptor.platform?.os === 'unknown' && descriptor.platform.architecture === 'unknown';
-}
-function platformString(platform) {
-    if (platform === undefined)
-        return 'unknown';
-    return [platform.os, platform.architecture, platform.variant].filter((p) => p !== undefined && p !== '').join('/');
-}
-/** Strips parameters and white space: `application/json; charset=utf-8` → `application/json`. */
-function bareMediaType(contentType) {
-    return (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
-}
-
-;// CONCATENATED MODULE: ./lib/aws/retention.js
-/**
- * public-retention: ECR Public has no lifecycle policies, so we keep the newest N semver versions
- * ourselves. Safety first: an image is deleted only when nothing that stays needs it.
- *
- * Rules:
- * - A version tag is a full semver `MAJOR.MINOR.PATCH[-pre]`, optionally `v`-prefixed; `1.2.3` and
- *   `v1.2.3` are the same version. Order is semver precedence, never push time.
- * - The newest N releases are kept. Pre-releases do not count toward N: one is kept when it is newer
- *   than the oldest kept release (or when no release was dropped), so old release candidates go and
- *   an in-flight one stays.
- * - Every other tag (`latest`, floats like `0.3` or `1`, `sha-abc`, …) is always kept.
- * - Cosign-style `sha256-<hex>.sig/.att/.sbom` tags follow their subject: dropped only when the
- *   subject is deleted.
- * - An image is kept when any kept tag points at it, or it is (transitively) a child of a kept index.
- * - An untagged image is deleted only as the child of a deleted index; other untagged images
- *   (e.g. OCI referrers) are left alone.
- * - A dropped version tag on a kept image stays: removing it would free nothing and break pulls.
- * - Pinned images (those the current run just published) are kept with their children, even when
- *   their only version is old: a backfill must not be undone by the run that made it.
- */
-
-
-
-
-const SEMVER_TAG = /^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?$/;
-const REFERRER_TAG = /^sha256-([a-f0-9]{64})(?:\.[A-Za-z0-9_.-]+)?$/;
-function parseVersionTag(tag) {
-    const match = SEMVER_TAG.exec(tag);
-    if (!match)
-        return undefined;
-    return {
-        major: Number(match[1]),
-        minor: Number(match[2]),
-        patch: Number(match[3]),
-        prerelease: match[4] === undefined ? [] : match[4].split('.'),
-    };
-}
-function compareIdentifiers(left, right) {
-    const leftNumeric = /^\d+$/.test(left);
-    const rightNumeric = /^\d+$/.test(right);
-    if (leftNumeric && rightNumeric)
-        return Math.sign(Number(left) - Number(right));
-    if (leftNumeric !== rightNumeric)
-        return leftNumeric ? -1 : 1;
-    return left < right ? -1 : left > right ? 1 : 0;
-}
-/** Semver precedence: negative when `left` is older. */
-function compareVersions(left, right) {
-    const core = Math.sign(left.major - right.major) || Math.sign(left.minor - right.minor) || Math.sign(left.patch - right.patch);
-    if (core !== 0)
-        return core;
-    if (left.prerelease.length === 0 || right.prerelease.length === 0) {
-        return left.prerelease.length === right.prerelease.length ? 0 : left.prerelease.length === 0 ? 1 : -1;
-    }
-    const length = Math.max(left.prerelease.length, right.prerelease.length);
-    for (let index = 0; index < length; index += 1) {
-        const a = left.prerelease[index];
-        const b = right.prerelease[index];
-        if (a === undefined)
-            return -1;
-        if (b === undefined)
-            return 1;
-        const order = compareIdentifiers(a, b);
-        if (order !== 0)
-            return order;
-    }
-    return 0;
-}
-function versionKey(version) {
-    const core = `${version.major}.${version.minor}.${version.patch}`;
-    return version.prerelease.length === 0 ? core : `${core}-${version.prerelease.join('.')}`;
-}
-/** The index digests whose children `planRetention` needs. */
-function indexDigestsOf(images) {
-    return images.filter((image) => image.imageManifestMediaType !== undefined && isIndexMediaType(image.imageManifestMediaType)).map((image) => image.imageDigest);
-}
-function shortDigest(digest) {
-    return digest.replace(/^(sha256:[a-f0-9]{12})[a-f0-9]+$/, '$1');
-}
-function planRetention(input) {
-    const { images, childDigests, keep } = input;
-    if (!Number.isInteger(keep) || keep < 1) {
-        throw new EcrError(`public-retention must be a positive whole number to plan retention, got ${keep}`);
-    }
-    const byDigest = new Map(images.map((image) => [image.imageDigest, image]));
-    // Versions across all tags; one version may be spelled `1.2.3` and `v1.2.3`.
-    const versions = new Map();
-    for (const image of images) {
-        for (const tag of image.imageTags) {
-            const version = parseVersionTag(tag);
-            if (version !== undefined)
-                versions.set(versionKey(version), version);
-        }
-    }
-    const newestFirst = [...versions.values()].sort((a, b) => compareVersions(b, a));
-    const releases = newestFirst.filter((version) => version.prerelease.length === 0);
-    const keptReleases = releases.slice(0, keep);
-    const oldestKeptRelease = releases.length > keep ? keptReleases[keptReleases.length - 1] : undefined;
-    const keptVersionKeys = new Set();
-    for (const version of newestFirst) {
-        const isRelease = version.prerelease.length === 0;
-        const kept = isRelease ? keptReleases.includes(version) : oldestKeptRelease === undefined || compareVersions(version, oldestKeptRelease) > 0;
-        if (kept)
-            keptVersionKeys.add(versionKey(version));
-    }
-    /** Why a plain (non-referrer) tag keeps its image, or undefined when it is a dropped version. */
-    const keepReasonOfTag = (tag) => {
-        const version = parseVersionTag(tag);
-        if (version === undefined)
-            return `tag "${tag}" is not a version tag`;
-        if (!keptVersionKeys.has(versionKey(version)))
-            return undefined;
-        return version.prerelease.length === 0
-            ? `version ${tag} is among the newest ${keep}`
-            : `pre-release ${tag} is newer than the oldest kept release`;
-    };
-    const kept = new Map();
-    const missingChildren = [];
-    const keepWithChildren = (digest, reason) => {
-        if (kept.has(digest))
-            return;
-        kept.set(digest, reason);
-        const pending = [digest];
-        while (pending.length > 0) {
-            const parent = pending.pop();
-            const children = childDigests.get(parent);
-            const mediaType = byDigest.get(parent)?.imageManifestMediaType;
-            if (children === undefined) {
-                if (mediaType !== undefined && isIndexMediaType(mediaType))
-                    missingChildren.push(parent);
-                continue;
-            }
-            for (const child of children) {
-                if (kept.has(child))
-                    continue;
-                kept.set(child, `child of kept index ${shortDigest(parent)}`);
-                pending.push(child);
-            }
-        }
-    };
-    for (const [digest, reason] of input.pinned ?? []) {
-        if (byDigest.has(digest))
-            keepWithChildren(digest, reason);
-    }
-    for (const image of images) {
-        for (const tag of image.imageTags) {
-            if (REFERRER_TAG.test(tag))
-                continue;
-            const reason = keepReasonOfTag(tag);
-            if (reason !== undefined) {
-                keepWithChildren(image.imageDigest, reason);
-                break;
-            }
-        }
-    }
-    // Tagged images not kept are deleted, with untagged descendants; referrer-tagged ones are rescued
-    // when their subject survives, which can rescue more, so repeat until nothing changes.
-    let deleted = new Map();
-    for (;;) {
-        deleted = new Map();
-        for (const image of images) {
-            if (image.imageTags.length === 0 || kept.has(image.imageDigest))
-                continue;
-            const dropped = image.imageTags.filter((tag) => !REFERRER_TAG.test(tag));
-            deleted.set(image.imageDigest, dropped.length > 0 ? `version ${dropped.join(', ')} is older than the newest ${keep}` : 'refers to an image that is deleted');
-        }
-        const pending = [...deleted.keys()];
-        while (pending.length > 0) {
-            const parent = pending.pop();
-            for (const child of childDigests.get(parent) ?? []) {
-                const childImage = byDigest.get(child);
-                if (childImage === undefined || kept.has(child) || deleted.has(child) || childImage.imageTags.length > 0)
-                    continue;
-                deleted.set(child, `child of deleted index ${shortDigest(parent)}`);
-                pending.push(child);
-            }
-        }
-        let rescued = false;
-        for (const digest of deleted.keys()) {
-            const image = byDigest.get(digest);
-            for (const tag of image?.imageTags ?? []) {
-                const subjectHex = REFERRER_TAG.exec(tag)?.[1];
-                if (subjectHex === undefined)
-                    continue;
-                const subject = `sha256:${subjectHex}`;
-                if (!deleted.has(subject)) {
-                    keepWithChildren(digest, `tag "${tag}" refers to ${shortDigest(subject)}, which is not deleted`);
-                    rescued = true;
-                    break;
-                }
-            }
-        }
-        if (!rescued)
-            break;
-    }
-    if (missingChildren.length > 0) {
-        throw new EcrError(`Cannot plan retention: the child manifests of kept index ${missingChildren[0]} are unknown`);
-    }
-    const plan = {
-        keptVersions: newestFirst.filter((version) => keptVersionKeys.has(versionKey(version))).map(versionKey),
-        droppedVersions: newestFirst.filter((version) => !keptVersionKeys.has(versionKey(version))).map(versionKey),
-        keep: [],
-        delete: [],
-    };
-    for (const image of images) {
-        const tags = [...image.imageTags];
-        const deleteReason = deleted.get(image.imageDigest);
-        if (deleteReason !== undefined) {
-            const deletedChildren = (childDigests.get(image.imageDigest) ?? []).filter((child) => deleted.has(child));
-            plan.delete.push({ imageDigest: image.imageDigest, tags, reason: deleteReason, deletedChildren });
-            continue;
-        }
-        plan.keep.push({
-            imageDigest: image.imageDigest,
-            tags,
-            reason: kept.get(image.imageDigest) ?? (tags.length === 0 ? 'untagged and not part of a deleted index' : 'kept'),
-        });
-    }
-    return plan;
-}
-/** The digests an index manifest lists; none for anything that is not an index. */
-function indexChildDigests(manifest) {
-    let parsed;
-    try {
-        parsed = JSON.parse(Buffer.from(manifest).toString('utf8'));
-    }
-    catch {
-        return [];
-    }
-    const entries = typeof parsed === 'object' && parsed !== null ? parsed.manifests : undefined;
-    if (!Array.isArray(entries))
-        return [];
-    return entries.flatMap((entry) => {
-        const digest = typeof entry === 'object' && entry !== null ? entry.digest : undefined;
-        return typeof digest === 'string' ? [digest] : [];
-    });
-}
-/** Like `listPublicImages`, but undefined when the repository does not exist (yet). */
-async function listPublicImagesIfExists(client, repositoryName, registryId) {
-    try {
-        return await listPublicImages(client, repositoryName, registryId);
-    }
-    catch (error) {
-        if (error instanceof EcrError && hasErrorName(error.cause, 'RepositoryNotFoundException'))
-            return undefined;
-        throw error;
-    }
-}
-/** All images of a public repository, following pagination. */
-async function listPublicImages(client, repositoryName, registryId) {
-    const images = [];
-    let nextToken;
-    do {
-        let response;
-        try {
-            response = await client.send(new client_ecr_public_dist_cjs/* DescribeImagesCommand */.ji({
-                repositoryName,
-                maxResults: 1000,
-                ...(registryId === undefined ? {} : { registryId }),
-                ...(nextToken === undefined ? {} : { nextToken }),
-            }));
-        }
-        catch (error) {
-            throw new EcrError(`Could not list the images of ECR Public repository "${repositoryName}": ${awsErrorText(error)}`, { cause: error });
-        }
-        for (const detail of response.imageDetails ?? []) {
-            if (detail.imageDigest === undefined)
-                continue;
-            images.push({
-                imageDigest: detail.imageDigest,
-                imageTags: detail.imageTags ?? [],
-                ...(detail.imageManifestMediaType === undefined ? {} : { imageManifestMediaType: detail.imageManifestMediaType }),
-                ...(detail.imagePushedAt === undefined ? {} : { pushedAt: detail.imagePushedAt }),
-            });
-        }
-        nextToken = response.nextToken;
-    } while (nextToken !== undefined);
-    return images;
-}
-const MAX_BATCH_DELETE = 100;
-function chunks(items, size) {
-    const result = [];
-    for (let index = 0; index < items.length; index += size)
-        result.push(items.slice(index, index + size));
-    return result;
-}
-/** One BatchDeleteImage per ≤100 digests; returns those that failed, with why ("ImageNotFound" counts as done). */
-async function batchDelete(client, target, digests) {
-    const failed = [];
-    for (const batch of chunks(digests, MAX_BATCH_DELETE)) {
-        try {
-            const response = await client.send(new client_ecr_public_dist_cjs/* BatchDeleteImageCommand */.w({ ...target, imageIds: batch.map((imageDigest) => ({ imageDigest })) }));
-            for (const failure of response.failures ?? []) {
-                if (failure.failureCode === 'ImageNotFound')
-                    continue;
-                const imageDigest = failure.imageId?.imageDigest ?? '(unknown digest)';
-                failed.push({ imageDigest, reason: `${failure.failureCode ?? 'Failure'}: ${failure.failureReason ?? 'no reason given'}` });
-            }
-        }
-        catch (error) {
-            for (const imageDigest of batch)
-                failed.push({ imageDigest, reason: awsErrorText(error) });
-        }
-    }
-    return failed;
-}
-/** Deletes parents before children, and skips the children of an index that could not be deleted. */
-async function applyRetention(client, repositoryName, plan, options) {
-    const logger = options.logger ?? silentLogger;
-    const target = { repositoryName, ...(options.registryId === undefined ? {} : { registryId: options.registryId }) };
-    const result = { dryRun: options.dryRun, deleted: [], failures: [], skipped: [] };
-    const describeTags = (tags) => (tags.length === 0 ? 'untagged' : `tags ${tags.join(', ')}`);
-    if (options.dryRun) {
-        for (const entry of plan.delete)
-            logger.info(`[dry-run] would delete ${repositoryName}@${entry.imageDigest} (${describeTags(entry.tags)}): ${entry.reason}`);
-        return result;
-    }
-    const entries = new Map(plan.delete.map((entry) => [entry.imageDigest, entry]));
-    const parentsOf = new Map();
-    for (const entry of plan.delete) {
-        for (const child of entry.deletedChildren)
-            parentsOf.set(child, [...(parentsOf.get(child) ?? []), entry.imageDigest]);
-    }
-    const remaining = new Set(entries.keys());
-    const skip = (digest) => {
-        if (!remaining.delete(digest))
-            return;
-        result.skipped.push(digest);
-        for (const child of entries.get(digest)?.deletedChildren ?? [])
-            skip(child);
-    };
-    while (remaining.size > 0) {
-        const wave = [...remaining].filter((digest) => !(parentsOf.get(digest) ?? []).some((parent) => remaining.has(parent)));
-        if (wave.length === 0) {
-            for (const digest of [...remaining])
-                skip(digest);
-            break;
-        }
-        const failed = await batchDelete(client, target, wave);
-        const failedDigests = new Set(failed.map((failure) => failure.imageDigest));
-        for (const digest of wave) {
-            remaining.delete(digest);
-            if (failedDigests.has(digest))
-                continue;
-            result.deleted.push(digest);
-            const entry = entries.get(digest);
-            logger.info(`Deleted ${repositoryName}@${digest} (${describeTags(entry?.tags ?? [])}): ${entry?.reason ?? ''}`);
-        }
-        for (const failure of failed) {
-            result.failures.push(failure);
-            logger.warning(`Could not delete ${repositoryName}@${failure.imageDigest}: ${failure.reason}`);
-            for (const child of entries.get(failure.imageDigest)?.deletedChildren ?? [])
-                skip(child);
-        }
-    }
-    for (const digest of result.skipped)
-        logger.warning(`Kept ${repositoryName}@${digest}: its index could not be deleted.`);
-    return result;
-}
-
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
-;// CONCATENATED MODULE: ./lib/oci/digest.js
-
-
-class DigestMismatchError extends Error {
-    name = 'DigestMismatchError';
-}
-function sha256Digest(data) {
-    return `sha256:${(0,external_node_crypto_.createHash)('sha256').update(data).digest('hex')}`;
-}
-function assertDigest(data, expected, what) {
-    const algorithm = expected.split(':')[0];
-    if (algorithm !== 'sha256' && algorithm !== 'sha512') {
-        throw new DigestMismatchError(`${what}: unsupported digest algorithm "${algorithm}"`);
-    }
-    const actual = `${algorithm}:${(0,external_node_crypto_.createHash)(algorithm).update(data).digest('hex')}`;
-    if (actual !== expected) {
-        throw new DigestMismatchError(`${what}: content digest ${actual} does not match the expected ${expected}`);
-    }
-}
-/**
- * A pass-through that hashes and counts what flows by, and fails the stream at its end when the
- * content is not the expected digest and size. Nothing downstream may treat the bytes as good
- * before this stream has ended cleanly.
- */
-class DigestVerifier extends external_node_stream_.Transform {
-    expectedDigest;
-    expectedSize;
-    what;
-    hash;
-    seen = 0;
-    constructor(expectedDigest, expectedSize, what) {
-        super();
-        this.expectedDigest = expectedDigest;
-        this.expectedSize = expectedSize;
-        this.what = what;
-        const algorithm = expectedDigest.split(':')[0] ?? '';
-        if (algorithm !== 'sha256' && algorithm !== 'sha512') {
-            throw new DigestMismatchError(`${what}: unsupported digest algorithm "${algorithm}"`);
-        }
-        this.hash = (0,external_node_crypto_.createHash)(algorithm);
-    }
-    get bytesSeen() {
-        return this.seen;
-    }
-    _transform(chunk, _encoding, callback) {
-        this.seen += chunk.length;
-        if (this.seen > this.expectedSize) {
-            callback(new DigestMismatchError(`${this.what}: more than the expected ${this.expectedSize} bytes`));
-            return;
-        }
-        this.hash.update(chunk);
-        callback(null, chunk);
-    }
-    _flush(callback) {
-        if (this.seen !== this.expectedSize) {
-            callback(new DigestMismatchError(`${this.what}: got ${this.seen} bytes, expected ${this.expectedSize}`));
-            return;
-        }
-        const algorithm = this.expectedDigest.split(':')[0] ?? '';
-        const actual = `${algorithm}:${this.hash.digest('hex')}`;
-        if (actual !== this.expectedDigest) {
-            callback(new DigestMismatchError(`${this.what}: content digest ${actual} does not match the expected ${this.expectedDigest}`));
-            return;
-        }
-        callback();
-    }
-}
-
-;// CONCATENATED MODULE: ./lib/aws/promote.js
-/** Applies promote tags to an image already in private ECR, byte-exactly, without moving any other digest. */
-
-
-
-class PromotionError extends Error {
-    name = 'PromotionError';
-}
-const SHA256_DIGEST = /^sha256:[a-f0-9]{64}$/;
-function errorName(error) {
-    return error instanceof Error ? error.name : '';
-}
-function registryField(registryId) {
-    return registryId !== undefined ? { registryId } : {};
-}
-/** The manifest exactly as ECR stores it: BatchGetImage with every manifest type accepted, so nothing is converted. */
-async function fetchManifest(options) {
-    const { ecr, registryId, repositoryName, digest } = options;
-    const response = await ecr.send(new dist_cjs/* BatchGetImageCommand */.P8n({
-        ...registryField(registryId),
-        repositoryName,
-        imageIds: [{ imageDigest: digest }],
-        acceptedMediaTypes: [...MANIFEST_MEDIA_TYPES],
-    }));
-    const image = response.images?.find((candidate) => candidate.imageId?.imageDigest === digest) ?? response.images?.[0];
-    if (image?.imageManifest === undefined) {
-        const failure = response.failures?.[0];
-        const reason = failure ? ` (${failure.failureCode ?? 'unknown'}: ${failure.failureReason ?? 'no reason given'})` : '';
-        throw new PromotionError(`cannot promote ${repositoryName}@${digest}: the image is not in the repository${reason}`);
-    }
-    const mediaType = image.imageManifestMediaType ?? JSON.parse(image.imageManifest).mediaType;
-    if (mediaType === undefined) {
-        throw new PromotionError(`cannot promote ${repositoryName}@${digest}: ECR returned no manifest media type`);
-    }
-    return { manifest: image.imageManifest, mediaType };
-}
-async function digestOfTag(options, tag) {
-    try {
-        const response = await options.ecr.send(new dist_cjs/* DescribeImagesCommand */.ji5({
-            ...registryField(options.registryId),
-            repositoryName: options.repositoryName,
-            imageIds: [{ imageTag: tag }],
-        }));
-        return response.imageDetails?.[0]?.imageDigest;
-    }
-    catch (error) {
-        if (errorName(error) === 'ImageNotFoundException')
-            return undefined;
-        throw error;
-    }
-}
-/**
- * Tags `digest` with each of `tags` through PutImage with the byte-exact manifest, so the digest
- * cannot change. Only call this after the scan gate passed (see `gateAndPromote`).
- */
-async function promote_promoteImage(options) {
-    const { ecr, registryId, repositoryName, digest, tags, runtime } = options;
-    if (!SHA256_DIGEST.test(digest))
-        throw new PromotionError(`cannot promote: "${digest}" is not a sha256 digest`);
-    const badTag = tags.find((tag) => !isValidTag(tag));
-    if (badTag !== undefined)
-        throw new PromotionError(`promote-tags: "${badTag}" is not a valid tag`);
-    const { manifest, mediaType } = await fetchManifest(options);
-    const promoted = [];
-    for (const tag of tags) {
-        try {
-            await ecr.send(new dist_cjs/* PutImageCommand */.SUU({
-                ...registryField(registryId),
-                repositoryName,
-                imageManifest: manifest,
-                imageManifestMediaType: mediaType,
-                imageDigest: digest,
-                imageTag: tag,
-            }));
-            runtime.logger.info(`Promoted ${repositoryName}:${tag} → ${digest}`);
-            promoted.push({ tag, outcome: 'tagged' });
-        }
-        catch (error) {
-            const name = errorName(error);
-            if (name === 'ImageAlreadyExistsException') {
-                runtime.logger.info(`${repositoryName}:${tag} already points to ${digest}`);
-                promoted.push({ tag, outcome: 'unchanged' });
-                continue;
-            }
-            if (name === 'ImageTagAlreadyExistsException') {
-                const current = await digestOfTag(options, tag);
-                if (current === digest) {
-                    promoted.push({ tag, outcome: 'unchanged' });
-                    continue;
-                }
-                throw new PromotionError(`cannot promote ${repositoryName}@${digest} to tag "${tag}": repository ${repositoryName} has immutable tags ` +
-                    `and "${tag}" already points to ${current ?? 'another image'}; use a new tag or make the repository's tags mutable`);
-            }
-            const message = error instanceof Error ? error.message : String(error);
-            throw new PromotionError(`PutImage of ${repositoryName}:${tag} failed: ${name || 'error'}: ${message}`, { cause: error });
-        }
-    }
-    return { repositoryName, digest, mediaType, tags: promoted };
-}
-
-;// CONCATENATED MODULE: ./lib/aws/scan-policy.js
-/** The scan gate's policy: severity threshold, `scan-ignore` with expiry, and the findings table. Pure. */
-const SEVERITIES = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'INFORMATIONAL', 'UNDEFINED'];
-const RANK = { CRITICAL: 5, HIGH: 4, MEDIUM: 3, LOW: 2, INFORMATIONAL: 1, UNDEFINED: 0 };
-function severityRank(severity) {
-    return RANK[severity];
-}
-function isSeverity(value) {
-    return SEVERITIES.includes(value);
-}
-/** Inspector's UNTRIAGED (and anything unrecognised) is UNDEFINED, the lowest severity. */
-function normalizeSeverity(reported) {
-    const upper = (reported ?? '').toUpperCase();
-    return isSeverity(upper) ? upper : 'UNDEFINED';
-}
-function emptyCounts() {
-    return { CRITICAL: 0, HIGH: 0, MEDIUM: 0, LOW: 0, INFORMATIONAL: 0, UNDEFINED: 0 };
-}
-function countSeverities(findings) {
-    const counts = emptyCounts();
-    for (const finding of findings)
-        counts[finding.severity] += 1;
-    return counts;
-}
-function utcDay(now) {
-    return new Date(now).toISOString().slice(0, 10);
-}
-/** An entry is valid through its whole `until` day (UTC). */
-function isExpired(entry, now) {
-    return entry.until !== undefined && utcDay(now) > entry.until;
-}
-function entryMatches(entry, finding) {
-    if (entry.id.toLowerCase().startsWith('arn:'))
-        return finding.arn === entry.id;
-    return finding.id.toUpperCase() === entry.id.toUpperCase();
-}
-function evaluatePolicy(input) {
-    const expiredIgnores = input.ignore.filter((entry) => isExpired(entry, input.now));
-    const activeIgnores = input.ignore.filter((entry) => !isExpired(entry, input.now));
-    const used = new Set();
-    const thresholdRank = severityRank(input.threshold);
-    const failing = [];
-    const platforms = input.platforms.map((platform) => {
-        const findings = platform.findings.map((finding) => {
-            const matching = activeIgnores.filter((entry) => entryMatches(entry, finding));
-            for (const entry of matching)
-                used.add(entry);
-            return { ...finding, ignored: matching.length > 0 };
-        });
-        for (const finding of findings) {
-            if (finding.ignored || severityRank(finding.severity) < thresholdRank)
-                continue;
-            failing.push({
-                ...finding,
-                platformDigest: platform.digest,
-                ...(platform.platform !== undefined ? { platform: platform.platform } : {}),
-            });
-        }
-        return { ...platform, findings, counts: countSeverities(findings) };
-    });
-    return {
-        verdict: failing.length > 0 ? 'fail' : 'pass',
-        platforms,
-        failing,
-        expiredIgnores,
-        unmatchedIgnores: activeIgnores.filter((entry) => !used.has(entry)),
-    };
-}
-// Vulnerability IDs are vendor-prefixed (CVE-2024-1234, GHSA-xxxx-xxxx-xxxx, ALAS2023-2024-123, RHSA-2024:1234).
-const VULNERABILITY_ID = /^[A-Za-z][A-Za-z0-9]*-[A-Za-z0-9][A-Za-z0-9.:_-]*$/;
-const FINDING_ARN = /^arn:[a-z0-9-]+:[a-z0-9-]+:[a-z0-9-]*:\d*:\S+$/;
-const DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
-function isCalendarDay(text) {
-    const match = DAY.exec(text);
-    if (match === null)
-        return false;
-    const date = new Date(`${text}T00:00:00Z`);
-    return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === text;
-}
-/**
- * Parses the `scan-ignore` input: one entry a line, `ID` or `ID until YYYY-MM-DD`; blank lines and
- * `#` comments are skipped. Throws one line naming the bad entry.
- */
-function parseScanIgnore(text) {
-    const entries = [];
-    for (const rawLine of text.split(/\r?\n/)) {
-        const line = rawLine.replace(/\s+#.*$/, '').trim();
-        if (line === '' || line.startsWith('#'))
-            continue;
-        const words = line.split(/\s+/);
-        const [id, keyword, day, ...rest] = words;
-        if (id === undefined || !(VULNERABILITY_ID.test(id) || FINDING_ARN.test(id))) {
-            throw new Error(`scan-ignore: "${line}" does not start with a vulnerability ID (e.g. CVE-2024-1234) or a finding ARN`);
-        }
-        if (keyword === undefined) {
-            entries.push({ id });
-            continue;
-        }
-        if (keyword.toLowerCase() !== 'until' || day === undefined || rest.length > 0) {
-            throw new Error(`scan-ignore: "${line}" must be "ID" or "ID until YYYY-MM-DD"`);
-        }
-        if (!isCalendarDay(day)) {
-            throw new Error(`scan-ignore: "${day}" in "${line}" is not a date of the form YYYY-MM-DD`);
-        }
-        entries.push({ id, until: day });
-    }
-    return entries;
-}
-const FIX_LABEL = { YES: 'yes', NO: 'no', PARTIAL: 'partial', UNKNOWN: '' };
-function describeCounts(counts) {
-    const parts = SEVERITIES.filter((severity) => counts[severity] > 0).map((severity) => `${counts[severity]} ${severity}`);
-    return parts.length > 0 ? parts.join(', ') : 'no findings';
-}
-function platformLabel(platform) {
-    return platform.platform ?? platform.digest.slice(0, 19);
-}
-/** Rows for the job summary's findings table; the action layer only renders them. */
-function formatGateSummary(result, maxRows = 20) {
-    const thresholdRank = severityRank(result.threshold);
-    const rows = new Map();
-    for (const platform of result.platforms) {
-        for (const finding of platform.findings) {
-            const key = JSON.stringify([finding.id, finding.package, finding.installedVersion]);
-            const fails = !finding.ignored && severityRank(finding.severity) >= thresholdRank;
-            const row = rows.get(key) ?? { finding, fails, platforms: [] };
-            row.fails ||= fails;
-            row.platforms.push(platformLabel(platform));
-            rows.set(key, row);
-        }
-    }
-    const ordered = [...rows.values()].sort((a, b) => Number(b.fails) - Number(a.fails) ||
-        severityRank(b.finding.severity) - severityRank(a.finding.severity) ||
-        a.finding.id.localeCompare(b.finding.id) ||
-        a.finding.package.localeCompare(b.finding.package));
-    const failingCount = ordered.filter((row) => row.fails).length;
-    const image = `${result.repositoryName}@${result.imageDigest}`;
-    const verdictLine = result.verdict === 'pass'
-        ? `Scan gate passed for ${image}: no unignored finding at or above ${result.threshold}.`
-        : `Scan gate failed for ${image}: ${failingCount} finding(s) at or above ${result.threshold}.`;
-    return {
-        verdictLine,
-        countLines: result.platforms.map((platform) => `${platformLabel(platform)}: ${describeCounts(platform.counts)}`),
-        header: ['Vulnerability', 'Severity', 'Package', 'Installed version', 'Fix available', 'Platforms', 'Gate'],
-        rows: ordered.slice(0, Math.max(0, maxRows)).map(({ finding, fails, platforms }) => [
-            finding.id,
-            finding.reportedSeverity === finding.severity ? finding.severity : `${finding.severity} (${finding.reportedSeverity})`,
-            finding.package,
-            finding.installedVersion,
-            finding.fixedInVersion !== undefined && finding.fixedInVersion !== ''
-                ? `${FIX_LABEL[finding.fixAvailable] || 'yes'}: ${finding.fixedInVersion}`
-                : FIX_LABEL[finding.fixAvailable],
-            platforms.join(', '),
-            fails ? 'fails' : finding.ignored ? 'ignored' : 'below threshold',
-        ]),
-        omittedRows: Math.max(0, ordered.length - Math.max(0, maxRows)),
-    };
-}
-
-;// CONCATENATED MODULE: ./lib/aws/scan-gate.js
-/**
- * The ECR scan gate: resolve the image once, expand an index to its platform manifests, wait for
- * every platform's scan (our own loop with a hard timeout, not the SDK waiter, which gives up on
- * enhanced scanning's ACTIVE), then apply the policy. Promotion happens only through `gateAndPromote`.
- */
-
-
-
-
-
-class ScanGateError extends Error {
-    reason;
-    name = 'ScanGateError';
-    constructor(reason, message) {
-        super(message);
-        this.reason = reason;
-    }
-}
-const DEFAULT_POLL_INTERVAL_MS = 5000;
-const DEFAULT_SCAN_START_GRACE_MS = 30_000;
-const WAITING_STATUSES = new Set(['IN_PROGRESS', 'PENDING']);
-const RESULT_STATUSES = new Set(['COMPLETE', 'ACTIVE']);
-const FAILED_STATUS_ADVICE = {
-    FAILED: 'push the image again or start a scan in the ECR console',
-    UNSUPPORTED_IMAGE: 'ECR cannot scan this operating system or image type; gate on another scanner or drop scan-severity-threshold',
-    SCAN_ELIGIBILITY_EXPIRED: 'Inspector no longer rescans this image; push it again to get a fresh scan',
-    FINDINGS_UNAVAILABLE: 'Inspector has no findings for this image; push it again or check Amazon Inspector',
-    LIMIT_EXCEEDED: 'the scan limit was exceeded; try again later',
-    IMAGE_ARCHIVED: 'archived images are not scanned; restore the image first',
-};
-function scan_gate_errorName(error) {
-    return error instanceof Error ? error.name : '';
-}
-function errorMessage(error) {
-    return error instanceof Error ? error.message : String(error);
-}
-function scan_gate_registryField(registryId) {
-    return registryId !== undefined ? { registryId } : {};
-}
-async function resolveImage(options) {
-    const { ecr, registryId, repositoryName, image } = options;
-    const imageId = image.digest !== undefined ? { imageDigest: image.digest } : image.tag !== undefined ? { imageTag: image.tag } : undefined;
-    if (imageId === undefined)
-        throw new ScanGateError('image-not-found', 'scan gate: no tag or digest given for the image');
-    const shown = image.digest !== undefined ? `${repositoryName}@${image.digest}` : `${repositoryName}:${image.tag ?? ''}`;
-    const response = await ecr.send(new dist_cjs/* BatchGetImageCommand */.P8n({
-        ...scan_gate_registryField(registryId),
-        repositoryName,
-        imageIds: [imageId],
-        acceptedMediaTypes: [...MANIFEST_MEDIA_TYPES],
-    }));
-    const found = response.images?.[0];
-    if (found?.imageManifest === undefined) {
-        const failure = response.failures?.[0];
-        const reason = failure ? ` (${failure.failureCode ?? 'unknown'}: ${failure.failureReason ?? 'no reason given'})` : '';
-        throw new ScanGateError('image-not-found', `scan gate: image ${shown} is not in private ECR${reason}`);
-    }
-    const manifestText = found.imageManifest;
-    const digest = found.imageId?.imageDigest ?? sha256Digest(Buffer.from(manifestText, 'utf8'));
-    if (image.digest !== undefined && digest !== image.digest) {
-        throw new ScanGateError('image-not-found', `scan gate: ECR returned ${digest} when asked for ${shown}`);
-    }
-    const parsed = JSON.parse(manifestText);
-    const mediaType = found.imageManifestMediaType ?? parsed.mediaType ?? '';
-    if (!isIndexMediaType(mediaType) && !Array.isArray(parsed.manifests)) {
-        return { digest, mediaType, targets: [{ digest }] };
-    }
-    const seen = new Set();
-    const targets = [];
-    for (const entry of parsed.manifests ?? []) {
-        // ECR scans image manifests only: not the index, not attestations (unknown/unknown).
-        if (isAttestationEntry(entry) || !isImageManifestMediaType(entry.mediaType) || seen.has(entry.digest))
-            continue;
-        seen.add(entry.digest);
-        targets.push(entry.platform !== undefined ? { digest: entry.digest, platform: platformString(entry.platform) } : { digest: entry.digest });
-    }
-    if (targets.length === 0) {
-        throw new ScanGateError('nothing-to-scan', `scan gate: the index ${repositoryName}@${digest} has no platform image manifest to scan`);
-    }
-    return { digest, mediaType, targets };
-}
-/** ECR's WILDCARD filter: `*` matches any run of characters, everything else itself. */
-function repositoryFilterMatches(filter, repositoryName) {
-    const pattern = filter
-        .split('*')
-        .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
-        .join('.*');
-    return new RegExp(`^${pattern}$`).test(repositoryName);
-}
-async function readScanningMode(options) {
-    const { ecr, registryId, repositoryName, runtime } = options;
-    const response = await ecr.send(new dist_cjs/* GetRegistryScanningConfigurationCommand */.Mhg({}));
-    if (registryId !== undefined && response.registryId !== undefined && response.registryId !== registryId) {
-        // The API only describes the caller's registry; don't guess another account's setup.
-        runtime.logger.warning(`scan gate: cannot read the scanning configuration of registry ${registryId} from account ${response.registryId}; waiting for scans without starting any`);
-        return { scanType: undefined, coverage: 'unknown' };
-    }
-    const scanType = response.scanningConfiguration?.scanType === 'ENHANCED' ? 'ENHANCED' : 'BASIC';
-    const frequencies = new Set((response.scanningConfiguration?.rules ?? [])
-        .filter((rule) => (rule.repositoryFilters ?? []).some((f) => f.filter !== undefined && repositoryFilterMatches(f.filter, repositoryName)))
-        .map((rule) => rule.scanFrequency));
-    if (scanType === 'ENHANCED') {
-        if (frequencies.has('CONTINUOUS_SCAN'))
-            return { scanType, coverage: 'continuous' };
-        if (frequencies.has('SCAN_ON_PUSH'))
-            return { scanType, coverage: 'on-push' };
-        throw new ScanGateError('not-covered', `scan gate: repository ${repositoryName} is not covered by enhanced scanning; add a registry scanning rule (SCAN_ON_PUSH or CONTINUOUS_SCAN) whose filter matches it, then push again`);
-    }
-    if (frequencies.has('SCAN_ON_PUSH'))
-        return { scanType, coverage: 'on-push' };
-    const repositories = await ecr.send(new dist_cjs/* DescribeRepositoriesCommand */.pE_({ ...scan_gate_registryField(registryId), repositoryNames: [repositoryName] }));
-    if (repositories.repositories?.[0]?.imageScanningConfiguration?.scanOnPush === true)
-        return { scanType, coverage: 'on-push' };
-    // Basic scanning puts every other repository on MANUAL: a scan exists only once someone starts one.
-    runtime.logger.info(`scan gate: repository ${repositoryName} has no scan-on-push under basic scanning; starting scans manually (enable scan-on-push to avoid the wait)`);
-    return { scanType, coverage: 'manual' };
-}
-// ---------------------------------------------------------------- findings
-function basicFinding(raw) {
-    const attributes = new Map((raw.attributes ?? []).map((a) => [a.key ?? '', a.value ?? '']));
-    const finding = {
-        id: raw.name ?? 'unnamed finding',
-        severity: normalizeSeverity(raw.severity),
-        reportedSeverity: raw.severity ?? 'UNDEFINED',
-        package: attributes.get('package_name') ?? '',
-        installedVersion: attributes.get('package_version') ?? '',
-        fixAvailable: 'UNKNOWN',
-        ignored: false,
-    };
-    const uri = raw.uri ?? attributes.get('uri');
-    if (uri !== undefined && uri !== '')
-        finding.uri = uri;
-    return finding;
-}
-function fixAvailable(value) {
-    return value === 'YES' || value === 'NO' || value === 'PARTIAL' ? value : 'UNKNOWN';
-}
-function joinDistinct(values) {
-    return [...new Set(values.filter((v) => v !== undefined && v !== ''))].join(', ');
-}
-function enhancedFinding(raw) {
-    const details = raw.packageVulnerabilityDetails;
-    const packages = details?.vulnerablePackages ?? [];
-    const finding = {
-        id: details?.vulnerabilityId ?? raw.title ?? raw.findingArn ?? 'unnamed finding',
-        severity: normalizeSeverity(raw.severity),
-        reportedSeverity: raw.severity ?? 'UNDEFINED',
-        package: joinDistinct(packages.map((p) => p.name)),
-        installedVersion: joinDistinct(packages.map((p) => p.version)),
-        fixAvailable: fixAvailable(raw.fixAvailable),
-        ignored: false,
-    };
-    if (raw.findingArn !== undefined)
-        finding.arn = raw.findingArn;
-    const fixedIn = joinDistinct(packages.map((p) => p.fixedInVersion));
-    if (fixedIn !== '')
-        finding.fixedInVersion = fixedIn;
-    const uri = details?.sourceUrl;
-    if (uri !== undefined && uri !== '')
-        finding.uri = uri;
-    return finding;
-}
-function findingsOf(page) {
-    const basic = (page.imageScanFindings?.findings ?? []).map(basicFinding);
-    // Suppressed and closed Inspector findings don't count; a finding without status does, to be safe.
-    const enhanced = (page.imageScanFindings?.enhancedFindings ?? [])
-        .filter((raw) => raw.status === undefined || raw.status === 'ACTIVE')
-        .map(enhancedFinding);
-    return [...basic, ...enhanced];
-}
-function snapshotKey(findings) {
-    return JSON.stringify(findings.map((f) => JSON.stringify([f.id, f.arn ?? '', f.severity, f.package, f.installedVersion])).sort());
-}
-class ScanPoller {
-    options;
-    mode;
-    pollIntervalMs;
-    graceMs;
-    constructor(options, mode) {
-        this.options = options;
-        this.mode = mode;
-        this.pollIntervalMs = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
-        this.graceMs = options.scanStartGraceMs ?? DEFAULT_SCAN_START_GRACE_MS;
-    }
-    get scanType() {
-        return this.mode.scanType ?? 'BASIC';
-    }
-    async waitForAll(targets) {
-        const { clock, sleep } = this.options.runtime;
-        const deadline = clock.now() + this.options.timeoutMs;
-        const states = targets.map((target) => ({
-            target,
-            label: target.platform ?? target.digest,
-            lastStatus: 'NOT_STARTED',
-            scanStarted: false,
-            snapshotKey: undefined,
-        }));
-        for (;;) {
-            for (const state of states) {
-                if (state.done === undefined)
-                    await this.poll(state);
-            }
-            const pending = states.filter((state) => state.done === undefined);
-            if (pending.length === 0)
-                return states.map((state) => state.done);
-            const remaining = deadline - clock.now();
-            if (remaining <= 0) {
-                const waitingFor = pending.map((state) => `${state.label}: ${state.lastStatus}`).join(', ');
-                throw new ScanGateError('timeout', `scan gate: timed out after ${Math.round(this.options.timeoutMs / 1000)} s waiting for scan results of ` +
-                    `${this.options.repositoryName} (${waitingFor}); raise scan-timeout-seconds or check the scan in the ECR console`);
-            }
-            await sleep(Math.min(this.pollIntervalMs, remaining));
-        }
-    }
-    async poll(state) {
-        const { logger } = this.options.runtime;
-        let first;
-        try {
-            first = await this.page(state.target.digest, undefined);
-        }
-        catch (error) {
-            if (scan_gate_errorName(error) !== 'ScanNotFoundException')
-                throw error;
-            this.setStatus(state, 'NOT_FOUND');
-            state.snapshotKey = undefined;
-            await this.maybeStartScan(state);
-            return;
-        }
-        const status = first.imageScanStatus?.status ?? 'UNKNOWN';
-        const description = first.imageScanStatus?.description;
-        this.setStatus(state, status);
-        if (this.mode.scanType === undefined && (status === 'ACTIVE' || first.imageScanFindings?.enhancedFindings !== undefined)) {
-            this.mode = { ...this.mode, scanType: 'ENHANCED' };
-        }
-        const advice = FAILED_STATUS_ADVICE[status];
-        if (advice !== undefined) {
-            throw new ScanGateError('scan-failed', `scan gate: the scan of ${this.options.repositoryName}@${state.target.digest} (${state.label}) is ${status}` +
-                `${description ? `: ${description}` : ''}; ${advice}`);
-        }
-        if (!RESULT_STATUSES.has(status)) {
-            // IN_PROGRESS, PENDING, or a status this code does not know yet: wait.
-            if (!WAITING_STATUSES.has(status))
-                logger.debug(`scan gate: unrecognised scan status ${status} for ${state.label}; waiting`);
-            state.snapshotKey = undefined;
-            return;
-        }
-        const findings = findingsOf(first);
-        let nextToken = first.nextToken;
-        while (nextToken !== undefined && nextToken !== '') {
-            const page = await this.page(state.target.digest, nextToken);
-            findings.push(...findingsOf(page));
-            nextToken = page.nextToken;
-        }
-        const key = snapshotKey(findings);
-        // Findings can still arrive after COMPLETE: accept only two consecutive agreeing snapshots.
-        if (state.snapshotKey === key) {
-            state.done = {
-                digest: state.target.digest,
-                ...(state.target.platform !== undefined ? { platform: state.target.platform } : {}),
-                status,
-                ...(description !== undefined && description !== '' ? { statusDescription: description } : {}),
-                findings,
-            };
-            logger.info(`scan gate: ${state.label} scanned (${status}), ${findings.length} active finding(s)`);
-            return;
-        }
-        state.snapshotKey = key;
-        logger.debug(`scan gate: ${state.label} has ${findings.length} finding(s); polling again to confirm`);
-    }
-    page(digest, nextToken) {
-        const { ecr, registryId, repositoryName } = this.options;
-        return ecr.send(new dist_cjs/* DescribeImageScanFindingsCommand */.TQ0({
-            ...scan_gate_registryField(registryId),
-            repositoryName,
-            imageId: { imageDigest: digest },
-            maxResults: 1000,
-            ...(nextToken !== undefined ? { nextToken } : {}),
-        }));
-    }
-    setStatus(state, status) {
-        if (state.lastStatus !== status)
-            this.options.runtime.logger.info(`scan gate: ${state.label} scan status ${status}`);
-        state.lastStatus = status;
-    }
-    /** Basic scanning only, and at most once per manifest: ECR allows one scan per image per 24 h. */
-    async maybeStartScan(state) {
-        if (this.mode.scanType !== 'BASIC' || state.scanStarted)
-            return;
-        const now = this.options.runtime.clock.now();
-        state.firstMissingAt ??= now;
-        if (this.mode.coverage === 'on-push' && now - state.firstMissingAt < this.graceMs)
-            return;
-        const { ecr, registryId, repositoryName, runtime } = this.options;
-        state.scanStarted = true;
-        try {
-            await ecr.send(new dist_cjs/* StartImageScanCommand */.Qc9({ ...scan_gate_registryField(registryId), repositoryName, imageId: { imageDigest: state.target.digest } }));
-            runtime.logger.info(`scan gate: started a basic scan of ${state.label}`);
-        }
-        catch (error) {
-            if (scan_gate_errorName(error) === 'LimitExceededException') {
-                runtime.logger.info(`scan gate: ${state.label} was already scanned in the last 24 hours; waiting for that scan's results`);
-                return;
-            }
-            throw new ScanGateError('scan-not-startable', `scan gate: cannot start a scan of ${repositoryName}@${state.target.digest} (${scan_gate_errorName(error) || 'error'}: ${errorMessage(error)}); ` +
-                'enable scan-on-push or add a registry scanning rule for the repository');
-        }
-    }
-}
-// ---------------------------------------------------------------- gate
-/** Waits for scan results of every platform manifest and evaluates the policy. Throws ScanGateError when it cannot decide. */
-async function runScanGate(options) {
-    const { runtime, repositoryName } = options;
-    const resolved = await resolveImage(options);
-    runtime.logger.info(`scan gate: ${repositoryName}@${resolved.digest}, ${resolved.targets.length} platform manifest(s) to check at threshold ${options.threshold}`);
-    const mode = await readScanningMode(options);
-    const poller = new ScanPoller(options, mode);
-    const platforms = await poller.waitForAll(resolved.targets);
-    const policy = evaluatePolicy({ platforms, threshold: options.threshold, ignore: options.ignore, now: runtime.clock.now() });
-    return {
-        verdict: policy.verdict,
-        repositoryName,
-        imageDigest: resolved.digest,
-        imageMediaType: resolved.mediaType,
-        threshold: options.threshold,
-        scanType: poller.scanType,
-        platforms: policy.platforms,
-        failing: policy.failing,
-        expiredIgnores: policy.expiredIgnores,
-        unmatchedIgnores: policy.unmatchedIgnores,
-    };
-}
-/** The `scan-findings` output entry for one gated image: severity counts per platform. */
-function scanFindingsOutput(result) {
-    return {
-        repository: result.repositoryName,
-        digest: result.imageDigest,
-        verdict: result.verdict,
-        scanType: result.scanType,
-        platforms: result.platforms.map((p) => ({ digest: p.digest, ...(p.platform !== undefined ? { platform: p.platform } : {}), counts: p.counts })),
-    };
-}
-/**
- * The only road to promotion: gate first, promote the digest the gate resolved (never the tag,
- * which may have moved meanwhile), and only on `pass`. A timeout or scan error throws before any tag is written.
- */
-async function gateAndPromote(options) {
-    const gate = await runScanGate(options);
-    if (gate.verdict !== 'pass') {
-        options.runtime.logger.info(`scan gate failed for ${gate.repositoryName}@${gate.imageDigest}; no promote tag applied`);
-        return { gate };
-    }
-    if (options.promoteTags.length === 0)
-        return { gate };
-    const promotion = await promoteImage({
-        ecr: options.ecr,
-        registryId: options.registryId,
-        repositoryName: options.repositoryName,
-        digest: gate.imageDigest,
-        tags: options.promoteTags,
-        runtime: options.runtime,
-    });
-    return { gate, promotion };
-}
-/**
- * Gates a whole release, then promotes it: every image is gated first, and promote tags are
- * applied only when every gate passed, so a release is never half-promoted. Errors are recorded
- * per image rather than thrown, so the report still tells what was published.
- */
-async function gateAndPromoteRelease(images, options) {
-    const entries = images.map((image) => ({ ...image }));
-    const { threshold } = options;
-    if (threshold !== 'NONE') {
-        await Promise.all(entries.map(async (entry) => {
-            try {
-                entry.gate = await runScanGate({ ...options, threshold, repositoryName: entry.repositoryName, image: { digest: entry.digest } });
-            }
-            catch (error) {
-                entry.error = error.message;
-            }
-        }));
-    }
-    const passed = entries.every((entry) => entry.error === undefined && (entry.gate === undefined || entry.gate.verdict === 'pass'));
-    if (!passed) {
-        if (options.promoteTags.length > 0)
-            options.runtime.logger.info('scan gate: not every image passed; no promote tag applied to any image of this release');
-        return { passed, entries };
-    }
-    for (const entry of entries) {
-        if (options.promoteTags.length === 0)
-            break;
-        try {
-            entry.promotion = await promote_promoteImage({
-                ecr: options.ecr,
-                registryId: options.registryId,
-                repositoryName: entry.repositoryName,
-                digest: entry.gate?.imageDigest ?? entry.digest,
-                tags: options.promoteTags,
-                runtime: options.runtime,
-            });
-        }
-        catch (error) {
-            entry.error = error.message;
-        }
-    }
-    return { passed: entries.every((entry) => entry.error === undefined), entries };
-}
-
 ;// CONCATENATED MODULE: ./lib/cnb/classify.js
 /** What kind of Cloud Native Buildpacks image a config describes, read from its labels. */
-const BUILDER_METADATA_LABEL = 'io.buildpacks.builder.metadata';
-const BUILDPACKAGE_METADATA_LABEL = 'io.buildpacks.buildpackage.metadata';
-const BUILDPACK_LAYERS_LABEL = 'io.buildpacks.buildpack.layers';
-const EXTENSION_METADATA_LABEL = 'io.buildpacks.extension.metadata';
-const STACK_ID_LABEL = 'io.buildpacks.stack.id';
-const BASE_LABEL_PREFIX = 'io.buildpacks.base.';
+
 class ClassifyError extends Error {
     name = 'ClassifyError';
 }
@@ -64897,785 +63707,423 @@ function isObject(value) {
     return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-;// CONCATENATED MODULE: ./lib/oci/copy.js
-
-/**
- * What this run knows to exist in each destination registry: digest → repositories. A blob in
- * another repository of the same registry can be mounted instead of uploaded; one that another
- * image is uploading right now is waited for, then mounted.
- */
-class BlobLocations {
-    mountable;
-    known = new Map();
-    uploading = new Map();
-    constructor(mountable = () => true) {
-        this.mountable = mountable;
-    }
-    record(registry, repository, digest) {
-        const key = `${registry}\u0000${digest}`;
-        let repositories = this.known.get(key);
-        if (repositories === undefined)
-            this.known.set(key, (repositories = new Set()));
-        repositories.add(repository);
-    }
-    mountCandidate(registry, repository, digest) {
-        if (!this.mountable(registry))
-            return undefined;
-        for (const candidate of this.known.get(`${registry}\u0000${digest}`) ?? []) {
-            if (candidate !== repository)
-                return candidate;
-        }
-        return undefined;
-    }
-    /**
-     * Takes the registry's slot for one blob: while another repository holds it, wait, since its copy
-     * will let us mount instead of upload. Claimed before any request, so two images that need the
-     * same blob at the same moment never both upload it. Registries that cannot mount need no slot.
-     */
-    async claim(registry, digest) {
-        if (!this.mountable(registry))
-            return () => undefined;
-        const key = `${registry}\u0000${digest}`;
-        for (let held = this.uploading.get(key); held !== undefined; held = this.uploading.get(key))
-            await held;
-        let release;
-        this.uploading.set(key, new Promise((resolve) => (release = resolve)));
-        return () => {
-            this.uploading.delete(key);
-            release();
-        };
-    }
-}
-/** Bounds blob transfers across every image copied at once; the largest waiting blob goes first. */
-class TransferLimiter {
-    limit;
-    active = 0;
-    waiting = [];
-    constructor(limit) {
-        this.limit = limit;
-    }
-    async run(size, work) {
-        if (this.active >= this.limit) {
-            await new Promise((start) => {
-                this.waiting.push({ size, start });
-                this.waiting.sort((a, b) => b.size - a.size);
-            });
-        }
-        else {
-            this.active++;
-        }
-        try {
-            return await work();
-        }
-        finally {
-            const next = this.waiting.shift();
-            if (next !== undefined)
-                next.start();
-            else
-                this.active--;
-        }
-    }
-}
-function emptyStats() {
-    return { bytesUploaded: 0, bytesMounted: 0, bytesSkipped: 0, blobsUploaded: 0, blobsMounted: 0, blobsSkipped: 0, foreignLayers: [] };
-}
-/** Reads a root manifest and, for an index, every child manifest by digest. */
-async function readImageTree(source, reference) {
-    const root = await readNode(source, reference, undefined, undefined, 0);
-    return { source, root, localBlobs: new Map() };
-}
-async function readNode(source, reference, expectedDigest, platform, depth) {
-    if (depth > 3)
-        throw new Error(`${source.repository}@${reference}: indexes nested too deeply`);
-    const manifest = await source.client.getManifest(source.repository, reference, expectedDigest);
-    const node = { ...manifest, children: [], blobs: [], ...(platform !== undefined ? { platform } : {}) };
-    const parsed = JSON.parse(manifest.bytes.toString('utf8'));
-    if (isIndexMediaType(manifest.mediaType)) {
-        for (const entry of parsed.manifests ?? []) {
-            node.children.push(await readNode(source, entry.digest, entry.digest, entry.platform, depth + 1));
-        }
-    }
-    else if (isImageManifestMediaType(manifest.mediaType) || parsed.config !== undefined) {
-        if (parsed.config === undefined)
-            throw new Error(`${source.repository}@${manifest.digest}: image manifest without a config`);
-        node.blobs.push(parsed.config, ...(parsed.layers ?? []));
-    }
-    return node;
-}
-/** Every manifest below the root, children first (the order they must be written in). */
-function manifestsChildrenFirst(node) {
-    return [...node.children.flatMap(manifestsChildrenFirst), node];
-}
-/** The platform images of a tree: the root itself, or each runnable entry of an index (attestations left out). */
-function platformNodes(tree) {
-    if (tree.root.children.length === 0)
-        return [tree.root];
-    return tree.root.children.filter((child) => child.platform === undefined || !isAttestationEntry({ platform: child.platform }));
-}
-/** `os/arch[/variant]` of each platform image; a single manifest names its platform only in its config. */
-function platformsOf(tree, singlePlatform = 'unknown') {
-    return tree.root.children.length === 0 ? [singlePlatform] : platformNodes(tree).map((node) => platformString(node.platform));
-}
-/** Unique blobs of a tree, largest first so the longest transfers start first. */
-function uniqueBlobs(tree) {
-    const byDigest = new Map();
-    for (const node of manifestsChildrenFirst(tree.root)) {
-        for (const blob of node.blobs)
-            if (!byDigest.has(blob.digest))
-                byDigest.set(blob.digest, blob);
-    }
-    return [...byDigest.values()].sort((a, b) => b.size - a.size);
-}
-/**
- * Writes an image tree: blobs, then child manifests by digest, then the root by digest, then the
- * tags. A failure at any step leaves no tag pointing at incomplete content. When the root is
- * already in the destination, only tags that differ are written.
- */
-async function writeImageTree(tree, destination, options) {
-    const stats = emptyStats();
-    const { client, repository } = destination;
-    const registry = client.registry;
-    const present = await client.headManifest(repository, tree.root.digest);
-    if (present === undefined) {
-        const blobs = uniqueBlobs(tree).filter((blob) => {
-            if (!isForeignLayer(blob))
-                return true;
-            stats.foreignLayers.push(blob.digest);
-            options.runtime.logger.notice(`${repository}: foreign layer ${blob.digest} (${blob.size} bytes) is not copied; clients fetch it from ${blob.urls?.[0] ?? 'its URLs'}`);
-            return false;
-        });
-        const total = blobs.reduce((sum, blob) => sum + blob.size, 0);
-        let done = 0;
-        let failed = false;
-        const limiter = options.limiter ?? new TransferLimiter(options.concurrency);
-        const transfer = async (blob) => {
-            if (failed)
-                return;
-            try {
-                const outcome = await writeBlob(tree, destination, blob, options);
-                stats[outcome === 'uploaded' ? 'bytesUploaded' : outcome === 'mounted' ? 'bytesMounted' : 'bytesSkipped'] += blob.size;
-                stats[outcome === 'uploaded' ? 'blobsUploaded' : outcome === 'mounted' ? 'blobsMounted' : 'blobsSkipped'] += 1;
-                options.locations.record(registry, repository, blob.digest);
-                done += blob.size;
-                options.onProgress?.(done, total);
-            }
-            catch (error) {
-                failed = true;
-                throw error;
-            }
-        };
-        const results = await Promise.allSettled(blobs.map(async (blob) => {
-            // The claim comes before the slot: waiting for another image's upload must not hold a slot.
-            const release = await options.locations.claim(registry, blob.digest);
-            try {
-                await limiter.run(blob.size, () => transfer(blob));
-            }
-            finally {
-                release();
-            }
-        }));
-        const rejected = results.find((r) => r.status === 'rejected');
-        if (rejected !== undefined)
-            throw rejected.reason;
-        // Children by digest; the root by digest only when no tag will name it.
-        for (const node of manifestsChildrenFirst(tree.root)) {
-            if (node !== tree.root || destination.tags.length === 0)
-                await client.putManifest(repository, node.digest, node);
-        }
-    }
-    for (const tag of destination.tags) {
-        const current = present === undefined ? undefined : await client.headManifest(repository, tag);
-        if (current?.digest !== tree.root.digest)
-            await client.putManifest(repository, tag, tree.root);
-    }
-    return stats;
-}
-async function writeBlob(tree, destination, blob, options) {
-    const { client, repository } = destination;
-    const registry = client.registry;
-    if ((await client.headBlob(repository, blob.digest)) !== undefined)
-        return 'skipped';
-    let session;
-    const from = options.locations.mountCandidate(registry, repository, blob.digest);
-    if (from !== undefined) {
-        const mount = await client.mountBlob(repository, blob.digest, from);
-        if (mount.mounted)
-            return 'mounted';
-        session = mount.uploadLocation;
-    }
-    const local = tree.localBlobs.get(blob.digest);
-    const opened = [];
-    const open = () => {
-        if (local !== undefined)
-            return local;
-        const stream = options.spool.read(tree.source.client, tree.source.repository, blob);
-        opened.push(stream);
-        return stream;
-    };
-    try {
-        await client.uploadBlob(repository, blob, open, session);
-    }
-    finally {
-        for (const stream of opened)
-            stream.destroy();
-    }
-    return 'uploaded';
-}
-/** True when every tag already names `digest` (a re-run's fast path: one HEAD per tag). */
-async function tagsAlreadyAt(destination, digest) {
-    if (destination.tags.length === 0)
-        return (await destination.client.headManifest(destination.repository, digest)) !== undefined;
-    for (const tag of destination.tags) {
-        if ((await destination.client.headManifest(destination.repository, tag))?.digest !== digest)
-            return false;
-    }
-    return true;
-}
-/** Copies one image by tag or digest, digest-preserving, manifests byte-exact. */
-async function copyImage(source, reference, destination, options) {
-    const head = await source.client.headManifest(source.repository, reference);
-    if (head === undefined)
-        throw new Error(`source image ${source.client.registry}/${source.repository}:${reference} not found`);
-    if (reference.includes(':') && head.digest !== reference) {
-        throw new Error(`source ${source.repository}@${reference} answered with digest ${head.digest}`);
-    }
-    if (await tagsAlreadyAt(destination, head.digest)) {
-        return { digest: head.digest, mediaType: head.mediaType, upToDate: true, stats: emptyStats() };
-    }
-    const tree = await readImageTree(source, head.digest);
-    const stats = await writeImageTree(tree, destination, options);
-    return { digest: tree.root.digest, mediaType: tree.root.mediaType, upToDate: false, stats };
-}
-
-;// CONCATENATED MODULE: ./lib/oci/mutate.js
-/**
- * Generic, deterministic edits of image manifests, configs and indexes, and a layer encoder
- * whose bytes do not depend on the Node or zlib version.
- *
- * Everything written here is compact `JSON.stringify` output without a trailing newline.
- * Source documents are parsed and re-serialized only when they are being changed.
- */
+;// CONCATENATED MODULE: ./lib/publish/image-config.js
+/** Reading an image's config blob during a run (from the spool), and the platform it names. */
 
 
-class MutationError extends Error {
-    name = 'MutationError';
+/** The config of one manifest of the tree; read once from the source, then from the spool. */
+async function readConfig(spool, tree, node) {
+    const config = node.blobs[0];
+    if (config === undefined)
+        throw new Error(`${tree.source.repository}@${node.digest} has no config`);
+    const local = tree.localBlobs.get(config.digest);
+    if (local !== undefined)
+        return local;
+    return (0,promises_.readFile)(await spool.fetch(tree.source.client, tree.source.repository, config));
 }
-const encoder = new TextEncoder();
-const mutate_decoder = new TextDecoder('utf-8', { fatal: true });
-// ---------------------------------------------------------------------------------------------
-// JSON helpers
-function parseJsonObject(bytes, what) {
-    let value;
-    try {
-        value = JSON.parse(mutate_decoder.decode(bytes));
-    }
-    catch (error) {
-        throw new MutationError(`${what} is not valid JSON: ${error.message}`);
-    }
-    if (!isJsonObject(value))
-        throw new MutationError(`${what} is not a JSON object`);
-    return value;
-}
-function isJsonObject(value) {
-    return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-function serializeJson(value) {
-    return encoder.encode(JSON.stringify(value));
-}
-/**
- * Appends one layer to an image: the config gains the diff_id (and a history entry when it keeps
- * history), the manifest gains the layer and points at the new config. All other keys, and their
- * order, stay as they were.
- */
-function appendLayerToImage(input) {
-    const { manifestMediaType } = input;
-    if (manifestMediaType !== OCI_MANIFEST && manifestMediaType !== DOCKER_MANIFEST) {
-        throw new MutationError(`cannot add a layer to a manifest of media type "${manifestMediaType}"`);
-    }
-    const manifest = parseJsonObject(input.manifestBytes, 'image manifest');
-    const oldConfigDescriptor = manifest['config'];
-    if (!isJsonObject(oldConfigDescriptor) || typeof oldConfigDescriptor['mediaType'] !== 'string') {
-        throw new MutationError('image manifest has no config descriptor');
-    }
-    const layers = manifest['layers'];
-    if (!Array.isArray(layers))
-        throw new MutationError('image manifest has no layers array');
-    const config = parseJsonObject(input.configBytes, 'image config');
-    const rootfs = config['rootfs'];
-    if (!isJsonObject(rootfs) || !Array.isArray(rootfs['diff_ids'])) {
-        throw new MutationError('image config has no rootfs.diff_ids array');
-    }
-    rootfs['diff_ids'].push(input.layer.diffId);
-    const history = config['history'];
-    if (input.history !== undefined && Array.isArray(history))
-        history.push(input.history);
-    input.configEdit?.(config);
-    const configBytes = serializeJson(config);
-    const isDocker = manifestMediaType === DOCKER_MANIFEST;
-    const configDescriptor = { ...oldConfigDescriptor, digest: sha256Digest(configBytes), size: configBytes.length };
-    const layerDescriptor = descriptorFor(input.layer.mediaType, input.layer.bytes, isDocker);
-    manifest['config'] = configDescriptor;
-    layers.push(layerDescriptor);
-    let annotated = false;
-    if (input.annotations !== undefined && Object.keys(input.annotations).length > 0 && !isDocker) {
-        manifest['annotations'] = mergeAnnotations(manifest['annotations'], input.annotations);
-        annotated = true;
-    }
-    const manifestBytes = serializeJson(manifest);
-    return {
-        manifestBytes,
-        manifestDigest: sha256Digest(manifestBytes),
-        manifestMediaType,
-        configBytes,
-        configDescriptor,
-        layerDescriptor,
-        annotated,
-    };
-}
-/** Docker's schema2 writes `mediaType, size, digest`; the OCI spec `mediaType, digest, size`. */
-function descriptorFor(mediaType, bytes, dockerKeyOrder) {
-    const digest = sha256Digest(bytes);
-    return dockerKeyOrder ? { mediaType, size: bytes.length, digest } : { mediaType, digest, size: bytes.length };
-}
-function mergeAnnotations(existing, added) {
-    const merged = isJsonObject(existing) ? { ...existing } : {};
-    for (const [key, value] of Object.entries(added))
-        merged[key] = value;
-    return merged;
-}
-/**
- * The gzip layer media type of the manifest's family: Docker layers beside Docker layers, OCI
- * beside OCI. An image without layers follows its manifest media type.
- */
-function gzipLayerMediaTypeFor(manifestBytes, manifestMediaType) {
-    const manifest = parseJsonObject(manifestBytes, 'image manifest');
-    const layers = Array.isArray(manifest['layers']) ? manifest['layers'] : [];
-    for (const layer of layers) {
-        const mediaType = isJsonObject(layer) ? layer['mediaType'] : undefined;
-        if (typeof mediaType !== 'string')
-            continue;
-        if (mediaType.startsWith('application/vnd.docker.'))
-            return DOCKER_LAYER_GZIP;
-        if (mediaType.startsWith('application/vnd.oci.'))
-            return OCI_LAYER_GZIP;
-    }
-    return manifestMediaType === DOCKER_MANIFEST ? DOCKER_LAYER_GZIP : OCI_LAYER_GZIP;
-}
-/**
- * Points index entries at new manifests. Each entry keeps its media type, platform, annotations
- * and key order; only `digest` and `size` change. Every replaced digest must be in the index.
- */
-function replaceIndexEntries(indexBytes, indexMediaType, replacements, annotations) {
-    if (indexMediaType !== OCI_INDEX && indexMediaType !== DOCKER_MANIFEST_LIST) {
-        throw new MutationError(`cannot replace entries of a manifest of media type "${indexMediaType}"`);
-    }
-    const index = parseJsonObject(indexBytes, 'image index');
-    const entries = index['manifests'];
-    if (!Array.isArray(entries))
-        throw new MutationError('image index has no manifests array');
-    const found = new Set();
-    index['manifests'] = entries.map((entry) => {
-        if (!isJsonObject(entry) || typeof entry['digest'] !== 'string')
-            return entry;
-        const replacement = replacements.get(entry['digest']);
-        if (replacement === undefined)
-            return entry;
-        found.add(entry['digest']);
-        return { ...entry, digest: replacement.digest, size: replacement.size };
-    });
-    const missing = [...replacements.keys()].filter((digest) => !found.has(digest));
-    if (missing.length > 0)
-        throw new MutationError(`image index has no entry with digest ${missing.join(', ')}`);
-    let annotated = false;
-    if (annotations !== undefined && Object.keys(annotations).length > 0 && indexMediaType === OCI_INDEX) {
-        index['annotations'] = mergeAnnotations(index['annotations'], annotations);
-        annotated = true;
-    }
-    const bytes = serializeJson(index);
-    return { bytes, digest: sha256Digest(bytes), annotated };
-}
-/** The time pack and the lifecycle stamp on files they write: 1980-01-01T00:00:01Z. */
-const NORMALIZED_MTIME_SECONDS = 315532801;
-const BLOCK = 512;
-/**
- * A ustar archive of regular files, mode 0644, owned by 0:0 with empty owner names, all with the
- * same mtime. No directory entries. Ends with two zero blocks, without padding to a record.
- */
-function tarFiles(files, mtimeSeconds = NORMALIZED_MTIME_SECONDS) {
-    const parts = [];
-    for (const file of files) {
-        const content = typeof file.content === 'string' ? encoder.encode(file.content) : file.content;
-        parts.push(ustarHeader(file.name, content.length, mtimeSeconds));
-        parts.push(content);
-        const padding = (BLOCK - (content.length % BLOCK)) % BLOCK;
-        if (padding > 0)
-            parts.push(new Uint8Array(padding));
-    }
-    parts.push(new Uint8Array(2 * BLOCK));
-    return concat(parts);
-}
-function ustarHeader(name, size, mtimeSeconds) {
-    const nameBytes = encoder.encode(name);
-    if (name === '' || name.startsWith('/') || nameBytes.length > 100) {
-        throw new MutationError(`tar entry name "${name}" must be relative, non-empty and at most 100 bytes`);
-    }
-    if (!Number.isInteger(mtimeSeconds) || mtimeSeconds < 0 || mtimeSeconds > 0o77777777777) {
-        throw new MutationError(`tar mtime ${mtimeSeconds} is out of range`);
-    }
-    if (size > 0o77777777777)
-        throw new MutationError(`tar entry "${name}" is too large for a ustar header`);
-    const header = new Uint8Array(BLOCK);
-    header.set(nameBytes, 0);
-    writeOctal(header, 100, 8, 0o644);
-    writeOctal(header, 108, 8, 0);
-    writeOctal(header, 116, 8, 0);
-    writeOctal(header, 124, 12, size);
-    writeOctal(header, 136, 12, mtimeSeconds);
-    header.fill(0x20, 148, 156); // the checksum is computed with its own field as spaces
-    header[156] = 0x30; // '0': regular file
-    header.set(encoder.encode('ustar\u000000'), 257);
-    let checksum = 0;
-    for (const byte of header)
-        checksum += byte;
-    writeOctal(header, 148, 7, checksum);
-    header[155] = 0x20;
-    return header;
-}
-/** Zero-padded octal digits filling `width - 1` bytes, then a NUL. */
-function writeOctal(target, offset, width, value) {
-    const digits = value.toString(8).padStart(width - 1, '0');
-    target.set(encoder.encode(digits), offset);
-    target[offset + width - 1] = 0;
-}
-const MAX_STORED_BLOCK = 0xffff;
-/**
- * gzip whose deflate stream holds only stored (uncompressed) blocks, so every byte is fixed by
- * the input: mtime 0, no name, XFL 0, OS 255 (unknown). The layers it makes are tiny, so the
- * missing compression costs nothing.
- */
-function storedGzip(data) {
-    const blockCount = Math.max(1, Math.ceil(data.length / MAX_STORED_BLOCK));
-    const out = new Uint8Array(10 + blockCount * 5 + data.length + 8);
-    out.set([0x1f, 0x8b, 0x08, 0x00, 0, 0, 0, 0, 0x00, 0xff], 0);
-    let at = 10;
-    for (let block = 0; block < blockCount; block++) {
-        const start = block * MAX_STORED_BLOCK;
-        const length = Math.min(MAX_STORED_BLOCK, data.length - start);
-        out[at] = block === blockCount - 1 ? 0x01 : 0x00; // BFINAL bit, BTYPE 00
-        writeUint16LE(out, at + 1, length);
-        writeUint16LE(out, at + 3, ~length & 0xffff);
-        out.set(data.subarray(start, start + length), at + 5);
-        at += 5 + length;
-    }
-    writeUint32LE(out, at, crc32(data));
-    writeUint32LE(out, at + 4, data.length >>> 0);
-    return out;
-}
-function writeUint16LE(target, offset, value) {
-    target[offset] = value & 0xff;
-    target[offset + 1] = (value >>> 8) & 0xff;
-}
-function writeUint32LE(target, offset, value) {
-    writeUint16LE(target, offset, value & 0xffff);
-    writeUint16LE(target, offset + 2, value >>> 16);
-}
-const CRC_TABLE = (() => {
-    const table = new Uint32Array(256);
-    for (let n = 0; n < 256; n++) {
-        let c = n;
-        for (let k = 0; k < 8; k++)
-            c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-        table[n] = c >>> 0;
-    }
-    return table;
-})();
-/** CRC-32 as gzip uses it (IEEE 802.3, reflected). */
-function crc32(data) {
-    let crc = 0xffffffff;
-    for (const byte of data)
-        crc = CRC_TABLE[(crc ^ byte) & 0xff] ^ (crc >>> 8);
-    return (crc ^ 0xffffffff) >>> 0;
-}
-/** tar → stored gzip, with the digests a manifest and a config need. */
-function encodeGzipLayer(files, mediaType, mtimeSeconds = NORMALIZED_MTIME_SECONDS) {
-    const tar = tarFiles(files, mtimeSeconds);
-    const bytes = storedGzip(tar);
-    return { bytes, digest: sha256Digest(bytes), size: bytes.length, mediaType, diffId: sha256Digest(tar) };
-}
-function concat(parts) {
-    const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-    let at = 0;
-    for (const part of parts) {
-        out.set(part, at);
-        at += part.length;
-    }
-    return out;
+/** os/architecture/variant of a single-platform image, from its config. */
+function platformOfConfig(config) {
+    const parsed = parseImageConfig(config);
+    const text = (key) => (typeof parsed[key] === 'string' ? parsed[key] : '');
+    const variant = text('variant');
+    return { os: text('os'), architecture: text('architecture'), ...(variant === '' ? {} : { variant }) };
 }
 
-;// CONCATENATED MODULE: ./lib/cnb/builder-mirror.js
-/**
- * Adds a run-image mirror to ONE platform manifest of a CNB builder: the builder label, a new
- * layer with `cnb/stack.toml` and `cnb/run.toml` (which the lifecycle actually reads), the config
- * and the manifest. Pure and deterministic: the same input gives the same bytes on any Node.
- */
+;// CONCATENATED MODULE: ./lib/publish/catalog.js
+/** Catalog step (ECR Public, `catalog-data: auto`): describe each written repository in the Gallery. */
 
 
 
 
-/** Manifest annotation recording the digest of the source image the builder was made from. */
-const SOURCE_DIGEST_ANNOTATION = 'io.ecr-publish.source-digest';
-/** pack's normalized timestamp, used for the history entry as for the layer's files. */
-const MIRROR_HISTORY_CREATED = '1980-01-01T00:00:01Z';
-const STACK_TOML_PATH = 'cnb/stack.toml';
-const RUN_TOML_PATH = 'cnb/run.toml';
-class BuilderMirrorError extends Error {
-    name = 'BuilderMirrorError';
-}
-function addRunImageMirrorToBuilder(input) {
-    const mirror = input.mirror.trim();
-    try {
-        parseReference(mirror);
-    }
-    catch (error) {
-        throw new BuilderMirrorError(`run-image mirror: ${error.message}`);
-    }
-    if (!/^sha256:[a-f0-9]{64}$/.test(input.sourceDigest)) {
-        throw new BuilderMirrorError(`source digest "${input.sourceDigest}" is not a sha256 digest`);
-    }
-    const config = parseJsonObject(input.config, 'builder image config');
-    if (config['os'] === 'windows')
-        throw new BuilderMirrorError('windows builders are not supported');
-    let metadata;
-    try {
-        metadata = parseBuilderMetadata(config);
-    }
-    catch (error) {
-        throw new BuilderMirrorError(error.message);
-    }
-    const { changed } = addMirrorToBuilderMetadata(metadata, mirror);
-    const runImage = effectiveRunImage(metadata);
-    if (!changed) {
-        const manifest = parseJsonObject(input.manifest.bytes, 'image manifest');
-        return {
-            changed: false,
-            manifest: { ...input.manifest, digest: sha256Digest(input.manifest.bytes) },
-            config: { bytes: input.config, digest: sha256Digest(input.config), descriptor: manifest['config'] },
-            label: metadata,
-            runImage,
-        };
-    }
-    const layer = encodeGzipLayer([
-        { name: STACK_TOML_PATH, content: stackToml(stackRunImage(metadata)) },
-        { name: RUN_TOML_PATH, content: runToml(runImagesOf(metadata)) },
-    ], gzipLayerMediaTypeFor(input.manifest.bytes, input.manifest.mediaType));
-    const labelText = serializeLabelLikeGo(metadata);
-    const result = appendLayerToImage({
-        manifestBytes: input.manifest.bytes,
-        manifestMediaType: input.manifest.mediaType,
-        configBytes: input.config,
-        layer,
-        history: { created: MIRROR_HISTORY_CREATED, created_by: `ecr-publish: add run-image mirror ${mirror}` },
-        configEdit: (edited) => {
-            // parseBuilderMetadata found the label here, so the path exists.
-            const labels = edited['config']['Labels'];
-            labels[BUILDER_METADATA_LABEL] = labelText;
-        },
-        annotations: { [SOURCE_DIGEST_ANNOTATION]: input.sourceDigest },
-    });
-    return {
-        changed: true,
-        manifest: { bytes: result.manifestBytes, mediaType: result.manifestMediaType, digest: result.manifestDigest },
-        config: { bytes: result.configBytes, digest: result.configDescriptor.digest, descriptor: result.configDescriptor },
-        layer,
-        label: metadata,
-        runImage,
-        annotated: result.annotated,
-    };
-}
-/**
- * Adds `mirror` in place to `images[0].mirrors` and, when `stack.runImage.image` is set, to
- * `stack.runImage.mirrors`. A mirror already listed (or equal to the run image itself), compared
- * as normalized names, is not added again. New keys go last; all others keep their order.
- */
-function addMirrorToBuilderMetadata(metadata, mirror) {
-    const targets = [];
-    const images = metadata['images'];
-    if (Array.isArray(images) && isJsonObject(images[0]) && nonEmptyString(images[0]['image']))
-        targets.push(images[0]);
-    const stack = metadata['stack'];
-    const stackRun = isJsonObject(stack) ? stack['runImage'] : undefined;
-    if (isJsonObject(stackRun) && nonEmptyString(stackRun['image']))
-        targets.push(stackRun);
-    if (targets.length === 0) {
-        throw new BuilderMirrorError(`label ${BUILDER_METADATA_LABEL} names no run image (neither images[0].image nor stack.runImage.image)`);
-    }
-    const wanted = normalizedName(mirror);
-    let changed = false;
-    for (const target of targets) {
-        const mirrors = mirrorsOf(target);
-        const known = [target['image'], ...mirrors].map(normalizedName);
-        if (known.includes(wanted))
-            continue;
-        target['mirrors'] = [...mirrors, mirror];
-        changed = true;
-    }
-    return { changed };
-}
-/** What the lifecycle picks: `images[0]` on current builders, `stack.runImage` on older ones. */
-function effectiveRunImage(metadata) {
-    const images = runImagesOf(metadata);
-    const first = images[0];
-    if (first === undefined)
-        throw new BuilderMirrorError(`label ${BUILDER_METADATA_LABEL} names no run image`);
-    return first;
-}
-/** `cnb/stack.toml` follows `stack.runImage` when set, else `images[0]`, as pack writes it. */
-function stackRunImage(metadata) {
-    const stack = metadata['stack'];
-    const stackRun = isJsonObject(stack) ? stack['runImage'] : undefined;
-    if (isJsonObject(stackRun) && nonEmptyString(stackRun['image'])) {
-        return { image: stackRun['image'], mirrors: mirrorsOf(stackRun) };
-    }
-    return effectiveRunImage(metadata);
-}
-/** Every `images` entry; an older builder with only `stack.runImage` gives that one. */
-function runImagesOf(metadata) {
-    const images = metadata['images'];
-    if (Array.isArray(images) && isJsonObject(images[0]) && nonEmptyString(images[0]['image'])) {
-        return images
-            .filter((entry) => isJsonObject(entry) && nonEmptyString(entry['image']))
-            .map((entry) => ({ image: entry['image'], mirrors: mirrorsOf(entry) }));
-    }
-    const stack = metadata['stack'];
-    const stackRun = isJsonObject(stack) ? stack['runImage'] : undefined;
-    if (isJsonObject(stackRun) && nonEmptyString(stackRun['image'])) {
-        return [{ image: stackRun['image'], mirrors: mirrorsOf(stackRun) }];
-    }
-    return [];
-}
-/** Go writes a nil slice as `null`; that is "no mirrors". */
-function mirrorsOf(entry) {
-    const mirrors = entry['mirrors'];
-    if (mirrors === undefined || mirrors === null)
+/** Per repository, the last image written there whose tags all moved; an older release never takes over. */
+async function syncCatalog(copied, run) {
+    if (run.inputs.registryType !== 'public' || run.inputs.catalogData !== 'auto')
         return [];
-    if (!Array.isArray(mirrors) || !mirrors.every((m) => typeof m === 'string')) {
-        throw new BuilderMirrorError(`label ${BUILDER_METADATA_LABEL}: run image "${String(entry['image'])}" has mirrors that are not a list of strings`);
+    const describing = new Map();
+    for (const image of copied) {
+        if (image.image.heldBackTags.length === 0 && image.image.tags.length > 0)
+            describing.set(image.image.repositoryName, image);
     }
-    return mirrors;
+    if (describing.size === 0)
+        return [];
+    return run.github.group('Catalog data', async () => {
+        const reports = [];
+        for (const [repositoryName, image] of describing)
+            reports.push(await updateCatalog(repositoryName, await catalogSourceOf(image, run), run));
+        return reports;
+    });
 }
-function normalizedName(name) {
+async function catalogSourceOf({ image, item, tree }, run) {
+    const nodes = platformNodes(tree);
+    const firstConfig = await readConfig(run.spool, tree, nodes[0]);
+    const platforms = tree.root.children.length === 0
+        ? [platformOfConfig(firstConfig)]
+        : nodes.flatMap((node) => (node.platform === undefined ? [] : [node.platform]));
+    return {
+        labels: imageLabels(firstConfig),
+        kind: item.kind,
+        platforms,
+        repositoryUri: item.destination.repository.repositoryUri,
+        // `latest` keeps the usage text, and so the catalog data, the same from release to release.
+        tag: image.tags.includes('latest') ? 'latest' : image.tags[0],
+        // The repository without the tag, so a new release does not rewrite the about text.
+        source: `${item.entry.source.registry}/${item.entry.source.repository}`,
+    };
+}
+/** Catalog data is cosmetic: a failure is a warning, never a failed publish. */
+async function updateCatalog(repositoryName, source, run) {
     try {
-        return comparableName(name);
+        const changed = await syncCatalogData(run.connections.ecrPublic, repositoryName, buildCatalogData(source), {
+            logger: run.runtime.logger,
+        });
+        return {
+            repository: source.repositoryUri,
+            outcome: changed ? 'updated' : 'unchanged',
+            detail: `usage shows :${source.tag}`,
+        };
     }
-    catch {
-        return name; // an unparsable existing entry still compares as itself
+    catch (error) {
+        const message = error.message;
+        run.runtime.logger.warning(`catalog-data: ${message}`);
+        return { repository: source.repositoryUri, outcome: 'failed', detail: message };
     }
 }
-function nonEmptyString(value) {
-    return typeof value === 'string' && value !== '';
-}
-/** `[run-image]` with `image` and `mirrors`, laid out as pack's TOML encoder writes it. */
-function stackToml(runImage) {
-    return `[run-image]\n${runImageBody(runImage)}`;
-}
-/** One `[[images]]` table per run image, laid out as pack's TOML encoder writes it. */
-function runToml(images) {
-    return images.map((runImage) => `[[images]]\n${runImageBody(runImage)}`).join('\n');
-}
-function runImageBody(runImage) {
-    let body = `  image = ${tomlString(runImage.image)}\n`;
-    if (runImage.mirrors.length > 0)
-        body += `  mirrors = [${runImage.mirrors.map(tomlString).join(', ')}]\n`;
-    return body;
-}
-function tomlString(value) {
-    let out = '"';
-    for (const char of value) {
-        const code = char.codePointAt(0);
-        if (char === '"' || char === '\\')
-            out += `\\${char}`;
-        else if (code < 0x20 || code === 0x7f)
-            out += `\\u${code.toString(16).padStart(4, '0')}`;
-        else
-            out += char;
-    }
-    return `${out}"`;
-}
-/** Compact JSON with Go's encoding/json HTML escapes, so an unchanged value reads the same as pack wrote it. */
-function serializeLabelLikeGo(value) {
-    return JSON.stringify(value)
-        .replace(/</g, '\\u003c')
-        .replace(/>/g, '\\u003e')
-        .replace(/&/g, '\\u0026')
-        .replace(/\u2028/g, '\\u2028')
-        .replace(/\u2029/g, '\\u2029');
-}
 
-;// CONCATENATED MODULE: ./lib/cnb/mirror-tree.js
-
-
-
-
-
-/**
- * Adds `mirror` as a run-image mirror to every platform manifest of a builder tree, building new
- * manifests, configs and one layer each, and a new index that keeps each entry's platform and
- * annotations. The result's new blobs live in `localBlobs`.
- */
-async function mirrorBuilderTree(tree, mirror, readConfig) {
-    const localBlobs = new Map(tree.localBlobs);
-    const replacements = new Map();
-    const replacedNodes = new Map();
-    const platforms = [];
-    // Errors name the builder: the run's one error line must say which image is wrong.
-    const builder = `${tree.source.client.registry}/${tree.source.repository}@${tree.root.digest}`;
-    for (const node of platformNodes(tree)) {
-        const where = `builder ${builder} platform ${platformString(node.platform)}`;
-        if (node.platform?.os === 'windows')
-            throw new BuilderMirrorError(`${where}: windows builders are not supported`);
-        const config = await readConfig(node);
-        let result;
-        let before;
+// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-sts/dist-cjs/index.js
+var client_sts_dist_cjs = __nccwpck_require__(1695);
+;// CONCATENATED MODULE: ./lib/retry.js
+const DEFAULT_RETRY = { maxAttempts: 6, baseDelayMs: 400, maxDelayMs: 20_000 };
+/** Exponential with jitter: half of the capped ceiling, plus up to the other half at random. */
+function backoffMs(attempt, policy, random) {
+    const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
+    return Math.round(ceiling / 2 + (random() * ceiling) / 2);
+}
+/** Seconds or an HTTP date → milliseconds to wait. */
+function retryAfterMs(value, now) {
+    if (value === null)
+        return undefined;
+    const seconds = Number(value);
+    if (Number.isFinite(seconds) && seconds >= 0)
+        return seconds * 1000;
+    const date = Date.parse(value);
+    return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+/** Runs `attempt` until it succeeds, `onFailure` gives up, or the policy's attempts run out. */
+async function retrying(attempt, how) {
+    for (let n = 1;; n++) {
         try {
-            result = addRunImageMirrorToBuilder({ manifest: node, config, mirror, sourceDigest: tree.root.digest });
-            // Read from the source label: a mirror that was already there stays in "before".
-            before = effectiveRunImage(parseBuilderMetadata(config));
+            return await attempt(n);
         }
         catch (error) {
-            throw new BuilderMirrorError(`${where}: ${error.message}`);
+            if (n >= how.policy.maxAttempts)
+                throw error;
+            const delay = how.onFailure(error, n, () => backoffMs(n, how.policy, how.runtime.random));
+            await how.runtime.sleep(delay);
         }
-        platforms.push({ platform: platformString(node.platform), before, after: result.runImage });
-        if (!result.changed)
-            continue;
-        localBlobs.set(result.config.digest, result.config.bytes);
-        localBlobs.set(result.layer.digest, result.layer.bytes);
-        const layers = node.blobs.slice(1);
-        const replaced = {
-            bytes: Buffer.from(result.manifest.bytes),
-            mediaType: result.manifest.mediaType,
-            digest: result.manifest.digest,
-            children: [],
-            blobs: [result.config.descriptor, ...layers, { mediaType: result.layer.mediaType, digest: result.layer.digest, size: result.layer.size }],
-            ...(node.platform !== undefined ? { platform: node.platform } : {}),
-        };
-        replacedNodes.set(node.digest, replaced);
-        replacements.set(node.digest, { digest: replaced.digest, size: replaced.bytes.length });
     }
-    if (replacedNodes.size === 0)
-        return { tree, changed: false, platforms };
-    if (tree.root.children.length === 0) {
-        const root = replacedNodes.get(tree.root.digest);
-        return { tree: { ...tree, root, localBlobs }, changed: true, platforms };
+}
+/**
+ * Spaces out write requests to one host: ECR Public allows 10 TPS for upload starts, completions and
+ * manifest PUTs. Turns are taken one at a time and measured from when the previous one really
+ * went, so a late wake-up on a busy machine spreads requests out rather than bunching them.
+ */
+class Pacer {
+    perSecond;
+    runtime;
+    queue = Promise.resolve();
+    last = Number.NEGATIVE_INFINITY;
+    constructor(perSecond, runtime) {
+        this.perSecond = perSecond;
+        this.runtime = runtime;
     }
-    const index = replaceIndexEntries(tree.root.bytes, tree.root.mediaType, replacements);
-    const root = {
-        bytes: Buffer.from(index.bytes),
-        mediaType: tree.root.mediaType,
-        digest: index.digest,
-        children: tree.root.children.map((child) => replacedNodes.get(child.digest) ?? child),
-        blobs: [],
+    take() {
+        if (!(this.perSecond > 0))
+            return Promise.resolve();
+        const turn = this.queue.then(async () => {
+            const wait = this.last + 1000 / this.perSecond - this.runtime.clock.now();
+            if (wait > 0)
+                await this.runtime.sleep(wait);
+            this.last = this.runtime.clock.now();
+        });
+        this.queue = turn;
+        return turn;
+    }
+}
+
+;// CONCATENATED MODULE: ./lib/aws/credentials.js
+/** AWS credentials: GitHub OIDC → STS AssumeRoleWithWebIdentity, with our retries; no role means the SDK's chain. */
+
+
+/** Config for ECR / ECR Public / STS clients; without credentials the SDK default chain is used. */
+function awsClientConfig(region, credentials) {
+    return credentials === undefined ? { region } : { region, credentials };
+}
+const OIDC_UNAVAILABLE_MESSAGE = 'The OIDC token is not available: grant the workflow "permissions: id-token: write" to use role-to-assume.';
+class CredentialsError extends Error {
+    name = 'CredentialsError';
+}
+const THROTTLING_CODES = new Set([
+    'Throttling',
+    'ThrottlingException',
+    'ThrottledException',
+    'RequestThrottled',
+    'RequestThrottledException',
+    'RequestLimitExceeded',
+    'TooManyRequestsException',
+    'SlowDown',
+    'PriorRequestNotComplete',
+    'BandwidthLimitExceeded',
+]);
+const SERVER_FAULT_CODES = new Set([
+    'InternalFailure',
+    'InternalError',
+    'ServiceUnavailable',
+    'ServiceUnavailableException',
+]);
+const NETWORK_ERROR_CODES = new Set([
+    'ECONNRESET',
+    'ECONNREFUSED',
+    'ECONNABORTED',
+    'ETIMEDOUT',
+    'EPIPE',
+    'EAI_AGAIN',
+    'ENOTFOUND',
+    'ENETUNREACH',
+    'EHOSTUNREACH',
+    'UND_ERR_SOCKET',
+    'UND_ERR_CONNECT_TIMEOUT',
+]);
+const NETWORK_ERROR_NAMES = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutException', 'AbortError']);
+function shapeOf(error) {
+    return typeof error === 'object' && error !== null ? error : {};
+}
+/** True for STS errors that may pass on their own: throttling, IdP hiccups, 5xx and network failures. */
+function isTransientStsError(error) {
+    const { name, code, message, $metadata } = shapeOf(error);
+    const errorName = typeof name === 'string' ? name : '';
+    const errorCode = typeof code === 'string' ? code : '';
+    const text = typeof message === 'string' ? message : '';
+    if (THROTTLING_CODES.has(errorName) || THROTTLING_CODES.has(errorCode))
+        return true;
+    if (errorName === 'IDPCommunicationError' || errorName === 'IDPCommunicationErrorException')
+        return true;
+    // GitHub's JWKS endpoint was briefly unreachable from STS; the same token works a moment later.
+    if (errorName === 'InvalidIdentityToken' || errorName === 'InvalidIdentityTokenException') {
+        return text.includes("Couldn't retrieve verification key");
+    }
+    const status = $metadata?.httpStatusCode;
+    if (typeof status === 'number' && status >= 500)
+        return true;
+    if (SERVER_FAULT_CODES.has(errorName))
+        return true;
+    if (NETWORK_ERROR_NAMES.has(errorName) || NETWORK_ERROR_CODES.has(errorCode))
+        return true;
+    return false;
+}
+function oneLine(text) {
+    return text.replace(/\s+/g, ' ').trim();
+}
+function credentials_describeError(error, secrets) {
+    const { name, message } = shapeOf(error);
+    const errorName = typeof name === 'string' && name !== 'Error' ? `${name}: ` : '';
+    let text = oneLine(`${errorName}${typeof message === 'string' ? message : String(error)}`);
+    for (const secret of secrets) {
+        if (secret.length > 0)
+            text = text.split(secret).join('***');
+    }
+    return text;
+}
+/** Exchanges the GitHub OIDC token for role credentials; every secret goes to `onSecret` before it is returned. */
+async function assumeRoleWithGitHubOidc(options) {
+    const { roleArn, audience, sessionName, durationSeconds, region, runtime, onSecret } = options;
+    const budgetMs = options.budgetMs ?? 60_000;
+    const baseDelayMs = options.baseDelayMs ?? 1_000;
+    const maxDelayMs = options.maxDelayMs ?? 10_000;
+    if (!options.idTokenAvailable)
+        throw new CredentialsError(OIDC_UNAVAILABLE_MESSAGE);
+    let idToken;
+    try {
+        idToken = await options.getIdToken(audience);
+    }
+    catch (error) {
+        throw new CredentialsError(`Could not get the GitHub OIDC token for audience "${audience}": ${credentials_describeError(error, [])}`);
+    }
+    if (idToken.length === 0)
+        throw new CredentialsError(`The GitHub OIDC token for audience "${audience}" is empty.`);
+    onSecret(idToken);
+    // Our retry policy is the only one in force, so the SDK makes exactly one attempt per call.
+    const sts = options.stsClient ?? new client_sts_dist_cjs/* STSClient */.iM({ region, maxAttempts: 1 });
+    const command = new client_sts_dist_cjs/* AssumeRoleWithWebIdentityCommand */.WH({
+        RoleArn: roleArn,
+        RoleSessionName: sessionName,
+        WebIdentityToken: idToken,
+        DurationSeconds: durationSeconds,
+    });
+    const startedAt = runtime.clock.now();
+    const policy = { maxAttempts: Number.POSITIVE_INFINITY, baseDelayMs, maxDelayMs };
+    // Which errors are worth another try, and for how long, is decided here; the loop is shared.
+    const onFailure = (error, attempt, backoff) => {
+        if (error instanceof CredentialsError)
+            throw error;
+        const reason = credentials_describeError(error, [idToken]);
+        if (!isTransientStsError(error)) {
+            throw new CredentialsError(`Could not assume role ${roleArn}: ${reason}`);
+        }
+        const delayMs = backoff();
+        const elapsedMs = runtime.clock.now() - startedAt;
+        if (elapsedMs + delayMs > budgetMs) {
+            const spent = `${attempt} attempt(s) in ${Math.round(elapsedMs / 1000)}s`;
+            throw new CredentialsError(`Could not assume role ${roleArn}: gave up after ${spent}: ${reason}`);
+        }
+        runtime.logger.warning(`AssumeRoleWithWebIdentity attempt ${attempt} failed (${reason}); retrying in ${delayMs} ms.`);
+        return delayMs;
     };
-    return { tree: { ...tree, root, localBlobs }, changed: true, platforms };
+    return retrying(async () => {
+        const response = await sts.send(command);
+        const credentials = response.Credentials;
+        const { AccessKeyId, SecretAccessKey, SessionToken, Expiration } = credentials ?? {};
+        if (!AccessKeyId || !SecretAccessKey || !SessionToken || !Expiration) {
+            throw new CredentialsError(`Could not assume role ${roleArn}: STS returned no complete credentials.`);
+        }
+        // The key id is masked too, as configure-aws-credentials does: it identifies the session.
+        onSecret(AccessKeyId);
+        onSecret(SecretAccessKey);
+        onSecret(SessionToken);
+        runtime.logger.info(`Assumed role ${roleArn} (session ${sessionName}, expires ${Expiration.toISOString()}).`);
+        const assumed = { accessKeyId: AccessKeyId, secretAccessKey: SecretAccessKey, sessionToken: SessionToken };
+        return { ...assumed, expiration: Expiration };
+    }, { policy, runtime, onFailure });
+}
+
+;// CONCATENATED MODULE: ./lib/aws/ecr-public.js
+/** Amazon ECR Public: check the alias, ensure repositories (and their policy) and log in; its API lives only in us-east-1. */
+
+
+
+
+const ECR_PUBLIC_REGION = 'us-east-1';
+/** ECR Public clients are pinned to us-east-1; credentials omitted means the SDK default chain. */
+function publicClientConfig(credentials) {
+    return credentials === undefined ? { region: ECR_PUBLIC_REGION } : { region: ECR_PUBLIC_REGION, credentials };
+}
+function ecr_public_toEnsured(repository, repositoryName, created) {
+    const { repositoryUri, repositoryArn, registryId } = repository ?? {};
+    if (!repositoryUri || !repositoryArn || !registryId) {
+        throw new EcrError(`ECR Public returned an incomplete description of repository "${repositoryName}" (no URI, ARN or registry id).`);
+    }
+    return {
+        repositoryName: repository?.repositoryName ?? repositoryName,
+        repositoryUri,
+        repositoryArn,
+        registryId,
+        created,
+    };
+}
+async function describePublicRepository(client, repositoryName) {
+    try {
+        const response = await client.send(new dist_cjs/* DescribeRepositoriesCommand */.pE({ repositoryNames: [repositoryName] }));
+        return { repository: response.repositories?.[0] };
+    }
+    catch (error) {
+        if (hasErrorName(error, 'RepositoryNotFoundException'))
+            return { repository: undefined, notFound: error };
+        throw new EcrError(`Could not describe ECR Public repository "${repositoryName}": ${awsErrorText(error)}`);
+    }
+}
+/**
+ * Fails unless `alias` is one of the caller's ECR Public registry aliases: repositoryUri carries
+ * whatever alias the registry has, so a wrong input would otherwise publish under the real one.
+ */
+async function checkPublicRegistryAlias(client, alias) {
+    const aliases = [];
+    let nextToken;
+    try {
+        do {
+            const response = await client.send(new dist_cjs/* DescribeRegistriesCommand */.CO(nextToken === undefined ? {} : { nextToken }));
+            for (const registry of response.registries ?? [])
+                aliases.push(...(registry.aliases ?? []).flatMap((a) => (a.name ? [a.name] : [])));
+            nextToken = response.nextToken;
+        } while (nextToken !== undefined);
+    }
+    catch (error) {
+        throw new EcrError(`Could not read the ECR Public registry's aliases: ${awsErrorText(error)}`);
+    }
+    if (aliases.includes(alias))
+        return;
+    const actual = aliases.length === 0
+        ? 'it has none'
+        : `its alias${aliases.length > 1 ? 'es are' : ' is'} ${aliases.map((a) => `"${a}"`).join(', ')}`;
+    throw new EcrError(`public-registry-alias "${alias}" is not an alias of this account's ECR Public registry: ${actual}`);
+}
+async function ensurePublicRepository(client, options) {
+    const ensured = await describeOrCreatePublicRepository(client, options);
+    if (options.repositoryPolicyText !== undefined) {
+        await syncPublicRepositoryPolicy(client, ensured, options.repositoryPolicyText, options.logger ?? silentLogger);
+    }
+    return ensured;
+}
+/** Sets the policy when the repository has none or a different one (compared as JSON, like the private path). */
+async function syncPublicRepositoryPolicy(client, ensured, desired, logger) {
+    const { repositoryName } = ensured;
+    await syncPolicy({
+        what: `the repository policy of ECR Public repository "${repositoryName}"`,
+        desired,
+        created: ensured.created,
+        notFoundError: 'RepositoryPolicyNotFoundException',
+        read: async () => (await client.send(new dist_cjs/* GetRepositoryPolicyCommand */.Me({ repositoryName }))).policyText,
+        write: (text) => client.send(new dist_cjs/* SetRepositoryPolicyCommand */.IO({ repositoryName, policyText: text })),
+        done: `Set the repository policy of ${ensured.repositoryUri}.`,
+        logger,
+    });
+}
+async function describeOrCreatePublicRepository(client, options) {
+    const { repositoryName, create, catalogData } = options;
+    const logger = options.logger ?? silentLogger;
+    const described = await describePublicRepository(client, repositoryName);
+    if (described.repository !== undefined)
+        return ecr_public_toEnsured(described.repository, repositoryName, false);
+    if (!create) {
+        const registry = registryIdFromMessage(described.notFound);
+        const where = registry === undefined ? 'the ECR Public registry' : `ECR Public registry ${registry}`;
+        throw new EcrError(`Repository "${repositoryName}" does not exist in ${where} and create-repositories is false`);
+    }
+    try {
+        const response = await client.send(new dist_cjs/* CreateRepositoryCommand */.WT({
+            repositoryName,
+            ...(catalogData === undefined ? {} : { catalogData: { ...catalogData } }),
+        }));
+        const ensured = ecr_public_toEnsured(response.repository, repositoryName, true);
+        logger.info(`Created ECR Public repository ${ensured.repositoryUri}.`);
+        return ensured;
+    }
+    catch (error) {
+        if (!hasErrorName(error, 'RepositoryAlreadyExistsException')) {
+            if (error instanceof EcrError)
+                throw error;
+            throw new EcrError(`Could not create ECR Public repository "${repositoryName}": ${awsErrorText(error)}`);
+        }
+        // Another job created it between our describe and create.
+        return ecr_public_toEnsured((await describePublicRepository(client, repositoryName)).repository, repositoryName, false);
+    }
+}
+async function getPublicRegistryCredentials(client, options) {
+    const registry = hostOfEndpoint(options.registry);
+    if (registry.length === 0)
+        throw new EcrError('No ECR Public registry host to authenticate to (expected a repositoryUri such as public.ecr.aws/alias/name).');
+    let data;
+    try {
+        data = (await client.send(new dist_cjs/* GetAuthorizationTokenCommand */.Eu({}))).authorizationData;
+    }
+    catch (error) {
+        const hint = hasErrorName(error, 'AccessDeniedException') ? ' (the role also needs sts:GetServiceBearerToken)' : '';
+        throw new EcrError(`Could not get an ECR Public authorization token: ${awsErrorText(error)}${hint}`);
+    }
+    if (!data?.authorizationToken)
+        throw new EcrError('ECR Public GetAuthorizationToken returned no token.');
+    const { username, password } = decodeAuthorizationToken(data.authorizationToken, 'ECR Public GetAuthorizationToken');
+    options.onSecret(password);
+    options.onSecret(data.authorizationToken);
+    return { registry, username, password, ...(data.expiresAt === undefined ? {} : { expiresAt: data.expiresAt }) };
 }
 
 ;// CONCATENATED MODULE: ./lib/oci/rate-limit.js
@@ -65803,7 +64251,8 @@ class RateLimitObserver {
         const lowRemaining = this.options.lowRemaining ?? 20;
         const lowFraction = this.options.lowFraction ?? 0.1;
         return [...this.hosts.values()]
-            .filter((state) => state.lowestRemaining < lowRemaining || (state.limit !== undefined && state.lowestRemaining < state.limit * lowFraction))
+            .filter((state) => state.lowestRemaining < lowRemaining ||
+            (state.limit !== undefined && state.lowestRemaining < state.limit * lowFraction))
             .map((state) => `${state.host}: only ${this.describeLimit(state, state.lowestRemaining)} at the lowest point of this run. ${this.advice(state)}`);
     }
     describeLimit(state, remaining = state.remaining) {
@@ -65817,252 +64266,625 @@ class RateLimitObserver {
     }
 }
 
-;// CONCATENATED MODULE: ./lib/oci/referrers.js
+;// CONCATENATED MODULE: ./lib/oci/reference.js
+/** Image references, parsed the way the Docker CLI and go-containerregistry's pkg/name read them. */
 
-
-
-
-const COSIGN_SUFFIXES = ['sig', 'att', 'sbom'];
-const referrers_DIGEST = /^sha256:[a-f0-9]{64}$/;
-/** `sha256:abc…` → `sha256-abc…`, the OCI 1.1 fallback tag of a subject's referrers index. */
-function fallbackTag(digest) {
-    if (!referrers_DIGEST.test(digest))
-        throw new Error(`"${digest}" is not a sha256 digest`);
-    return digest.replace(':', '-');
+const DOCKER_HUB = 'docker.io';
+const DOCKER_HUB_API_HOST = 'registry-1.docker.io';
+const DOCKER_HUB_ALIASES = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io', 'registry.hub.docker.com']);
+class InvalidReferenceError extends Error {
+    name = 'InvalidReferenceError';
 }
-/** Cosign's tags for signatures, attestations and SBOMs of `digest`. */
-function cosignTags(digest) {
-    const base = fallbackTag(digest);
-    return COSIGN_SUFFIXES.map((suffix) => `${base}.${suffix}`);
+const TAG = /^[\w][\w.-]{0,127}$/;
+const reference_DIGEST = /^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]{32,}$/;
+const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
+const HOST = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[0-9a-fA-F:]+\])(?::[0-9]{1,5})?$/;
+function isValidTag(tag) {
+    return TAG.test(tag);
+}
+function isValidRepository(repository) {
+    return (repository.length > 0 && repository.length <= 255 && repository.split('/').every((c) => PATH_COMPONENT.test(c)));
 }
 /**
- * Adds referrer descriptors to a referrers index, keeping every entry already there (the
- * destination may have signatures of its own). `changed` is false when nothing was added.
+ * Parses `[registry/]repository[:tag][@digest]`. A first component is a registry when it has a
+ * dot or a colon or is `localhost`; otherwise the reference is on Docker Hub, where single names
+ * live under `library/`.
  */
-function mergeReferrersIndex(existing, additions) {
-    const manifests = [...(existing?.manifests ?? [])];
-    const known = new Set(manifests.map((entry) => entry.digest));
-    for (const entry of additions) {
-        if (known.has(entry.digest))
-            continue;
-        known.add(entry.digest);
-        manifests.push(entry);
+function parseReference(input) {
+    const text = input.trim();
+    const fail = (why) => {
+        throw new InvalidReferenceError(`invalid image reference "${input}": ${why}`);
+    };
+    if (text === '')
+        fail('it is empty');
+    if (/\s/.test(text))
+        fail('it contains white space');
+    let rest = text;
+    let digest;
+    const at = rest.indexOf('@');
+    if (at >= 0) {
+        digest = rest.slice(at + 1);
+        rest = rest.slice(0, at);
+        if (!reference_DIGEST.test(digest))
+            fail(`"${digest}" is not a digest`);
+        const problem = digestProblem(digest);
+        if (problem !== undefined)
+            fail(problem);
     }
-    const base = existing ?? { schemaVersion: 2, mediaType: OCI_INDEX, manifests: [] };
-    return { index: { ...base, manifests }, changed: existing === undefined || manifests.length !== (existing.manifests ?? []).length };
-}
-/** The descriptor a referrers list carries for a manifest: its artifact type and annotations. */
-function referrerDescriptor(manifest) {
-    const parsed = JSON.parse(manifest.bytes.toString('utf8'));
-    const artifactType = parsed.artifactType ?? parsed.config?.mediaType;
+    let tag;
+    const lastSlash = rest.lastIndexOf('/');
+    const colon = rest.lastIndexOf(':');
+    if (colon > lastSlash) {
+        tag = rest.slice(colon + 1);
+        rest = rest.slice(0, colon);
+        if (!TAG.test(tag))
+            fail(`"${tag}" is not a valid tag`);
+    }
+    const parts = rest.split('/');
+    let registry = DOCKER_HUB;
+    const first = parts[0] ?? '';
+    if (parts.length > 1 &&
+        (first.includes('.') || first.includes(':') || first === 'localhost' || first.startsWith('['))) {
+        registry = first;
+        parts.shift();
+        const hostProblem = registryHostProblem(registry);
+        if (hostProblem !== undefined)
+            fail(hostProblem);
+    }
+    registry = credentialHost(registry) === DOCKER_HUB ? DOCKER_HUB : registry;
+    let repository = parts.join('/');
+    if (repository === '')
+        fail('the repository name is missing');
+    if (registry === DOCKER_HUB && parts.length === 1)
+        repository = `library/${repository}`;
+    if (!isValidRepository(repository)) {
+        fail(`"${repository}" is not a valid repository name (lowercase letters, digits and separators)`);
+    }
     return {
-        mediaType: manifest.mediaType,
-        digest: manifest.digest,
-        size: manifest.bytes.length,
-        ...(artifactType !== undefined ? { artifactType } : {}),
-        ...(parsed.annotations !== undefined ? { annotations: parsed.annotations } : {}),
+        registry,
+        repository,
+        ...(tag !== undefined ? { tag } : {}),
+        ...(digest !== undefined ? { digest } : {}),
     };
 }
+/** Why `host[:port]` cannot name a registry (a port must be 1 to 65535), or undefined. */
+function registryHostProblem(host) {
+    if (!HOST.test(host))
+        return `"${host}" is not a valid registry host`;
+    const port = /:(\d+)$/.exec(host.startsWith('[') ? host.slice(host.indexOf(']')) : host)?.[1];
+    if (port !== undefined && (Number(port) < 1 || Number(port) > 65535))
+        return `"${host}" has port ${port}, not 1 to 65535`;
+    return undefined;
+}
 /**
- * Copies what refers to the given digests from the source repository to the destination one:
- * cosign-style `sha256-<hex>.sig/.att/.sbom` tags, and OCI 1.1 referrers found through the
- * referrers API or its fallback tag. Each referrer is written by digest, blobs first, byte-exact.
- * When the destination has no referrers API, its `sha256-<hex>` fallback index is kept up to
- * date, merged with what is already there.
+ * The one rule for which host a credential belongs to: Docker Hub's names are one registry
+ * (`docker.io`), every other host only itself (case-insensitively, port included).
  */
-async function copyReferrers(request) {
-    const { source, destination, options } = request;
-    const { logger } = options.runtime;
-    const maxDepth = request.maxDepth ?? 2;
-    const wanted = request.artifactTypes === undefined || request.artifactTypes.length === 0 ? undefined : new Set(request.artifactTypes);
-    const result = { copied: [], skipped: [], fallbackTagsWritten: [], stats: emptyStats() };
-    let destinationHasApi;
-    const subjects = [];
-    const seen = new Set();
-    const addSubject = (digest, depth) => {
-        if (seen.has(digest) || depth > maxDepth)
-            return;
-        seen.add(digest);
-        subjects.push({ digest, depth });
-    };
-    for (const digest of request.subjectDigests) {
-        if (!referrers_DIGEST.test(digest))
-            throw new Error(`referrers: subject "${digest}" is not a sha256 digest`);
-        if ((request.includeChildren ?? true) === false) {
-            addSubject(digest, 1);
-            continue;
-        }
-        // Read from the destination, not the source: Docker Hub counts manifest GETs against its pull limit.
-        const head = await destination.client.headManifest(destination.repository, digest);
-        if (head === undefined) {
-            logger.warning(`${destination.repository}: ${digest} is not in the destination, so its signatures and attestations are not copied`);
-            continue;
-        }
-        addSubject(digest, 1);
-        if (isIndexMediaType(head.mediaType)) {
-            const index = await destination.client.getManifest(destination.repository, digest);
-            const parsed = JSON.parse(index.bytes.toString('utf8'));
-            for (const child of parsed.manifests ?? [])
-                if (referrers_DIGEST.test(child.digest))
-                    addSubject(child.digest, 1);
-        }
+function credentialHost(registry) {
+    const lower = registry.toLowerCase();
+    return DOCKER_HUB_ALIASES.has(lower) ? DOCKER_HUB : lower;
+}
+/** Whether a login for `credentialRegistry` may be sent to `registry`. */
+function credentialsBelongTo(credentialRegistry, registry) {
+    return credentialHost(credentialRegistry) === credentialHost(registry);
+}
+/** Tag-less references mean `latest`, as everywhere else. */
+function withDefaultTag(ref) {
+    return ref.tag === undefined && ref.digest === undefined ? { ...ref, tag: 'latest' } : ref;
+}
+function formatReference(ref) {
+    let s = `${ref.registry}/${ref.repository}`;
+    if (ref.tag !== undefined)
+        s += `:${ref.tag}`;
+    if (ref.digest !== undefined)
+        s += `@${ref.digest}`;
+    return s;
+}
+/** The host that serves the registry API (Docker Hub's API lives elsewhere than its name). */
+function apiHost(registry) {
+    return registry === DOCKER_HUB ? DOCKER_HUB_API_HOST : registry;
+}
+/**
+ * A name for comparing image references the way the CNB lifecycle does: Docker Hub spelled
+ * `index.docker.io`, an implied `latest` dropped.
+ */
+function comparableName(input) {
+    const ref = parseReference(input);
+    const registry = ref.registry === DOCKER_HUB ? 'index.docker.io' : ref.registry.toLowerCase();
+    let s = `${registry}/${ref.repository}`;
+    if (ref.tag !== undefined && !(ref.tag === 'latest' && ref.digest === undefined))
+        s += `:${ref.tag}`;
+    if (ref.digest !== undefined)
+        s += `@${ref.digest}`;
+    return s;
+}
+/** Plain http is only for registries on this machine's loopback. */
+function isLoopbackHost(registry) {
+    const host = registry.startsWith('[') ? registry.slice(1, registry.indexOf(']')) : registry.replace(/:\d+$/, '');
+    return host === 'localhost' || host === '::1' || /^127(?:\.\d{1,3}){3}$/.test(host);
+}
+
+;// CONCATENATED MODULE: ./lib/oci/transport/credentials.js
+/** Registry credentials (the one definition) and the Basic header they make. */
+function basicAuthorization(credentials) {
+    return `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
+}
+
+;// CONCATENATED MODULE: ./lib/oci/transport/bearer.js
+/** Bearer tokens: fetching one for a set of scopes from the challenge's realm. */
+
+
+
+/** Asks the realm for a token, with the credentials (if any) as Basic auth; never over plain http. */
+async function fetchToken(challenge, scopes, source) {
+    const realm = challenge.params.realm;
+    if (realm === undefined) {
+        throw new RegistryError(`${source.registry}: Bearer challenge without a realm`, 401, undefined, false);
     }
-    /** Writes one referrer tree unless the destination has it; false when it was skipped. */
-    const copyOne = async (subject, digest, via, tag, entry) => {
-        const { client, repository } = destination;
-        const present = await client.headManifest(repository, digest);
-        const tagged = tag === undefined ? undefined : await client.headManifest(repository, tag);
-        const base = {
-            subject,
-            digest,
-            via,
-            ...(tag !== undefined ? { tag } : {}),
-        };
-        if (present !== undefined) {
-            const written = tag !== undefined && tagged?.digest !== digest;
-            if (written) {
-                // The content is there already; only the tag moves, without another pull from the source.
-                if (tagged !== undefined)
-                    logger.info(`${repository}:${tag} moves from ${tagged.digest} to the source's ${digest}`);
-                await client.putManifest(repository, tag, await client.getManifest(repository, digest));
-            }
-            const artifactType = entry?.artifactType;
-            result.copied.push({ ...base, mediaType: present.mediaType, ...(artifactType !== undefined ? { artifactType } : {}), written });
-            return true;
-        }
-        let tree;
+    const url = new URL(realm);
+    if (url.protocol === 'http:' && !isLoopbackHost(url.host)) {
+        const message = `${source.registry}: token realm ${url.origin} is plain http; refused`;
+        throw new RegistryError(message, 401, undefined, false);
+    }
+    if (challenge.params.service !== undefined)
+        url.searchParams.set('service', challenge.params.service);
+    for (const scope of scopes)
+        url.searchParams.append('scope', scope);
+    const headers = { 'user-agent': source.userAgent };
+    if (source.credentials !== undefined)
+        headers.authorization = basicAuthorization(source.credentials);
+    return source.withRetries(`token from ${url.origin}${url.pathname}`, async () => {
+        let response;
         try {
-            tree = await readImageTree(source, digest);
+            response = await source.fetch(url, { headers, redirect: 'error', signal: AbortSignal.timeout(source.timeoutMs) });
         }
         catch (error) {
-            throw new Error(`referrer ${digest} of ${subject} in ${source.client.registry}/${source.repository}: ${error.message}`, { cause: error });
+            throw asTransportError(error, 'GET', url.toString());
         }
-        const parsed = JSON.parse(tree.root.bytes.toString('utf8'));
-        if (via !== 'tag' && parsed.subject?.digest !== subject) {
-            const reason = `its subject is ${parsed.subject?.digest ?? 'missing'}, not ${subject}`;
-            logger.warning(`${source.repository}: referrer ${digest} is listed for ${subject} but ${reason}; not copied`);
-            result.skipped.push({ subject, digest, reason });
-            return false;
+        if (!response.ok) {
+            const { message } = await describeError(response, 'GET', url.toString());
+            const transient = isTransientStatus(response.status);
+            throw new RegistryError(`token request failed: ${message}`, response.status, undefined, transient);
         }
-        if (tag !== undefined && tagged !== undefined) {
-            logger.info(`${repository}:${tag} moves from ${tagged.digest} to the source's ${digest}`);
+        const body = (await response.json());
+        const token = body.token ?? body.access_token;
+        if (token === undefined || token === '') {
+            throw new RegistryError(`token endpoint ${url.origin} returned no token`, response.status, undefined, false);
         }
-        const stats = await writeImageTree(tree, { client, repository, tags: tag === undefined ? [] : [tag] }, options);
-        addStats(result.stats, stats);
-        const artifactType = entry?.artifactType ?? referrerDescriptor(tree.root).artifactType;
-        result.copied.push({ ...base, mediaType: tree.root.mediaType, ...(artifactType !== undefined ? { artifactType } : {}), written: true });
-        return true;
-    };
-    for (let i = 0; i < subjects.length; i++) {
-        const { digest: subject, depth } = subjects[i];
-        if (depth === 1) {
-            const heads = await Promise.all(cosignTags(subject).map(async (tag) => ({ tag, head: await source.client.headManifest(source.repository, tag) })));
-            for (const { tag, head } of heads) {
-                if (head !== undefined)
-                    await copyOne(subject, head.digest, 'tag', tag, undefined);
-            }
-        }
-        const discovered = await discoverReferrers(source, subject, logger);
-        if (discovered === undefined)
-            continue;
-        const copiedEntries = [];
-        for (const entry of discovered.entries) {
-            if (!referrers_DIGEST.test(entry.digest)) {
-                result.skipped.push({ subject, digest: entry.digest, reason: 'not a sha256 digest' });
-                continue;
-            }
-            if (wanted !== undefined && !wanted.has(entry.artifactType ?? '')) {
-                result.skipped.push({ subject, digest: entry.digest, reason: `artifact type ${entry.artifactType ?? 'none'} not selected` });
-                continue;
-            }
-            if (await copyOne(subject, entry.digest, discovered.via, undefined, entry)) {
-                copiedEntries.push(entry);
-                addSubject(entry.digest, depth + 1);
-            }
-        }
-        if (copiedEntries.length === 0)
-            continue;
-        destinationHasApi ??= (await listReferrersIfAllowed(destination, subject, logger)) !== undefined;
-        if (destinationHasApi)
-            continue;
-        const tag = await updateFallbackTag(destination, subject, copiedEntries, discovered);
-        if (tag !== undefined)
-            result.fallbackTagsWritten.push(tag);
-    }
-    return result;
+        const lifetimeMs = Math.max(30, body.expires_in ?? 60) * 1000;
+        return { header: `Bearer ${token}`, expiresAt: source.now() + lifetimeMs - 10_000 };
+    });
 }
-/** The source's referrers of `subject`: the API when it answers, else the fallback tag. */
-async function discoverReferrers(source, subject, logger) {
-    const listed = await listReferrersIfAllowed(source, subject, logger);
-    if (listed !== undefined)
-        return listed.length === 0 ? undefined : { via: 'api', entries: listed };
-    const tag = fallbackTag(subject);
-    const head = await source.client.headManifest(source.repository, tag);
-    if (head === undefined)
-        return undefined;
-    const index = await source.client.getManifest(source.repository, tag);
-    if (!isIndexMediaType(index.mediaType)) {
-        throw new RegistryError(`${source.client.registry}/${source.repository}:${tag} should be a referrers index but is ${index.mediaType}`, undefined, undefined, false);
+
+;// CONCATENATED MODULE: ./lib/oci/transport/challenge.js
+/** The registry's auth challenge: parsing `WWW-Authenticate`, and learning it by pinging `/v2/`. */
+
+/** `Bearer realm="…",service="…"` → scheme and parameters. */
+function parseChallenge(header) {
+    if (header === null || header.trim() === '')
+        return { scheme: 'none', params: {} };
+    const match = /^\s*(\w+)\s*(.*)$/s.exec(header);
+    const scheme = (match?.[1] ?? '').toLowerCase();
+    const params = {};
+    for (const m of (match?.[2] ?? '').matchAll(/(\w+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]+))/g)) {
+        params[(m[1] ?? '').toLowerCase()] = (m[2] ?? m[3] ?? '').replace(/\\(.)/g, '$1');
     }
-    const parsed = JSON.parse(index.bytes.toString('utf8'));
-    return { via: 'fallback-tag', entries: parsed.manifests ?? [], sourceIndex: index };
+    if (scheme === 'basic' || scheme === 'bearer')
+        return { scheme, params };
+    return { scheme: 'none', params };
 }
-/** The referrers API's answer; a registry that denies it (IAM without the permission) counts as having none. */
-async function listReferrersIfAllowed(at, subject, logger) {
-    try {
-        return await at.client.listReferrers(at.repository, subject);
+/** An open registry answers 200; one that wants auth answers 401 with its challenge. */
+function ping(via) {
+    const url = `${via.baseUrl}/v2/`;
+    return via.withRetries(`GET ${url}`, async () => {
+        const response = await via.get('/v2/');
+        await response.body?.cancel().catch(() => undefined);
+        if (response.status === 200)
+            return { scheme: 'none', params: {} };
+        if (response.status === 401)
+            return parseChallenge(response.headers.get('www-authenticate'));
+        const { message } = await describeError(response, 'GET', url);
+        const what = `${via.registry} is not a container registry: ${message}`;
+        throw new RegistryError(what, response.status, undefined, isTransientStatus(response.status));
+    });
+}
+
+;// CONCATENATED MODULE: ./lib/oci/transport/auth.js
+/** The Authorization header: the registry's challenge, learnt once, then Basic or a cached Bearer token. */
+
+
+
+
+class Authenticator {
+    source;
+    challenge;
+    /** Bearer tokens by their sorted scopes. */
+    tokens = new Map();
+    constructor(source) {
+        this.source = source;
     }
-    catch (error) {
-        if (!(error instanceof RegistryError) || (error.status !== 401 && error.status !== 403))
+    /** A 401 carries the challenge again (tokens expire mid-run); later requests follow it. */
+    learn(header) {
+        const challenge = parseChallenge(header);
+        if (challenge.scheme !== 'none')
+            this.challenge = Promise.resolve(challenge);
+    }
+    /** The header for these scopes, or `undefined` for an open registry; `refresh` skips the token cache. */
+    async authorization(scopes, refresh) {
+        this.challenge ??= this.source.ping();
+        let challenge;
+        try {
+            challenge = await this.challenge;
+        }
+        catch (error) {
+            this.challenge = undefined;
             throw error;
-        logger.debug(`${at.client.registry}/${at.repository}: referrers API not allowed (${error.status}); using the fallback tag scheme`);
-        return undefined;
+        }
+        const credentials = this.source.credentials;
+        if (challenge.scheme === 'none')
+            return undefined;
+        if (challenge.scheme === 'basic') {
+            if (credentials === undefined) {
+                const message = `${this.source.registry} requires a username and password (Basic auth) and none were given`;
+                throw new RegistryError(message, 401, undefined, false);
+            }
+            return basicAuthorization(credentials);
+        }
+        const key = [...scopes].sort().join(' ');
+        const cached = this.tokens.get(key);
+        if (!refresh && cached !== undefined && cached.expiresAt > this.source.now())
+            return cached.header;
+        const token = await fetchToken(challenge, scopes, this.source);
+        this.tokens.set(key, token);
+        return token.header;
     }
+}
+
+;// CONCATENATED MODULE: ./lib/oci/transport/redirect.js
+/** Redirects followed by hand: Authorization never goes to another origin, and never over plain http. */
+
+
+const MAX_HOPS = 5;
+/** Writes are not redirected: a 3xx to a PUT, POST or PATCH is the answer. */
+function followable(method, response) {
+    if (method === 'PUT' || method === 'POST' || method === 'PATCH')
+        return false;
+    return response.status >= 300 && response.status < 400 && response.headers.get('location') !== null;
+}
+/** Sends hops until an answer is not a redirect to follow. */
+async function followRedirects(method, url, authorization, send) {
+    const origin = new URL(url).origin;
+    for (let index = 0; index <= MAX_HOPS; index++) {
+        const sameOrigin = new URL(url).origin === origin;
+        const response = await send({ url, index, authorization: sameOrigin ? authorization : undefined });
+        if (!followable(method, response))
+            return response;
+        await response.body?.cancel().catch(() => undefined);
+        const next = new URL(response.headers.get('location'), url);
+        if (next.protocol === 'http:' && !isLoopbackHost(next.host)) {
+            const message = `${method} ${redactUrl(url)} redirected to plain http on ${next.host}; refused`;
+            throw new RegistryError(message, response.status, undefined, false);
+        }
+        url = next.toString();
+    }
+    throw new RegistryError(`${method} ${redactUrl(url)}: too many redirects`, undefined, undefined, false);
+}
+
+;// CONCATENATED MODULE: ./lib/oci/transport/stall.js
+/** Stall detection: a pass-through stream that aborts when no byte has moved for a while, either way. */
+
+
+class StallWatchdog extends external_node_stream_.Transform {
+    timeoutMs;
+    onStall;
+    timer;
+    constructor(timeoutMs, onStall) {
+        super();
+        this.timeoutMs = timeoutMs;
+        this.onStall = onStall;
+        this.arm();
+    }
+    arm() {
+        this.disarm();
+        this.timer = setTimeout(this.onStall, this.timeoutMs);
+        this.timer.unref?.();
+    }
+    disarm() {
+        if (this.timer !== undefined)
+            clearTimeout(this.timer);
+        this.timer = undefined;
+    }
+    _transform(chunk, _encoding, callback) {
+        this.arm();
+        callback(null, chunk);
+    }
+    _flush(callback) {
+        this.disarm();
+        callback();
+    }
+    _destroy(error, callback) {
+        this.disarm();
+        callback(error);
+    }
+}
+/** Aborts the request when the server stops reading the body we send. */
+function watchBody(body, timeoutMs, controller) {
+    const stalled = () => controller.abort(new StallError(`upload stalled for ${timeoutMs} ms`));
+    const watchdog = new StallWatchdog(timeoutMs, stalled);
+    body.on('error', (error) => watchdog.destroy(error));
+    return body.pipe(watchdog);
+}
+
+;// CONCATENATED MODULE: ./lib/oci/transport/response.js
+/** A registry's answer as callers read it: the body as a Node stream, watched for stalls. */
+
+
+
+/** The controller whose signal the request was sent with; aborting it ends the body too. */
+function attachController(response, controller) {
+    response.controller = controller;
+    return response;
+}
+function controllerOf(response) {
+    return response.controller ?? new AbortController();
+}
+function wrapResponse(response, stallTimeoutMs) {
+    const controller = controllerOf(response);
+    let taken = false;
+    const stream = () => {
+        if (taken)
+            throw new Error('response body already read');
+        taken = true;
+        if (response.body === null)
+            return external_node_stream_.Readable.from([]);
+        const source = external_node_stream_.Readable.fromWeb(response.body);
+        const watchdog = new StallWatchdog(stallTimeoutMs, () => {
+            const stall = new StallError(`no data for ${stallTimeoutMs} ms from ${redactUrl(response.url)}`);
+            controller.abort(stall);
+            watchdog.destroy(stall);
+        });
+        source.on('error', (error) => watchdog.destroy(asTransportError(error, 'GET', response.url)));
+        return source.pipe(watchdog);
+    };
+    return {
+        status: response.status,
+        headers: response.headers,
+        url: response.url,
+        stream,
+        async bytes(limit) {
+            const chunks = [];
+            let total = 0;
+            for await (const chunk of stream()) {
+                total += chunk.length;
+                if (limit !== undefined && total > limit) {
+                    controller.abort();
+                    const message = `${redactUrl(response.url)}: response larger than ${limit} bytes`;
+                    throw new RegistryError(message, response.status, undefined, false);
+                }
+                chunks.push(chunk);
+            }
+            return Buffer.concat(chunks);
+        },
+        async discard() {
+            if (!taken)
+                await response.body?.cancel().catch(() => undefined);
+        },
+    };
+}
+
+// EXTERNAL MODULE: external "node:http"
+var external_node_http_ = __nccwpck_require__(7067);
+// EXTERNAL MODULE: external "node:https"
+var external_node_https_ = __nccwpck_require__(4708);
+;// CONCATENATED MODULE: ./lib/oci/transport/stream-request.js
+/** Streamed uploads over node:http(s), which write only as fast as the socket drains. */
+
+
+
+function asBody(incoming) {
+    return external_node_stream_.Readable.toWeb(incoming);
 }
 /**
- * Adds referrers to the destination's `sha256-<hex>` index and writes it only when it changed.
- * The source's index is copied byte-exact when the destination has none and the entries agree.
+ * A streamed upload over node:http, which writes only as fast as the socket drains: fetch on
+ * Node 20 reads a streamed body ahead without bound, so memory would grow with the blob.
  */
-async function updateFallbackTag(destination, subject, entries, discovered) {
-    const { client, repository } = destination;
-    const tag = fallbackTag(subject);
-    const current = await client.headManifest(repository, tag);
-    let existing;
-    if (current !== undefined) {
-        const manifest = await client.getManifest(repository, tag);
-        if (!isIndexMediaType(manifest.mediaType)) {
-            throw new RegistryError(`${client.registry}/${repository}:${tag} holds a ${manifest.mediaType}, not a referrers index; not overwritten`, undefined, undefined, false);
+function streamRequest(url, method, headers, body, signal) {
+    return new Promise((resolve, reject) => {
+        const target = new URL(url);
+        const send = target.protocol === 'https:' ? external_node_https_.request : external_node_http_.request;
+        const request = send(target, { method, headers, signal }, (incoming) => {
+            const response = toResponse(incoming);
+            Object.defineProperty(response, 'url', { value: url });
+            resolve(response);
+        });
+        request.on('error', reject);
+        body.on('error', (error) => request.destroy(error));
+        body.pipe(request);
+    });
+}
+/** A fetch `Response` over node:http's answer; statuses that carry no body drain it at once. */
+function toResponse(incoming) {
+    const status = incoming.statusCode ?? 0;
+    const headers = new Headers();
+    for (const [name, value] of Object.entries(incoming.headers)) {
+        if (value !== undefined)
+            headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+    }
+    const withoutBody = status === 204 || status === 205 || status === 304;
+    const body = withoutBody ? null : asBody(incoming);
+    const response = new Response(body, { status, statusText: incoming.statusMessage ?? '', headers });
+    if (withoutBody)
+        incoming.resume();
+    return response;
+}
+
+;// CONCATENATED MODULE: ./lib/oci/transport/transport.js
+/** HTTP to one registry: composes scheme choice, auth, redirects, write pacing, stall detection and retries. */
+
+
+
+
+
+
+
+
+
+
+/** The longest `Retry-After` we honour as asked; beyond it we still wait this long. */
+const MAX_HINTED_WAIT_MS = 120_000;
+/**
+ * HTTP to one registry: scheme choice, auth challenges and token cache, manual redirects that
+ * never carry credentials to another host, write pacing, stall detection and retries.
+ */
+class Transport {
+    registry;
+    options;
+    baseUrl;
+    auth;
+    retry;
+    stallTimeoutMs;
+    userAgent;
+    fetchImpl;
+    constructor(registry, options) {
+        this.registry = registry;
+        this.options = options;
+        const host = apiHost(registry);
+        this.baseUrl = `${isLoopbackHost(host) ? 'http' : 'https'}://${host}`;
+        this.retry = options.retry ?? DEFAULT_RETRY;
+        this.stallTimeoutMs = options.stallTimeoutMs ?? 60_000;
+        this.userAgent = options.userAgent ?? 'ecr-publish';
+        this.fetchImpl = options.fetch ?? fetch;
+        const withRetries = (what, attempt) => this.withRetries(what, attempt);
+        this.auth = new Authenticator({
+            registry,
+            credentials: options.credentials,
+            userAgent: this.userAgent,
+            timeoutMs: this.stallTimeoutMs,
+            fetch: this.fetchImpl,
+            now: () => options.runtime.clock.now(),
+            withRetries,
+            ping: () => ping({ registry, baseUrl: this.baseUrl, withRetries, get: (path) => this.unauthenticatedGet(path) }),
+        });
+    }
+    get runtime() {
+        return this.options.runtime;
+    }
+    get retryPolicy() {
+        return this.retry;
+    }
+    /** Runs `attempt` until it succeeds, fails for good, or the attempts run out. */
+    withRetries(what, attempt) {
+        const { logger } = this.options.runtime;
+        return retrying(attempt, {
+            policy: this.retry,
+            runtime: this.options.runtime,
+            onFailure: (error, n, backoff) => {
+                if (!isTransient(error))
+                    throw error;
+                const hinted = error instanceof RetryAfterError ? error.retryAfterMs : undefined;
+                const delay = hinted !== undefined ? Math.min(hinted, MAX_HINTED_WAIT_MS) : backoff();
+                logger.debug(`${what}: ${error.message}; retry ${n}/${this.retry.maxAttempts - 1} in ${delay} ms`);
+                return delay;
+            },
+        });
+    }
+    async send(request) {
+        const once = () => this.sendOnce(request);
+        if (request.retry === false)
+            return once();
+        return this.withRetries(`${request.method} ${redactUrl(this.resolve(request.path))}`, once);
+    }
+    resolve(path) {
+        return new URL(path, this.baseUrl).toString();
+    }
+    async sendOnce(request) {
+        let response;
+        for (;;) {
+            if (request.paced === true)
+                await this.options.writePacer?.take();
+            response = await this.exchange(request, await this.auth.authorization(request.scopes, false));
+            if (response.status === 401) {
+                // Tokens expire mid-run (Docker Hub's live ~300 s): learn the challenge again and retry once.
+                await response.body?.cancel().catch(() => undefined);
+                this.auth.learn(response.headers.get('www-authenticate'));
+                response = await this.exchange(request, await this.auth.authorization(request.scopes, true));
+            }
+            const seen = { method: request.method, url: response.url || this.resolve(request.path) };
+            this.options.onResponse?.(response, seen);
+            if (response.status !== 429 || request.accept.includes(429))
+                break;
+            const wait = this.options.throttleWaitMs?.(response, seen);
+            if (wait === undefined || !(wait > 0))
+                break;
+            await response.body?.cancel().catch(() => undefined);
+            await this.options.runtime.sleep(wait);
         }
-        existing = JSON.parse(manifest.bytes.toString('utf8'));
+        if (request.accept.includes(response.status))
+            return wrapResponse(response, this.stallTimeoutMs);
+        throw await this.failure(request, response);
     }
-    const sourceIndex = discovered.sourceIndex;
-    if (existing === undefined && sourceIndex !== undefined && sameDigests(discovered.entries, entries)) {
-        await client.putManifest(repository, tag, sourceIndex);
-        return tag;
+    /** The error for an answer the caller did not accept: auth failures are final, 408/429/5xx transient. */
+    async failure(request, response) {
+        const url = response.url || this.resolve(request.path);
+        const { message, code } = await describeError(response, request.method, url);
+        if (response.status === 401 || response.status === 403) {
+            return new RegistryError(`${message}: check the credentials for ${this.registry}`, response.status, code, false);
+        }
+        if (isTransientStatus(response.status)) {
+            const wait = retryAfterMs(response.headers.get('retry-after'), this.options.runtime.clock.now());
+            if (wait !== undefined)
+                return new RetryAfterError(message, response.status, code, wait);
+            return new RegistryError(message, response.status, code, true);
+        }
+        return new RegistryError(message, response.status, code, false);
     }
-    const { index, changed } = mergeReferrersIndex(existing, entries);
-    if (!changed)
-        return undefined;
-    const bytes = Buffer.from(JSON.stringify(index));
-    await client.putManifest(repository, tag, { bytes, mediaType: OCI_INDEX, digest: sha256Digest(bytes) });
-    return tag;
-}
-function sameDigests(a, b) {
-    const left = new Set(a.map((d) => d.digest));
-    const right = new Set(b.map((d) => d.digest));
-    return left.size === right.size && [...left].every((digest) => right.has(digest));
-}
-function addStats(into, add) {
-    into.bytesUploaded += add.bytesUploaded;
-    into.bytesMounted += add.bytesMounted;
-    into.bytesSkipped += add.bytesSkipped;
-    into.blobsUploaded += add.blobsUploaded;
-    into.blobsMounted += add.blobsMounted;
-    into.blobsSkipped += add.blobsSkipped;
-    into.foreignLayers.push(...add.foreignLayers);
+    unauthenticatedGet(path) {
+        return this.exchange({ method: 'GET', path, scopes: [], accept: [] }, undefined);
+    }
+    /** One request, following redirects by hand so credentials stay with their origin. */
+    exchange(request, authorization) {
+        return followRedirects(request.method, this.resolve(request.path), authorization, (hop) => this.hop(request, hop));
+    }
+    /** One HTTP exchange, aborted when no answer (or no upload progress) comes within the stall timeout. */
+    async hop(request, hop) {
+        const headers = { 'user-agent': this.userAgent, ...request.headers };
+        if (hop.authorization !== undefined)
+            headers.authorization = hop.authorization;
+        const controller = new AbortController();
+        const timeoutMs = this.stallTimeoutMs;
+        const stalled = () => controller.abort(new StallError(`no response within ${timeoutMs} ms`));
+        const watchdog = setTimeout(stalled, timeoutMs);
+        const content = hop.index === 0 ? request.body?.() : undefined;
+        const body = content instanceof external_node_stream_.Readable ? watchBody(content, timeoutMs, controller) : content;
+        try {
+            const response = body instanceof external_node_stream_.Readable && this.options.fetch === undefined
+                ? await streamRequest(hop.url, request.method, headers, body, controller.signal)
+                : await this.fetchImpl(hop.url, {
+                    method: hop.index === 0 ? request.method : request.method === 'HEAD' ? 'HEAD' : 'GET',
+                    headers,
+                    redirect: 'manual',
+                    signal: controller.signal,
+                    ...(body !== undefined ? { body: body, duplex: 'half' } : {}),
+                });
+            return attachController(response, controller);
+        }
+        catch (error) {
+            // Release the content too, so whoever feeds it (a spool tee) is not left waiting.
+            if (content instanceof external_node_stream_.Readable)
+                content.destroy();
+            if (body instanceof external_node_stream_.Readable)
+                body.destroy();
+            throw asTransportError(error, request.method, hop.url);
+        }
+        finally {
+            clearTimeout(watchdog);
+        }
+    }
 }
 
 ;// CONCATENATED MODULE: ./lib/oci/registry.js
+
+
 
 
 
@@ -66305,7 +65127,10 @@ class RegistryClient {
                 return undefined;
             }
             const body = JSON.parse((await response.bytes(MAX_MANIFEST_BYTES)).toString('utf8'));
-            referrers.push(...(body.manifests ?? []));
+            const what = `${this.registry}/${repository}: referrers of ${digest}`;
+            referrers.push(...descriptorList(body.manifests, what, 'referrers', 'referrer', MAX_INDEX_ENTRIES));
+            if (referrers.length > MAX_INDEX_ENTRIES)
+                throw new RegistryError(`${what}: more than ${MAX_INDEX_ENTRIES} referrers`, 200, undefined, false);
             const link = /<([^>]+)>;\s*rel="?next"?/.exec(response.headers.get('link') ?? '');
             path = link?.[1];
         }
@@ -66335,143 +65160,6 @@ class RegistryClient {
 /** A client for one registry with its own transport (auth, retries, pacing). */
 function connectRegistry(registry, options) {
     return new RegistryClient(new Transport(registry, options));
-}
-
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(3024);
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
-;// CONCATENATED MODULE: external "node:stream/promises"
-const external_node_stream_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
-;// CONCATENATED MODULE: ./lib/oci/spool.js
-
-
-
-
-
-
-
-/**
- * Verified copies of source blobs on local disk, so each source blob is read once per run however
- * many destinations need it, and retries read the disk rather than the (rate-limited) source.
- * The first reader streams straight from the source while the spool fills (a tee), so the
- * spool costs no extra wall time.
- */
-class BlobSpool {
-    directory;
-    entries = new Map();
-    bytesRead = 0;
-    constructor(directory) {
-        this.directory = directory;
-    }
-    static async create(parent) {
-        return new BlobSpool(await (0,promises_.mkdtemp)((0,external_node_path_.join)(parent, 'ecr-publish-spool-')));
-    }
-    /** Bytes fetched from sources so far, counting retried attempts. */
-    get sourceBytesRead() {
-        return this.bytesRead;
-    }
-    /** The path of a verified local copy, downloading it on first use. */
-    fetch(source, repository, descriptor) {
-        let entry = this.entries.get(descriptor.digest);
-        if (entry === undefined)
-            entry = this.track(descriptor.digest, this.download(source, repository, descriptor));
-        return entry;
-    }
-    /**
-     * The blob's bytes for one upload. The first reader gets the source stream itself, teed into the
-     * spool; it errors at its end if the content does not match the digest, so an upload fed by it
-     * must not be committed before it ended cleanly. Later readers get the spooled file.
-     */
-    read(source, repository, descriptor) {
-        const entry = this.entries.get(descriptor.digest);
-        if (entry !== undefined)
-            return lazyStream(entry.then((path) => this.open(path)));
-        const consumer = quietPassThrough();
-        this.track(descriptor.digest, this.downloadTee(source, repository, descriptor, consumer));
-        return consumer;
-    }
-    open(path) {
-        return (0,external_node_fs_.createReadStream)(path, { highWaterMark: 1024 * 1024 });
-    }
-    async cleanup() {
-        this.entries.clear();
-        await (0,promises_.rm)(this.directory, { recursive: true, force: true });
-    }
-    track(digest, entry) {
-        entry.catch(() => this.entries.delete(digest));
-        this.entries.set(digest, entry);
-        return entry;
-    }
-    paths(descriptor) {
-        const final = (0,external_node_path_.join)(this.directory, descriptor.digest.replace(':', '-'));
-        return { final, partial: `${final}.partial` };
-    }
-    /** One attempt that feeds `consumer` and the spool at once; on failure, a plain download with retries. */
-    async downloadTee(source, repository, descriptor, consumer) {
-        const { final, partial } = this.paths(descriptor);
-        try {
-            const stream = await source.getBlob(repository, descriptor);
-            stream.on('data', (chunk) => {
-                this.bytesRead += chunk.length;
-            });
-            // An upload that gives up early must not hold back the spool.
-            consumer.once('close', () => stream.unpipe(consumer));
-            stream.pipe(consumer);
-            await (0,external_node_stream_promises_namespaceObject.pipeline)(stream, (0,external_node_fs_.createWriteStream)(partial));
-        }
-        catch (error) {
-            // The reader may retry: the download below goes on, and its result is what later readers get.
-            consumer.destroy(new RegistryError(error.message, undefined, 'BLOB_READ_FAILED', true));
-            return this.download(source, repository, descriptor);
-        }
-        return this.commit(partial, final, descriptor);
-    }
-    async download(source, repository, descriptor) {
-        const { final, partial } = this.paths(descriptor);
-        await source.transport.withRetries(`download ${source.registry}/${repository}@${descriptor.digest}`, async () => {
-            const stream = await source.getBlob(repository, descriptor);
-            stream.on('data', (chunk) => {
-                this.bytesRead += chunk.length;
-            });
-            try {
-                await (0,external_node_stream_promises_namespaceObject.pipeline)(stream, (0,external_node_fs_.createWriteStream)(partial));
-            }
-            catch (error) {
-                // A corrupted transfer may be a passing fault; the digest check catches it each time.
-                if (error instanceof DigestMismatchError)
-                    throw new RegistryError(error.message, undefined, 'DIGEST_INVALID', true);
-                throw error;
-            }
-        }).catch((error) => {
-            // Out of attempts: the source itself is wrong or gone, and no reader should try again.
-            throw error instanceof RegistryError ? new RegistryError(error.message, error.status, error.code, false) : error;
-        });
-        return this.commit(partial, final, descriptor);
-    }
-    async commit(partial, final, descriptor) {
-        await (0,promises_.rename)(partial, final);
-        const { size } = await (0,promises_.stat)(final);
-        if (size !== descriptor.size)
-            throw new Error(`spool: ${descriptor.digest} has ${size} bytes on disk, expected ${descriptor.size}`);
-        return final;
-    }
-}
-/** A stream whose source is known only later. */
-function lazyStream(source) {
-    const out = quietPassThrough();
-    source.then((stream) => {
-        stream.on('error', (error) => out.destroy(error));
-        out.once('close', () => stream.destroy());
-        stream.pipe(out);
-    }, (error) => out.destroy(error));
-    return out;
-}
-/** Its reader may already be gone when it fails; the failure stays readable as `errored`. */
-function quietPassThrough() {
-    const stream = new external_node_stream_.PassThrough({ highWaterMark: 1024 * 1024 });
-    stream.on('error', () => undefined);
-    return stream;
 }
 
 ;// CONCATENATED MODULE: ./lib/plan/naming.js
@@ -66522,6 +65210,190 @@ function repositoryPrefixProblem(prefix) {
     return undefined;
 }
 
+;// CONCATENATED MODULE: ./lib/publish/connections.js
+/** Everything a run connects to: AWS clients, ensured repositories, the registry login and registry clients. */
+
+
+
+
+
+
+
+
+
+
+
+/** Private ECR's region when `aws-region` is not set (ECR Public is always us-east-1). */
+const DEFAULT_REGION = 'us-east-1';
+const USER_AGENT = 'ecr-publish';
+/** `role-to-assume` through GitHub OIDC; without it, undefined, and the SDK's default chain applies. */
+async function awsCredentials(inputs, env) {
+    if (inputs.roleToAssume === undefined)
+        return undefined;
+    return assumeRoleWithGitHubOidc({
+        roleArn: inputs.roleToAssume,
+        audience: inputs.audience,
+        sessionName: inputs.roleSessionName,
+        durationSeconds: inputs.roleDurationSeconds,
+        region: inputs.awsRegion ?? DEFAULT_REGION,
+        getIdToken: (audience) => env.github.getIdToken(audience),
+        idTokenAvailable: env.github.idTokenAvailable,
+        onSecret: (value) => env.github.setSecret(value),
+        runtime: env.runtime,
+    });
+}
+/** `host/a/b` → [`host`, `a/b`]. */
+function splitRepositoryUri(uri) {
+    const slash = uri.indexOf('/');
+    if (slash < 0)
+        throw new Error(`repositoryUri "${uri}" has no repository path`);
+    return [uri.slice(0, slash), uri.slice(slash + 1)];
+}
+/** Registry clients of one run: per host, paced writes when asked, Docker Hub's quota watched on sources. */
+function registryTransport(env, credentials) {
+    const login = credentials === undefined ? undefined : { username: credentials.username, password: credentials.password };
+    return { runtime: env.runtime, userAgent: USER_AGENT, credentials: login };
+}
+class Connections {
+    inputs;
+    env;
+    ecr;
+    ecrPublic;
+    privateLogin;
+    rateLimits;
+    repositories = new Map();
+    ensured = new Map();
+    destinationClients = new Map();
+    sourceClients = new Map();
+    registryLogin;
+    constructor(inputs, env, ecr, ecrPublic, privateLogin) {
+        this.inputs = inputs;
+        this.env = env;
+        this.ecr = ecr;
+        this.ecrPublic = ecrPublic;
+        this.privateLogin = privateLogin;
+        this.rateLimits = new RateLimitObserver({ runtime: env.runtime });
+    }
+    /** Credentials, AWS clients and, for private ECR, the registry login (its host decides gate-only use). */
+    static async open(inputs, env) {
+        const credentials = await env.github.group('AWS credentials', () => awsCredentials(inputs, env));
+        const ecr = new client_ecr_dist_cjs/* ECRClient */.S70(awsClientConfig(inputs.awsRegion ?? DEFAULT_REGION, credentials));
+        const ecrPublic = new dist_cjs/* ECRPUBLICClient */.Rr(publicClientConfig(credentials));
+        const registryId = inputs.registryId !== undefined ? { registryId: inputs.registryId } : {};
+        const privateLogin = inputs.registryType === 'private'
+            ? await getPrivateRegistryCredentials(ecr, { onSecret: env.github.setSecret, ...registryId })
+            : undefined;
+        return new Connections(inputs, env, ecr, ecrPublic, privateLogin);
+    }
+    /** An image already in the destination registry (gate-only use) stays in its own repository, whatever its depth. */
+    placeInRegistry(plan) {
+        const login = this.privateLogin;
+        if (login === undefined)
+            return plan;
+        const prefix = this.inputs.repositoryPrefix;
+        const inPlace = (entry) => entry.source.registry === login.registry && entry.repository === destinationRepository(entry.source, prefix);
+        return {
+            ...plan,
+            entries: plan.entries.map((entry) => inPlace(entry) ? { ...entry, repository: entry.source.repository } : entry),
+        };
+    }
+    /** Every destination repository, created when `create` allows; then the login for their registry. */
+    async ensureAll(names) {
+        // Before anything is created: a wrong alias must not publish under the real one.
+        const alias = this.inputs.registryType === 'public' ? this.inputs.publicRegistryAlias : undefined;
+        if (alias !== undefined)
+            await checkPublicRegistryAlias(this.ecrPublic, alias);
+        const calls = new TransferLimiter(4);
+        await Promise.all([...new Set(names)].map((name) => calls.run(0, () => this.ensure(name, this.inputs.createRepositories))));
+        const first = this.ensured.get(names[0]);
+        this.registryLogin =
+            this.privateLogin ??
+                (await getPublicRegistryCredentials(this.ecrPublic, {
+                    registry: first.repositoryUri,
+                    onSecret: this.env.github.setSecret,
+                }));
+    }
+    /** The repository, described (and created when `create`) once per run. */
+    ensure(name, create) {
+        let known = this.repositories.get(name);
+        if (known === undefined) {
+            known = this.describeOrCreate(name, create).then((repository) => {
+                this.ensured.set(name, repository);
+                return repository;
+            });
+            known.catch(() => this.repositories.delete(name));
+            this.repositories.set(name, known);
+        }
+        return known;
+    }
+    /** The login used for destination registries (and for sources inside them). */
+    get login() {
+        if (this.registryLogin === undefined)
+            throw new Error('no registry login before the repositories are ensured');
+        return this.registryLogin;
+    }
+    /** The registry URL of the run: the first repository's URI without its name. */
+    registryOf(repositoryName) {
+        const repository = this.ensured.get(repositoryName);
+        return repository.repositoryUri.slice(0, repository.repositoryUri.length - repository.repositoryName.length - 1);
+    }
+    /** An ensured repository and a client for its host, one client per host. */
+    destination(repositoryName) {
+        const repository = this.ensured.get(repositoryName);
+        if (repository === undefined)
+            throw new Error(`repository "${repositoryName}" was not ensured`);
+        const [host, path] = splitRepositoryUri(repository.repositoryUri);
+        let client = this.destinationClients.get(host);
+        if (client === undefined) {
+            const rate = this.inputs.writeRateLimit;
+            const pacer = rate > 0 ? { writePacer: new Pacer(rate, this.env.runtime) } : {};
+            client = connectRegistry(host, { ...registryTransport(this.env, this.login), ...pacer });
+            this.destinationClients.set(host, client);
+        }
+        return { repository, client, path };
+    }
+    /**
+     * A source registry's client: the destination login inside the destination registry, the source
+     * login only on the `source-registry` host, anonymous everywhere else.
+     */
+    source(registry) {
+        let client = this.sourceClients.get(registry);
+        if (client === undefined) {
+            const login = this.login;
+            const inDestination = registry === login.registry;
+            const { sourceUsername: username, sourcePassword: password, sourceRegistry } = this.inputs;
+            const ours = sourceRegistry !== undefined && credentialsBelongTo(sourceRegistry, registry);
+            const sourceLogin = ours && username !== undefined && password !== undefined ? { registry, username, password } : undefined;
+            const transport = registryTransport(this.env, inDestination ? login : sourceLogin);
+            client = connectRegistry(registry, inDestination ? transport : { ...transport, ...this.rateLimits.transportHooks() });
+            this.sourceClients.set(registry, client);
+        }
+        return client;
+    }
+    describeOrCreate(name, create) {
+        const { inputs } = this;
+        const logger = this.env.runtime.logger;
+        if (inputs.registryType === 'public') {
+            const policy = inputs.repositoryPolicy !== undefined ? { repositoryPolicyText: inputs.repositoryPolicy } : {};
+            return ensurePublicRepository(this.ecrPublic, { repositoryName: name, create, logger, ...policy });
+        }
+        return ensurePrivateRepository(this.ecr, {
+            repositoryName: name,
+            create,
+            logger,
+            ...(inputs.registryId !== undefined ? { registryId: inputs.registryId } : {}),
+            settings: {
+                imageTagMutability: inputs.imageTagMutability,
+                scanOnPush: inputs.scanOnPush,
+                encryptionType: inputs.encryptionType,
+                ...(inputs.kmsKey !== undefined ? { kmsKey: inputs.kmsKey } : {}),
+                ...(inputs.lifecyclePolicy !== undefined ? { lifecyclePolicyText: inputs.lifecyclePolicy } : {}),
+                ...(inputs.repositoryPolicy !== undefined ? { repositoryPolicyText: inputs.repositoryPolicy } : {}),
+            },
+        });
+    }
+}
+
 ;// CONCATENATED MODULE: ./lib/plan/semver.js
 /** Semantic versions read from image tags, compared by semver 2.0 precedence. */
 const NUMBER = '(0|[1-9]\\d*)';
@@ -66529,11 +65401,13 @@ const IDENTIFIER = '[0-9A-Za-z-]+';
 // Tags cannot hold `+`, so build metadata after `_` (Helm's convention) is read as well.
 const SEMVER = new RegExp(`^v?${NUMBER}\\.${NUMBER}\\.${NUMBER}(?:-(${IDENTIFIER}(?:\\.${IDENTIFIER})*))?(?:[+_](${IDENTIFIER}(?:[._]${IDENTIFIER})*))?$`);
 /** `1.2.3`, `v1.2.3`, `1.2.3-rc.1`, `1.2.3+build.5`, `1.2.3_build.5`; anything else is undefined. */
-function parseSemVer(text) {
+function parseSemVer(text, options = {}) {
     const match = SEMVER.exec(text);
     if (!match)
         return undefined;
     const [, major, minor, patch, prerelease, build] = match;
+    if (build !== undefined && options.build === false)
+        return undefined;
     const numbers = [major, minor, patch].map(Number);
     if (numbers.some((n) => !Number.isSafeInteger(n)))
         return undefined;
@@ -66552,7 +65426,7 @@ function parseSemVer(text) {
 function isPrerelease(version) {
     return version.prerelease.length > 0;
 }
-function semver_compareIdentifiers(a, b) {
+function compareIdentifiers(a, b) {
     const aNumeric = /^\d+$/.test(a);
     const bNumeric = /^\d+$/.test(b);
     if (aNumeric && bNumeric)
@@ -66573,7 +65447,7 @@ function compareSemVer(a, b) {
     }
     const length = Math.min(a.prerelease.length, b.prerelease.length);
     for (let i = 0; i < length; i++) {
-        const order = semver_compareIdentifiers(a.prerelease[i] ?? '', b.prerelease[i] ?? '');
+        const order = compareIdentifiers(a.prerelease[i] ?? '', b.prerelease[i] ?? '');
         if (order !== 0)
             return order;
     }
@@ -66664,7 +65538,12 @@ function renderTags(templates, sourceTag, sourceName) {
             continue;
         }
         const scope = scopeOf(template);
-        const rendered = { tag, template: template.text, scope, ...(version ? { sourceVersion: version } : {}) };
+        const rendered = {
+            tag,
+            template: template.text,
+            scope,
+            ...(version ? { sourceVersion: version } : {}),
+        };
         const earlier = tags.findIndex((t) => t.tag === tag);
         if (earlier < 0)
             tags.push(rendered);
@@ -66692,6 +65571,28 @@ const SCOPE_WORDS = {
     minor: 'its minor version',
     patch: 'its version',
 };
+/** A tag that follows releases (`latest`, `0.3`, …) rather than naming one version. */
+function isMovingTag(candidate) {
+    const source = candidate.sourceVersion;
+    return !(candidate.scope === 'fixed' ||
+        (candidate.scope === 'patch' && source !== undefined && !isPrerelease(source)) ||
+        source === undefined);
+}
+/** The destination's newest release tag in the candidate's scope, or undefined when there is none. */
+function newestReleaseInScope(candidate, existingTags) {
+    const source = candidate.sourceVersion;
+    if (source === undefined)
+        return undefined;
+    let newest;
+    for (const tag of existingTags) {
+        const version = parseSemVer(tag);
+        if (version === undefined || isPrerelease(version) || !sameScope(candidate.scope, source, version))
+            continue;
+        if (newest === undefined || compareSemVer(version, newest.version) > 0)
+            newest = { tag, version };
+    }
+    return newest;
+}
 /**
  * Keeps moving tags from going backwards. A moving tag is written only when the source version is
  * at least the newest release among the destination's existing semver tags in the tag's scope, so
@@ -66701,29 +65602,22 @@ const SCOPE_WORDS = {
  * tags are written as asked.
  */
 function decideTags(rendered, existingTags) {
-    const existingReleases = existingTags
-        .map((tag) => ({ tag, version: parseSemVer(tag) }))
-        .filter((e) => e.version !== undefined && !isPrerelease(e.version));
     const apply = [];
     const heldBack = [];
     for (const candidate of rendered) {
         const source = candidate.sourceVersion;
-        const fixed = candidate.scope === 'fixed' || (candidate.scope === 'patch' && source !== undefined && !isPrerelease(source));
-        if (fixed || source === undefined) {
+        if (source === undefined || !isMovingTag(candidate)) {
             apply.push(candidate.tag);
             continue;
         }
         if (isPrerelease(source)) {
-            heldBack.push({ tag: candidate.tag, reason: `${formatSemVer(source)} is a pre-release; moving tags follow releases only` });
+            heldBack.push({
+                tag: candidate.tag,
+                reason: `${formatSemVer(source)} is a pre-release; moving tags follow releases only`,
+            });
             continue;
         }
-        let newest;
-        for (const existing of existingReleases) {
-            if (!sameScope(candidate.scope, source, existing.version))
-                continue;
-            if (newest === undefined || compareSemVer(existing.version, newest.version) > 0)
-                newest = existing;
-        }
+        const newest = newestReleaseInScope(candidate, existingTags);
         if (newest !== undefined && compareSemVer(source, newest.version) < 0) {
             heldBack.push({
                 tag: candidate.tag,
@@ -66767,7 +65661,7 @@ function destinationConflict(images, repositoryPrefix) {
     return undefined;
 }
 /** Higher precedence first; versionless sources rank below every version. */
-function plan_compareVersions(a, b) {
+function compareVersions(a, b) {
     if (a === undefined || b === undefined)
         return (a === undefined ? 0 : 1) - (b === undefined ? 0 : 1);
     return compareSemVer(a, b);
@@ -66788,7 +65682,7 @@ function resolveSharedTags(entries) {
             for (const rendered of entry.tags) {
                 const current = owner.get(rendered.tag);
                 const currentVersion = current?.tags.find((t) => t.tag === rendered.tag)?.sourceVersion;
-                if (current === undefined || plan_compareVersions(rendered.sourceVersion, currentVersion) > 0)
+                if (current === undefined || compareVersions(rendered.sourceVersion, currentVersion) > 0)
                     owner.set(rendered.tag, entry);
             }
         }
@@ -66874,397 +65768,1409 @@ function planToJson(plan) {
     }));
 }
 
-;// CONCATENATED MODULE: ./lib/publish.js
-/**
- * One run of the action: Inputs → Plan → credentials → repositories → copy (with run-image
- * mirrors) → gate and promotion → a report. Knows nothing of @actions/*: the action layer passes in
- * what GitHub provides and renders the report.
- */
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-/** `host/a/b` → [`host`, `a/b`]. */
-function splitRepositoryUri(uri) {
-    const slash = uri.indexOf('/');
-    if (slash < 0)
-        throw new Error(`repositoryUri "${uri}" has no repository path`);
-    return [uri.slice(0, slash), uri.slice(slash + 1)];
+;// CONCATENATED MODULE: ./lib/publish/context.js
+function copyOptions(run) {
+    return {
+        runtime: run.runtime,
+        spool: run.spool,
+        locations: run.locations,
+        concurrency: run.inputs.concurrency,
+        limiter: run.transfers,
+    };
 }
-function referenceOf(source) {
-    return source.digest ?? source.tag ?? 'latest';
+
+;// CONCATENATED MODULE: ./lib/oci/json.js
+/** JSON documents as bytes: strict UTF-8 parsing into objects, compact serialization, and the error edits throw. */
+/** A document or layer could not be edited or built as asked. */
+class MutationError extends Error {
+    name = 'MutationError';
 }
-async function publish(inputs, env) {
-    const { runtime, github } = env;
-    const { logger } = runtime;
-    let plan = buildPlan({
-        images: inputs.images,
-        repositoryPrefix: inputs.repositoryPrefix,
-        tagTemplates: inputs.tags,
-        registryType: inputs.registryType,
-        ...(inputs.publicRegistryAlias !== undefined ? { publicRegistryAlias: inputs.publicRegistryAlias } : {}),
-    });
-    const notices = plan.entries.flatMap((entry) => entry.notices);
-    for (const notice of notices)
-        logger.notice(notice);
-    const report = { warnings: [], dryRun: inputs.dryRun, registry: '', plan: planToJson(plan), images: [], gates: [], gateFailed: false, notices, catalog: [], retention: [], logins: [] };
-    const isPublic = inputs.registryType === 'public';
-    const retentionWanted = isPublic && inputs.publicRetention > 0;
-    if (inputs.dryRun) {
-        for (const entry of report.plan)
-            logger.info(`would publish ${entry.source} → ${entry.repository} [${entry.tags.join(', ')}]`);
-        // Only retention reaches out in a dry run: what it would delete depends on what is there.
-        if (retentionWanted)
-            report.retention = await github.group('Retention (dry run)', () => dryRunRetention(inputs, env, plan.entries));
-        return report;
-    }
-    const credentials = await github.group('AWS credentials', () => awsCredentials(inputs, env));
-    const region = inputs.awsRegion ?? 'us-east-1';
-    const ecr = new dist_cjs/* ECRClient */.S70(awsClientConfig(region, credentials));
-    const ecrPublic = new client_ecr_public_dist_cjs/* ECRPUBLICClient */.Rr(publicClientConfig(credentials));
-    // Repositories first: their URIs are the destinations, and a missing one must fail before any copy.
-    const ensured = new Map();
-    const ensure = async (name, create) => {
-        const known = ensured.get(name);
-        if (known !== undefined)
-            return known;
-        const repository = isPublic
-            ? await ensurePublicRepository(ecrPublic, { repositoryName: name, create, logger })
-            : await ensurePrivateRepository(ecr, {
-                repositoryName: name,
-                create,
-                logger,
-                ...(inputs.registryId !== undefined ? { registryId: inputs.registryId } : {}),
-                settings: {
-                    imageTagMutability: inputs.imageTagMutability,
-                    scanOnPush: inputs.scanOnPush,
-                    encryptionType: inputs.encryptionType,
-                    ...(inputs.kmsKey !== undefined ? { kmsKey: inputs.kmsKey } : {}),
-                    ...(inputs.lifecyclePolicy !== undefined ? { lifecyclePolicyText: inputs.lifecyclePolicy } : {}),
-                    ...(inputs.repositoryPolicy !== undefined ? { repositoryPolicyText: inputs.repositoryPolicy } : {}),
-                },
-            });
-        ensured.set(name, repository);
-        return repository;
-    };
-    const privateLogin = isPublic ? undefined : await getPrivateRegistryCredentials(ecr, { onSecret: github.setSecret, ...(inputs.registryId !== undefined ? { registryId: inputs.registryId } : {}) });
-    if (privateLogin !== undefined) {
-        // An image already in this registry (gate-only use) stays in its own repository, whatever its depth.
-        const inPlace = (entry) => entry.source.registry === privateLogin.registry && entry.repository === destinationRepository(entry.source, inputs.repositoryPrefix);
-        plan = { ...plan, entries: plan.entries.map((entry) => (inPlace(entry) ? { ...entry, repository: entry.source.repository } : entry)) };
-        report.plan = planToJson(plan);
-    }
-    await github.group('Repositories', async () => {
-        const calls = new TransferLimiter(4);
-        await Promise.all([...new Set(plan.entries.map((entry) => entry.repository))].map((name) => calls.run(0, () => ensure(name, inputs.createRepositories))));
-    });
-    const first = ensured.get(plan.entries[0].repository);
-    report.registry = first.repositoryUri.slice(0, first.repositoryUri.length - first.repositoryName.length - 1);
-    const login = privateLogin ?? (await getPublicRegistryCredentials(ecrPublic, { registry: first.repositoryUri, onSecret: github.setSecret }));
-    report.logins.push(login);
-    // Docker Hub's pull quota is watched on every source; a spent quota is waited out, within a budget.
-    const rateLimits = new RateLimitObserver({ runtime });
-    const transport = (extra) => ({
-        runtime,
-        userAgent: 'ecr-publish',
-        credentials: extra.credentials,
-        writePacer: extra.pacer,
-        ...(extra.source === true ? rateLimits.transportHooks() : {}),
-    });
-    const destinationClients = new Map();
-    const destinationFor = (repository) => {
-        const [host, path] = splitRepositoryUri(repository.repositoryUri);
-        let client = destinationClients.get(host);
-        if (client === undefined) {
-            const pacer = inputs.writeRateLimit > 0 ? new Pacer(inputs.writeRateLimit, runtime) : undefined;
-            client = connectRegistry(host, transport({ credentials: { username: login.username, password: login.password }, ...(pacer ? { pacer } : {}) }));
-            destinationClients.set(host, client);
-        }
-        return { ensured: repository, client, path };
-    };
-    const sourceClients = new Map();
-    const sourceFor = (registry) => {
-        let client = sourceClients.get(registry);
-        if (client === undefined) {
-            // A source already in the destination registry (gate-only use) is read with the destination login.
-            const sourceCredentials = registry === login.registry
-                ? { username: login.username, password: login.password }
-                : inputs.sourceUsername !== undefined && inputs.sourcePassword !== undefined
-                    ? { username: inputs.sourceUsername, password: inputs.sourcePassword }
-                    : undefined;
-            client = connectRegistry(registry, transport({ credentials: sourceCredentials, source: registry !== login.registry }));
-            sourceClients.set(registry, client);
-        }
-        return client;
-    };
-    const spool = await BlobSpool.create(env.tempDir);
-    const locations = new BlobLocations(() => !isPublic); // ECR Public does not mount
-    // Per repository, what its Gallery entry describes: the last image written there whose tags all moved.
-    const catalogSources = new Map();
+const encoder = new TextEncoder();
+const json_decoder = new TextDecoder('utf-8', { fatal: true });
+function parseJsonObject(bytes, what) {
+    let value;
     try {
-        // Resolve sources and tags; an image whose tags already hold its digest is done.
-        const pending = [];
-        const requests = new TransferLimiter(inputs.concurrency);
-        await github.group('Resolve', async () => {
-            await Promise.all(plan.entries.map((entry) => requests.run(0, () => resolve(entry, pending))));
-        });
-        const copyOptions = () => ({ runtime, spool, locations, concurrency: inputs.concurrency, limiter: transfers });
-        const transfers = new TransferLimiter(inputs.concurrency);
-        await github.group(`Publish ${pending.length} image(s)`, async () => {
-            // Images of one stage go together, sharing `concurrency`; run images land before builders name them.
-            for (const stage of publishStages(pending, (i) => (i.kind === 'unknown' ? 'other' : i.kind))) {
-                const published = await Promise.allSettled(stage.map((item) => publishImage(item, copyOptions())));
-                for (const result of published)
-                    if (result.status === 'fulfilled')
-                        report.images.push(result.value);
-                const failed = published.find((r) => r.status === 'rejected');
-                if (failed !== undefined)
-                    throw failed.reason;
-            }
-        });
-        const order = new Map(plan.entries.map((entry, index) => [entry.sourceName + ' ' + entry.repository, index]));
-        const position = (image) => order.get(`${image.source} ${ensuredName(image.repository)}`) ?? 0;
-        report.images.sort((a, b) => position(a) - position(b));
-        if (inputs.referrers) {
-            await github.group('Signatures, attestations and SBOMs', async () => {
-                for (const image of report.images)
-                    await copyImageReferrers(image, copyOptions());
-            });
-        }
-        report.warnings.push(...rateLimits.lowQuotaWarnings());
-        for (const warning of report.warnings)
-            logger.warning(warning);
-        if (catalogSources.size > 0) {
-            await github.group('Catalog data', async () => {
-                for (const [repositoryName, source] of catalogSources)
-                    report.catalog.push(await updateCatalog(repositoryName, source));
-            });
-        }
+        value = JSON.parse(json_decoder.decode(bytes));
     }
-    finally {
-        await spool.cleanup();
+    catch (error) {
+        throw new MutationError(`${what} is not valid JSON: ${error.message}`);
     }
-    function ensuredName(repositoryUri) {
-        return [...ensured.values()].find((r) => r.repositoryUri === repositoryUri)?.repositoryName ?? repositoryUri;
+    if (!isJsonObject(value))
+        throw new MutationError(`${what} is not a JSON object`);
+    return value;
+}
+function isJsonObject(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+function serializeJson(value) {
+    return encoder.encode(JSON.stringify(value));
+}
+
+;// CONCATENATED MODULE: ./lib/oci/mutate.js
+/** Deterministic edits of image manifests, configs and indexes: compact JSON out, re-serialized only when changed. */
+
+
+
+/**
+ * Appends one layer to an image: the config gains the diff_id (and a history entry when it keeps
+ * history), the manifest gains the layer and points at the new config. All other keys, and their
+ * order, stay as they were.
+ */
+function appendLayerToImage(input) {
+    const { manifestMediaType } = input;
+    if (manifestMediaType !== OCI_MANIFEST && manifestMediaType !== DOCKER_MANIFEST) {
+        throw new MutationError(`cannot add a layer to a manifest of media type "${manifestMediaType}"`);
     }
-    /** HEADs the source, decides tags from the destination's, and reads the tree unless it is already there. */
-    async function resolve(entry, pending) {
-        const started = runtime.clock.now();
-        const sourceClient = sourceFor(entry.source.registry);
-        const head = await sourceClient.headManifest(entry.source.repository, referenceOf(entry.source));
-        if (head === undefined)
-            throw new Error(`source image ${entry.sourceName} not found`);
-        if (entry.source.digest !== undefined && head.digest !== entry.source.digest) {
-            throw new Error(`source image ${entry.sourceName} answered with digest ${head.digest}`);
-        }
-        const destination = destinationFor(ensured.get(entry.repository));
-        const candidates = entry.tags.map((t) => t.tag);
-        // A re-run's fast path: every tag already names this digest, so no tag decision is left to make.
-        if (candidates.length > 0 && (await tagsAlreadyAt({ client: destination.client, repository: destination.path, tags: candidates }, head.digest))) {
-            logger.info(`${entry.sourceName} is already at ${destination.ensured.repositoryUri} (${head.digest})`);
-            const done = { entry, destination, sourceClient, sourceDigest: head.digest, tags: candidates, heldBack: [], kind: 'unknown' };
-            report.images.push(imageReport(done, head.digest, emptyStats(), { upToDate: true, mutated: false, platforms: [], seconds: (runtime.clock.now() - started) / 1000 }));
-            return;
-        }
-        const decision = decideTags(entry.tags, await destination.client.listTags(destination.path));
-        for (const held of decision.heldBack)
-            logger.notice(`${destination.ensured.repositoryUri}: tag "${held.tag}" not moved: ${held.reason}`);
-        const item = { entry, destination, sourceClient, sourceDigest: head.digest, tags: decision.apply, heldBack: decision.heldBack, kind: 'unknown' };
-        if (decision.apply.length > 0 && (await tagsAlreadyAt({ client: destination.client, repository: destination.path, tags: decision.apply }, head.digest))) {
-            logger.info(`${entry.sourceName} is already at ${destination.ensured.repositoryUri} (${head.digest}); held back: ${decision.heldBack.map((h) => h.tag).join(', ')}`);
-            report.images.push(imageReport(item, head.digest, emptyStats(), { upToDate: true, mutated: false, platforms: [], seconds: (runtime.clock.now() - started) / 1000 }));
-            return;
-        }
-        item.tree = await readImageTree({ client: sourceClient, repository: entry.source.repository }, head.digest);
-        const first = platformNodes(item.tree)[0];
-        if (first === undefined) {
-            item.kind = 'other';
-        }
-        else {
-            const config = await readConfig(spool, item.tree, first);
-            item.kind = classifyImage(config);
-            const platform = platformOfConfig(config);
-            item.platform = platformString({ os: platform.os, architecture: platform.architecture, ...(platform.variant !== undefined ? { variant: platform.variant } : {}) });
-        }
-        pending.push(item);
+    const manifest = parseJsonObject(input.manifestBytes, 'image manifest');
+    const oldConfigDescriptor = manifest['config'];
+    if (!isJsonObject(oldConfigDescriptor) || typeof oldConfigDescriptor['mediaType'] !== 'string') {
+        throw new MutationError('image manifest has no config descriptor');
     }
-    /** Signatures of a digest only apply to that digest: mutated builders get none, and say so. */
-    async function copyImageReferrers(image, options) {
-        if (image.upToDate)
-            return;
-        if (image.mutated) {
-            logger.info(`${image.repository}: source signatures and attestations not copied: they sign ${image.sourceDigest}, not the mutated ${image.digest}`);
-            return;
-        }
-        const entry = plan.entries.find((e) => e.sourceName === image.source);
-        const destination = destinationFor(ensured.get(ensuredName(image.repository)));
-        const result = await copyReferrers({
-            source: { client: sourceFor(entry.source.registry), repository: entry.source.repository },
-            destination: { client: destination.client, repository: destination.path },
-            subjectDigests: [image.digest],
-            options,
-        });
-        image.referrers = result.copied.length;
-        if (result.copied.length > 0)
-            logger.info(`${image.repository}: copied ${result.copied.length} signature(s)/attestation(s)/SBOM(s): ${result.copied.map((c) => c.tag ?? c.digest).join(', ')}`);
+    const layers = manifest['layers'];
+    if (!Array.isArray(layers))
+        throw new MutationError('image manifest has no layers array');
+    const config = parseJsonObject(input.configBytes, 'image config');
+    const rootfs = config['rootfs'];
+    if (!isJsonObject(rootfs) || !Array.isArray(rootfs['diff_ids'])) {
+        throw new MutationError('image config has no rootfs.diff_ids array');
     }
-    async function publishImage(item, options) {
-        const started = runtime.clock.now();
-        let tree = item.tree;
-        let mirror;
-        if (item.kind === 'builder' && inputs.runImageMirror === 'auto') {
-            const image = await mirrorTarget(item);
-            const mirrored = await mirrorBuilderTree(tree, image, (node) => readConfig(spool, tree, node));
-            tree = mirrored.tree;
-            mirror = { image, platforms: mirrored.platforms };
-            logger.info(mirrored.changed ? `builder ${item.entry.sourceName}: added run-image mirror ${image} (${tree.root.digest})` : `builder ${item.entry.sourceName} already lists ${image}`);
-        }
-        let lastProgress = runtime.clock.now();
-        const stats = await writeImageTree(tree, { client: item.destination.client, repository: item.destination.path, tags: item.tags }, {
-            ...options,
-            onProgress: (done, total) => {
-                const now = runtime.clock.now();
-                if (now - lastProgress < 10_000)
-                    return;
-                lastProgress = now;
-                logger.info(`${item.destination.ensured.repositoryUri}: ${mib(done)} of ${mib(total)} MiB`);
-            },
-        });
-        const mutated = tree.root.digest !== item.sourceDigest;
-        // An older release (its moving tags held back) must not take over the Gallery entry.
-        if (isPublic && inputs.catalogData === 'auto' && item.heldBack.length === 0 && item.tags.length > 0) {
-            catalogSources.set(item.destination.ensured.repositoryName, await catalogSourceOf(item, tree));
-        }
-        logger.info(`${item.entry.sourceName} → ${item.destination.ensured.repositoryUri}@${tree.root.digest} [${item.tags.join(', ')}]: ${mib(stats.bytesUploaded)} MiB uploaded, ${mib(stats.bytesMounted)} MiB mounted, ${mib(stats.bytesSkipped)} MiB already there`);
-        return imageReport(item, tree.root.digest, stats, {
-            upToDate: false,
-            mutated,
-            platforms: platformsOf(tree, item.platform),
-            seconds: (runtime.clock.now() - started) / 1000,
-            ...(mirror !== undefined ? { mirror } : {}),
-        });
+    rootfs['diff_ids'].push(input.layer.diffId);
+    const history = config['history'];
+    if (input.history !== undefined && Array.isArray(history))
+        history.push(input.history);
+    input.configEdit?.(config);
+    const configBytes = serializeJson(config);
+    const isDocker = manifestMediaType === DOCKER_MANIFEST;
+    const configDescriptor = {
+        ...oldConfigDescriptor,
+        digest: sha256Digest(configBytes),
+        size: configBytes.length,
+    };
+    const layerDescriptor = descriptorFor(input.layer.mediaType, input.layer.bytes, isDocker);
+    manifest['config'] = configDescriptor;
+    layers.push(layerDescriptor);
+    let annotated = false;
+    if (input.annotations !== undefined && Object.keys(input.annotations).length > 0 && !isDocker) {
+        manifest['annotations'] = mergeAnnotations(manifest['annotations'], input.annotations);
+        annotated = true;
     }
-    async function catalogSourceOf(item, tree) {
-        const nodes = platformNodes(tree);
-        const firstConfig = await readConfig(spool, tree, nodes[0]);
-        const platforms = tree.root.children.length === 0 ? [platformOfConfig(firstConfig)] : nodes.flatMap((node) => (node.platform === undefined ? [] : [node.platform]));
+    const manifestBytes = serializeJson(manifest);
+    return {
+        manifestBytes,
+        manifestDigest: sha256Digest(manifestBytes),
+        manifestMediaType,
+        configBytes,
+        configDescriptor,
+        layerDescriptor,
+        annotated,
+    };
+}
+/** Docker's schema2 writes `mediaType, size, digest`; the OCI spec `mediaType, digest, size`. */
+function descriptorFor(mediaType, bytes, dockerKeyOrder) {
+    const digest = sha256Digest(bytes);
+    return dockerKeyOrder ? { mediaType, size: bytes.length, digest } : { mediaType, digest, size: bytes.length };
+}
+function mergeAnnotations(existing, added) {
+    const merged = isJsonObject(existing) ? { ...existing } : {};
+    for (const [key, value] of Object.entries(added))
+        merged[key] = value;
+    return merged;
+}
+/**
+ * The gzip layer media type of the manifest's family: Docker layers beside Docker layers, OCI
+ * beside OCI. An image without layers follows its manifest media type.
+ */
+function gzipLayerMediaTypeFor(manifestBytes, manifestMediaType) {
+    const manifest = parseJsonObject(manifestBytes, 'image manifest');
+    const layers = Array.isArray(manifest['layers']) ? manifest['layers'] : [];
+    for (const layer of layers) {
+        const mediaType = isJsonObject(layer) ? layer['mediaType'] : undefined;
+        if (typeof mediaType !== 'string')
+            continue;
+        if (mediaType.startsWith('application/vnd.docker.'))
+            return DOCKER_LAYER_GZIP;
+        if (mediaType.startsWith('application/vnd.oci.'))
+            return OCI_LAYER_GZIP;
+    }
+    return manifestMediaType === DOCKER_MANIFEST ? DOCKER_LAYER_GZIP : OCI_LAYER_GZIP;
+}
+/**
+ * Points index entries at new manifests. Each entry keeps its media type, platform, annotations
+ * and key order; only `digest` and `size` change. Every replaced digest must be in the index.
+ */
+function replaceIndexEntries(indexBytes, indexMediaType, replacements, annotations) {
+    if (indexMediaType !== OCI_INDEX && indexMediaType !== DOCKER_MANIFEST_LIST) {
+        throw new MutationError(`cannot replace entries of a manifest of media type "${indexMediaType}"`);
+    }
+    const index = parseJsonObject(indexBytes, 'image index');
+    const entries = index['manifests'];
+    if (!Array.isArray(entries))
+        throw new MutationError('image index has no manifests array');
+    const found = new Set();
+    index['manifests'] = entries.map((entry) => {
+        if (!isJsonObject(entry) || typeof entry['digest'] !== 'string')
+            return entry;
+        const replacement = replacements.get(entry['digest']);
+        if (replacement === undefined)
+            return entry;
+        found.add(entry['digest']);
+        return { ...entry, digest: replacement.digest, size: replacement.size };
+    });
+    const missing = [...replacements.keys()].filter((digest) => !found.has(digest));
+    if (missing.length > 0)
+        throw new MutationError(`image index has no entry with digest ${missing.join(', ')}`);
+    let annotated = false;
+    if (annotations !== undefined && Object.keys(annotations).length > 0 && indexMediaType === OCI_INDEX) {
+        index['annotations'] = mergeAnnotations(index['annotations'], annotations);
+        annotated = true;
+    }
+    const bytes = serializeJson(index);
+    return { bytes, digest: sha256Digest(bytes), annotated };
+}
+
+;// CONCATENATED MODULE: ./lib/oci/layer.js
+/** Deterministic layer encoding: a ustar archive in stored-block gzip, whose bytes do not depend on Node or zlib. */
+
+
+const layer_encoder = new TextEncoder();
+/** The time pack and the lifecycle stamp on files they write: 1980-01-01T00:00:01Z. */
+const NORMALIZED_MTIME_SECONDS = 315532801;
+const BLOCK = 512;
+/**
+ * A ustar archive of regular files, mode 0644, owned by 0:0 with empty owner names, all with the
+ * same mtime. No directory entries. Ends with two zero blocks, without padding to a record.
+ */
+function tarFiles(files, mtimeSeconds = NORMALIZED_MTIME_SECONDS) {
+    const parts = [];
+    for (const file of files) {
+        const content = typeof file.content === 'string' ? layer_encoder.encode(file.content) : file.content;
+        parts.push(ustarHeader(file.name, content.length, mtimeSeconds));
+        parts.push(content);
+        const padding = (BLOCK - (content.length % BLOCK)) % BLOCK;
+        if (padding > 0)
+            parts.push(new Uint8Array(padding));
+    }
+    parts.push(new Uint8Array(2 * BLOCK));
+    return concat(parts);
+}
+function ustarHeader(name, size, mtimeSeconds) {
+    const nameBytes = layer_encoder.encode(name);
+    if (name === '' || name.startsWith('/') || nameBytes.length > 100) {
+        throw new MutationError(`tar entry name "${name}" must be relative, non-empty and at most 100 bytes`);
+    }
+    if (!Number.isInteger(mtimeSeconds) || mtimeSeconds < 0 || mtimeSeconds > 0o77777777777) {
+        throw new MutationError(`tar mtime ${mtimeSeconds} is out of range`);
+    }
+    if (size > 0o77777777777)
+        throw new MutationError(`tar entry "${name}" is too large for a ustar header`);
+    const header = new Uint8Array(BLOCK);
+    header.set(nameBytes, 0);
+    writeOctal(header, 100, 8, 0o644);
+    writeOctal(header, 108, 8, 0);
+    writeOctal(header, 116, 8, 0);
+    writeOctal(header, 124, 12, size);
+    writeOctal(header, 136, 12, mtimeSeconds);
+    header.fill(0x20, 148, 156); // the checksum is computed with its own field as spaces
+    header[156] = 0x30; // '0': regular file
+    header.set(layer_encoder.encode('ustar\u000000'), 257);
+    let checksum = 0;
+    for (const byte of header)
+        checksum += byte;
+    writeOctal(header, 148, 7, checksum);
+    header[155] = 0x20;
+    return header;
+}
+/** Zero-padded octal digits filling `width - 1` bytes, then a NUL. */
+function writeOctal(target, offset, width, value) {
+    const digits = value.toString(8).padStart(width - 1, '0');
+    target.set(layer_encoder.encode(digits), offset);
+    target[offset + width - 1] = 0;
+}
+const MAX_STORED_BLOCK = 0xffff;
+/**
+ * gzip whose deflate stream holds only stored (uncompressed) blocks, so every byte is fixed by
+ * the input: mtime 0, no name, XFL 0, OS 255 (unknown). The layers it makes are tiny, so the
+ * missing compression costs nothing.
+ */
+function storedGzip(data) {
+    const blockCount = Math.max(1, Math.ceil(data.length / MAX_STORED_BLOCK));
+    const out = new Uint8Array(10 + blockCount * 5 + data.length + 8);
+    out.set([0x1f, 0x8b, 0x08, 0x00, 0, 0, 0, 0, 0x00, 0xff], 0);
+    let at = 10;
+    for (let block = 0; block < blockCount; block++) {
+        const start = block * MAX_STORED_BLOCK;
+        const length = Math.min(MAX_STORED_BLOCK, data.length - start);
+        out[at] = block === blockCount - 1 ? 0x01 : 0x00; // BFINAL bit, BTYPE 00
+        writeUint16LE(out, at + 1, length);
+        writeUint16LE(out, at + 3, ~length & 0xffff);
+        out.set(data.subarray(start, start + length), at + 5);
+        at += 5 + length;
+    }
+    writeUint32LE(out, at, crc32(data));
+    writeUint32LE(out, at + 4, data.length >>> 0);
+    return out;
+}
+function writeUint16LE(target, offset, value) {
+    target[offset] = value & 0xff;
+    target[offset + 1] = (value >>> 8) & 0xff;
+}
+function writeUint32LE(target, offset, value) {
+    writeUint16LE(target, offset, value & 0xffff);
+    writeUint16LE(target, offset + 2, value >>> 16);
+}
+const CRC_TABLE = (() => {
+    const table = new Uint32Array(256);
+    for (let n = 0; n < 256; n++) {
+        let c = n;
+        for (let k = 0; k < 8; k++)
+            c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+        table[n] = c >>> 0;
+    }
+    return table;
+})();
+/** CRC-32 as gzip uses it (IEEE 802.3, reflected). */
+function crc32(data) {
+    let crc = 0xffffffff;
+    for (const byte of data)
+        crc = CRC_TABLE[(crc ^ byte) & 0xff] ^ (crc >>> 8);
+    return (crc ^ 0xffffffff) >>> 0;
+}
+/** tar → stored gzip, with the digests a manifest and a config need. */
+function encodeGzipLayer(files, mediaType, mtimeSeconds = NORMALIZED_MTIME_SECONDS) {
+    const tar = tarFiles(files, mtimeSeconds);
+    const bytes = storedGzip(tar);
+    return { bytes, digest: sha256Digest(bytes), size: bytes.length, mediaType, diffId: sha256Digest(tar) };
+}
+function concat(parts) {
+    const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
+    let at = 0;
+    for (const part of parts) {
+        out.set(part, at);
+        at += part.length;
+    }
+    return out;
+}
+
+;// CONCATENATED MODULE: ./lib/cnb/builder-mirror.js
+/** Adds a run-image mirror to ONE platform manifest of a CNB builder: label, `cnb/*.toml` layer, config, manifest. */
+
+
+
+
+
+
+
+/** Manifest annotation recording the digest of the source image the builder was made from. */
+const SOURCE_DIGEST_ANNOTATION = 'io.ecr-publish.source-digest';
+/** pack's normalized timestamp, used for the history entry as for the layer's files. */
+const MIRROR_HISTORY_CREATED = '1980-01-01T00:00:01Z';
+const STACK_TOML_PATH = 'cnb/stack.toml';
+const RUN_TOML_PATH = 'cnb/run.toml';
+class BuilderMirrorError extends Error {
+    name = 'BuilderMirrorError';
+}
+/**
+ * Edits the builder label, adds a layer with `cnb/stack.toml` and `cnb/run.toml` (which the lifecycle
+ * actually reads), then the config and the manifest. Pure and deterministic: the same input gives the
+ * same bytes on any Node.
+ */
+function addRunImageMirrorToBuilder(input) {
+    const mirror = input.mirror.trim();
+    try {
+        parseReference(mirror);
+    }
+    catch (error) {
+        throw new BuilderMirrorError(`run-image mirror: ${error.message}`);
+    }
+    if (!/^sha256:[a-f0-9]{64}$/.test(input.sourceDigest)) {
+        throw new BuilderMirrorError(`source digest "${input.sourceDigest}" is not a sha256 digest`);
+    }
+    const config = parseJsonObject(input.config, 'builder image config');
+    if (config['os'] === 'windows')
+        throw new BuilderMirrorError('windows builders are not supported');
+    let metadata;
+    try {
+        metadata = parseBuilderMetadata(config);
+    }
+    catch (error) {
+        throw new BuilderMirrorError(error.message);
+    }
+    const { changed } = addMirrorToBuilderMetadata(metadata, mirror);
+    const runImage = effectiveRunImage(metadata);
+    if (!changed) {
+        const manifest = parseJsonObject(input.manifest.bytes, 'image manifest');
         return {
-            labels: imageLabels(firstConfig),
-            kind: item.kind,
-            platforms,
-            repositoryUri: item.destination.ensured.repositoryUri,
-            // `latest` keeps the usage text, and so the catalog data, the same from release to release.
-            tag: item.tags.includes('latest') ? 'latest' : item.tags[0],
-            // The repository without the tag, so a new release does not rewrite the about text.
-            source: `${item.entry.source.registry}/${item.entry.source.repository}`,
+            changed: false,
+            manifest: { ...input.manifest, digest: sha256Digest(input.manifest.bytes) },
+            config: { bytes: input.config, digest: sha256Digest(input.config), descriptor: manifest['config'] },
+            label: metadata,
+            runImage,
         };
     }
-    /** Catalog data is cosmetic: a failure is a warning, never a failed publish. */
-    async function updateCatalog(repositoryName, source) {
+    const layer = encodeGzipLayer([
+        { name: STACK_TOML_PATH, content: stackToml(stackRunImage(metadata)) },
+        { name: RUN_TOML_PATH, content: runToml(runImagesOf(metadata)) },
+    ], gzipLayerMediaTypeFor(input.manifest.bytes, input.manifest.mediaType));
+    const labelText = serializeLabelLikeGo(metadata);
+    const result = appendLayerToImage({
+        manifestBytes: input.manifest.bytes,
+        manifestMediaType: input.manifest.mediaType,
+        configBytes: input.config,
+        layer,
+        history: { created: MIRROR_HISTORY_CREATED, created_by: `ecr-publish: add run-image mirror ${mirror}` },
+        configEdit: (edited) => {
+            // parseBuilderMetadata found the label here, so the path exists.
+            const labels = edited['config']['Labels'];
+            labels[BUILDER_METADATA_LABEL] = labelText;
+        },
+        annotations: { [SOURCE_DIGEST_ANNOTATION]: input.sourceDigest },
+    });
+    return {
+        changed: true,
+        manifest: { bytes: result.manifestBytes, mediaType: result.manifestMediaType, digest: result.manifestDigest },
+        config: { bytes: result.configBytes, digest: result.configDescriptor.digest, descriptor: result.configDescriptor },
+        layer,
+        label: metadata,
+        runImage,
+        annotated: result.annotated,
+    };
+}
+/**
+ * Adds `mirror` in place to `images[0].mirrors` and, when `stack.runImage.image` is set, to
+ * `stack.runImage.mirrors`. A mirror already listed (or equal to the run image itself), compared
+ * as normalized names, is not added again. New keys go last; all others keep their order.
+ */
+function addMirrorToBuilderMetadata(metadata, mirror) {
+    const targets = [];
+    const images = metadata['images'];
+    if (Array.isArray(images) && isJsonObject(images[0]) && nonEmptyString(images[0]['image']))
+        targets.push(images[0]);
+    const stack = metadata['stack'];
+    const stackRun = isJsonObject(stack) ? stack['runImage'] : undefined;
+    if (isJsonObject(stackRun) && nonEmptyString(stackRun['image']))
+        targets.push(stackRun);
+    if (targets.length === 0) {
+        throw new BuilderMirrorError(`label ${BUILDER_METADATA_LABEL} names no run image (neither images[0].image nor stack.runImage.image)`);
+    }
+    const wanted = normalizedName(mirror);
+    let changed = false;
+    for (const target of targets) {
+        const mirrors = mirrorsOf(target);
+        const known = [target['image'], ...mirrors].map(normalizedName);
+        if (known.includes(wanted))
+            continue;
+        target['mirrors'] = [...mirrors, mirror];
+        changed = true;
+    }
+    return { changed };
+}
+/** What the lifecycle picks: `images[0]` on current builders, `stack.runImage` on older ones. */
+function effectiveRunImage(metadata) {
+    const images = runImagesOf(metadata);
+    const first = images[0];
+    if (first === undefined)
+        throw new BuilderMirrorError(`label ${BUILDER_METADATA_LABEL} names no run image`);
+    return first;
+}
+/** `cnb/stack.toml` follows `stack.runImage` when set, else `images[0]`, as pack writes it. */
+function stackRunImage(metadata) {
+    const stack = metadata['stack'];
+    const stackRun = isJsonObject(stack) ? stack['runImage'] : undefined;
+    if (isJsonObject(stackRun) && nonEmptyString(stackRun['image'])) {
+        return { image: stackRun['image'], mirrors: mirrorsOf(stackRun) };
+    }
+    return effectiveRunImage(metadata);
+}
+/** Every `images` entry; an older builder with only `stack.runImage` gives that one. */
+function runImagesOf(metadata) {
+    const images = metadata['images'];
+    if (Array.isArray(images) && isJsonObject(images[0]) && nonEmptyString(images[0]['image'])) {
+        return images
+            .filter((entry) => isJsonObject(entry) && nonEmptyString(entry['image']))
+            .map((entry) => ({ image: entry['image'], mirrors: mirrorsOf(entry) }));
+    }
+    const stack = metadata['stack'];
+    const stackRun = isJsonObject(stack) ? stack['runImage'] : undefined;
+    if (isJsonObject(stackRun) && nonEmptyString(stackRun['image'])) {
+        return [{ image: stackRun['image'], mirrors: mirrorsOf(stackRun) }];
+    }
+    return [];
+}
+/** Go writes a nil slice as `null`; that is "no mirrors". */
+function mirrorsOf(entry) {
+    const mirrors = entry['mirrors'];
+    if (mirrors === undefined || mirrors === null)
+        return [];
+    if (!Array.isArray(mirrors) || !mirrors.every((m) => typeof m === 'string')) {
+        throw new BuilderMirrorError(`label ${BUILDER_METADATA_LABEL}: run image "${String(entry['image'])}" has mirrors that are not a list of strings`);
+    }
+    return mirrors;
+}
+function normalizedName(name) {
+    try {
+        return comparableName(name);
+    }
+    catch {
+        return name; // an unparsable existing entry still compares as itself
+    }
+}
+function nonEmptyString(value) {
+    return typeof value === 'string' && value !== '';
+}
+/** `[run-image]` with `image` and `mirrors`, laid out as pack's TOML encoder writes it. */
+function stackToml(runImage) {
+    return `[run-image]\n${runImageBody(runImage)}`;
+}
+/** One `[[images]]` table per run image, laid out as pack's TOML encoder writes it. */
+function runToml(images) {
+    return images.map((runImage) => `[[images]]\n${runImageBody(runImage)}`).join('\n');
+}
+function runImageBody(runImage) {
+    let body = `  image = ${tomlString(runImage.image)}\n`;
+    if (runImage.mirrors.length > 0)
+        body += `  mirrors = [${runImage.mirrors.map(tomlString).join(', ')}]\n`;
+    return body;
+}
+function tomlString(value) {
+    let out = '"';
+    for (const char of value) {
+        const code = char.codePointAt(0);
+        if (char === '"' || char === '\\')
+            out += `\\${char}`;
+        else if (code < 0x20 || code === 0x7f)
+            out += `\\u${code.toString(16).padStart(4, '0')}`;
+        else
+            out += char;
+    }
+    return `${out}"`;
+}
+/** Compact JSON with Go's encoding/json HTML escapes, so an unchanged value reads the same as pack wrote it. */
+function serializeLabelLikeGo(value) {
+    return JSON.stringify(value)
+        .replace(/</g, '\\u003c')
+        .replace(/>/g, '\\u003e')
+        .replace(/&/g, '\\u0026')
+        .replace(/\u2028/g, '\\u2028')
+        .replace(/\u2029/g, '\\u2029');
+}
+
+;// CONCATENATED MODULE: ./lib/cnb/mirror-tree.js
+/** Adds a run-image mirror to every platform of a builder tree, replacing the index entries it changed. */
+
+
+
+
+
+/**
+ * Adds `mirror` as a run-image mirror to every platform manifest of a builder tree, building new
+ * manifests, configs and one layer each, and a new index that keeps each entry's platform and
+ * annotations. The result's new blobs live in `localBlobs`.
+ */
+async function mirrorBuilderTree(tree, mirror, readConfig) {
+    const localBlobs = new Map(tree.localBlobs);
+    const replacements = new Map();
+    const replacedNodes = new Map();
+    const platforms = [];
+    // Errors name the builder: the run's one error line must say which image is wrong.
+    const builder = `${tree.source.client.registry}/${tree.source.repository}@${tree.root.digest}`;
+    for (const node of platformNodes(tree)) {
+        const where = `builder ${builder} platform ${platformString(node.platform)}`;
+        if (node.platform?.os === 'windows')
+            throw new BuilderMirrorError(`${where}: windows builders are not supported`);
+        const config = await readConfig(node);
+        let result;
+        let before;
         try {
-            const changed = await syncCatalogData(ecrPublic, repositoryName, buildCatalogData(source), { logger });
-            return { repository: source.repositoryUri, outcome: changed ? 'updated' : 'unchanged', detail: `usage shows :${source.tag}` };
+            result = addRunImageMirrorToBuilder({ manifest: node, config, mirror, sourceDigest: tree.root.digest });
+            // Read from the source label: a mirror that was already there stays in "before".
+            before = effectiveRunImage(parseBuilderMetadata(config));
         }
         catch (error) {
-            const message = error.message;
-            logger.warning(`catalog-data: ${message}`);
-            return { repository: source.repositoryUri, outcome: 'failed', detail: message };
+            throw new BuilderMirrorError(`${where}: ${error.message}`);
         }
+        platforms.push({ platform: platformString(node.platform), before, after: result.runImage });
+        if (!result.changed)
+            continue;
+        localBlobs.set(result.config.digest, result.config.bytes);
+        localBlobs.set(result.layer.digest, result.layer.bytes);
+        const layers = node.blobs.slice(1);
+        const replaced = {
+            bytes: Buffer.from(result.manifest.bytes),
+            mediaType: result.manifest.mediaType,
+            digest: result.manifest.digest,
+            children: [],
+            blobs: [
+                result.config.descriptor,
+                ...layers,
+                { mediaType: result.layer.mediaType, digest: result.layer.digest, size: result.layer.size },
+            ],
+            ...(node.platform !== undefined ? { platform: node.platform } : {}),
+        };
+        replacedNodes.set(node.digest, replaced);
+        replacements.set(node.digest, { digest: replaced.digest, size: replaced.bytes.length });
     }
-    /** The destination copy of the builder's run image, which must exist before the builder names it. */
-    async function mirrorTarget(item) {
-        const runImages = new Set();
-        for (const node of platformNodes(item.tree)) {
-            const config = await readConfig(spool, item.tree, node);
-            if (parseImageConfig(config).os === 'windows')
-                throw new Error(`builder ${item.entry.sourceName}: windows builders are not supported`);
-            try {
-                runImages.add(builderRunImage(config));
-            }
-            catch (error) {
-                throw new Error(`builder ${item.entry.sourceName}: ${error.message}`);
-            }
-        }
-        if (runImages.size > 1)
-            throw new Error(`builder ${item.entry.sourceName}: its platforms name different run images (${[...runImages].join(', ')})`);
-        const runImage = [...runImages][0];
-        if (runImage === undefined)
-            throw new Error(`builder ${item.entry.sourceName} names no run image in io.buildpacks.builder.metadata`);
-        const ref = parseReference(runImage);
-        const planned = plan.entries.find((e) => e.source.registry === ref.registry && e.source.repository === ref.repository);
-        const name = planned?.repository ?? destinationRepository(ref, inputs.repositoryPrefix);
-        let repository;
+    if (replacedNodes.size === 0)
+        return { tree, changed: false, platforms };
+    if (tree.root.children.length === 0) {
+        const root = replacedNodes.get(tree.root.digest);
+        return { tree: { ...tree, root, localBlobs }, changed: true, platforms };
+    }
+    const index = replaceIndexEntries(tree.root.bytes, tree.root.mediaType, replacements);
+    const root = {
+        bytes: Buffer.from(index.bytes),
+        mediaType: tree.root.mediaType,
+        digest: index.digest,
+        children: tree.root.children.map((child) => replacedNodes.get(child.digest) ?? child),
+        blobs: [],
+    };
+    return { tree: { ...tree, root, localBlobs }, changed: true, platforms };
+}
+
+;// CONCATENATED MODULE: ./lib/publish/mirror.js
+/** Mirror step of a builder: add the destination copy of its run image as a run-image mirror. */
+
+
+
+
+
+
+/** The builder's tree with the mirror added (unchanged when it already lists it). */
+async function addRunImageMirror(item, run) {
+    const image = await mirrorTarget(item, run);
+    const mirrored = await mirrorBuilderTree(item.tree, image, (node) => readConfig(run.spool, item.tree, node));
+    const name = item.entry.sourceName;
+    run.runtime.logger.info(mirrored.changed
+        ? `builder ${name}: added run-image mirror ${image} (${mirrored.tree.root.digest})`
+        : `builder ${name} already lists ${image}`);
+    return { tree: mirrored.tree, mirror: { image, platforms: mirrored.platforms } };
+}
+/** The one run image every platform of the builder names. */
+async function runImageOf(item, run) {
+    const builder = item.entry.sourceName;
+    const runImages = new Set();
+    for (const node of platformNodes(item.tree)) {
+        const config = await readConfig(run.spool, item.tree, node);
+        if (parseImageConfig(config).os === 'windows')
+            throw new Error(`builder ${builder}: windows builders are not supported`);
         try {
-            repository = await ensure(name, false);
+            runImages.add(builderRunImage(config));
         }
         catch (error) {
-            throw new Error(`builder ${item.entry.sourceName}: its run image ${runImage} maps to repository "${name}", which does not exist: add the run image to "images" (${error.message})`);
+            throw new Error(`builder ${builder}: ${error.message}`);
         }
-        const destination = destinationFor(repository);
-        const reference = ref.digest ?? ref.tag ?? 'latest';
-        if ((await destination.client.headManifest(destination.path, reference)) === undefined) {
-            throw new Error(`builder ${item.entry.sourceName}: its run image ${runImage} maps to ${repository.repositoryUri}${ref.digest ? '@' : ':'}${reference}, which was neither published in this run nor found there: add ${formatReference(ref)} to "images"`);
+    }
+    if (runImages.size > 1)
+        throw new Error(`builder ${builder}: its platforms name different run images (${[...runImages].join(', ')})`);
+    const runImage = [...runImages][0];
+    if (runImage === undefined)
+        throw new Error(`builder ${builder} names no run image in io.buildpacks.builder.metadata`);
+    return runImage;
+}
+/** The destination copy of the builder's run image, which must exist before the builder names it. */
+async function mirrorTarget(item, run) {
+    const builder = item.entry.sourceName;
+    const runImage = await runImageOf(item, run);
+    const ref = parseReference(runImage);
+    const planned = run.plan.entries.find((e) => e.source.registry === ref.registry && e.source.repository === ref.repository);
+    const name = planned?.repository ?? destinationRepository(ref, run.inputs.repositoryPrefix);
+    let repository;
+    try {
+        repository = await run.connections.ensure(name, false);
+    }
+    catch (error) {
+        throw new Error(`builder ${builder}: its run image ${runImage} maps to repository "${name}", which does not exist: add the run image to "images" (${error.message})`);
+    }
+    const destination = run.connections.destination(name);
+    const reference = ref.digest ?? ref.tag ?? 'latest';
+    if ((await destination.client.headManifest(destination.path, reference)) === undefined) {
+        const at = `${repository.repositoryUri}${ref.digest ? '@' : ':'}${reference}`;
+        throw new Error(`builder ${builder}: its run image ${runImage} maps to ${at}, which was neither published in this run nor found there: add ${formatReference(ref)} to "images"`);
+    }
+    return `${repository.repositoryUri}${ref.digest !== undefined ? `@${ref.digest}` : `:${ref.tag ?? 'latest'}`}`;
+}
+
+;// CONCATENATED MODULE: ./lib/publish/moving-tags.js
+
+
+/** The decided tags of an item that move; the others are written with the image. */
+function movingTagsOf(item) {
+    return item.entry.tags.filter((candidate) => isMovingTag(candidate) && item.tags.includes(candidate.tag));
+}
+/**
+ * Writes the item's moving tags onto `root`, after listing the destination's tags once more: a newer
+ * release written meanwhile by another run holds them back. Listing again afterwards catches a newer
+ * release that landed between that check and the write; the tag then goes to the newest release.
+ */
+async function writeMovingTags(item, root, run) {
+    const candidates = movingTagsOf(item);
+    if (candidates.length === 0)
+        return { written: [], heldBack: [] };
+    const { client, path, repository } = item.destination;
+    const decision = decideTags(candidates, await client.listTags(path));
+    const heldBack = [...decision.heldBack];
+    for (const tag of decision.apply) {
+        if ((await client.headManifest(path, tag))?.digest !== root.digest)
+            await client.putManifest(path, tag, root);
+    }
+    const after = await client.listTags(path);
+    const written = [];
+    for (const candidate of candidates.filter((c) => decision.apply.includes(c.tag))) {
+        const newest = newestReleaseInScope(candidate, after);
+        const overtaken = newest !== undefined &&
+            candidate.sourceVersion !== undefined &&
+            compareSemVer(candidate.sourceVersion, newest.version) < 0;
+        if (!overtaken) {
+            written.push(candidate.tag);
+            continue;
         }
-        return `${repository.repositoryUri}${ref.digest !== undefined ? `@${ref.digest}` : `:${ref.tag ?? 'latest'}`}`;
+        // Only a tag still on this image is handed on; one another run moved already is theirs.
+        if ((await client.headManifest(path, candidate.tag))?.digest === root.digest) {
+            await client.putManifest(path, candidate.tag, await client.getManifest(path, newest.tag));
+        }
+        heldBack.push({ tag: candidate.tag, reason: `${newest.tag} was published meanwhile by another run and keeps it` });
     }
-    if (!isPublic && (inputs.scanSeverityThreshold !== 'NONE' || inputs.promoteTags.length > 0)) {
-        await github.group('Scan gate and promotion', async () => {
-            const images = report.images.map((image) => ({ repositoryName: ensuredName(image.repository), digest: image.digest }));
-            const release = await gateAndPromoteRelease(images, {
-                ecr,
-                runtime,
-                threshold: inputs.scanSeverityThreshold,
-                ignore: inputs.scanIgnore,
-                timeoutMs: inputs.scanTimeoutSeconds * 1000,
-                promoteTags: inputs.promoteTags,
-                ...(inputs.registryId !== undefined ? { registryId: inputs.registryId } : {}),
-            });
-            release.entries.forEach((entry, i) => {
-                const repository = report.images[i].repository;
-                report.gates.push({ repository, ...(entry.gate ? { gate: entry.gate } : {}), ...(entry.promotion ? { promotion: entry.promotion } : {}), ...(entry.error ? { error: entry.error } : {}) });
-            });
-            report.gateFailed = !release.passed;
-        });
+    for (const held of heldBack)
+        run.runtime.logger.notice(`${repository.repositoryUri}: tag "${held.tag}" not moved: ${held.reason}`);
+    return { written, heldBack };
+}
+
+;// CONCATENATED MODULE: ./lib/publish/work-item.js
+function imageReport(item, digest, stats, outcome) {
+    return {
+        source: item.entry.sourceName,
+        sourceDigest: item.sourceDigest,
+        repository: item.destination.repository.repositoryUri,
+        repositoryName: item.destination.repository.repositoryName,
+        digest,
+        tags: item.tags,
+        heldBackTags: item.heldBack,
+        kind: item.kind,
+        mutated: outcome.mutated,
+        upToDate: outcome.upToDate,
+        platforms: outcome.platforms,
+        bytesUploaded: stats.bytesUploaded,
+        bytesMounted: stats.bytesMounted,
+        bytesSkipped: stats.bytesSkipped,
+        foreignLayers: stats.foreignLayers.length,
+        seconds: outcome.seconds,
+        referrers: 0,
+        ...(outcome.mirror !== undefined ? { mirror: outcome.mirror } : {}),
+    };
+}
+function mib(bytes) {
+    return (bytes / 1024 / 1024).toFixed(1);
+}
+/** Report lines in the order of the `images` input. */
+function inPlanOrder(images, plan) {
+    const order = new Map(plan.entries.map((entry, index) => [`${entry.sourceName} ${entry.repository}`, index]));
+    const position = (image) => order.get(`${image.source} ${image.repositoryName}`) ?? 0;
+    return [...images].sort((a, b) => position(a) - position(b));
+}
+
+;// CONCATENATED MODULE: ./lib/publish/copy.js
+/** Copy step: write images stage by stage (run images before the builders that name them), mirrors added. */
+
+
+
+
+
+
+/** Images of one stage go together, sharing `concurrency`; the first failure stops the run after its stage. */
+async function copyByStage(pending, run) {
+    const copied = [];
+    for (const stage of publishStages(pending, (i) => (i.kind === 'unknown' ? 'other' : i.kind))) {
+        const results = await Promise.allSettled(stage.map((item) => copy_copyImage(item, run)));
+        for (const result of results)
+            if (result.status === 'fulfilled')
+                copied.push(result.value);
+        const failed = results.find((r) => r.status === 'rejected');
+        if (failed !== undefined)
+            throw failed.reason;
     }
-    if (retentionWanted) {
-        await github.group('Retention', async () => {
-            for (const repositoryName of new Set(plan.entries.map((entry) => entry.repository))) {
-                const destination = destinationFor(ensured.get(repositoryName));
-                const pinned = new Map(report.images.filter((image) => image.repository === destination.ensured.repositoryUri).map((image) => [image.digest, 'published by this run']));
-                report.retention.push(await retainNewest(ecrPublic, repositoryName, {
-                    keep: inputs.publicRetention,
-                    dryRun: false,
-                    logger,
-                    pinned,
-                    readManifest: async (digest) => (await destination.client.getManifest(destination.path, digest, digest)).bytes,
-                }));
+    return copied;
+}
+async function copy_copyImage(item, run) {
+    const { logger, clock } = run.runtime;
+    const started = clock.now();
+    const mirrored = item.kind === 'builder' && run.inputs.runImageMirror === 'auto' ? await addRunImageMirror(item, run) : undefined;
+    const tree = mirrored?.tree ?? item.tree;
+    const uri = item.destination.repository.repositoryUri;
+    const moving = new Set(movingTagsOf(item).map((candidate) => candidate.tag));
+    let lastProgress = clock.now();
+    const stats = await writeImageTree(tree, {
+        client: item.destination.client,
+        repository: item.destination.path,
+        tags: item.tags.filter((tag) => !moving.has(tag)),
+    }, {
+        ...copyOptions(run),
+        onProgress: (done, total) => {
+            const now = clock.now();
+            if (now - lastProgress < 10_000)
+                return;
+            lastProgress = now;
+            logger.info(`${uri}: ${mib(done)} of ${mib(total)} MiB`);
+        },
+    });
+    const moved = await writeMovingTags(item, tree.root, run);
+    const tags = item.tags.filter((tag) => !moving.has(tag) || moved.written.includes(tag));
+    logger.info(`${item.entry.sourceName} → ${uri}@${tree.root.digest} [${tags.join(', ')}]: ${mib(stats.bytesUploaded)} MiB uploaded, ` +
+        `${mib(stats.bytesMounted)} MiB mounted, ${mib(stats.bytesSkipped)} MiB already there`);
+    const image = imageReport({ ...item, tags, heldBack: [...item.heldBack, ...moved.heldBack] }, tree.root.digest, stats, {
+        upToDate: false,
+        mutated: tree.root.digest !== item.sourceDigest,
+        platforms: platformsOf(tree, item.platform),
+        seconds: (clock.now() - started) / 1000,
+        ...(mirrored !== undefined ? { mirror: mirrored.mirror } : {}),
+    });
+    return { image, item, tree };
+}
+
+;// CONCATENATED MODULE: ./lib/aws/retention/ecr-public.js
+/** public-retention's ECR Public calls: list a repository's images, and BatchDeleteImage in batches of 100. */
+
+
+/** Like `listPublicImages`, but undefined when the repository does not exist (yet). */
+async function listPublicImagesIfExists(client, repositoryName, registryId) {
+    try {
+        return await listPublicImages(client, repositoryName, registryId);
+    }
+    catch (error) {
+        if (error instanceof EcrError && hasErrorName(error.cause, 'RepositoryNotFoundException'))
+            return undefined;
+        throw error;
+    }
+}
+/** All images of a public repository, following pagination. */
+async function listPublicImages(client, repositoryName, registryId) {
+    const images = [];
+    let nextToken;
+    do {
+        let response;
+        try {
+            response = await client.send(new dist_cjs/* DescribeImagesCommand */.ji({
+                repositoryName,
+                maxResults: 1000,
+                ...(registryId === undefined ? {} : { registryId }),
+                ...(nextToken === undefined ? {} : { nextToken }),
+            }));
+        }
+        catch (error) {
+            const message = `Could not list the images of ECR Public repository "${repositoryName}": ${awsErrorText(error)}`;
+            throw new EcrError(message, { cause: error });
+        }
+        for (const detail of response.imageDetails ?? []) {
+            if (detail.imageDigest === undefined)
+                continue;
+            const { imageDigest, imageTags, imageManifestMediaType, imagePushedAt } = detail;
+            images.push({
+                imageDigest,
+                imageTags: imageTags ?? [],
+                ...(imageManifestMediaType === undefined ? {} : { imageManifestMediaType }),
+                ...(imagePushedAt === undefined ? {} : { pushedAt: imagePushedAt }),
+            });
+        }
+        nextToken = response.nextToken;
+    } while (nextToken !== undefined);
+    return images;
+}
+const MAX_BATCH_DELETE = 100;
+function chunks(items, size) {
+    const result = [];
+    for (let index = 0; index < items.length; index += size)
+        result.push(items.slice(index, index + size));
+    return result;
+}
+/** One BatchDeleteImage per ≤100 ids; returns the ids that failed, with why ("ImageNotFound" counts as done). */
+async function batchDelete(client, target, ids) {
+    const failed = [];
+    for (const imageIds of chunks(ids, MAX_BATCH_DELETE)) {
+        try {
+            const response = await client.send(new dist_cjs/* BatchDeleteImageCommand */.w({ ...target, imageIds }));
+            for (const failure of response.failures ?? []) {
+                if (failure.failureCode === 'ImageNotFound')
+                    continue;
+                const reason = `${failure.failureCode ?? 'Failure'}: ${failure.failureReason ?? 'no reason given'}`;
+                failed.push({ imageId: failure.imageId ?? {}, reason });
             }
-        });
+        }
+        catch (error) {
+            for (const imageId of imageIds)
+                failed.push({ imageId, reason: awsErrorText(error) });
+        }
     }
-    return report;
+    return failed;
+}
+
+;// CONCATENATED MODULE: ./lib/aws/retention/apply.js
+
+
+
+function describeTags(tags) {
+    return tags.length === 0 ? 'untagged' : `tags ${tags.join(', ')}`;
+}
+function deleted(deletion, digest) {
+    const { target, result, logger } = deletion;
+    const entry = deletion.entries.get(digest);
+    result.deleted.push(digest);
+    logger.info(`Deleted ${target.repositoryName}@${digest} (${describeTags(entry?.tags ?? [])}): ${entry?.reason ?? ''}`);
+}
+function failed(deletion, failure) {
+    deletion.result.failures.push(failure);
+    deletion.logger.warning(`Could not delete ${deletion.target.repositoryName}@${failure.imageDigest}: ${failure.reason}`);
+}
+function skipped(deletion, digest, why) {
+    deletion.result.skipped.push(digest);
+    deletion.logger.warning(`Kept ${deletion.target.repositoryName}@${digest}: ${why}.`);
+}
+/**
+ * Removes the dropped tags, by tag: ECR deletes an image when its last tag goes, so an image that
+ * another run tagged after the listing keeps that tag and stays. Returns the digests whose tag delete failed.
+ */
+async function deleteTags(deletion, tagged) {
+    const digestOfTag = new Map(tagged.flatMap((entry) => entry.tags.map((tag) => [tag, entry.imageDigest])));
+    const ids = [...digestOfTag.keys()].map((imageTag) => ({ imageTag }));
+    const failures = await batchDelete(deletion.client, deletion.target, ids);
+    const failedDigests = new Set();
+    for (const failure of failures) {
+        const tag = failure.imageId.imageTag;
+        const byTag = tag === undefined ? undefined : digestOfTag.get(tag);
+        const imageDigest = byTag ?? failure.imageId.imageDigest ?? '(unknown)';
+        failedDigests.add(imageDigest);
+        failed(deletion, { imageDigest, reason: `tag ${tag ?? '?'}: ${failure.reason}` });
+    }
+    return failedDigests;
+}
+/** The children of every index that stays; a new index is read, and unreadable means "references everything". */
+async function referencedByRemaining(remaining, candidates, childrenOf) {
+    const referenced = new Set();
+    for (const image of remaining) {
+        if (candidates.has(image.imageDigest))
+            continue;
+        if (!isIndexMediaType(image.imageManifestMediaType ?? ''))
+            continue;
+        const children = childrenOf(image.imageDigest);
+        if (children === undefined)
+            return 'all';
+        for (const child of await children)
+            referenced.add(child);
+    }
+    return referenced;
+}
+/** What the tag deletes did: an image still listed gained a tag after the listing (or its tag delete failed). */
+function tagOutcomes(deletion, tagged, failedTags, now) {
+    for (const { imageDigest } of tagged) {
+        if (failedTags.has(imageDigest))
+            continue;
+        const image = now.get(imageDigest);
+        if (image === undefined)
+            deleted(deletion, imageDigest);
+        else
+            skipped(deletion, imageDigest, `tagged ${image.imageTags.join(', ') || '(none)'} since it was listed`);
+    }
+}
+/**
+ * The untagged children to delete by digest: in the listing taken after the tags went, each must still
+ * be untagged and no image that stays (a surviving or new index) may reference it. Gone ones count as deleted.
+ */
+async function safeChildren(deletion, untagged, listed, options) {
+    const now = new Map(listed.map((image) => [image.imageDigest, image]));
+    const safe = new Set();
+    for (const { imageDigest } of untagged) {
+        const image = now.get(imageDigest);
+        if (image === undefined)
+            deleted(deletion, imageDigest);
+        else if (image.imageTags.length > 0)
+            skipped(deletion, imageDigest, `tagged ${image.imageTags.join(', ')} since listed`);
+        else
+            safe.add(imageDigest);
+    }
+    const read = new Map();
+    const childrenOf = (digest) => {
+        const known = options.childDigests?.get(digest);
+        if (known !== undefined)
+            return Promise.resolve(known);
+        if (options.readChildren === undefined)
+            return undefined;
+        if (!read.has(digest))
+            read.set(digest, options.readChildren(digest));
+        return read.get(digest);
+    };
+    // What an unsafe candidate references stays too, so repeat until nothing changes.
+    for (let changed = safe.size > 0; changed;) {
+        changed = false;
+        const referenced = await referencedByRemaining(listed, safe, childrenOf);
+        for (const digest of [...safe]) {
+            if (referenced !== 'all' && !referenced.has(digest))
+                continue;
+            safe.delete(digest);
+            skipped(deletion, digest, 'an image that stays still references it');
+            changed = true;
+        }
+    }
+    return [...safe];
+}
+/** Deletes by digest in waves, parents before children; the children of a failed parent are skipped. */
+async function deleteChildren(deletion, digests) {
+    const remaining = new Set(digests);
+    const parentsOf = new Map();
+    for (const entry of deletion.entries.values()) {
+        for (const child of entry.deletedChildren)
+            parentsOf.set(child, [...(parentsOf.get(child) ?? []), entry.imageDigest]);
+    }
+    const skip = (digest) => {
+        if (!remaining.delete(digest))
+            return;
+        skipped(deletion, digest, 'its index could not be deleted');
+        for (const child of deletion.entries.get(digest)?.deletedChildren ?? [])
+            skip(child);
+    };
+    while (remaining.size > 0) {
+        const wave = [...remaining].filter((digest) => !(parentsOf.get(digest) ?? []).some((parent) => remaining.has(parent)));
+        if (wave.length === 0) {
+            for (const digest of [...remaining])
+                skip(digest);
+            break;
+        }
+        const failures = await batchDelete(deletion.client, deletion.target, wave.map((imageDigest) => ({ imageDigest })));
+        const failedDigests = new Map(failures.map((failure) => [failure.imageId.imageDigest ?? '?', failure.reason]));
+        for (const digest of wave) {
+            remaining.delete(digest);
+            if (!failedDigests.has(digest))
+                deleted(deletion, digest);
+        }
+        for (const [imageDigest, reason] of failedDigests) {
+            failed(deletion, { imageDigest, reason });
+            for (const child of deletion.entries.get(imageDigest)?.deletedChildren ?? [])
+                skip(child);
+        }
+    }
+}
+/**
+ * Carries out a retention plan; in a dry run, only logs what it would delete.
+ * Tagged images go by tag (never by digest: a tag another run added meanwhile must survive). Their
+ * untagged children (platform manifests, attestations) go by digest, but only after a fresh listing
+ * shows them still untagged and unreferenced. A version tag moved onto another image between the
+ * listing and the delete would be removed from that image; this action never moves version tags.
+ */
+async function applyRetention(client, repositoryName, plan, options) {
+    const logger = options.logger ?? silentLogger;
+    const { registryId } = options;
+    const target = { repositoryName, ...(registryId === undefined ? {} : { registryId }) };
+    const result = { dryRun: options.dryRun, deleted: [], failures: [], skipped: [] };
+    if (options.dryRun) {
+        for (const entry of plan.delete) {
+            const what = `${repositoryName}@${entry.imageDigest} (${describeTags(entry.tags)})`;
+            logger.info(`[dry-run] would delete ${what}: ${entry.reason}`);
+        }
+        return result;
+    }
+    if (plan.delete.length === 0)
+        return result;
+    const entries = new Map(plan.delete.map((entry) => [entry.imageDigest, entry]));
+    const deletion = { client, target, logger, result, entries };
+    const tagged = plan.delete.filter((entry) => entry.tags.length > 0);
+    const untagged = plan.delete.filter((entry) => entry.tags.length === 0);
+    const failedTags = await deleteTags(deletion, tagged);
+    // One fresh listing answers both: which images really went, and which children nothing needs any more.
+    const listed = await listPublicImages(client, repositoryName, registryId);
+    tagOutcomes(deletion, tagged, failedTags, new Map(listed.map((image) => [image.imageDigest, image])));
+    await deleteChildren(deletion, await safeChildren(deletion, untagged, listed, options));
+    return result;
+}
+
+;// CONCATENATED MODULE: ./lib/aws/retention/plan.js
+/** public-retention's pure plan: which ECR Public images to keep and delete, never what a kept tag or index needs. */
+
+
+
+const REFERRER_TAG = /^sha256-([a-f0-9]{64})(?:\.[A-Za-z0-9_.-]+)?$/;
+/** A version tag is full semver, optionally `v`-prefixed, without build metadata; anything else is undefined. */
+function versionOfTag(tag) {
+    return parseSemVer(tag, { build: false });
+}
+/** The index digests whose children `planRetention` needs. */
+function indexDigestsOf(images) {
+    return images.filter((image) => isIndex(image.imageManifestMediaType)).map((image) => image.imageDigest);
+}
+function isIndex(mediaType) {
+    return mediaType !== undefined && isIndexMediaType(mediaType);
+}
+function shortDigest(digest) {
+    return digest.replace(/^(sha256:[a-f0-9]{12})[a-f0-9]+$/, '$1');
+}
+/**
+ * The newest `keep` releases; pre-releases do not count toward it, and one is kept when it is newer
+ * than the oldest kept release (or when no release was dropped), so old release candidates go and an
+ * in-flight one stays. Order is semver precedence, never push time.
+ */
+function chooseVersions(images, keep) {
+    const versions = new Map();
+    for (const tag of images.flatMap((image) => image.imageTags)) {
+        const version = versionOfTag(tag);
+        if (version !== undefined)
+            versions.set(formatSemVer(version), version);
+    }
+    const newestFirst = [...versions.values()].sort((a, b) => compareSemVer(b, a));
+    const releases = newestFirst.filter((version) => !isPrerelease(version));
+    const keptReleases = releases.slice(0, keep);
+    const oldestKeptRelease = releases.length > keep ? keptReleases[keptReleases.length - 1] : undefined;
+    const kept = new Set();
+    for (const version of newestFirst) {
+        const keepIt = isPrerelease(version)
+            ? oldestKeptRelease === undefined || compareSemVer(version, oldestKeptRelease) > 0
+            : keptReleases.includes(version);
+        if (keepIt)
+            kept.add(formatSemVer(version));
+    }
+    return { newestFirst, kept };
+}
+/** Why a plain (non-referrer) tag keeps its image, or undefined when it is a dropped version. */
+function keepReasonOfTag(tag, versions, keep) {
+    const version = versionOfTag(tag);
+    if (version === undefined)
+        return `tag "${tag}" is not a version tag`;
+    if (!versions.kept.has(formatSemVer(version)))
+        return undefined;
+    return isPrerelease(version)
+        ? `pre-release ${tag} is newer than the oldest kept release`
+        : `version ${tag} is among the newest ${keep}`;
+}
+/** Keeps an image and, transitively, the children of a kept index. */
+function keepWithChildren(planning, digest, reason) {
+    const { kept, childDigests } = planning;
+    if (kept.has(digest))
+        return;
+    kept.set(digest, reason);
+    const pending = [digest];
+    for (let parent = pending.pop(); parent !== undefined; parent = pending.pop()) {
+        const children = childDigests.get(parent);
+        if (children === undefined) {
+            if (isIndex(planning.byDigest.get(parent)?.imageManifestMediaType))
+                planning.missingChildren.push(parent);
+            continue;
+        }
+        for (const child of children) {
+            if (kept.has(child))
+                continue;
+            kept.set(child, `child of kept index ${shortDigest(parent)}`);
+            pending.push(child);
+        }
+    }
+}
+/** Pinned images (just published, or named by a kept builder) stay even when old; then every image a kept tag names. */
+function keepPinnedAndTagged(planning, input, versions) {
+    for (const [digest, reason] of input.pinned ?? []) {
+        if (planning.byDigest.has(digest))
+            keepWithChildren(planning, digest, reason);
+    }
+    const pinnedTags = input.pinnedTags ?? new Map();
+    for (const image of planning.images) {
+        for (const tag of image.imageTags) {
+            if (REFERRER_TAG.test(tag))
+                continue;
+            const reason = pinnedTags.get(tag) ?? keepReasonOfTag(tag, versions, planning.keep);
+            if (reason !== undefined) {
+                keepWithChildren(planning, image.imageDigest, reason);
+                break;
+            }
+        }
+    }
+}
+/** Tagged images not kept, with the untagged descendants only they need; digest → why. */
+function deletions(planning) {
+    const { images, byDigest, childDigests, kept, keep } = planning;
+    const deleted = new Map();
+    for (const image of images) {
+        if (image.imageTags.length === 0 || kept.has(image.imageDigest))
+            continue;
+        const dropped = image.imageTags.filter((tag) => !REFERRER_TAG.test(tag));
+        const reason = dropped.length > 0
+            ? `version ${dropped.join(', ')} is older than the newest ${keep}`
+            : 'refers to an image that is deleted';
+        deleted.set(image.imageDigest, reason);
+    }
+    const pending = [...deleted.keys()];
+    for (let parent = pending.pop(); parent !== undefined; parent = pending.pop()) {
+        for (const child of childDigests.get(parent) ?? []) {
+            const childImage = byDigest.get(child);
+            if (childImage === undefined || kept.has(child) || deleted.has(child))
+                continue;
+            if (childImage.imageTags.length > 0)
+                continue; // a tagged child stands or falls by its own tags
+            deleted.set(child, `child of deleted index ${shortDigest(parent)}`);
+            pending.push(child);
+        }
+    }
+    return deleted;
+}
+/** Keeps referrer-tagged images (`sha256-<hex>.sig`, …) whose subject is not deleted; true when any was. */
+function rescueReferrers(planning, deleted) {
+    let rescued = false;
+    for (const digest of deleted.keys()) {
+        for (const tag of planning.byDigest.get(digest)?.imageTags ?? []) {
+            const subjectHex = REFERRER_TAG.exec(tag)?.[1];
+            if (subjectHex === undefined)
+                continue;
+            const subject = `sha256:${subjectHex}`;
+            if (!deleted.has(subject)) {
+                keepWithChildren(planning, digest, `tag "${tag}" refers to ${shortDigest(subject)}, which is not deleted`);
+                rescued = true;
+                break;
+            }
+        }
+    }
+    return rescued;
+}
+function assemblePlan(planning, versions, deleted) {
+    const names = versions.newestFirst.map(formatSemVer);
+    const plan = {
+        keptVersions: names.filter((name) => versions.kept.has(name)),
+        droppedVersions: names.filter((name) => !versions.kept.has(name)),
+        keep: [],
+        delete: [],
+    };
+    for (const image of planning.images) {
+        const tags = [...image.imageTags];
+        const deleteReason = deleted.get(image.imageDigest);
+        if (deleteReason !== undefined) {
+            const children = planning.childDigests.get(image.imageDigest) ?? [];
+            const deletedChildren = children.filter((child) => deleted.has(child));
+            plan.delete.push({ imageDigest: image.imageDigest, tags, reason: deleteReason, deletedChildren });
+            continue;
+        }
+        const fallback = tags.length === 0 ? 'untagged and not part of a deleted index' : 'kept';
+        plan.keep.push({ imageDigest: image.imageDigest, tags, reason: planning.kept.get(image.imageDigest) ?? fallback });
+    }
+    return plan;
+}
+/**
+ * ECR Public has no lifecycle policies, so we keep the newest N semver versions ourselves.
+ * Safety first: an image is deleted only when nothing that stays needs it.
+ * - Versions: see `versionOfTag` and `chooseVersions`; `1.2.3` and `v1.2.3` are the same version.
+ * - Every other tag (`latest`, floats like `0.3` or `1`, `sha-abc`, …) is always kept.
+ * - Cosign-style `sha256-<hex>.sig/.att/.sbom` tags follow their subject: dropped only when the
+ *   subject is deleted.
+ * - An image is kept when any kept tag points at it, or it is (transitively) a child of a kept index.
+ * - An untagged image is deleted only as the child of a deleted index; other untagged images
+ *   (e.g. OCI referrers) are left alone.
+ * - A dropped version tag on a kept image stays: removing it would free nothing and break pulls.
+ * - Pinned images (those the current run just published) are kept with their children, even when
+ *   their only version is old: a backfill must not be undone by the run that made it. So are images
+ *   a pinned tag names (a kept builder's run-image mirror): deleting them would break that builder.
+ */
+function planRetention(input) {
+    const { images, childDigests, keep } = input;
+    if (!Number.isInteger(keep) || keep < 1) {
+        throw new EcrError(`public-retention must be a positive whole number to plan retention, got ${keep}`);
+    }
+    const byDigest = new Map(images.map((image) => [image.imageDigest, image]));
+    const planning = { images, byDigest, childDigests, keep, kept: new Map(), missingChildren: [] };
+    const versions = chooseVersions(images, keep);
+    keepPinnedAndTagged(planning, input, versions);
+    // A rescued referrer can keep more (its children, other referrers), so repeat until nothing changes.
+    let deleted = deletions(planning);
+    while (rescueReferrers(planning, deleted))
+        deleted = deletions(planning);
+    if (planning.missingChildren.length > 0) {
+        const index = planning.missingChildren[0];
+        throw new EcrError(`Cannot plan retention: the child manifests of kept index ${index} are unknown`);
+    }
+    return assemblePlan(planning, versions, deleted);
+}
+
+;// CONCATENATED MODULE: ./lib/publish/retention-pins.js
+/** Retention pins: an image that a kept builder names as its run image or run-image mirror is never deleted. */
+
+
+
+
+/** Configs are small; a bigger one is not a builder config we can trust to read whole. */
+const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
+function retention_pins_isObject(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+function namesOf(entry) {
+    if (!retention_pins_isObject(entry))
+        return [];
+    const mirrors = Array.isArray(entry['mirrors']) ? entry['mirrors'] : [];
+    return [entry['image'], ...mirrors].filter((name) => typeof name === 'string' && name !== '');
+}
+/** Every run-image name in a builder label: `images[].image`/`.mirrors` and `stack.runImage`'s; [] for a non-builder. */
+function runImageNames(config) {
+    let metadata;
+    try {
+        if (imageLabels(config)[BUILDER_METADATA_LABEL] === undefined)
+            return [];
+        metadata = parseBuilderMetadata(config);
+    }
+    catch {
+        return []; // not an image config, or a label pack could not read either
+    }
+    const images = Array.isArray(metadata['images']) ? metadata['images'] : [];
+    const stack = metadata['stack'];
+    return [...images.flatMap(namesOf), ...namesOf(retention_pins_isObject(stack) ? stack['runImage'] : undefined)];
+}
+/** Pins by destination repository, from image references that may point anywhere. */
+class RetentionPins {
+    repositories;
+    pins = new Map();
+    /** @param repositories `host/path` of each destination repository of the run → its name. */
+    constructor(repositories) {
+        this.repositories = repositories;
+    }
+    /** Pins what `reference` names when it is in one of this run's repositories; other names are ignored. */
+    add(reference, reason) {
+        let ref;
+        try {
+            ref = parseReference(reference);
+        }
+        catch {
+            return; // a label is untrusted input; a name we cannot parse names nothing of ours
+        }
+        const name = this.repositories.get(`${ref.registry}/${ref.repository}`);
+        if (name === undefined)
+            return;
+        const pins = this.of(name);
+        if (ref.digest !== undefined)
+            pins.digests.set(ref.digest, reason);
+        else
+            pins.tags.set(ref.tag ?? 'latest', reason);
+    }
+    of(repositoryName) {
+        let pins = this.pins.get(repositoryName);
+        if (pins === undefined) {
+            pins = { digests: new Map(), tags: new Map() };
+            this.pins.set(repositoryName, pins);
+        }
+        return pins;
+    }
+}
+/** The config of every platform manifest of an image (an index is followed one level). */
+async function platformConfigs(reader, digest) {
+    const root = await reader.manifest(digest);
+    const manifests = isIndexMediaType(root.mediaType)
+        ? await Promise.all(indexChildDigests(root.bytes).map((child) => reader.manifest(child)))
+        : [root];
+    const configs = [];
+    for (const manifest of manifests) {
+        const text = Buffer.from(manifest.bytes).toString('utf8');
+        const parsed = JSON.parse(text);
+        const { digest: configDigest, size } = parsed.config ?? {};
+        if (typeof configDigest !== 'string' || typeof size !== 'number' || size > MAX_CONFIG_BYTES)
+            continue;
+        configs.push(await reader.blob({ digest: configDigest, size }));
+    }
+    return configs;
+}
+/** Pins every run image that the builder images `digests` (the kept ones of a builder repository) name. */
+async function pinBuilderRunImages(reader, builderRepository, digests, pins) {
+    for (const digest of digests) {
+        for (const config of await platformConfigs(reader, digest)) {
+            const reason = `run image of kept builder ${builderRepository}@${digest.slice(0, 'sha256:'.length + 12)}`;
+            for (const name of runImageNames(config))
+                pins.add(name, reason);
+        }
+    }
+}
+
+;// CONCATENATED MODULE: ./lib/publish/retention.js
+/** Retention step (ECR Public, `public-retention`): keep the newest N versions per repository, and what kept builders need. */
+
+
+
+
+
+
+
+
+
+
+function retentionWanted(inputs) {
+    return inputs.registryType === 'public' && inputs.publicRetention > 0;
+}
+function readerOf(destination) {
+    return {
+        manifest: (digest) => destination.client.getManifest(destination.path, digest, digest),
+        blob: async (descriptor) => {
+            const chunks = [];
+            for await (const chunk of await destination.client.getBlob(destination.path, descriptor))
+                chunks.push(chunk);
+            return Buffer.concat(chunks);
+        },
+    };
+}
+/** The kept images of a builder repository worth reading: tagged, and not signatures or attestations. */
+function keptTagged(plan) {
+    return plan.keep
+        .filter((entry) => entry.tags.some((tag) => !tag.startsWith('sha256-')))
+        .map((entry) => entry.imageDigest);
+}
+/**
+ * After publishing: every repository of the plan, with the images this run published pinned.
+ * A kept builder's run image must outlive it, so builder repositories (by this run's published kinds) go
+ * first and pin every run image and mirror that their kept builders' labels name (read from each
+ * platform's config), plus the mirrors this run's builders were given. Builders that live in
+ * repositories this run did not publish to are not read. When a builder repository's kept builders
+ * cannot be read, the other repositories are left alone: what they need is unknown.
+ */
+async function applyPublicRetention(images, run) {
+    const names = [...new Set(run.plan.entries.map((entry) => entry.repository))];
+    const builders = new Set(images.filter((image) => image.kind === 'builder').map((image) => image.repositoryName));
+    const pins = new RetentionPins(new Map(names.map((name) => [run.connections.destination(name).repository.repositoryUri, name])));
+    for (const image of images) {
+        if (image.mirror !== undefined)
+            pins.add(image.mirror.image, `run-image mirror of builder ${image.repositoryName}, published by this run`);
+    }
+    const unreadBuilders = [];
+    const reports = new Map();
+    for (const repositoryName of [...names].sort((a, b) => Number(builders.has(b)) - Number(builders.has(a)))) {
+        const isBuilder = builders.has(repositoryName);
+        if (!isBuilder && unreadBuilders.length > 0) {
+            const error = `the run images that kept builders in ${unreadBuilders.join(', ')} name are unknown`;
+            run.runtime.logger.warning(`public-retention: ${repositoryName} was not cleaned up: ${error}`);
+            reports.set(repositoryName, emptyReport(repositoryName, false, run.inputs.publicRetention, error));
+            continue;
+        }
+        const destination = run.connections.destination(repositoryName);
+        const published = images.filter((image) => image.repositoryName === repositoryName);
+        const repositoryPins = pins.of(repositoryName);
+        const report = await retainNewest(run.connections.ecrPublic, repositoryName, {
+            keep: run.inputs.publicRetention,
+            dryRun: false,
+            logger: run.runtime.logger,
+            pinned: new Map([
+                ...repositoryPins.digests,
+                ...published.map((image) => [image.digest, 'published by this run']),
+            ]),
+            pinnedTags: repositoryPins.tags,
+            readManifest: async (digest) => (await destination.client.getManifest(destination.path, digest, digest)).bytes,
+            ...(isBuilder
+                ? { onPlan: (plan) => pinBuilderRunImages(readerOf(destination), repositoryName, keptTagged(plan), pins) }
+                : {}),
+        });
+        if (isBuilder && report.error !== undefined)
+            unreadBuilders.push(repositoryName);
+        reports.set(repositoryName, report);
+    }
+    return names.map((name) => reports.get(name));
+}
+function emptyReport(repository, dryRun, keep, error) {
+    return {
+        repository,
+        dryRun,
+        keep,
+        keptVersions: [],
+        droppedVersions: [],
+        deleted: [],
+        failures: [],
+        skipped: [],
+        ...(error === undefined ? {} : { error }),
+    };
 }
 /** Retention of one repository; a failure is reported and warned about, the images stay published. */
 async function retainNewest(ecrPublic, repositoryName, options) {
     const { keep, dryRun, logger } = options;
-    const report = { repository: repositoryName, dryRun, keep, keptVersions: [], droppedVersions: [], deleted: [], failures: [], skipped: [] };
+    const report = emptyReport(repositoryName, dryRun, keep);
     try {
         const listed = await listPublicImagesIfExists(ecrPublic, repositoryName);
         if (listed === undefined) {
@@ -67275,12 +67181,27 @@ async function retainNewest(ecrPublic, repositoryName, options) {
         const childDigests = new Map();
         for (const digest of indexDigestsOf(images))
             childDigests.set(digest, indexChildDigests(await options.readManifest(digest)));
-        const plan = planRetention({ images, childDigests, keep, pinned: options.pinned });
+        const plan = planRetention({
+            images,
+            childDigests,
+            keep,
+            pinned: options.pinned,
+            ...(options.pinnedTags ? { pinnedTags: options.pinnedTags } : {}),
+        });
         report.keptVersions = plan.keptVersions;
         report.droppedVersions = plan.droppedVersions;
-        const result = await applyRetention(ecrPublic, repositoryName, plan, { dryRun, logger });
+        await options.onPlan?.(plan);
+        const readChildren = async (digest) => indexChildDigests(await options.readManifest(digest));
+        const result = await applyRetention(ecrPublic, repositoryName, plan, {
+            dryRun,
+            logger,
+            childDigests,
+            readChildren,
+        });
         const gone = new Set(dryRun ? plan.delete.map((entry) => entry.imageDigest) : result.deleted);
-        report.deleted = plan.delete.filter((entry) => gone.has(entry.imageDigest)).map((entry) => ({ digest: entry.imageDigest, tags: entry.tags, reason: entry.reason }));
+        report.deleted = plan.delete
+            .filter((entry) => gone.has(entry.imageDigest))
+            .map((entry) => ({ digest: entry.imageDigest, tags: entry.tags, reason: entry.reason }));
         report.failures = result.failures;
         report.skipped = result.skipped;
         const verb = dryRun ? 'would delete' : 'deleted';
@@ -67292,112 +67213,1351 @@ async function retainNewest(ecrPublic, repositoryName, options) {
     }
     return report;
 }
-/**
- * What retention would delete once this run has published: the planned tags are moved onto a stand-in
- * image per plan entry (pinned, like a published image). Needs AWS credentials, unlike the rest of a dry run.
- */
-async function dryRunRetention(inputs, env, entries) {
-    const { runtime, github } = env;
-    const { logger } = runtime;
+/** The repository as this run would leave it: planned tags move onto one stand-in image per plan entry. */
+function simulatePublish(planned) {
+    return (images) => {
+        const existingTags = images.flatMap((image) => image.imageTags);
+        const moves = planned.map((entry) => ({
+            digest: `planned:${entry.sourceName}`,
+            tags: decideTags(entry.tags, existingTags).apply,
+        }));
+        const moved = new Set(moves.flatMap((move) => move.tags));
+        return [
+            ...images.map((image) => ({ ...image, imageTags: image.imageTags.filter((tag) => !moved.has(tag)) })),
+            ...moves.map((move) => ({ imageDigest: move.digest, imageTags: move.tags })),
+        ];
+    };
+}
+/** What retention would delete once this run has published. Needs AWS credentials, unlike the rest of a dry run. */
+async function previewRetention(inputs, env, entries) {
+    const { logger } = env.runtime;
     const repositories = [...new Set(entries.map((entry) => entry.repository))];
     let ecrPublic;
     try {
-        ecrPublic = new client_ecr_public_dist_cjs/* ECRPUBLICClient */.Rr(publicClientConfig(await awsCredentials(inputs, env)));
+        ecrPublic = new dist_cjs/* ECRPUBLICClient */.Rr(publicClientConfig(await awsCredentials(inputs, env)));
     }
     catch (error) {
         const message = `cannot show what public-retention would delete without AWS credentials: ${error.message}`;
         logger.warning(`dry-run: ${message}`);
-        return repositories.map((repository) => ({ repository, dryRun: true, keep: inputs.publicRetention, keptVersions: [], droppedVersions: [], deleted: [], failures: [], skipped: [], error: message }));
+        return repositories.map((repository) => emptyReport(repository, true, inputs.publicRetention, message));
     }
     let registryClient;
+    const readManifest = async (repositoryName, digest) => {
+        const repository = await ensurePublicRepository(ecrPublic, { repositoryName, create: false, logger });
+        const [host, path] = splitRepositoryUri(repository.repositoryUri);
+        if (registryClient === undefined) {
+            const login = await getPublicRegistryCredentials(ecrPublic, {
+                registry: repository.repositoryUri,
+                onSecret: env.github.setSecret,
+            });
+            registryClient = connectRegistry(host, registryTransport(env, login));
+        }
+        return (await registryClient.getManifest(path, digest, digest)).bytes;
+    };
     const reports = [];
     for (const repositoryName of repositories) {
         const planned = entries.filter((entry) => entry.repository === repositoryName);
-        const standIns = new Map(planned.map((entry) => [`planned:${entry.sourceName}`, 'to be published by this run']));
         reports.push(await retainNewest(ecrPublic, repositoryName, {
             keep: inputs.publicRetention,
             dryRun: true,
             logger,
-            pinned: standIns,
-            readManifest: async (digest) => {
-                const repository = await ensurePublicRepository(ecrPublic, { repositoryName, create: false, logger });
-                const [host, path] = splitRepositoryUri(repository.repositoryUri);
-                if (registryClient === undefined) {
-                    const login = await getPublicRegistryCredentials(ecrPublic, { registry: repository.repositoryUri, onSecret: github.setSecret });
-                    registryClient = connectRegistry(host, { runtime, userAgent: 'ecr-publish', credentials: { username: login.username, password: login.password } });
-                }
-                return (await registryClient.getManifest(path, digest, digest)).bytes;
-            },
-            simulate: (images) => {
-                const existingTags = images.flatMap((image) => image.imageTags);
-                const moves = planned.map((entry) => ({ digest: `planned:${entry.sourceName}`, tags: decideTags(entry.tags, existingTags).apply }));
-                const moved = new Set(moves.flatMap((move) => move.tags));
-                return [
-                    ...images.map((image) => ({ ...image, imageTags: image.imageTags.filter((tag) => !moved.has(tag)) })),
-                    ...moves.map((move) => ({ imageDigest: move.digest, imageTags: move.tags })),
-                ];
-            },
+            pinned: new Map(planned.map((entry) => [`planned:${entry.sourceName}`, 'to be published by this run'])),
+            readManifest: (digest) => readManifest(repositoryName, digest),
+            simulate: simulatePublish(planned),
         }));
     }
     return reports;
 }
-/** os/architecture/variant of a single-platform image, from its config. */
-function platformOfConfig(config) {
-    const parsed = parseImageConfig(config);
-    const text = (key) => (typeof parsed[key] === 'string' ? parsed[key] : '');
-    const variant = text('variant');
-    return { os: text('os'), architecture: text('architecture'), ...(variant === '' ? {} : { variant }) };
-}
-async function awsCredentials(inputs, env) {
-    if (inputs.roleToAssume === undefined)
-        return undefined;
-    return assumeRoleWithGitHubOidc({
-        roleArn: inputs.roleToAssume,
-        audience: inputs.audience,
-        sessionName: inputs.roleSessionName,
-        durationSeconds: inputs.roleDurationSeconds,
-        region: inputs.awsRegion ?? 'us-east-1',
-        getIdToken: (audience) => env.github.getIdToken(audience),
-        idTokenAvailable: env.github.idTokenAvailable,
-        onSecret: (value) => env.github.setSecret(value),
-        runtime: env.runtime,
+
+;// CONCATENATED MODULE: ./lib/publish/dry-run.js
+
+
+/** The plan of the run; its notices (skipped tag templates, …) are logged. */
+function planRun(inputs, logger) {
+    const plan = buildPlan({
+        images: inputs.images,
+        repositoryPrefix: inputs.repositoryPrefix,
+        tagTemplates: inputs.tags,
+        registryType: inputs.registryType,
+        ...(inputs.publicRegistryAlias !== undefined ? { publicRegistryAlias: inputs.publicRegistryAlias } : {}),
     });
+    for (const notice of planNotices(plan))
+        logger.notice(notice);
+    return plan;
 }
-async function readConfig(spool, tree, node) {
-    const config = node.blobs[0];
-    if (config === undefined)
-        throw new Error(`${tree.source.repository}@${node.digest} has no config`);
-    const local = tree.localBlobs.get(config.digest);
-    if (local !== undefined)
-        return local;
-    return (0,promises_.readFile)(await spool.fetch(tree.source.client, tree.source.repository, config));
+function planNotices(plan) {
+    return plan.entries.flatMap((entry) => entry.notices);
 }
-function mib(bytes) {
-    return (bytes / 1024 / 1024).toFixed(1);
-}
-function imageReport(item, digest, stats, extra) {
+/** An empty report of the run, to be filled by the steps. */
+function dry_run_emptyReport(inputs, plan) {
     return {
-        source: item.entry.sourceName,
-        sourceDigest: item.sourceDigest,
-        repository: item.destination.ensured.repositoryUri,
-        digest,
-        tags: item.tags,
-        heldBackTags: item.heldBack,
-        kind: item.kind,
-        mutated: extra.mutated,
-        upToDate: extra.upToDate,
-        platforms: extra.platforms,
-        bytesUploaded: stats.bytesUploaded,
-        bytesMounted: stats.bytesMounted,
-        bytesSkipped: stats.bytesSkipped,
-        foreignLayers: stats.foreignLayers.length,
-        seconds: extra.seconds,
-        referrers: 0,
-        ...(extra.mirror !== undefined ? { mirror: extra.mirror } : {}),
+        warnings: [],
+        dryRun: inputs.dryRun,
+        registry: '',
+        plan: planToJson(plan),
+        images: [],
+        gates: [],
+        gateFailed: false,
+        notices: planNotices(plan),
+        catalog: [],
+        retention: [],
+        logins: [],
+    };
+}
+/** Only retention reaches out in a dry run: what it would delete depends on what is there. */
+async function dryRun(plan, inputs, env) {
+    const report = dry_run_emptyReport(inputs, plan);
+    for (const entry of report.plan)
+        env.runtime.logger.info(`would publish ${entry.source} → ${entry.repository} [${entry.tags.join(', ')}]`);
+    if (retentionWanted(inputs))
+        report.retention = await env.github.group('Retention (dry run)', () => previewRetention(inputs, env, plan.entries));
+    return report;
+}
+
+;// CONCATENATED MODULE: ./lib/aws/sdk.js
+/** Small helpers for AWS SDK calls: the optional registryId field and reading thrown service errors. */
+/** Spread into a request: absent means the caller's own registry. */
+function registryField(registryId) {
+    return registryId !== undefined ? { registryId } : {};
+}
+/** The service exception's name (`ScanNotFoundException`, …), or '' for anything else. */
+function errorName(error) {
+    return error instanceof Error ? error.name : '';
+}
+function errorMessage(error) {
+    return error instanceof Error ? error.message : String(error);
+}
+
+;// CONCATENATED MODULE: ./lib/aws/promote.js
+/** Applies promote tags to an image already in private ECR, byte-exactly, without moving any other digest. */
+
+
+
+
+class PromotionError extends Error {
+    name = 'PromotionError';
+}
+const SHA256_DIGEST = /^sha256:[a-f0-9]{64}$/;
+/** The manifest exactly as ECR stores it: BatchGetImage with every manifest type accepted, so nothing is converted. */
+async function fetchManifest(options) {
+    const { ecr, registryId, repositoryName, digest } = options;
+    const response = await ecr.send(new client_ecr_dist_cjs/* BatchGetImageCommand */.P8n({
+        ...registryField(registryId),
+        repositoryName,
+        imageIds: [{ imageDigest: digest }],
+        acceptedMediaTypes: [...MANIFEST_MEDIA_TYPES],
+    }));
+    const image = response.images?.find((candidate) => candidate.imageId?.imageDigest === digest) ?? response.images?.[0];
+    if (image?.imageManifest === undefined) {
+        const failure = response.failures?.[0];
+        const reason = failure
+            ? ` (${failure.failureCode ?? 'unknown'}: ${failure.failureReason ?? 'no reason given'})`
+            : '';
+        throw new PromotionError(`cannot promote ${repositoryName}@${digest}: the image is not in the repository${reason}`);
+    }
+    const mediaType = image.imageManifestMediaType ?? JSON.parse(image.imageManifest).mediaType;
+    if (mediaType === undefined) {
+        throw new PromotionError(`cannot promote ${repositoryName}@${digest}: ECR returned no manifest media type`);
+    }
+    return { manifest: image.imageManifest, mediaType };
+}
+async function digestOfTag(options, tag) {
+    try {
+        const response = await options.ecr.send(new client_ecr_dist_cjs/* DescribeImagesCommand */.ji5({
+            ...registryField(options.registryId),
+            repositoryName: options.repositoryName,
+            imageIds: [{ imageTag: tag }],
+        }));
+        return response.imageDetails?.[0]?.imageDigest;
+    }
+    catch (error) {
+        if (errorName(error) === 'ImageNotFoundException')
+            return undefined;
+        throw error;
+    }
+}
+/**
+ * Tags `digest` with each of `tags` through PutImage with the byte-exact manifest, so the digest
+ * cannot change. Only call this after the scan gate passed (see `gateAndPromoteRelease`).
+ */
+async function promoteImage(options) {
+    const { ecr, registryId, repositoryName, digest, tags, runtime } = options;
+    if (!SHA256_DIGEST.test(digest))
+        throw new PromotionError(`cannot promote: "${digest}" is not a sha256 digest`);
+    const badTag = tags.find((tag) => !isValidTag(tag));
+    if (badTag !== undefined)
+        throw new PromotionError(`promote-tags: "${badTag}" is not a valid tag`);
+    const { manifest, mediaType } = await fetchManifest(options);
+    const promoted = [];
+    for (const tag of tags) {
+        try {
+            await ecr.send(new client_ecr_dist_cjs/* PutImageCommand */.SUU({
+                ...registryField(registryId),
+                repositoryName,
+                imageManifest: manifest,
+                imageManifestMediaType: mediaType,
+                imageDigest: digest,
+                imageTag: tag,
+            }));
+            runtime.logger.info(`Promoted ${repositoryName}:${tag} → ${digest}`);
+            promoted.push({ tag, outcome: 'tagged' });
+        }
+        catch (error) {
+            const name = errorName(error);
+            if (name === 'ImageAlreadyExistsException') {
+                runtime.logger.info(`${repositoryName}:${tag} already points to ${digest}`);
+                promoted.push({ tag, outcome: 'unchanged' });
+                continue;
+            }
+            if (name === 'ImageTagAlreadyExistsException') {
+                const current = await digestOfTag(options, tag);
+                if (current === digest) {
+                    promoted.push({ tag, outcome: 'unchanged' });
+                    continue;
+                }
+                throw new PromotionError(`cannot promote ${repositoryName}@${digest} to tag "${tag}": repository ${repositoryName} has immutable tags ` +
+                    `and "${tag}" already points to ${current ?? 'another image'}; use a new tag or make the repository's tags mutable`);
+            }
+            const message = error instanceof Error ? error.message : String(error);
+            throw new PromotionError(`PutImage of ${repositoryName}:${tag} failed: ${name || 'error'}: ${message}`, {
+                cause: error,
+            });
+        }
+    }
+    return { repositoryName, digest, mediaType, tags: promoted };
+}
+
+;// CONCATENATED MODULE: ./lib/aws/scan/common.js
+class ScanGateError extends Error {
+    reason;
+    name = 'ScanGateError';
+    constructor(reason, message) {
+        super(message);
+        this.reason = reason;
+    }
+}
+
+;// CONCATENATED MODULE: ./lib/aws/scan/coverage.js
+/** How scans of a repository come about (basic or enhanced, which rule covers it) and when to StartImageScan. */
+
+
+
+/** ECR's WILDCARD filter: `*` matches any run of characters, everything else itself. */
+function repositoryFilterMatches(filter, repositoryName) {
+    const pattern = filter
+        .split('*')
+        .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+        .join('.*');
+    return new RegExp(`^${pattern}$`).test(repositoryName);
+}
+async function readScanningMode(options) {
+    const { ecr, registryId, repositoryName, runtime } = options;
+    const response = await ecr.send(new client_ecr_dist_cjs/* GetRegistryScanningConfigurationCommand */.Mhg({}));
+    if (registryId !== undefined && response.registryId !== undefined && response.registryId !== registryId) {
+        // The API only describes the caller's registry; don't guess another account's setup.
+        runtime.logger.warning(`scan gate: cannot read the scanning configuration of registry ${registryId} ` +
+            `from account ${response.registryId}; ` +
+            'waiting for scans without starting any');
+        return { scanType: undefined, coverage: 'unknown' };
+    }
+    const scanType = response.scanningConfiguration?.scanType === 'ENHANCED' ? 'ENHANCED' : 'BASIC';
+    const covers = (filter) => filter !== undefined && repositoryFilterMatches(filter, repositoryName);
+    const frequencies = new Set((response.scanningConfiguration?.rules ?? [])
+        .filter((rule) => (rule.repositoryFilters ?? []).some((f) => covers(f.filter)))
+        .map((rule) => rule.scanFrequency));
+    if (scanType === 'ENHANCED') {
+        if (frequencies.has('CONTINUOUS_SCAN'))
+            return { scanType, coverage: 'continuous' };
+        if (frequencies.has('SCAN_ON_PUSH'))
+            return { scanType, coverage: 'on-push' };
+        throw new ScanGateError('not-covered', `scan gate: repository ${repositoryName} is not covered by enhanced scanning; add a registry scanning rule ` +
+            '(SCAN_ON_PUSH or CONTINUOUS_SCAN) whose filter matches it, then push again');
+    }
+    if (frequencies.has('SCAN_ON_PUSH'))
+        return { scanType, coverage: 'on-push' };
+    const repositories = await ecr.send(new client_ecr_dist_cjs/* DescribeRepositoriesCommand */.pE_({ ...registryField(registryId), repositoryNames: [repositoryName] }));
+    const scanOnPush = repositories.repositories?.[0]?.imageScanningConfiguration?.scanOnPush === true;
+    if (scanOnPush)
+        return { scanType, coverage: 'on-push' };
+    // Basic scanning puts every other repository on MANUAL: a scan exists only once someone starts one.
+    runtime.logger.info(`scan gate: repository ${repositoryName} has no scan-on-push under basic scanning; ` +
+        'starting scans manually (enable scan-on-push to avoid the wait)');
+    return { scanType, coverage: 'manual' };
+}
+/**
+ * Called while a manifest has no scan. Basic scanning only, and at most once per manifest: ECR allows one
+ * scan per image per 24 h. Under scan-on-push, only after `graceMs` without the push's own scan appearing.
+ */
+async function maybeStartScan(options, mode, graceMs, state) {
+    if (mode.scanType !== 'BASIC' || state.scanStarted)
+        return;
+    const { ecr, registryId, repositoryName, runtime } = options;
+    const now = runtime.clock.now();
+    state.firstMissingAt ??= now;
+    if (mode.coverage === 'on-push' && now - state.firstMissingAt < graceMs)
+        return;
+    state.scanStarted = true;
+    try {
+        await ecr.send(new client_ecr_dist_cjs/* StartImageScanCommand */.Qc9({
+            ...registryField(registryId),
+            repositoryName,
+            imageId: { imageDigest: state.target.digest },
+        }));
+        runtime.logger.info(`scan gate: started a basic scan of ${state.label}`);
+    }
+    catch (error) {
+        if (errorName(error) === 'LimitExceededException') {
+            runtime.logger.info(`scan gate: ${state.label} was already scanned in the last 24 hours; waiting for that scan's results`);
+            return;
+        }
+        throw new ScanGateError('scan-not-startable', `scan gate: cannot start a scan of ${repositoryName}@${state.target.digest} ` +
+            `(${errorName(error) || 'error'}: ${errorMessage(error)}); ` +
+            'enable scan-on-push or add a registry scanning rule for the repository');
+    }
+}
+
+;// CONCATENATED MODULE: ./lib/inputs.js
+/** Scan finding severities, highest first: the order is the rank the scan gate compares. */
+const SEVERITIES = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'INFORMATIONAL', 'UNDEFINED'];
+/** CRITICAL 5 … UNDEFINED 0. */
+function severityRank(severity) {
+    return SEVERITIES.length - 1 - SEVERITIES.indexOf(severity);
+}
+/** Finding severities no threshold ranks: Inspector's UNTRIAGED, and UNKNOWN for anything unrecognised. */
+const UNRANKED_SEVERITIES = ['UNTRIAGED', 'UNKNOWN'];
+function isRankedSeverity(severity) {
+    return SEVERITIES.includes(severity);
+}
+/** Whether an unignored finding fails a gate: at or above the threshold, or unranked (fail closed: any gate). */
+function failsThreshold(severity, threshold) {
+    return !isRankedSeverity(severity) || severityRank(severity) >= severityRank(threshold);
+}
+
+;// CONCATENATED MODULE: ./lib/aws/scan/policy.js
+/** The scan gate's policy: severity threshold, `scan-ignore` entries with expiry, severity counts. Pure. */
+
+function emptyCounts() {
+    return { CRITICAL: 0, HIGH: 0, MEDIUM: 0, LOW: 0, INFORMATIONAL: 0, UNDEFINED: 0 };
+}
+function countSeverities(findings) {
+    const counts = emptyCounts();
+    for (const finding of findings)
+        counts[finding.severity] = (counts[finding.severity] ?? 0) + 1;
+    return counts;
+}
+/** Why an unignored finding fails the gate; undefined when it does not. */
+function failureReason(finding, threshold) {
+    if (!failsThreshold(finding.severity, threshold))
+        return undefined;
+    if (isRankedSeverity(finding.severity))
+        return `${finding.severity}, at or above the ${threshold} threshold`;
+    const what = finding.severity === 'UNTRIAGED'
+        ? 'UNTRIAGED: an untriaged finding'
+        : `of unknown severity "${finding.reportedSeverity}": a finding of unknown severity`;
+    return `${finding.id} is ${what} fails every gate unless listed in scan-ignore`;
+}
+function utcDay(now) {
+    return new Date(now).toISOString().slice(0, 10);
+}
+/** An entry is valid through its whole `until` day (UTC). */
+function isExpired(entry, now) {
+    return entry.until !== undefined && utcDay(now) > entry.until;
+}
+function entryMatches(entry, finding) {
+    if (entry.id.toLowerCase().startsWith('arn:'))
+        return finding.arn === entry.id;
+    return finding.id.toUpperCase() === entry.id.toUpperCase();
+}
+function evaluatePolicy(input) {
+    const expiredIgnores = input.ignore.filter((entry) => isExpired(entry, input.now));
+    const activeIgnores = input.ignore.filter((entry) => !isExpired(entry, input.now));
+    const used = new Set();
+    const failing = [];
+    const platforms = input.platforms.map((platform) => {
+        const findings = platform.findings.map((finding) => {
+            const matching = activeIgnores.filter((entry) => entryMatches(entry, finding));
+            for (const entry of matching)
+                used.add(entry);
+            return { ...finding, ignored: matching.length > 0 };
+        });
+        for (const finding of findings) {
+            const reason = finding.ignored ? undefined : failureReason(finding, input.threshold);
+            if (reason === undefined)
+                continue;
+            failing.push({
+                ...finding,
+                platformDigest: platform.digest,
+                ...(platform.platform !== undefined ? { platform: platform.platform } : {}),
+                reason,
+            });
+        }
+        return { ...platform, findings, counts: countSeverities(findings) };
+    });
+    return {
+        verdict: failing.length > 0 ? 'fail' : 'pass',
+        platforms,
+        failing,
+        expiredIgnores,
+        unmatchedIgnores: activeIgnores.filter((entry) => !used.has(entry)),
     };
 }
 
+;// CONCATENATED MODULE: ./lib/aws/scan/findings.js
+/** Scan findings in one shape for basic (`findings[]`) and enhanced (`enhancedFindings[]`) scans, page by page. */
+
+
+
+function isSeverity(value) {
+    return SEVERITIES.includes(value);
+}
+/** Known severities as they are; Inspector's UNTRIAGED kept; anything else UNKNOWN. Never folded into UNDEFINED. */
+function normalizeSeverity(reported) {
+    const upper = (reported ?? '').toUpperCase();
+    if (isSeverity(upper))
+        return upper;
+    return upper === 'UNTRIAGED' ? 'UNTRIAGED' : 'UNKNOWN';
+}
+function basicFinding(raw) {
+    const attributes = new Map((raw.attributes ?? []).map((a) => [a.key ?? '', a.value ?? '']));
+    const finding = {
+        id: raw.name ?? 'unnamed finding',
+        severity: normalizeSeverity(raw.severity),
+        reportedSeverity: raw.severity ?? '(none)',
+        package: attributes.get('package_name') ?? '',
+        installedVersion: attributes.get('package_version') ?? '',
+        fixAvailable: 'UNKNOWN',
+        ignored: false,
+    };
+    const uri = raw.uri ?? attributes.get('uri');
+    if (uri !== undefined && uri !== '')
+        finding.uri = uri;
+    return finding;
+}
+function fixAvailable(value) {
+    return value === 'YES' || value === 'NO' || value === 'PARTIAL' ? value : 'UNKNOWN';
+}
+function joinDistinct(values) {
+    return [...new Set(values.filter((v) => v !== undefined && v !== ''))].join(', ');
+}
+function enhancedFinding(raw) {
+    const details = raw.packageVulnerabilityDetails;
+    const packages = details?.vulnerablePackages ?? [];
+    const finding = {
+        id: details?.vulnerabilityId ?? raw.title ?? raw.findingArn ?? 'unnamed finding',
+        severity: normalizeSeverity(raw.severity),
+        reportedSeverity: raw.severity ?? '(none)',
+        package: joinDistinct(packages.map((p) => p.name)),
+        installedVersion: joinDistinct(packages.map((p) => p.version)),
+        fixAvailable: fixAvailable(raw.fixAvailable),
+        ignored: false,
+    };
+    if (raw.findingArn !== undefined)
+        finding.arn = raw.findingArn;
+    const fixedIn = joinDistinct(packages.map((p) => p.fixedInVersion));
+    if (fixedIn !== '')
+        finding.fixedInVersion = fixedIn;
+    const uri = details?.sourceUrl;
+    if (uri !== undefined && uri !== '')
+        finding.uri = uri;
+    return finding;
+}
+/** The active findings of one page, basic and enhanced alike. */
+function findingsOf(page) {
+    const basic = (page.imageScanFindings?.findings ?? []).map(basicFinding);
+    // Suppressed and closed Inspector findings don't count; a finding without status does, to be safe.
+    const enhanced = (page.imageScanFindings?.enhancedFindings ?? [])
+        .filter((raw) => raw.status === undefined || raw.status === 'ACTIVE')
+        .map(enhancedFinding);
+    return [...basic, ...enhanced];
+}
+/** What must not change between two polls for a result to count as settled. */
+function snapshotKey(findings) {
+    const keys = findings.map((f) => JSON.stringify([f.id, f.arn ?? '', f.severity, f.package, f.installedVersion]));
+    return JSON.stringify(keys.sort());
+}
+/** One DescribeImageScanFindings page; the first page also carries the scan status. */
+function readFindingsPage(options, digest, nextToken) {
+    const { ecr, registryId, repositoryName } = options;
+    return ecr.send(new client_ecr_dist_cjs/* DescribeImageScanFindingsCommand */.TQ0({
+        ...registryField(registryId),
+        repositoryName,
+        imageId: { imageDigest: digest },
+        maxResults: 1000,
+        ...(nextToken !== undefined ? { nextToken } : {}),
+    }));
+}
+/** Every finding of a complete scan: the first page's, then each following page's. */
+async function readAllFindings(options, digest, first) {
+    const findings = findingsOf(first);
+    let nextToken = first.nextToken;
+    while (nextToken !== undefined && nextToken !== '') {
+        const page = await readFindingsPage(options, digest, nextToken);
+        findings.push(...findingsOf(page));
+        nextToken = page.nextToken;
+    }
+    return findings;
+}
+
+;// CONCATENATED MODULE: ./lib/aws/scan/poll.js
+
+
+
+
+const DEFAULT_POLL_INTERVAL_MS = 5000;
+const DEFAULT_SCAN_START_GRACE_MS = 30_000;
+const WAITING_STATUSES = new Set(['IN_PROGRESS', 'PENDING']);
+const RESULT_STATUSES = new Set(['COMPLETE', 'ACTIVE']);
+const FAILED_STATUS_ADVICE = {
+    FAILED: 'push the image again or start a scan in the ECR console',
+    UNSUPPORTED_IMAGE: 'ECR cannot scan this operating system or image type; gate on another scanner or drop scan-severity-threshold',
+    SCAN_ELIGIBILITY_EXPIRED: 'Inspector no longer rescans this image; push it again to get a fresh scan',
+    FINDINGS_UNAVAILABLE: 'Inspector has no findings for this image; push it again or check Amazon Inspector',
+    LIMIT_EXCEEDED: 'the scan limit was exceeded; try again later',
+    IMAGE_ARCHIVED: 'archived images are not scanned; restore the image first',
+};
+class ScanPoller {
+    options;
+    mode;
+    pollIntervalMs;
+    graceMs;
+    constructor(options, mode) {
+        this.options = options;
+        this.mode = mode;
+        this.pollIntervalMs = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
+        this.graceMs = options.scanStartGraceMs ?? DEFAULT_SCAN_START_GRACE_MS;
+    }
+    /** The scanning type, as configured or as learned from the results. */
+    get scanType() {
+        return this.mode.scanType ?? 'BASIC';
+    }
+    async waitForAll(targets) {
+        const { clock, sleep } = this.options.runtime;
+        const deadline = clock.now() + this.options.timeoutMs;
+        const states = targets.map((target) => ({
+            target,
+            label: target.platform ?? target.digest,
+            lastStatus: 'NOT_STARTED',
+            scanStarted: false,
+            snapshotKey: undefined,
+        }));
+        for (;;) {
+            for (const state of states) {
+                if (state.done === undefined)
+                    await this.poll(state);
+            }
+            const pending = states.filter((state) => state.done === undefined);
+            if (pending.length === 0)
+                return states.map((state) => state.done);
+            const remaining = deadline - clock.now();
+            if (remaining <= 0) {
+                const waitingFor = pending.map((state) => `${state.label}: ${state.lastStatus}`).join(', ');
+                throw new ScanGateError('timeout', `scan gate: timed out after ${Math.round(this.options.timeoutMs / 1000)} s waiting for scan results of ` +
+                    `${this.options.repositoryName} (${waitingFor}); ` +
+                    'raise scan-timeout-seconds or check the scan in the ECR console');
+            }
+            await sleep(Math.min(this.pollIntervalMs, remaining));
+        }
+    }
+    async poll(state) {
+        const { logger } = this.options.runtime;
+        let first;
+        try {
+            first = await readFindingsPage(this.options, state.target.digest, undefined);
+        }
+        catch (error) {
+            // No scan yet: not an error, the scan may still come (or we start one).
+            if (errorName(error) !== 'ScanNotFoundException')
+                throw error;
+            this.setStatus(state, 'NOT_FOUND');
+            state.snapshotKey = undefined;
+            await maybeStartScan(this.options, this.mode, this.graceMs, state);
+            return;
+        }
+        const status = first.imageScanStatus?.status ?? 'UNKNOWN';
+        const description = first.imageScanStatus?.description;
+        this.setStatus(state, status);
+        const looksEnhanced = status === 'ACTIVE' || first.imageScanFindings?.enhancedFindings !== undefined;
+        if (this.mode.scanType === undefined && looksEnhanced) {
+            this.mode = { ...this.mode, scanType: 'ENHANCED' };
+        }
+        const advice = FAILED_STATUS_ADVICE[status];
+        if (advice !== undefined) {
+            throw new ScanGateError('scan-failed', `scan gate: the scan of ${this.options.repositoryName}@${state.target.digest} (${state.label}) is ${status}` +
+                `${description ? `: ${description}` : ''}; ${advice}`);
+        }
+        if (!RESULT_STATUSES.has(status)) {
+            // IN_PROGRESS, PENDING, or a status this code does not know yet: wait.
+            if (!WAITING_STATUSES.has(status)) {
+                logger.debug(`scan gate: unrecognised scan status ${status} for ${state.label}; waiting`);
+            }
+            state.snapshotKey = undefined;
+            return;
+        }
+        const findings = await readAllFindings(this.options, state.target.digest, first);
+        const key = snapshotKey(findings);
+        // Findings can still arrive after COMPLETE: accept only two consecutive agreeing snapshots.
+        if (state.snapshotKey === key) {
+            state.done = {
+                digest: state.target.digest,
+                ...(state.target.platform !== undefined ? { platform: state.target.platform } : {}),
+                status,
+                ...(description !== undefined && description !== '' ? { statusDescription: description } : {}),
+                findings,
+            };
+            logger.info(`scan gate: ${state.label} scanned (${status}), ${findings.length} active finding(s)`);
+            return;
+        }
+        state.snapshotKey = key;
+        logger.debug(`scan gate: ${state.label} has ${findings.length} finding(s); polling again to confirm`);
+    }
+    setStatus(state, status) {
+        if (state.lastStatus !== status) {
+            this.options.runtime.logger.info(`scan gate: ${state.label} scan status ${status}`);
+        }
+        state.lastStatus = status;
+    }
+}
+
+;// CONCATENATED MODULE: ./lib/aws/scan/expand.js
+/** Expands an index, nested ones too, to the platform manifests ECR scans; any entry it cannot place fails the gate. */
+
+/** Indexes inside indexes, the top one counting as 1: deeper than this fails rather than being walked. */
+const MAX_INDEX_DEPTH = 4;
+/** Entries per index, as everywhere a manifest from a registry is parsed. */
+const expand_MAX_INDEX_ENTRIES = 1000;
+const expand_DIGEST = /^(?:sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$/;
+const ATTESTATION_ANNOTATION = 'vnd.docker.reference.type';
+function expand_isObject(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+/** BuildKit marks attestations by platform (`unknown/unknown`) and by annotation; either is enough. */
+function isAttestation(entry) {
+    return isAttestationEntry(entry) || entry.annotations?.[ATTESTATION_ANNOTATION] === 'attestation-manifest';
+}
+function classifyEntry(raw) {
+    if (!expand_isObject(raw) || typeof raw.digest !== 'string' || !expand_DIGEST.test(raw.digest)) {
+        return { kind: 'unscannable', reason: 'has no valid digest' };
+    }
+    const entry = raw;
+    const mediaType = typeof raw.mediaType === 'string' ? raw.mediaType : '';
+    if (isAttestation(entry))
+        return { kind: 'attestation' };
+    if (isIndexMediaType(mediaType))
+        return { kind: 'index', digest: entry.digest };
+    if (!isImageManifestMediaType(mediaType)) {
+        return { kind: 'unscannable', reason: `has media type "${mediaType || '(none)'}", neither an image nor an index` };
+    }
+    const platform = expand_isObject(raw.platform) ? entry.platform : undefined;
+    if (platform === undefined || typeof platform.os !== 'string' || typeof platform.architecture !== 'string') {
+        return { kind: 'unscannable', reason: 'is an image manifest without a platform' };
+    }
+    return { kind: 'platform', target: { digest: entry.digest, platform: platformString(platform) } };
+}
+/**
+ * Walks `manifests` (the top index's) depth first. Platforms and nested indexes are de-duplicated
+ * by digest; attestations are skipped; everything else is a problem, never silently dropped.
+ */
+async function expandIndex(top, fetchIndex) {
+    const seen = new Set([top.digest]);
+    const expansion = { targets: [], problems: [] };
+    const visit = async (indexDigest, manifests, depth) => {
+        if (!Array.isArray(manifests)) {
+            expansion.problems.push(`index ${indexDigest} has no manifests list`);
+            return;
+        }
+        if (manifests.length > expand_MAX_INDEX_ENTRIES) {
+            expansion.problems.push(`index ${indexDigest} has ${manifests.length} entries, more than ${expand_MAX_INDEX_ENTRIES}`);
+            return;
+        }
+        for (const [position, raw] of manifests.entries()) {
+            const entry = classifyEntry(raw);
+            const digest = expand_isObject(raw) && typeof raw.digest === 'string' ? raw.digest : '(no digest)';
+            const where = `entry ${position} (${digest}) of index ${indexDigest}`;
+            if (entry.kind === 'attestation')
+                continue;
+            if (entry.kind === 'unscannable') {
+                expansion.problems.push(`${where} ${entry.reason}`);
+                continue;
+            }
+            if (seen.has(digest))
+                continue;
+            seen.add(digest);
+            if (entry.kind === 'platform') {
+                expansion.targets.push(entry.target);
+                continue;
+            }
+            if (depth + 1 > MAX_INDEX_DEPTH) {
+                expansion.problems.push(`${where} nests indexes deeper than ${MAX_INDEX_DEPTH} levels`);
+                continue;
+            }
+            const fetched = await fetchIndex(entry.digest);
+            if ('problem' in fetched)
+                expansion.problems.push(`${where} ${fetched.problem}`);
+            else
+                await visit(entry.digest, fetched.manifests, depth + 1);
+        }
+    };
+    await visit(top.digest, top.manifests, 1);
+    return expansion;
+}
+
+;// CONCATENATED MODULE: ./lib/aws/scan/resolve.js
+/** Resolves the gated image once (tag → digest) and expands an index to the platform manifests ECR scans. */
+
+
+
+
+
+
+/** One manifest by tag or digest, exactly as ECR stores it; a string says why there is none. */
+async function readManifest(options, imageId) {
+    const { ecr, registryId, repositoryName } = options;
+    const response = await ecr.send(new client_ecr_dist_cjs/* BatchGetImageCommand */.P8n({
+        ...registryField(registryId),
+        repositoryName,
+        imageIds: [imageId],
+        acceptedMediaTypes: [...MANIFEST_MEDIA_TYPES],
+    }));
+    const found = response.images?.[0];
+    if (found?.imageManifest === undefined) {
+        const failure = response.failures?.[0];
+        return failure ? ` (${failure.failureCode ?? 'unknown'}: ${failure.failureReason ?? 'no reason given'})` : '';
+    }
+    const text = found.imageManifest;
+    const digest = found.imageId?.imageDigest ?? sha256Digest(Buffer.from(text, 'utf8'));
+    let parsed;
+    try {
+        parsed = JSON.parse(text);
+    }
+    catch {
+        throw new ScanGateError('unscannable-entry', `scan gate: the manifest ${repositoryName}@${digest} is not JSON`);
+    }
+    const declared = typeof parsed.mediaType === 'string' ? parsed.mediaType : '';
+    return { digest, mediaType: found.imageManifestMediaType ?? declared, parsed };
+}
+/** A nested index, read by its digest; anything but that index is a problem for the gate. */
+async function readNestedIndex(options, digest) {
+    const stored = await readManifest(options, { imageDigest: digest });
+    if (typeof stored === 'string')
+        return { problem: `is not in the repository${stored}` };
+    if (stored.digest !== digest)
+        return { problem: `came back from ECR as ${stored.digest}` };
+    if (!isIndexMediaType(stored.mediaType)) {
+        return { problem: `is listed as an index but ECR holds it as "${stored.mediaType || '(no media type)'}"` };
+    }
+    return { manifests: stored.parsed.manifests };
+}
+/** Reads the manifest once, so the gate (and promotion) work on this digest even if the tag moves meanwhile. */
+async function resolveImage(options) {
+    const { repositoryName, image } = options;
+    const imageId = image.digest !== undefined
+        ? { imageDigest: image.digest }
+        : image.tag !== undefined
+            ? { imageTag: image.tag }
+            : undefined;
+    if (imageId === undefined) {
+        throw new ScanGateError('image-not-found', 'scan gate: no tag or digest given for the image');
+    }
+    const shown = image.digest !== undefined ? `${repositoryName}@${image.digest}` : `${repositoryName}:${image.tag ?? ''}`;
+    const stored = await readManifest(options, imageId);
+    if (typeof stored === 'string') {
+        throw new ScanGateError('image-not-found', `scan gate: image ${shown} is not in private ECR${stored}`);
+    }
+    const { digest, mediaType, parsed } = stored;
+    if (image.digest !== undefined && digest !== image.digest) {
+        throw new ScanGateError('image-not-found', `scan gate: ECR returned ${digest} when asked for ${shown}`);
+    }
+    if (!isIndexMediaType(mediaType) && !Array.isArray(parsed.manifests)) {
+        return { digest, mediaType, targets: [{ digest }] };
+    }
+    const { targets, problems } = await expandIndex({ digest, manifests: parsed.manifests }, (nested) => readNestedIndex(options, nested));
+    if (problems.length > 0) {
+        throw new ScanGateError('unscannable-entry', `scan gate: the index ${repositoryName}@${digest} has entries the gate cannot scan, so it fails rather than ` +
+            `skip them: ${problems.join('; ')}. Every entry must be a platform image manifest, an attestation or an index`);
+    }
+    if (targets.length === 0) {
+        throw new ScanGateError('nothing-to-scan', `scan gate: the index ${repositoryName}@${digest} has no platform image manifest to scan`);
+    }
+    return { digest, mediaType, targets };
+}
+
+;// CONCATENATED MODULE: ./lib/aws/scan/gate.js
+
+
+
+
+/** Waits for every platform manifest's scan and applies the policy; throws ScanGateError when it cannot decide. */
+async function runScanGate(options) {
+    const { runtime, repositoryName } = options;
+    const resolved = await resolveImage(options);
+    runtime.logger.info(`scan gate: ${repositoryName}@${resolved.digest}, ${resolved.targets.length} platform manifest(s) ` +
+        `to check at threshold ${options.threshold}`);
+    const mode = await readScanningMode(options);
+    const poller = new ScanPoller(options, mode);
+    const platforms = await poller.waitForAll(resolved.targets);
+    const { threshold, ignore } = options;
+    const policy = evaluatePolicy({ platforms, threshold, ignore, now: runtime.clock.now() });
+    return {
+        verdict: policy.verdict,
+        repositoryName,
+        imageDigest: resolved.digest,
+        imageMediaType: resolved.mediaType,
+        threshold: options.threshold,
+        scanType: poller.scanType,
+        platforms: policy.platforms,
+        failing: policy.failing,
+        expiredIgnores: policy.expiredIgnores,
+        unmatchedIgnores: policy.unmatchedIgnores,
+    };
+}
+
+;// CONCATENATED MODULE: ./lib/aws/scan/release-gate.js
+
+
+/**
+ * Gates a whole release, then promotes it: every image is gated first, and promote tags are
+ * applied only when every gate passed, so a release is never half-promoted. Promotion writes the
+ * digest the gate resolved, never a tag. Errors are recorded per image rather than thrown, so the
+ * report still tells what was published.
+ */
+async function gateAndPromoteRelease(images, options) {
+    const entries = images.map((image) => ({ ...image }));
+    const { threshold } = options;
+    if (threshold !== 'NONE') {
+        await Promise.all(entries.map(async (entry) => {
+            try {
+                const image = { digest: entry.digest };
+                entry.gate = await runScanGate({ ...options, threshold, repositoryName: entry.repositoryName, image });
+            }
+            catch (error) {
+                entry.error = error.message;
+            }
+        }));
+    }
+    const passed = entries.every((entry) => entry.error === undefined && (entry.gate === undefined || entry.gate.verdict === 'pass'));
+    if (!passed) {
+        if (options.promoteTags.length > 0) {
+            options.runtime.logger.info('scan gate: not every image passed; no promote tag applied to any image of this release');
+        }
+        return { passed, entries };
+    }
+    for (const entry of entries) {
+        if (options.promoteTags.length === 0)
+            break;
+        try {
+            entry.promotion = await promoteImage({
+                ecr: options.ecr,
+                registryId: options.registryId,
+                repositoryName: entry.repositoryName,
+                digest: entry.gate?.imageDigest ?? entry.digest,
+                tags: options.promoteTags,
+                runtime: options.runtime,
+            });
+        }
+        catch (error) {
+            entry.error = error.message;
+        }
+    }
+    return { passed: entries.every((entry) => entry.error === undefined), entries };
+}
+
+;// CONCATENATED MODULE: ./lib/publish/gate.js
+/** Gate step (private ECR): scan every image of the release, then promote all of them or none. */
+
+function gateWanted(run) {
+    const { inputs } = run;
+    return (inputs.registryType === 'private' && (inputs.scanSeverityThreshold !== 'NONE' || inputs.promoteTags.length > 0));
+}
+async function gateRelease(images, run) {
+    const { inputs } = run;
+    const release = await gateAndPromoteRelease(images.map((image) => ({ repositoryName: image.repositoryName, digest: image.digest })), {
+        ecr: run.connections.ecr,
+        runtime: run.runtime,
+        threshold: inputs.scanSeverityThreshold,
+        ignore: inputs.scanIgnore,
+        timeoutMs: inputs.scanTimeoutSeconds * 1000,
+        promoteTags: inputs.promoteTags,
+        ...(inputs.registryId !== undefined ? { registryId: inputs.registryId } : {}),
+    });
+    const uriOf = new Map(images.map((image) => [`${image.repositoryName}@${image.digest}`, image.repository]));
+    const gates = release.entries.map((entry) => ({
+        repository: uriOf.get(`${entry.repositoryName}@${entry.digest}`) ?? entry.repositoryName,
+        ...(entry.gate ? { gate: entry.gate } : {}),
+        ...(entry.promotion ? { promotion: entry.promotion } : {}),
+        ...(entry.error ? { error: entry.error } : {}),
+    }));
+    return { gates, gateFailed: !release.passed };
+}
+
+;// CONCATENATED MODULE: ./lib/oci/referrers.js
+
+
+
+
+const COSIGN_SUFFIXES = ['sig', 'att', 'sbom'];
+/** `sha256:abc…` → `sha256-abc…`, the OCI 1.1 fallback tag of a subject's referrers index. */
+function fallbackTag(digest) {
+    if (!isSha256Digest(digest))
+        throw new Error(`"${digest}" is not a sha256 digest`);
+    return digest.replace(':', '-');
+}
+/** Cosign's tags for signatures, attestations and SBOMs of `digest`. */
+function cosignTags(digest) {
+    const base = fallbackTag(digest);
+    return COSIGN_SUFFIXES.map((suffix) => `${base}.${suffix}`);
+}
+/**
+ * Adds referrer descriptors to a referrers index, keeping every entry already there (the
+ * destination may have signatures of its own). `changed` is false when nothing was added.
+ */
+function mergeReferrersIndex(existing, additions) {
+    const manifests = [...(existing?.manifests ?? [])];
+    const known = new Set(manifests.map((entry) => entry.digest));
+    for (const entry of additions) {
+        if (known.has(entry.digest))
+            continue;
+        known.add(entry.digest);
+        manifests.push(entry);
+    }
+    const base = existing ?? { schemaVersion: 2, mediaType: OCI_INDEX, manifests: [] };
+    return {
+        index: { ...base, manifests },
+        changed: existing === undefined || manifests.length !== (existing.manifests ?? []).length,
+    };
+}
+/** The descriptor a referrers list carries for a manifest: its artifact type and annotations. */
+function referrerDescriptor(manifest) {
+    const parsed = JSON.parse(manifest.bytes.toString('utf8'));
+    const artifactType = parsed.artifactType ?? parsed.config?.mediaType;
+    return {
+        mediaType: manifest.mediaType,
+        digest: manifest.digest,
+        size: manifest.bytes.length,
+        ...(artifactType !== undefined ? { artifactType } : {}),
+        ...(parsed.annotations !== undefined ? { annotations: parsed.annotations } : {}),
+    };
+}
+/** The source's referrers of `subject`: the API when it answers, else the fallback tag. */
+async function discoverReferrers(source, subject, logger) {
+    const listed = await listReferrersIfAllowed(source, subject, logger);
+    if (listed !== undefined)
+        return listed.length === 0 ? undefined : { via: 'api', entries: listed };
+    const tag = fallbackTag(subject);
+    const head = await source.client.headManifest(source.repository, tag);
+    if (head === undefined)
+        return undefined;
+    const index = await source.client.getManifest(source.repository, tag);
+    if (!isIndexMediaType(index.mediaType)) {
+        throw new RegistryError(`${source.client.registry}/${source.repository}:${tag} should be a referrers index but is ${index.mediaType}`, undefined, undefined, false);
+    }
+    const parsed = parseManifest(index.bytes, `${source.client.registry}/${source.repository}:${tag}`);
+    return { via: 'fallback-tag', entries: parsed.manifests, sourceIndex: index };
+}
+/** The referrers API's answer; a registry that denies it (IAM without the permission) counts as having none. */
+async function listReferrersIfAllowed(at, subject, logger) {
+    try {
+        return await at.client.listReferrers(at.repository, subject);
+    }
+    catch (error) {
+        if (!(error instanceof RegistryError) || (error.status !== 401 && error.status !== 403))
+            throw error;
+        logger.debug(`${at.client.registry}/${at.repository}: referrers API not allowed (${error.status}); using the fallback tag scheme`);
+        return undefined;
+    }
+}
+/**
+ * Adds referrers to the destination's `sha256-<hex>` index and writes it only when it changed.
+ * The source's index is copied byte-exact when the destination has none and the entries agree.
+ */
+async function updateFallbackTag(destination, subject, entries, discovered) {
+    const { client, repository } = destination;
+    const tag = fallbackTag(subject);
+    const current = await client.headManifest(repository, tag);
+    let existing;
+    if (current !== undefined) {
+        const manifest = await client.getManifest(repository, tag);
+        if (!isIndexMediaType(manifest.mediaType)) {
+            throw new RegistryError(`${client.registry}/${repository}:${tag} holds a ${manifest.mediaType}, not a referrers index; not overwritten`, undefined, undefined, false);
+        }
+        existing = JSON.parse(manifest.bytes.toString('utf8'));
+    }
+    const sourceIndex = discovered.sourceIndex;
+    if (existing === undefined && sourceIndex !== undefined && sameDigests(discovered.entries, entries)) {
+        await client.putManifest(repository, tag, sourceIndex);
+        return tag;
+    }
+    const { index, changed } = mergeReferrersIndex(existing, entries);
+    if (!changed)
+        return undefined;
+    const bytes = Buffer.from(JSON.stringify(index));
+    await client.putManifest(repository, tag, { bytes, mediaType: OCI_INDEX, digest: sha256Digest(bytes) });
+    return tag;
+}
+function sameDigests(a, b) {
+    const left = new Set(a.map((d) => d.digest));
+    const right = new Set(b.map((d) => d.digest));
+    return left.size === right.size && [...left].every((digest) => right.has(digest));
+}
+function addStats(into, add) {
+    into.bytesUploaded += add.bytesUploaded;
+    into.bytesMounted += add.bytesMounted;
+    into.bytesSkipped += add.bytesSkipped;
+    into.blobsUploaded += add.blobsUploaded;
+    into.blobsMounted += add.blobsMounted;
+    into.blobsSkipped += add.blobsSkipped;
+    into.foreignLayers.push(...add.foreignLayers);
+}
+
+;// CONCATENATED MODULE: ./lib/oci/referrer-copy.js
+/** Copies the referrers of digests (cosign tags, OCI 1.1 referrers) from a source repository to a destination one. */
+
+
+
+
+
+/**
+ * Copies what refers to the given digests from the source repository to the destination one:
+ * cosign-style `sha256-<hex>.sig/.att/.sbom` tags, and OCI 1.1 referrers found through the
+ * referrers API or its fallback tag. Each referrer is written by digest, blobs first, byte-exact.
+ * When the destination has no referrers API, its `sha256-<hex>` fallback index is kept up to
+ * date, merged with what is already there.
+ */
+async function copyReferrers(request) {
+    const copy = new ReferrerCopy(request);
+    await copy.collectSubjects();
+    return copy.run();
+}
+class ReferrerCopy {
+    request;
+    result = { copied: [], skipped: [], fallbackTagsWritten: [], stats: emptyStats() };
+    subjects = [];
+    seen = new Set();
+    maxDepth;
+    wanted;
+    destinationHasApi;
+    constructor(request) {
+        this.request = request;
+        this.maxDepth = request.maxDepth ?? 2;
+        const types = request.artifactTypes;
+        this.wanted = types === undefined || types.length === 0 ? undefined : new Set(types);
+    }
+    addSubject(digest, depth) {
+        if (this.seen.has(digest) || depth > this.maxDepth)
+            return;
+        this.seen.add(digest);
+        this.subjects.push({ digest, depth });
+    }
+    /** The given digests and, for an index, its children, as far as the destination has them. */
+    async collectSubjects() {
+        const { destination, options } = this.request;
+        const { client, repository } = destination;
+        for (const digest of this.request.subjectDigests) {
+            if (!isSha256Digest(digest))
+                throw new Error(`referrers: subject "${digest}" is not a sha256 digest`);
+            if ((this.request.includeChildren ?? true) === false) {
+                this.addSubject(digest, 1);
+                continue;
+            }
+            // Read from the destination, not the source: Docker Hub counts manifest GETs against its pull limit.
+            const head = await client.headManifest(repository, digest);
+            if (head === undefined) {
+                options.runtime.logger.warning(`${repository}: ${digest} is not in the destination, so its signatures and attestations are not copied`);
+                continue;
+            }
+            this.addSubject(digest, 1);
+            if (isIndexMediaType(head.mediaType)) {
+                const index = await client.getManifest(repository, digest);
+                const parsed = parseManifest(index.bytes, `${client.registry}/${repository}@${digest}`);
+                for (const child of parsed.manifests)
+                    if (isSha256Digest(child.digest))
+                        this.addSubject(child.digest, 1);
+            }
+        }
+    }
+    async run() {
+        const { source, destination, options } = this.request;
+        for (let i = 0; i < this.subjects.length; i++) {
+            const { digest: subject, depth } = this.subjects[i];
+            if (depth === 1) {
+                const tags = cosignTags(subject);
+                const heads = await Promise.all(tags.map(async (tag) => ({ tag, head: await source.client.headManifest(source.repository, tag) })));
+                for (const { tag, head } of heads)
+                    if (head !== undefined)
+                        await this.copyOne(subject, head.digest, 'tag', tag, undefined);
+            }
+            const discovered = await discoverReferrers(source, subject, options.runtime.logger);
+            if (discovered === undefined)
+                continue;
+            const copiedEntries = [];
+            for (const entry of discovered.entries) {
+                if (!this.selected(subject, entry))
+                    continue;
+                if (await this.copyOne(subject, entry.digest, discovered.via, undefined, entry)) {
+                    copiedEntries.push(entry);
+                    this.addSubject(entry.digest, depth + 1);
+                }
+            }
+            if (copiedEntries.length === 0)
+                continue;
+            this.destinationHasApi ??=
+                (await listReferrersIfAllowed(destination, subject, options.runtime.logger)) !== undefined;
+            if (this.destinationHasApi)
+                continue;
+            const tag = await updateFallbackTag(destination, subject, copiedEntries, discovered);
+            if (tag !== undefined)
+                this.result.fallbackTagsWritten.push(tag);
+        }
+        return this.result;
+    }
+    selected(subject, entry) {
+        if (!isSha256Digest(entry.digest)) {
+            this.result.skipped.push({ subject, digest: entry.digest, reason: 'not a sha256 digest' });
+            return false;
+        }
+        if (this.wanted !== undefined && !this.wanted.has(entry.artifactType ?? '')) {
+            this.result.skipped.push({
+                subject,
+                digest: entry.digest,
+                reason: `artifact type ${entry.artifactType ?? 'none'} not selected`,
+            });
+            return false;
+        }
+        return true;
+    }
+    /** Writes one referrer tree unless the destination has it; false when it was skipped. */
+    async copyOne(subject, digest, via, tag, entry) {
+        const { source, destination, options } = this.request;
+        const { logger } = options.runtime;
+        const { client, repository } = destination;
+        const present = await client.headManifest(repository, digest);
+        const tagged = tag === undefined ? undefined : await client.headManifest(repository, tag);
+        const base = { subject, digest, via, ...(tag !== undefined ? { tag } : {}) };
+        if (tag !== undefined && tagged !== undefined && tagged.digest !== digest) {
+            // A counter-signature or the destination's own attestation: it cannot be merged byte-safely, so it stays.
+            logger.warning(`${client.registry}/${repository}:${tag} holds ${tagged.digest}, not the source's ${digest}; ` +
+                `kept, since a destination's own signature is never replaced`);
+            this.result.skipped.push({ subject, digest, reason: `the destination's ${tag} holds ${tagged.digest}` });
+            return false;
+        }
+        if (present !== undefined) {
+            const written = tag !== undefined && tagged === undefined;
+            // The content is there already; only the tag is added, without another pull from the source.
+            if (written)
+                await client.putManifest(repository, tag, await client.getManifest(repository, digest));
+            const artifactType = entry?.artifactType;
+            this.result.copied.push({
+                ...base,
+                mediaType: present.mediaType,
+                ...(artifactType !== undefined ? { artifactType } : {}),
+                written,
+            });
+            return true;
+        }
+        let tree;
+        try {
+            tree = await readImageTree(source, digest);
+        }
+        catch (error) {
+            throw new Error(`referrer ${digest} of ${subject} in ${source.client.registry}/${source.repository}: ${error.message}`, { cause: error });
+        }
+        const parsed = parseManifest(tree.root.bytes, `${source.client.registry}/${source.repository}@${digest}`);
+        if (via !== 'tag' && parsed.subject?.digest !== subject) {
+            const reason = `its subject is ${parsed.subject?.digest ?? 'missing'}, not ${subject}`;
+            logger.warning(`${source.repository}: referrer ${digest} is listed for ${subject} but ${reason}; not copied`);
+            this.result.skipped.push({ subject, digest, reason });
+            return false;
+        }
+        const stats = await writeImageTree(tree, { client, repository, tags: tag === undefined ? [] : [tag] }, options);
+        addStats(this.result.stats, stats);
+        const artifactType = entry?.artifactType ?? referrerDescriptor(tree.root).artifactType;
+        this.result.copied.push({
+            ...base,
+            mediaType: tree.root.mediaType,
+            ...(artifactType !== undefined ? { artifactType } : {}),
+            written: true,
+        });
+        return true;
+    }
+}
+
+;// CONCATENATED MODULE: ./lib/publish/referrers.js
+/** Referrers step: copy the signatures, attestations and SBOMs of each image that kept its source digest. */
+
+
+/** The images with their count of copied referrers. */
+async function copyImageReferrers(images, run) {
+    const result = [];
+    for (const image of images)
+        result.push({ ...image, referrers: await referrersOf(image, run) });
+    return result;
+}
+/** Signatures of a digest only apply to that digest: mutated builders get none, and say so. */
+async function referrersOf(image, run) {
+    const { logger } = run.runtime;
+    if (image.upToDate)
+        return 0;
+    if (image.mutated) {
+        logger.info(`${image.repository}: source signatures and attestations not copied: they sign ${image.sourceDigest}, not the mutated ${image.digest}`);
+        return 0;
+    }
+    const entry = run.plan.entries.find((e) => e.sourceName === image.source);
+    const destination = run.connections.destination(image.repositoryName);
+    const result = await copyReferrers({
+        source: { client: run.connections.source(entry.source.registry), repository: entry.source.repository },
+        destination: { client: destination.client, repository: destination.path },
+        subjectDigests: [image.digest],
+        options: copyOptions(run),
+    });
+    if (result.copied.length > 0) {
+        const names = result.copied.map((c) => c.tag ?? c.digest).join(', ');
+        logger.info(`${image.repository}: copied ${result.copied.length} signature(s)/attestation(s)/SBOM(s): ${names}`);
+    }
+    return result.copied.length;
+}
+
+;// CONCATENATED MODULE: ./lib/publish/resolve.js
+/** Resolve step: HEAD each source, decide its tags against the destination, read the trees still to copy. */
+
+
+
+
+
+
+async function resolveImages(run) {
+    const requests = new TransferLimiter(run.inputs.concurrency);
+    const outcomes = await Promise.all(run.plan.entries.map((entry) => requests.run(0, () => resolve_resolveImage(entry, run))));
+    return {
+        pending: outcomes.flatMap((outcome) => ('tree' in outcome ? [outcome] : [])),
+        upToDate: outcomes.flatMap((outcome) => ('tree' in outcome ? [] : [outcome])),
+    };
+}
+function referenceOf(source) {
+    return source.digest ?? source.tag ?? 'latest';
+}
+/** A work item, or the report of an image that is already there (checked before anything is listed). */
+async function resolve_resolveImage(entry, run) {
+    const { logger, clock } = run.runtime;
+    const started = clock.now();
+    const sourceClient = run.connections.source(entry.source.registry);
+    const head = await sourceClient.headManifest(entry.source.repository, referenceOf(entry.source));
+    if (head === undefined)
+        throw new Error(`source image ${entry.sourceName} not found`);
+    if (entry.source.digest !== undefined && head.digest !== entry.source.digest) {
+        throw new Error(`source image ${entry.sourceName} answered with digest ${head.digest}`);
+    }
+    const destination = run.connections.destination(entry.repository);
+    const at = (tags) => tagsAlreadyAt({ client: destination.client, repository: destination.path, tags }, head.digest);
+    const done = (item) => imageReport(item, head.digest, emptyStats(), {
+        upToDate: true,
+        mutated: false,
+        platforms: [],
+        seconds: (clock.now() - started) / 1000,
+    });
+    const uri = destination.repository.repositoryUri;
+    // A re-run's fast path: every tag already names this digest, so no tag decision is left to make.
+    const candidates = entry.tags.map((t) => t.tag);
+    if (candidates.length > 0 && (await at(candidates))) {
+        logger.info(`${entry.sourceName} is already at ${uri} (${head.digest})`);
+        return done({ entry, destination, sourceDigest: head.digest, tags: candidates, heldBack: [], kind: 'unknown' });
+    }
+    const decision = decideTags(entry.tags, await destination.client.listTags(destination.path));
+    for (const held of decision.heldBack)
+        logger.notice(`${uri}: tag "${held.tag}" not moved: ${held.reason}`);
+    const decided = {
+        entry,
+        destination,
+        sourceDigest: head.digest,
+        tags: decision.apply,
+        heldBack: decision.heldBack,
+        kind: 'unknown',
+    };
+    if (decision.apply.length > 0 && (await at(decision.apply))) {
+        logger.info(`${entry.sourceName} is already at ${uri} (${head.digest}); held back: ${decision.heldBack.map((h) => h.tag).join(', ')}`);
+        return done(decided);
+    }
+    const tree = await readImageTree({ client: sourceClient, repository: entry.source.repository }, head.digest);
+    const first = platformNodes(tree)[0];
+    if (first === undefined)
+        return { ...decided, sourceClient, tree, kind: 'other' };
+    const config = await readConfig(run.spool, tree, first);
+    const platform = platformOfConfig(config);
+    return {
+        ...decided,
+        sourceClient,
+        tree,
+        kind: classifyImage(config),
+        platform: platformString({
+            os: platform.os,
+            architecture: platform.architecture,
+            ...(platform.variant !== undefined ? { variant: platform.variant } : {}),
+        }),
+    };
+}
+
+;// CONCATENATED MODULE: ./lib/publish/publish.js
+
+
+
+
+
+
+
+
+
+
+
+async function publish(inputs, env) {
+    const { runtime, github } = env;
+    const requested = planRun(inputs, runtime.logger);
+    if (inputs.dryRun)
+        return dryRun(requested, inputs, env);
+    // Repositories first: their URIs are the destinations, and a missing one must fail before any copy.
+    const connections = await Connections.open(inputs, env);
+    const plan = connections.placeInRegistry(requested);
+    const repositories = plan.entries.map((entry) => entry.repository);
+    await github.group('Repositories', () => connections.ensureAll(repositories));
+    const report = {
+        ...dry_run_emptyReport(inputs, plan),
+        registry: connections.registryOf(repositories[0]),
+        logins: [connections.login],
+    };
+    const spool = await BlobSpool.create(env.tempDir);
+    // ECR Public does not mount across repositories.
+    const locations = new BlobLocations(() => inputs.registryType !== 'public');
+    const run = {
+        inputs,
+        runtime,
+        github,
+        plan,
+        connections,
+        spool,
+        locations,
+        transfers: new TransferLimiter(inputs.concurrency),
+    };
+    try {
+        const resolved = await github.group('Resolve', () => resolveImages(run));
+        const copied = await github.group(`Publish ${resolved.pending.length} image(s)`, () => copyByStage(resolved.pending, run));
+        report.images = inPlanOrder([...resolved.upToDate, ...copied.map((c) => c.image)], plan);
+        if (inputs.referrers) {
+            report.images = await github.group('Signatures, attestations and SBOMs', () => copyImageReferrers(report.images, run));
+        }
+        report.warnings = connections.rateLimits.lowQuotaWarnings();
+        for (const warning of report.warnings)
+            runtime.logger.warning(warning);
+        report.catalog = await syncCatalog(copied, run);
+    }
+    finally {
+        await spool.cleanup();
+    }
+    if (gateWanted(run))
+        Object.assign(report, await github.group('Scan gate and promotion', () => gateRelease(report.images, run)));
+    if (retentionWanted(inputs))
+        report.retention = await github.group('Retention', () => applyPublicRetention(report.images, run));
+    return report;
+}
+
 ;// CONCATENATED MODULE: ./lib/action/docker-login.js
+/** docker login/logout for the destination registries, so later workflow steps can push and pull. */
 
 
 const STATE_KEY = 'docker-logins';
@@ -67405,7 +68565,9 @@ const STATE_KEY = 'docker-logins';
 async function dockerLogin(logins) {
     const registries = [];
     for (const login of logins) {
-        await exec_exec('docker', ['login', '--username', login.username, '--password-stdin', login.registry], { input: Buffer.from(login.password) });
+        await exec_exec('docker', ['login', '--username', login.username, '--password-stdin', login.registry], {
+            input: Buffer.from(login.password),
+        });
         registries.push(login.registry);
     }
     saveState(STATE_KEY, JSON.stringify(registries));
@@ -67429,20 +68591,297 @@ async function postStep() {
     }
 }
 
-;// CONCATENATED MODULE: ./lib/action/inputs.js
+;// CONCATENATED MODULE: ./lib/action/table.js
+/** The job summary's table shape and the cell helpers its sections share. */
+const table_short = (digest) => digest.replace(/^sha256:/, '').slice(0, 12);
+// Finding text and error messages come from elsewhere; the summary is HTML.
+const escapeHtml = (text) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+;// CONCATENATED MODULE: ./lib/action/gate-report.js
+
+
+/** Enough to act on from the run's annotations list; the job summary has the rest. */
+const MAX_FINDING_ANNOTATIONS = 20;
+const describeEntry = (entry) => entry.until !== undefined ? `${entry.id} until ${entry.until}` : entry.id;
+const gateResults = (gates) => gates.flatMap((g) => (g.gate !== undefined ? [g.gate] : []));
+/** An error per failing finding, one per vulnerability and package, its platforms listed. */
+function findingAnnotations(results) {
+    const failing = new Map();
+    for (const gate of results) {
+        for (const finding of gate.failing) {
+            const { id, installedVersion, fixedInVersion } = finding;
+            const key = JSON.stringify([gate.repositoryName, gate.imageDigest, id, finding.package, installedVersion]);
+            const fix = fixedInVersion !== undefined && fixedInVersion !== '' ? `; fixed in ${fixedInVersion}` : '';
+            // A ranked severity explains itself; an unranked one says why it fails whatever the threshold.
+            const why = isRankedSeverity(finding.severity) ? '' : ` (${finding.reason})`;
+            const found = failing.get(key) ?? {
+                message: `${finding.id} (${finding.reportedSeverity}) in ${finding.package || 'an unnamed package'} ` +
+                    `${finding.installedVersion}${fix}: ${gate.repositoryName}@${gate.imageDigest}${why}`,
+                platforms: [],
+            };
+            found.platforms.push(finding.platform ?? finding.platformDigest);
+            failing.set(key, found);
+        }
+    }
+    const errors = [...failing.values()].map(({ message, platforms }) => ({
+        level: 'error',
+        message: `Scan gate: ${message} [${platforms.join(', ')}]`,
+    }));
+    const annotations = errors.slice(0, MAX_FINDING_ANNOTATIONS);
+    if (errors.length > MAX_FINDING_ANNOTATIONS) {
+        const more = errors.length - MAX_FINDING_ANNOTATIONS;
+        annotations.push({ level: 'error', message: `Scan gate: ${more} more failing finding(s); see the job summary` });
+    }
+    return annotations;
+}
 /**
- * Every action input, read once and validated before anything is contacted. Bad input throws an
- * `InputError` whose message is one line naming the input and what is wrong.
- *
- * Inputs that only apply to one registry type are an error with the other one when set to
- * anything but their default: a gate, retention or encryption setting that would be silently
- * ignored is worse than a failed run. Values equal to the default are accepted, so the defaults in
- * action.yml never trip this.
+ * What the scan gates leave in the run's annotations: an error per failing finding, a warning per
+ * expired `scan-ignore` entry and a notice per entry that matched nothing in any gated image.
  */
+function gateAnnotations(gates) {
+    const results = gateResults(gates);
+    const annotations = findingAnnotations(results);
+    // scan-ignore is one list for every image: expiry is the same everywhere,
+    // and an entry is unused only if no image used it.
+    const expired = new Map();
+    for (const gate of results)
+        for (const entry of gate.expiredIgnores)
+            expired.set(describeEntry(entry), entry);
+    for (const [text, entry] of expired) {
+        annotations.push({
+            level: 'warning',
+            message: `scan-ignore entry "${text}" expired after ${entry.until ?? ''} and ignores nothing any more; ` +
+                'renew or remove it',
+        });
+    }
+    const unusedEverywhere = (entry) => results.every((gate) => gate.unmatchedIgnores.some((e) => describeEntry(e) === describeEntry(entry)));
+    const unmatched = results.length === 0 ? [] : results[0].unmatchedIgnores.filter(unusedEverywhere);
+    for (const entry of unmatched) {
+        annotations.push({
+            level: 'notice',
+            message: `scan-ignore entry "${describeEntry(entry)}" matched no finding in the gated image(s); ` +
+                'remove it if it is no longer needed',
+        });
+    }
+    return annotations;
+}
+const FIX_LABEL = { YES: 'yes', NO: 'no', PARTIAL: 'partial', UNKNOWN: '' };
+/** Unranked severities first: they fail every gate. */
+const ALL_SEVERITIES = [...UNRANKED_SEVERITIES, ...SEVERITIES];
+/** For ordering rows: unranked above CRITICAL, since they fail whatever the threshold. */
+const displayRank = (severity) => isRankedSeverity(severity) ? severityRank(severity) : SEVERITIES.length;
+function describeCounts(counts) {
+    const parts = ALL_SEVERITIES.filter((severity) => (counts[severity] ?? 0) > 0).map((severity) => `${counts[severity] ?? 0} ${severity}`);
+    return parts.length > 0 ? parts.join(', ') : 'no findings';
+}
+function platformLabel(platform) {
+    return platform.platform ?? platform.digest.slice(0, 19);
+}
+/** One row per vulnerability and package across platforms: failing first, then by severity, ID and package. */
+function findingRows(result) {
+    const rows = new Map();
+    for (const platform of result.platforms) {
+        for (const finding of platform.findings) {
+            const key = JSON.stringify([finding.id, finding.package, finding.installedVersion]);
+            const fails = !finding.ignored && failsThreshold(finding.severity, result.threshold);
+            const row = rows.get(key) ?? { finding, fails, platforms: [] };
+            row.fails ||= fails;
+            row.platforms.push(platformLabel(platform));
+            rows.set(key, row);
+        }
+    }
+    return [...rows.values()].sort((a, b) => Number(b.fails) - Number(a.fails) ||
+        displayRank(b.finding.severity) - displayRank(a.finding.severity) ||
+        a.finding.id.localeCompare(b.finding.id) ||
+        a.finding.package.localeCompare(b.finding.package));
+}
+function fixCell(finding) {
+    return finding.fixedInVersion !== undefined && finding.fixedInVersion !== ''
+        ? `${FIX_LABEL[finding.fixAvailable] || 'yes'}: ${finding.fixedInVersion}`
+        : FIX_LABEL[finding.fixAvailable];
+}
+/** The verdict line, per-platform counts and the top rows of the findings table for one gated image. */
+function formatGateSummary(result, maxRows = 20) {
+    const ordered = findingRows(result);
+    const failingRows = ordered.filter((row) => row.fails);
+    const unranked = failingRows.filter((row) => !isRankedSeverity(row.finding.severity)).length;
+    const image = `${result.repositoryName}@${result.imageDigest}`;
+    const ranked = `${failingRows.length - unranked} finding(s) at or above ${result.threshold}`;
+    const verdictLine = result.verdict === 'pass'
+        ? `Scan gate passed for ${image}: no unignored finding at or above ${result.threshold}.`
+        : unranked === 0
+            ? `Scan gate failed for ${image}: ${ranked}.`
+            : `Scan gate failed for ${image}: ${ranked} and ${unranked} UNTRIAGED or of unknown severity, ` +
+                'which fail every gate unless listed in scan-ignore.';
+    return {
+        verdictLine,
+        countLines: result.platforms.map((platform) => `${platformLabel(platform)}: ${describeCounts(platform.counts)}`),
+        header: ['Vulnerability', 'Severity', 'Package', 'Installed version', 'Fix available', 'Platforms', 'Gate'],
+        rows: ordered
+            .slice(0, Math.max(0, maxRows))
+            .map(({ finding, fails, platforms }) => [
+            finding.id,
+            finding.reportedSeverity === finding.severity
+                ? finding.severity
+                : `${finding.severity} (${finding.reportedSeverity})`,
+            finding.package,
+            finding.installedVersion,
+            fixCell(finding),
+            platforms.join(', '),
+            fails ? 'fails' : finding.ignored ? 'ignored' : 'below threshold',
+        ]),
+        omittedRows: Math.max(0, ordered.length - Math.max(0, maxRows)),
+    };
+}
+// ---------------------------------------------------------------- job summary tables
+/** The job summary's gate section: problems first, then per image its counts, findings and promotion. */
+function gateTables(gates) {
+    const tables = [];
+    const gateErrors = gates.filter((g) => g.error !== undefined);
+    if (gateErrors.length > 0) {
+        tables.push({
+            heading: 'Scan gate or promotion could not complete: no promote tag was applied to any image',
+            header: ['Repository', 'Problem'],
+            rows: gateErrors.map((g) => [g.repository, escapeHtml(g.error)]),
+        });
+    }
+    for (const { repository, gate, promotion } of gates) {
+        if (gate !== undefined) {
+            const formatted = formatGateSummary(gate);
+            // UNTRIAGED and UNKNOWN get a column only when some platform has them.
+            const columns = ALL_SEVERITIES.filter((s) => isRankedSeverity(s) || gate.platforms.some((p) => p.counts[s]));
+            tables.push({
+                heading: formatted.verdictLine,
+                header: ['Platform', 'Digest', ...columns, 'Scan status'],
+                rows: gate.platforms.map((p) => [
+                    p.platform ?? 'image',
+                    table_short(p.digest),
+                    ...columns.map((s) => String(p.counts[s] ?? 0)),
+                    p.status,
+                ]),
+            });
+            if (formatted.rows.length > 0) {
+                const blanks = formatted.header.slice(1).map(() => '');
+                const omitted = formatted.omittedRows > 0 ? [[`… and ${formatted.omittedRows} more`, ...blanks]] : [];
+                tables.push({
+                    heading: `Findings in ${repository} (gate threshold ${gate.threshold})`,
+                    header: formatted.header,
+                    rows: [...formatted.rows.map((row) => row.map(escapeHtml)), ...omitted],
+                });
+            }
+        }
+        if (promotion !== undefined) {
+            tables.push({
+                heading: `Promoted ${repository}@${table_short(promotion.digest)}`,
+                header: ['Tag', 'Outcome'],
+                rows: promotion.tags.map((t) => [t.tag, t.outcome]),
+            });
+        }
+    }
+    return tables;
+}
+/** The `scan-findings` output entry for one gated image: severity counts per platform. */
+function scanFindingsOutput(result) {
+    return {
+        repository: result.repositoryName,
+        digest: result.imageDigest,
+        verdict: result.verdict,
+        scanType: result.scanType,
+        platforms: result.platforms.map((p) => ({
+            digest: p.digest,
+            ...(p.platform !== undefined ? { platform: p.platform } : {}),
+            counts: p.counts,
+        })),
+    };
+}
+/** The `scan-findings` output: one entry per image that got a verdict. */
+function scanFindingsJson(gates) {
+    return JSON.stringify(gateResults(gates).map(scanFindingsOutput));
+}
 
+;// CONCATENATED MODULE: ./lib/action/json-error.js
+/** Where JSON text first goes wrong, as line and column, so an error can point at it without quoting it. */
+// JSON.parse's messages quote the text (and Node 20 gives no position for some errors), so we scan ourselves.
+const WHITESPACE = /[ \t\n\r]*/y;
+const json_error_NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+// JSON forbids raw control characters in strings, so the pattern must name them.
+// eslint-disable-next-line no-control-regex
+const STRING = /"(?:[^"\\\u0000-\u001f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"/y;
+const LITERAL = /true|false|null/y;
+class Failed extends Error {
+    offset;
+    constructor(offset) {
+        super('invalid JSON');
+        this.offset = offset;
+    }
+}
+function skip(text, at) {
+    WHITESPACE.lastIndex = at;
+    WHITESPACE.test(text);
+    return WHITESPACE.lastIndex;
+}
+function token(pattern, text, at) {
+    pattern.lastIndex = at;
+    if (!pattern.test(text))
+        throw new Failed(at);
+    return pattern.lastIndex;
+}
+function expect(text, at, char) {
+    if (text[at] !== char)
+        throw new Failed(at);
+    return at + 1;
+}
+/** Offset after a members/elements list closed by `close`; `item` reads one entry. */
+function list(text, at, close, item) {
+    let i = skip(text, at + 1);
+    if (text[i] === close)
+        return i + 1;
+    for (;;) {
+        i = skip(text, item(skip(text, i)));
+        if (text[i] === close)
+            return i + 1;
+        i = expect(text, i, ',');
+    }
+}
+function value(text, at) {
+    const char = text[at];
+    if (char === '{') {
+        return list(text, at, '}', (i) => value(text, skip(text, expect(text, skip(text, token(STRING, text, i)), ':'))));
+    }
+    if (char === '[')
+        return list(text, at, ']', (i) => value(text, i));
+    if (char === '"')
+        return token(STRING, text, at);
+    if (char === '-' || (char !== undefined && char >= '0' && char <= '9'))
+        return token(json_error_NUMBER, text, at);
+    return token(LITERAL, text, at);
+}
+/** The offset of the first error in `text`; undefined when it is valid JSON (or nests too deep to scan). */
+function jsonErrorOffset(text) {
+    try {
+        const end = skip(text, value(text, skip(text, 0)));
+        return end === text.length ? undefined : end;
+    }
+    catch (error) {
+        if (error instanceof Failed)
+            return error.offset;
+        // Nesting deeper than the stack: no position, rather than a crash.
+        if (error instanceof RangeError)
+            return undefined;
+        throw error;
+    }
+}
+/** `line L, column C` (1-based) of the first error, or undefined when the text is valid JSON. */
+function jsonErrorLocation(text) {
+    const offset = jsonErrorOffset(text);
+    if (offset === undefined)
+        return undefined;
+    const before = text.slice(0, offset).split('\n');
+    return `line ${before.length}, column ${(before.at(-1)?.length ?? 0) + 1}`;
+}
 
-
-
+;// CONCATENATED MODULE: ./lib/action/input-parsers.js
+/** Value parsers of the action inputs (booleans, numbers, choices, lists, policy JSON, scan-ignore); each fails with one InputError line. */
 
 
 
@@ -67453,21 +68892,15 @@ class InputError extends Error {
         super(`Input "${input}": ${problem}`.replace(/\s*[\r\n]+\s*/g, ' '));
     }
 }
-const DEFAULT_TAG_TEMPLATES = ['{{tag}}', 'latest'];
 /** ECR Public allows 10 TPS for layer-upload and PutImage calls. */
 const PUBLIC_WRITE_RATE_LIMIT = 10;
-const inputs_SEVERITIES = ['NONE', 'CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'INFORMATIONAL', 'UNDEFINED'];
-const ROLE_ARN = /^arn:(aws|aws-cn|aws-us-gov):iam::(\d{12}):role\/(?:[\x21-\x7e]{0,510}\/)?([\w+=,.@-]{1,64})$/;
-const SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
-const REGION = /^[a-z]{2,}(?:-[a-z]+)+-\d{1,2}$/;
-const ACCOUNT_ID = /^\d{12}$/;
-const PUBLIC_ALIAS = /^[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
+// Below this a paced write waits over 100 s, and far below it the interval overflows Node's timers.
+const MIN_WRITE_RATE = 0.01;
+const MAX_WRITE_RATE = 10000;
 // Vendor-prefixed IDs as the scan gate matches them: CVE-2024-1234, GHSA-…, ALAS2023-2024-123, RHSA-2024:1234.
-const inputs_VULNERABILITY_ID = /^[A-Za-z][A-Za-z0-9]*-[A-Za-z0-9][A-Za-z0-9.:_-]*$/;
-const inputs_FINDING_ARN = /^arn:(?:aws|aws-cn|aws-us-gov):inspector2:[a-z0-9-]+:\d{12}:finding\/[\w-]+$/;
+const VULNERABILITY_ID = /^[A-Za-z][A-Za-z0-9]*-[A-Za-z0-9][A-Za-z0-9.:_-]*$/;
+const FINDING_ARN = /^arn:(?:aws|aws-cn|aws-us-gov):inspector2:[a-z0-9-]+:\d{12}:finding\/[\w-]+$/;
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
-const LIFECYCLE_POLICY_MAX = 30720;
-const REPOSITORY_POLICY_MAX = 10240;
 const quote = (value) => JSON.stringify(value);
 /** Non-blank lines with `#` comments removed; `#` never occurs in references, tags or IDs. */
 function meaningfulLines(value) {
@@ -67478,7 +68911,10 @@ function meaningfulLines(value) {
 }
 /** Newline- or comma-separated values, for inputs whose items cannot contain commas. */
 function listItems(value) {
-    return meaningfulLines(value).flatMap((entry) => entry.text.split(',').map((item) => item.trim()).filter((item) => item !== ''));
+    return meaningfulLines(value).flatMap((entry) => entry.text
+        .split(',')
+        .map((item) => item.trim())
+        .filter((item) => item !== ''));
 }
 function parseBoolean(name, value, fallback) {
     if (value === '')
@@ -67517,6 +68953,125 @@ function parseChoice(name, value, choices, fallback) {
         throw new InputError(name, `${quote(value)} is not one of ${choices.join(', ')}`);
     return found;
 }
+/** Parses to an object, or says where the JSON breaks: never quotes the text, which may hold anything. */
+function parsePolicyJson(name, text, origin) {
+    let parsed;
+    try {
+        parsed = JSON.parse(text);
+    }
+    catch {
+        const where = jsonErrorLocation(text);
+        throw new InputError(name, `${origin} is not valid JSON${where === undefined ? '' : ` (error at ${where})`}`);
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+        throw new InputError(name, `${origin} is not a JSON object`);
+    }
+    return parsed;
+}
+/**
+ * A policy input holds JSON text (it starts with `{`) or a path to a JSON file, relative to the
+ * workspace. Returns the JSON text after checking that it parses to an object.
+ */
+function readPolicy(name, value, env, check, maxLength) {
+    if (value === '')
+        return undefined;
+    let text = value;
+    let origin = 'the JSON text';
+    if (!value.startsWith('{') && !value.startsWith('[')) {
+        const path = (0,external_node_path_.isAbsolute)(value) ? value : (0,external_node_path_.resolve)(env['GITHUB_WORKSPACE'] ?? process.cwd(), value);
+        if (!(0,external_node_fs_.existsSync)(path))
+            throw new InputError(name, `file ${quote(value)} does not exist (and the value is not JSON text)`);
+        if (!(0,external_node_fs_.statSync)(path).isFile())
+            throw new InputError(name, `${quote(value)} is not a file`);
+        try {
+            text = (0,external_node_fs_.readFileSync)(path, 'utf8');
+        }
+        catch (error) {
+            throw new InputError(name, `cannot read file ${quote(value)}: ${error.message}`);
+        }
+        origin = `file ${quote(value)}`;
+    }
+    const problem = check(parsePolicyJson(name, text, origin));
+    if (problem !== undefined)
+        throw new InputError(name, `${origin} ${problem}`);
+    if (text.length > maxLength)
+        throw new InputError(name, `${origin} is longer than ${maxLength} characters`);
+    return text;
+}
+const lifecycleCheck = (policy) => Array.isArray(policy['rules']) && policy['rules'].length > 0 ? undefined : 'has no "rules" list';
+const repositoryPolicyCheck = (policy) => 'Statement' in policy ? undefined : 'has no "Statement"';
+function parseWriteRateLimit(value, registryType) {
+    if (value === '' || value.toLowerCase() === 'auto')
+        return registryType === 'public' ? PUBLIC_WRITE_RATE_LIMIT : 0;
+    const n = /^\d+(?:\.\d+)?$/.test(value) ? Number(value) : NaN;
+    if (!Number.isFinite(n) || n > MAX_WRITE_RATE || (n !== 0 && n < MIN_WRITE_RATE)) {
+        throw new InputError('write-rate-limit', `${quote(value)} is not auto or a number of requests per second: 0 (no limit) or from ${MIN_WRITE_RATE} to ${MAX_WRITE_RATE}`);
+    }
+    return n;
+}
+/**
+ * The `scan-ignore` input: one entry a line, `ID` or `ID until YYYY-MM-DD`; blank lines and `#`
+ * comments are skipped. The gate only ever sees entries that passed here.
+ */
+function parseScanIgnore(value) {
+    return meaningfulLines(value).map(({ line, text }) => {
+        const match = /^(\S+)(?:\s+until\s+(\S+))?$/i.exec(text);
+        const id = match?.[1];
+        if (match === null || id === undefined) {
+            throw new InputError('scan-ignore', `line ${line} ${quote(text)} is not "ID" or "ID until YYYY-MM-DD"`);
+        }
+        if (!FINDING_ARN.test(id) && !VULNERABILITY_ID.test(id)) {
+            throw new InputError('scan-ignore', `line ${line}: ${quote(id)} is neither a vulnerability ID like CVE-2024-1234 nor an Inspector finding ARN`);
+        }
+        const until = match[2];
+        if (until !== undefined && !isRealDate(until)) {
+            throw new InputError('scan-ignore', `line ${line}: ${quote(until)} is not a date (YYYY-MM-DD)`);
+        }
+        return { id, ...(until !== undefined ? { until } : {}) };
+    });
+}
+function isRealDate(text) {
+    const match = ISO_DATE.exec(text);
+    if (!match)
+        return false;
+    const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+    const date = new Date(Date.UTC(year, month - 1, day));
+    return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+}
+
+;// CONCATENATED MODULE: ./lib/action/inputs.js
+/** Every action input, read once and validated before anything is contacted. */
+// Bad input throws an `InputError` whose message is one line naming the input and what is wrong.
+//
+// An input that would have no effect in this run (one registry type's setting with the other,
+// a role setting without role-to-assume, a gate setting without a gate, source-registry without
+// a source login) is an error when set to anything but its default: a silently ignored setting is
+// worse than a failed run. Values equal to the default are accepted, so the defaults in action.yml
+// never trip this.
+
+
+
+
+
+
+
+
+const DEFAULT_TAG_TEMPLATES = ['{{tag}}', 'latest'];
+const DEFAULT_SOURCE_REGISTRY = 'docker.io';
+const THRESHOLDS = ['NONE', ...SEVERITIES];
+const ROLE_ARN = /^arn:(aws|aws-cn|aws-us-gov):iam::(\d{12}):role\/(?:[\x21-\x7e]{0,510}\/)?([\w+=,.@-]{1,64})$/;
+const SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
+const REGION = /^[a-z]{2,}(?:-[a-z]+)+-\d{1,2}$/;
+const ACCOUNT_ID = /^\d{12}$/;
+const PUBLIC_ALIAS = /^[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
+const LIFECYCLE_POLICY_MAX = 30720;
+const REPOSITORY_POLICY_MAX = 10240;
+const DEFAULT_AUDIENCE = 'sts.amazonaws.com';
+const DEFAULT_ROLE_DURATION = 3600;
+const DEFAULT_SCAN_TIMEOUT = 900;
+const onlyFor = (name, type) => {
+    throw new InputError(name, `only applies to registry-type ${type}`);
+};
 function parseImages(value, prefix) {
     const images = [];
     for (const { line, text } of meaningfulLines(value)) {
@@ -67559,89 +69114,12 @@ function parseTemplates(value) {
         }
     });
 }
-function inputs_parseScanIgnore(value) {
-    return meaningfulLines(value).map(({ line, text }) => {
-        const match = /^(\S+)(?:\s+until\s+(\S+))?$/i.exec(text);
-        const id = match?.[1];
-        if (match === null || id === undefined) {
-            throw new InputError('scan-ignore', `line ${line} ${quote(text)} is not "ID" or "ID until YYYY-MM-DD"`);
-        }
-        if (!inputs_FINDING_ARN.test(id) && !inputs_VULNERABILITY_ID.test(id)) {
-            throw new InputError('scan-ignore', `line ${line}: ${quote(id)} is neither a vulnerability ID like CVE-2024-1234 nor an Inspector finding ARN`);
-        }
-        const until = match[2];
-        if (until !== undefined && !isRealDate(until)) {
-            throw new InputError('scan-ignore', `line ${line}: ${quote(until)} is not a date (YYYY-MM-DD)`);
-        }
-        return { id, ...(until !== undefined ? { until } : {}) };
-    });
-}
-function isRealDate(text) {
-    const match = ISO_DATE.exec(text);
-    if (!match)
-        return false;
-    const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
-    const date = new Date(Date.UTC(year, month - 1, day));
-    return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
-}
-/**
- * A policy input holds JSON text (it starts with `{`) or a path to a JSON file, relative to the
- * workspace. Returns the JSON text after checking that it parses to an object.
- */
-function readPolicy(name, value, env, check, maxLength) {
-    if (value === '')
-        return undefined;
-    let text = value;
-    let origin = 'the JSON text';
-    if (!value.startsWith('{') && !value.startsWith('[')) {
-        const path = (0,external_node_path_.isAbsolute)(value) ? value : (0,external_node_path_.resolve)(env['GITHUB_WORKSPACE'] ?? process.cwd(), value);
-        if (!(0,external_node_fs_.existsSync)(path))
-            throw new InputError(name, `file ${quote(value)} does not exist (and the value is not JSON text)`);
-        if (!(0,external_node_fs_.statSync)(path).isFile())
-            throw new InputError(name, `${quote(value)} is not a file`);
-        try {
-            text = (0,external_node_fs_.readFileSync)(path, 'utf8');
-        }
-        catch (error) {
-            throw new InputError(name, `cannot read file ${quote(value)}: ${error.message}`);
-        }
-        origin = `file ${quote(value)}`;
-    }
-    let parsed;
-    try {
-        parsed = JSON.parse(text);
-    }
-    catch (error) {
-        throw new InputError(name, `${origin} is not valid JSON: ${error.message}`);
-    }
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-        throw new InputError(name, `${origin} is not a JSON object`);
-    }
-    const problem = check(parsed);
-    if (problem !== undefined)
-        throw new InputError(name, `${origin} ${problem}`);
-    if (text.length > maxLength)
-        throw new InputError(name, `${origin} is longer than ${maxLength} characters`);
-    return text;
-}
-const lifecycleCheck = (policy) => Array.isArray(policy['rules']) && policy['rules'].length > 0 ? undefined : 'has no "rules" list';
-const repositoryPolicyCheck = (policy) => 'Statement' in policy ? undefined : 'has no "Statement"';
-function parseWriteRateLimit(value, registryType) {
-    if (value === '' || value.toLowerCase() === 'auto')
-        return registryType === 'public' ? PUBLIC_WRITE_RATE_LIMIT : 0;
-    const n = /^\d+(?:\.\d+)?$/.test(value) ? Number(value) : NaN;
-    if (!Number.isFinite(n) || n > 10000) {
-        throw new InputError('write-rate-limit', `${quote(value)} is not auto or a number of requests per second from 0 (no limit) to 10000`);
-    }
-    return n;
-}
 function defaultSessionName(env) {
     const runId = env['GITHUB_RUN_ID'];
     return runId !== undefined && /^\d{1,52}$/.test(runId) ? `ecr-publish-${runId}` : 'ecr-publish';
 }
-/** Reads and validates every input. Touches nothing but policy files. */
-function parseInputs(getInput, env) {
-    const get = (name) => getInput(name).trim();
+/** registry-type, repository-prefix, images, public-registry-alias, aws-region, registry-id. */
+function destinationInputs(get, getInput, env) {
     const registryTypeInput = get('registry-type');
     const registryTypeText = registryTypeInput.toLowerCase() || 'public';
     if (registryTypeText !== 'public' && registryTypeText !== 'private') {
@@ -67649,9 +69127,6 @@ function parseInputs(getInput, env) {
     }
     const registryType = registryTypeText;
     const isPublic = registryType === 'public';
-    const onlyFor = (name, type) => {
-        throw new InputError(name, `only applies to registry-type ${type}`);
-    };
     const repositoryPrefix = get('repository-prefix');
     const prefixProblem = repositoryPrefixProblem(repositoryPrefix);
     if (prefixProblem !== undefined)
@@ -67678,21 +69153,46 @@ function parseInputs(getInput, env) {
     if (registryId !== '' && !ACCOUNT_ID.test(registryId)) {
         throw new InputError('registry-id', `${quote(registryId)} is not a 12-digit AWS account ID`);
     }
+    // ECR Public is always the caller's own registry.
+    if (isPublic && registryId !== '')
+        onlyFor('registry-id', 'private');
+    return {
+        images,
+        registryType,
+        ...(alias !== '' ? { publicRegistryAlias: alias } : {}),
+        repositoryPrefix,
+        ...(awsRegion !== undefined ? { awsRegion } : {}),
+        ...(registryId !== '' ? { registryId } : {}),
+    };
+}
+/** role-to-assume and the settings that only mean something with it. */
+function roleInputs(get, env) {
     const roleToAssume = get('role-to-assume');
     if (roleToAssume !== '' && !ROLE_ARN.test(roleToAssume)) {
         throw new InputError('role-to-assume', `${quote(roleToAssume)} is not an IAM role ARN like arn:aws:iam::123456789012:role/name`);
     }
-    const audience = get('audience') || 'sts.amazonaws.com';
+    const withoutRole = (name) => {
+        throw new InputError(name, 'only applies with role-to-assume');
+    };
+    const audience = get('audience') || DEFAULT_AUDIENCE;
     if (/\s/.test(audience))
         throw new InputError('audience', `${quote(audience)} contains white space`);
-    const roleSessionName = get('role-session-name') || defaultSessionName(env);
+    if (roleToAssume === '' && audience !== DEFAULT_AUDIENCE)
+        withoutRole('audience');
+    const sessionInput = get('role-session-name');
+    const roleSessionName = sessionInput || defaultSessionName(env);
     if (!SESSION_NAME.test(roleSessionName)) {
         throw new InputError('role-session-name', `${quote(roleSessionName)} must be 2 to 64 characters of letters, digits and _+=,.@-`);
     }
-    const roleDurationSeconds = parseWholeNumber('role-duration-seconds', get('role-duration-seconds'), 3600, 900, 43200, 'seconds');
-    const tags = parseTemplates(get('tags'));
-    const runImageMirror = parseAutoOrFalse('run-image-mirror', get('run-image-mirror'));
-    const createRepositories = parseBoolean('create-repositories', get('create-repositories'), true);
+    if (roleToAssume === '' && sessionInput !== '')
+        withoutRole('role-session-name');
+    const roleDurationSeconds = parseWholeNumber('role-duration-seconds', get('role-duration-seconds'), DEFAULT_ROLE_DURATION, 900, 43200, 'seconds');
+    if (roleToAssume === '' && roleDurationSeconds !== DEFAULT_ROLE_DURATION)
+        withoutRole('role-duration-seconds');
+    return { ...(roleToAssume !== '' ? { roleToAssume } : {}), audience, roleSessionName, roleDurationSeconds };
+}
+/** What the run sets on the repositories it ensures, per registry type. */
+function repositoryInputs(get, env, isPublic) {
     const imageTagMutability = parseChoice('image-tag-mutability', get('image-tag-mutability'), ['MUTABLE', 'IMMUTABLE'], 'MUTABLE');
     if (isPublic && imageTagMutability !== 'MUTABLE')
         onlyFor('image-tag-mutability', 'private');
@@ -67711,6 +69211,7 @@ function parseInputs(getInput, env) {
     if (isPublic && lifecyclePolicy !== undefined) {
         throw new InputError('lifecycle-policy', 'only applies to registry-type private (ECR Public has no lifecycle policies; see public-retention)');
     }
+    // Both registry types: ECR Public repositories take a repository policy too.
     const repositoryPolicy = readPolicy('repository-policy', get('repository-policy'), env, repositoryPolicyCheck, REPOSITORY_POLICY_MAX);
     const catalogData = parseAutoOrFalse('catalog-data', get('catalog-data'));
     if (!isPublic && catalogData !== 'auto')
@@ -67718,47 +69219,7 @@ function parseInputs(getInput, env) {
     const publicRetention = parseWholeNumber('public-retention', get('public-retention'), 0, 0, 10000, 'versions');
     if (!isPublic && publicRetention !== 0)
         onlyFor('public-retention', 'public');
-    const scanSeverityThreshold = parseChoice('scan-severity-threshold', get('scan-severity-threshold'), inputs_SEVERITIES, 'NONE');
-    if (isPublic && scanSeverityThreshold !== 'NONE')
-        onlyFor('scan-severity-threshold', 'private');
-    const scanIgnore = inputs_parseScanIgnore(getInput('scan-ignore'));
-    if (isPublic && scanIgnore.length > 0)
-        onlyFor('scan-ignore', 'private');
-    const scanTimeoutSeconds = parseWholeNumber('scan-timeout-seconds', get('scan-timeout-seconds'), 900, 1, 21600, 'seconds');
-    if (isPublic && scanTimeoutSeconds !== 900)
-        onlyFor('scan-timeout-seconds', 'private');
-    const promoteTags = listItems(getInput('promote-tags'));
-    for (const tag of promoteTags) {
-        if (!isValidTag(tag))
-            throw new InputError('promote-tags', `${quote(tag)} is not a valid tag`);
-    }
-    if (isPublic && promoteTags.length > 0)
-        onlyFor('promote-tags', 'private');
-    const referrers = parseBoolean('referrers', get('referrers'), true);
-    const dockerLogin = parseBoolean('docker-login', get('docker-login'), false);
-    const sourceUsername = get('source-username');
-    // Never echo the password, not even its length.
-    const sourcePassword = getInput('source-password');
-    if ((sourceUsername === '') !== (sourcePassword === '')) {
-        throw new InputError(sourceUsername === '' ? 'source-username' : 'source-password', 'source-username and source-password must be given together');
-    }
-    const concurrency = parseWholeNumber('concurrency', get('concurrency'), 8, 1, 64, 'parallel transfers');
-    const dryRun = parseBoolean('dry-run', get('dry-run'), false);
-    const writeRateLimit = parseWriteRateLimit(get('write-rate-limit'), registryType);
     return {
-        images,
-        registryType,
-        ...(alias !== '' ? { publicRegistryAlias: alias } : {}),
-        repositoryPrefix,
-        ...(awsRegion !== undefined ? { awsRegion } : {}),
-        ...(registryId !== '' ? { registryId } : {}),
-        ...(roleToAssume !== '' ? { roleToAssume } : {}),
-        audience,
-        roleSessionName,
-        roleDurationSeconds,
-        tags,
-        runImageMirror,
-        createRepositories,
         imageTagMutability,
         scanOnPush,
         encryptionType,
@@ -67767,30 +69228,105 @@ function parseInputs(getInput, env) {
         ...(repositoryPolicy !== undefined ? { repositoryPolicy } : {}),
         catalogData,
         publicRetention,
-        scanSeverityThreshold,
-        scanIgnore,
-        scanTimeoutSeconds,
-        promoteTags,
+    };
+}
+/** The scan gate and promotion (private only); ignore entries and the timeout need a threshold. */
+function gateInputs(get, getInput, isPublic) {
+    const scanSeverityThreshold = parseChoice('scan-severity-threshold', get('scan-severity-threshold'), THRESHOLDS, 'NONE');
+    if (isPublic && scanSeverityThreshold !== 'NONE')
+        onlyFor('scan-severity-threshold', 'private');
+    const noGate = (name) => {
+        throw new InputError(name, 'has no effect with scan-severity-threshold NONE (no scan gate)');
+    };
+    const scanIgnore = parseScanIgnore(getInput('scan-ignore'));
+    if (isPublic && scanIgnore.length > 0)
+        onlyFor('scan-ignore', 'private');
+    if (scanIgnore.length > 0 && scanSeverityThreshold === 'NONE')
+        noGate('scan-ignore');
+    const scanTimeoutSeconds = parseWholeNumber('scan-timeout-seconds', get('scan-timeout-seconds'), DEFAULT_SCAN_TIMEOUT, 1, 21600, 'seconds');
+    if (isPublic && scanTimeoutSeconds !== DEFAULT_SCAN_TIMEOUT)
+        onlyFor('scan-timeout-seconds', 'private');
+    if (scanTimeoutSeconds !== DEFAULT_SCAN_TIMEOUT && scanSeverityThreshold === 'NONE')
+        noGate('scan-timeout-seconds');
+    const promoteTags = listItems(getInput('promote-tags'));
+    for (const tag of promoteTags) {
+        if (!isValidTag(tag))
+            throw new InputError('promote-tags', `${quote(tag)} is not a valid tag`);
+    }
+    if (isPublic && promoteTags.length > 0)
+        onlyFor('promote-tags', 'private');
+    return { scanSeverityThreshold, scanIgnore, scanTimeoutSeconds, promoteTags };
+}
+/** The source login and the one registry it belongs to. */
+function sourceInputs(get, getInput) {
+    const sourceUsername = get('source-username');
+    // Never echo the password, not even its length.
+    const sourcePassword = getInput('source-password');
+    if ((sourceUsername === '') !== (sourcePassword === '')) {
+        throw new InputError(sourceUsername === '' ? 'source-username' : 'source-password', 'source-username and source-password must be given together');
+    }
+    const registryText = get('source-registry') || DEFAULT_SOURCE_REGISTRY;
+    const hostProblem = registryHostProblem(registryText);
+    if (hostProblem !== undefined)
+        throw new InputError('source-registry', `${hostProblem} (a host[:port] such as docker.io or ghcr.io)`);
+    const sourceRegistry = credentialHost(registryText);
+    if (sourceUsername === '') {
+        if (sourceRegistry !== DEFAULT_SOURCE_REGISTRY)
+            throw new InputError('source-registry', 'only applies with source-username and source-password');
+        return {};
+    }
+    return { sourceUsername, sourcePassword, sourceRegistry };
+}
+/** Reads and validates every input, in the order of action.yml. Touches nothing but policy files. */
+function parseInputs(getInput, env) {
+    const get = (name) => getInput(name).trim();
+    const destination = destinationInputs(get, getInput, env);
+    const isPublic = destination.registryType === 'public';
+    const role = roleInputs(get, env);
+    const tags = parseTemplates(get('tags'));
+    const runImageMirror = parseAutoOrFalse('run-image-mirror', get('run-image-mirror'));
+    const createRepositories = parseBoolean('create-repositories', get('create-repositories'), true);
+    const repository = repositoryInputs(get, env, isPublic);
+    const gate = gateInputs(get, getInput, isPublic);
+    const referrers = parseBoolean('referrers', get('referrers'), true);
+    const dockerLogin = parseBoolean('docker-login', get('docker-login'), false);
+    const source = sourceInputs(get, getInput);
+    const concurrency = parseWholeNumber('concurrency', get('concurrency'), 8, 1, 64, 'parallel transfers');
+    const dryRun = parseBoolean('dry-run', get('dry-run'), false);
+    const writeRateLimit = parseWriteRateLimit(get('write-rate-limit'), destination.registryType);
+    return {
+        ...destination,
+        ...role,
+        tags,
+        runImageMirror,
+        createRepositories,
+        ...repository,
+        ...gate,
         referrers,
         dockerLogin,
-        ...(sourceUsername !== '' ? { sourceUsername, sourcePassword } : {}),
+        ...source,
         concurrency,
         dryRun,
         writeRateLimit,
     };
 }
+/** Every form in which the source login travels: the password, and HTTP Basic's base64 of `user:password`. */
+function sourceSecrets(username, password) {
+    if (password === '')
+        return [];
+    return username === '' ? [password] : [password, Buffer.from(`${username}:${password}`).toString('base64')];
+}
 /** The inputs of this step, as the runner passes them. */
 function readInputsFromActions() {
     // Masked first, so no later message or debug line can show it.
-    const sourcePassword = getInput('source-password');
-    if (sourcePassword !== '')
-        setSecret(sourcePassword);
+    for (const secret of sourceSecrets(getInput('source-username'), getInput('source-password')))
+        setSecret(secret);
     return parseInputs((name) => getInput(name), process.env);
 }
 
 ;// CONCATENATED MODULE: ./lib/action/log.js
+/** The runner's log as a Logger: notices, warnings and errors become annotations. */
 
-/** The runner's log: notices, warnings and errors become annotations. */
 const actionsLogger = {
     debug: (message) => debug(message),
     info: (message) => info(message),
@@ -67800,6 +69336,7 @@ const actionsLogger = {
 };
 
 ;// CONCATENATED MODULE: ./lib/action/outputs.js
+/** The step outputs: images, digest, registry, plan (dry run) and scan-findings. */
 
 
 /** The `images` output entry for one destination image (DESIGN.md section 2). */
@@ -67826,22 +69363,27 @@ function setOutputs(report) {
     setOutput('images', JSON.stringify(imagesOutput(report)));
     setOutput('digest', report.images[0]?.digest ?? '');
     setOutput('registry', report.registry);
-    const gates = report.gates.flatMap((g) => (g.gate !== undefined ? [scanFindingsOutput(g.gate)] : []));
-    setOutput('scan-findings', JSON.stringify(gates));
+    setOutput('scan-findings', scanFindingsJson(report.gates));
 }
 
 ;// CONCATENATED MODULE: ./lib/action/summary.js
+/** The job summary: published images, gates (see gate-report.ts), catalog data and retention; HTML-escaped. */
+// The summary is HTML, and names, tags, labels and messages come from source images and registries:
+// every such text is escaped here, once, in the cells of these tables and in everything writeSummary adds.
 
 
-const summary_short = (digest) => digest.replace(/^sha256:/, '').slice(0, 12);
+
 const summary_mib = (bytes) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
-// Finding text comes from the scanner; the summary is HTML.
-const escapeHtml = (text) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const escapeRows = (rows) => rows.map((row) => row.map(escapeHtml));
 /** The job summary as markdown-capable rows; kept pure of @actions/core apart from `write`. */
 function summaryTables(report) {
     if (report.dryRun) {
         return [
-            { heading: 'ecr-publish plan (dry run)', header: ['Source', 'Repository', 'Tags'], rows: report.plan.map((p) => [p.source, p.repository, p.tags.join(', ')]) },
+            {
+                heading: 'ecr-publish plan (dry run)',
+                header: ['Source', 'Repository', 'Tags'],
+                rows: escapeRows(report.plan.map((p) => [p.source, p.repository, p.tags.join(', ')])),
+            },
             ...retentionTables(report),
         ];
     }
@@ -67849,49 +69391,26 @@ function summaryTables(report) {
         {
             heading: `ecr-publish: ${report.images.length} image(s) to ${report.registry}`,
             header: ['Source', 'Source digest', 'Destination', 'Digest', 'Tags', 'Uploaded', 'Mounted', 'Skipped', 'Time'],
-            rows: report.images.map((image) => [
+            rows: escapeRows(report.images.map((image) => [
                 image.source,
-                summary_short(image.sourceDigest),
+                table_short(image.sourceDigest),
                 image.repository,
-                `${summary_short(image.digest)}${image.mutated ? ' (mutated: run-image mirror)' : image.upToDate ? ' (up to date)' : ''}`,
-                image.tags.join(', ') + (image.heldBackTags.length > 0 ? ` (held back: ${image.heldBackTags.map((h) => h.tag).join(', ')})` : ''),
+                `${table_short(image.digest)}${image.mutated ? ' (mutated: run-image mirror)' : image.upToDate ? ' (up to date)' : ''}`,
+                image.tags.join(', ') +
+                    (image.heldBackTags.length > 0 ? ` (held back: ${image.heldBackTags.map((h) => h.tag).join(', ')})` : ''),
                 summary_mib(image.bytesUploaded),
                 summary_mib(image.bytesMounted),
                 summary_mib(image.bytesSkipped),
                 `${image.seconds.toFixed(1)} s`,
-            ]),
+            ])),
         },
     ];
-    const gateErrors = report.gates.filter((g) => g.error !== undefined);
-    if (gateErrors.length > 0) {
-        tables.push({ heading: 'Scan gate or promotion could not complete: no promote tag was applied to any image', header: ['Repository', 'Problem'], rows: gateErrors.map((g) => [g.repository, escapeHtml(g.error)]) });
-    }
-    for (const { repository, gate, promotion } of report.gates) {
-        if (gate !== undefined) {
-            const formatted = formatGateSummary(gate);
-            tables.push({
-                heading: formatted.verdictLine,
-                header: ['Platform', 'Digest', ...SEVERITIES, 'Scan status'],
-                rows: gate.platforms.map((p) => [p.platform ?? 'image', summary_short(p.digest), ...SEVERITIES.map((s) => String(p.counts[s])), p.status]),
-            });
-            if (formatted.rows.length > 0) {
-                const omitted = formatted.omittedRows > 0 ? [[`… and ${formatted.omittedRows} more`, ...formatted.header.slice(1).map(() => '')]] : [];
-                tables.push({
-                    heading: `Findings in ${repository} (gate threshold ${gate.threshold})`,
-                    header: formatted.header,
-                    rows: [...formatted.rows.map((row) => row.map(escapeHtml)), ...omitted],
-                });
-            }
-        }
-        if (promotion !== undefined) {
-            tables.push({ heading: `Promoted ${repository}@${summary_short(promotion.digest)}`, header: ['Tag', 'Outcome'], rows: promotion.tags.map((t) => [t.tag, t.outcome]) });
-        }
-    }
+    tables.push(...gateTables(report.gates));
     if (report.catalog.length > 0) {
         tables.push({
             heading: 'ECR Public Gallery catalog data',
             header: ['Repository', 'Catalog data', 'Detail'],
-            rows: report.catalog.map((c) => [c.repository, c.outcome, escapeHtml(c.detail)]),
+            rows: escapeRows(report.catalog.map((c) => [c.repository, c.outcome, c.detail])),
         });
     }
     tables.push(...retentionTables(report));
@@ -67907,47 +69426,66 @@ function retentionTables(report) {
         {
             heading: `Retention: newest ${report.retention[0].keep} version(s) kept per repository${dryRun ? ' (dry run)' : ''}`,
             header: ['Repository', 'Kept versions', 'Older versions', deletedWord, 'Problems'],
-            rows: report.retention.map((r) => [
+            rows: escapeRows(report.retention.map((r) => [
                 r.repository,
                 r.keptVersions.join(', '),
                 r.droppedVersions.join(', '),
                 String(r.deleted.length),
                 [
                     ...(r.error !== undefined ? [`not run: ${r.error}`] : []),
-                    ...r.failures.map((f) => `${summary_short(f.imageDigest)}: ${f.reason}`),
-                    ...(r.skipped.length > 0 ? [`${r.skipped.length} child image(s) kept: their index could not be deleted`] : []),
-                ].map(escapeHtml).join('; '),
-            ]),
+                    ...r.failures.map((f) => `${table_short(f.imageDigest)}: ${f.reason}`),
+                    ...(r.skipped.length > 0
+                        ? [
+                            `${r.skipped.length} image(s) kept: tagged or referenced since listing, or their index could not be deleted`,
+                        ]
+                        : []),
+                ].join('; '),
+            ])),
         },
     ];
-    const deleted = report.retention.flatMap((r) => r.deleted.map((d) => [r.repository, summary_short(d.digest), d.tags.join(', ') || '(untagged)', escapeHtml(d.reason)]));
-    if (deleted.length > 0)
-        tables.push({ heading: `${deletedWord} by public-retention`, header: ['Repository', 'Digest', 'Tags', 'Reason'], rows: deleted });
+    const deleted = report.retention.flatMap((r) => r.deleted.map((d) => [r.repository, table_short(d.digest), d.tags.join(', ') || '(untagged)', d.reason]));
+    if (deleted.length > 0) {
+        tables.push({
+            heading: `${deletedWord} by public-retention`,
+            header: ['Repository', 'Digest', 'Tags', 'Reason'],
+            rows: escapeRows(deleted),
+        });
+    }
     return tables;
 }
+/** Headings name registries and repositories; gate cells are escaped by gate-report.ts, ours by summaryTables. */
 async function writeSummary(report) {
     if (process.env.GITHUB_STEP_SUMMARY === undefined || process.env.GITHUB_STEP_SUMMARY === '')
         return;
     for (const table of summaryTables(report)) {
-        summary.addHeading(table.heading, 3);
+        summary.addHeading(escapeHtml(table.heading), 3);
         // @actions/core writes an empty cell as an unclosed <td>; a dash keeps the table well-formed.
-        summary.addTable([table.header.map((h) => ({ data: h, header: true })), ...table.rows.map((row) => row.map((cell) => (cell === '' ? '–' : cell)))]);
+        summary.addTable([
+            table.header.map((h) => ({ data: h, header: true })),
+            ...table.rows.map((row) => row.map((cell) => (cell === '' ? '–' : cell))),
+        ]);
     }
-    const mirrors = report.images.filter((image) => image.mirror !== undefined);
-    for (const image of mirrors) {
-        summary.addDetails(`Run-image mirror of ${image.repository}`, `<pre>${image.mirror.platforms.map((p) => `${p.platform}: run image ${p.after.image}, mirrors ${p.after.mirrors.join(', ')}`).join('\n')}</pre>${image.mutated ? 'Source signatures and attestations sign the unmutated builder, so they were not copied.' : 'The builder already listed this mirror and was copied unchanged.'}`);
+    for (const image of report.images) {
+        if (image.mirror === undefined)
+            continue;
+        const lines = image.mirror.platforms.map((p) => `${p.platform}: run image ${p.after.image}, mirrors ${p.after.mirrors.join(', ')}`);
+        summary.addDetails(escapeHtml(`Run-image mirror of ${image.repository}`), `<pre>${escapeHtml(lines.join('\n'))}</pre>${image.mutated
+            ? 'Source signatures and attestations sign the unmutated builder, so they were not copied.'
+            : 'The builder already listed this mirror and was copied unchanged.'}`);
     }
     const signed = report.images.filter((image) => image.referrers > 0);
-    if (signed.length > 0)
-        summary.addRaw(`Signatures, attestations and SBOMs copied: ${signed.map((i) => `${i.repository} (${i.referrers})`).join(', ')}`, true);
+    if (signed.length > 0) {
+        summary.addRaw(`Signatures, attestations and SBOMs copied: ${escapeHtml(signed.map((i) => `${i.repository} (${i.referrers})`).join(', '))}`, true);
+    }
     for (const warning of report.warnings)
-        summary.addRaw(`> ⚠️ ${warning}`, true);
+        summary.addRaw(`> ⚠️ ${escapeHtml(warning)}`, true);
     for (const notice of report.notices)
-        summary.addRaw(`> ${notice}`, true);
+        summary.addRaw(`> ${escapeHtml(notice)}`, true);
     await summary.write();
 }
 
 ;// CONCATENATED MODULE: ./lib/action/run.js
+/** The main step: read inputs, publish, then report through outputs, summary and annotations. */
 
 
 
@@ -67957,48 +69495,7 @@ async function writeSummary(report) {
 
 
 
-/** Enough to act on from the run's annotations list; the job summary has the rest. */
-const MAX_FINDING_ANNOTATIONS = 20;
-const describeEntry = (entry) => (entry.until !== undefined ? `${entry.id} until ${entry.until}` : entry.id);
-/**
- * What the scan gates leave in the run's annotations: an error per failing finding (one per
- * vulnerability and package, its platforms listed), a warning per expired `scan-ignore` entry and
- * a notice per entry that matched nothing in any gated image.
- */
-function gateAnnotations(gates) {
-    const results = gates.flatMap((g) => (g.gate !== undefined ? [g.gate] : []));
-    const failing = new Map();
-    for (const gate of results) {
-        for (const finding of gate.failing) {
-            const key = JSON.stringify([gate.repositoryName, gate.imageDigest, finding.id, finding.package, finding.installedVersion]);
-            const fix = finding.fixedInVersion !== undefined && finding.fixedInVersion !== '' ? `; fixed in ${finding.fixedInVersion}` : '';
-            const found = failing.get(key) ?? {
-                message: `${finding.id} (${finding.reportedSeverity}) in ${finding.package || 'an unnamed package'} ${finding.installedVersion}${fix}: ${gate.repositoryName}@${gate.imageDigest}`,
-                platforms: [],
-            };
-            found.platforms.push(finding.platform ?? finding.platformDigest);
-            failing.set(key, found);
-        }
-    }
-    const errors = [...failing.values()].map(({ message, platforms }) => ({ level: 'error', message: `Scan gate: ${message} [${platforms.join(', ')}]` }));
-    const annotations = errors.slice(0, MAX_FINDING_ANNOTATIONS);
-    if (errors.length > MAX_FINDING_ANNOTATIONS) {
-        annotations.push({ level: 'error', message: `Scan gate: ${errors.length - MAX_FINDING_ANNOTATIONS} more failing finding(s); see the job summary` });
-    }
-    // scan-ignore is one list for every image: expiry is the same everywhere, and an entry is unused only if no image used it.
-    const expired = new Map();
-    for (const gate of results)
-        for (const entry of gate.expiredIgnores)
-            expired.set(describeEntry(entry), entry);
-    for (const [text, entry] of expired) {
-        annotations.push({ level: 'warning', message: `scan-ignore entry "${text}" expired after ${entry.until ?? ''} and ignores nothing any more; renew or remove it` });
-    }
-    const unmatched = results.length === 0 ? [] : results[0].unmatchedIgnores.filter((entry) => results.every((gate) => gate.unmatchedIgnores.some((e) => describeEntry(e) === describeEntry(entry))));
-    for (const entry of unmatched) {
-        annotations.push({ level: 'notice', message: `scan-ignore entry "${describeEntry(entry)}" matched no finding in the gated image(s); remove it if it is no longer needed` });
-    }
-    return annotations;
-}
+
 /** The main step. Every failure ends as one `core.setFailed` line. */
 async function run() {
     try {
@@ -68023,7 +69520,7 @@ async function run() {
         if (gateError !== undefined)
             setFailed(report.gates.length > 1 ? `${gateError} (no promote tag was applied to any image)` : gateError);
         else if (report.gateFailed)
-            setFailed('Scan gate failed: findings at or above the threshold remain; no promote tag was applied. See the job summary.');
+            setFailed('Scan gate failed: findings at or above the threshold (or untriaged) remain; no promote tag was applied. See the job summary.');
     }
     catch (error) {
         setFailed(error instanceof Error ? error.message : String(error));
@@ -68037,9 +69534,10 @@ async function run() {
 /***/ ((__webpack_module__, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _action_run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9959);
+/* harmony import */ var _action_run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3969);
+/** Entry point of the action's main step: runs it and nothing else. */
 
-await (0,_action_run_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .eF)();
+await (0,_action_run_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
 __webpack_async_result__();
 } catch(e) { __webpack_async_result__(e); } }, 1);

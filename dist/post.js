@@ -31523,6 +31523,7 @@ function getIDToken(aud) {
 
 //# sourceMappingURL=core.js.map
 ;// CONCATENATED MODULE: ./lib/action/docker-login.js
+/** docker login/logout for the destination registries, so later workflow steps can push and pull. */
 
 
 const STATE_KEY = 'docker-logins';
@@ -31530,7 +31531,9 @@ const STATE_KEY = 'docker-logins';
 async function dockerLogin(logins) {
     const registries = [];
     for (const login of logins) {
-        await exec.exec('docker', ['login', '--username', login.username, '--password-stdin', login.registry], { input: Buffer.from(login.password) });
+        await exec.exec('docker', ['login', '--username', login.username, '--password-stdin', login.registry], {
+            input: Buffer.from(login.password),
+        });
         registries.push(login.registry);
     }
     core.saveState(STATE_KEY, JSON.stringify(registries));
@@ -31562,6 +31565,7 @@ async function postStep() {
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _action_docker_login_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7687);
+/** Entry point of the action's post step (docker logout): runs it and nothing else. */
 
 await (0,_action_docker_login_js__WEBPACK_IMPORTED_MODULE_0__/* .postStep */ .FW)();
 
