@@ -6,12 +6,11 @@ import {
   PutRepositoryCatalogDataCommand,
 } from '@aws-sdk/client-ecr-public';
 import { mockClient } from 'aws-sdk-client-mock';
+import { CATALOG_LIMITS, truncateText } from '../../src/aws/catalog-text.js';
 import {
-  CATALOG_LIMITS,
   buildCatalogData,
   galleryArchitecture,
   syncCatalogData,
-  truncateText,
   type CatalogData,
   type CatalogSource,
 } from '../../src/aws/catalog-data.js';
