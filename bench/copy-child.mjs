@@ -12,7 +12,8 @@ import { pathToFileURL } from 'node:url';
 
 const job = JSON.parse(readFileSync(process.argv[2], 'utf8'));
 const load = (relative) => import(pathToFileURL(join(job.engineDir, relative)).href);
-const { BlobLocations, copyImage } = await load('src/oci/copy.js');
+const { copyImage } = await load('src/oci/copy.js');
+const { BlobLocations } = await load('src/oci/transfer.js');
 const { connectRegistry } = await load('src/oci/registry.js');
 const { BlobSpool } = await load('src/oci/spool.js');
 const { Pacer } = await load('src/retry.js');

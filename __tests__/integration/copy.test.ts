@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { tmpdir } from 'node:os';
-import { BlobLocations, copyImage, type CopyOptions } from '../../src/oci/copy.js';
+import { copyImage, type CopyOptions } from '../../src/oci/copy.js';
+import { BlobLocations } from '../../src/oci/transfer.js';
 import { connectRegistry, type RegistryClient } from '../../src/oci/registry.js';
 import { BlobSpool } from '../../src/oci/spool.js';
 import { startDockerHubFront, type DockerHubFront } from '../../testbed/docker-hub-front.js';

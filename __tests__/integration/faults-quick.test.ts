@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { tmpdir } from 'node:os';
-import { BlobLocations, copyImage } from '../../src/oci/copy.js';
+import { copyImage } from '../../src/oci/copy.js';
+import { BlobLocations } from '../../src/oci/transfer.js';
 import { connectRegistry } from '../../src/oci/registry.js';
 import { BlobSpool } from '../../src/oci/spool.js';
 import { Pacer } from '../../src/retry.js';

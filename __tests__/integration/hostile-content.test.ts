@@ -3,7 +3,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BlobLocations, copyImage, readImageTree, type CopyOptions } from '../../src/oci/copy.js';
+import { copyImage, readImageTree, type CopyOptions } from '../../src/oci/copy.js';
+import { BlobLocations } from '../../src/oci/transfer.js';
 import { copyReferrers } from '../../src/oci/referrer-copy.js';
 import { connectRegistry, type RegistryClient } from '../../src/oci/registry.js';
 import { BlobSpool } from '../../src/oci/spool.js';

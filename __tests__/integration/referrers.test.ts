@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
-import { BlobLocations, copyImage, type CopyOptions } from '../../src/oci/copy.js';
+import { copyImage, type CopyOptions } from '../../src/oci/copy.js';
+import { BlobLocations } from '../../src/oci/transfer.js';
 import { copyReferrers } from '../../src/oci/referrer-copy.js';
 import { connectRegistry, type RegistryClient } from '../../src/oci/registry.js';
 import { BlobSpool } from '../../src/oci/spool.js';

@@ -15,7 +15,7 @@ import {
   type EnsuredRepository,
   type RegistryLogin,
 } from '../aws/ecr.js';
-import { TransferLimiter } from '../oci/copy.js';
+import { TransferLimiter } from '../oci/transfer.js';
 import { RateLimitObserver } from '../oci/rate-limit.js';
 import { credentialsBelongTo } from '../oci/reference.js';
 import { connectRegistry, type RegistryClient } from '../oci/registry.js';

@@ -1,6 +1,7 @@
 /** What every step of a run is handed: inputs, runtime, the plan, connections and the shared transfer state. */
 import type { Inputs } from '../inputs.js';
-import type { BlobLocations, CopyOptions, TransferLimiter } from '../oci/copy.js';
+import type { CopyOptions } from '../oci/copy.js';
+import type { BlobLocations, TransferLimiter } from '../oci/transfer.js';
 import type { BlobSpool } from '../oci/spool.js';
 import type { Plan } from '../plan/plan.js';
 import type { Runtime } from '../runtime.js';

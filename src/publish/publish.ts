@@ -1,6 +1,6 @@
 /** One run of the action, as its steps: plan → connect → resolve → copy by stage → referrers → catalog → gate → retention → report. */
 import type { Inputs } from '../inputs.js';
-import { BlobLocations, TransferLimiter } from '../oci/copy.js';
+import { BlobLocations, TransferLimiter } from '../oci/transfer.js';
 import { BlobSpool } from '../oci/spool.js';
 import { syncCatalog } from './catalog.js';
 import { Connections } from './connections.js';

@@ -1,6 +1,7 @@
 /** Resolve step: HEAD each source, decide its tags against the destination, read the trees still to copy. */
 import { classifyImage } from '../cnb/classify.js';
-import { emptyStats, platformNodes, readImageTree, tagsAlreadyAt, TransferLimiter } from '../oci/copy.js';
+import { emptyStats, platformNodes, readImageTree, tagsAlreadyAt } from '../oci/copy.js';
+import { TransferLimiter } from '../oci/transfer.js';
 import { platformString } from '../oci/media-types.js';
 import type { Reference } from '../oci/reference.js';
 import type { PlanEntry } from '../plan/plan.js';
