@@ -7,7 +7,7 @@
 // worse than a failed run. Values equal to the default are accepted, so the defaults in action.yml
 // never trip this.
 import * as core from '@actions/core';
-import { credentialHost, isValidTag, parseReference, registryHostProblem, type Reference } from '../oci/reference.js';
+import { isValidTag, parseReference, type Reference } from '../oci/reference.js';
 import { destinationNameProblem, destinationRepository, repositoryPrefixProblem } from '../plan/naming.js';
 import { destinationConflict, type RegistryType } from '../plan/plan.js';
 import { parseTagTemplate, type TagTemplate } from '../plan/tags.js';
@@ -19,6 +19,7 @@ import {
   type SeverityThreshold,
   type TagMutability,
 } from '../inputs.js';
+import { roleInputs, sourceInputs, sourceSecrets } from './credential-inputs.js';
 import {
   InputError,
   lifecycleCheck,
@@ -36,6 +37,7 @@ import {
 } from './input-parsers.js';
 
 export { InputError, parseScanIgnore, PUBLIC_WRITE_RATE_LIMIT } from './input-parsers.js';
+export { DEFAULT_SOURCE_REGISTRY, sourceSecrets } from './credential-inputs.js';
 export type {
   EncryptionType,
   IgnoreEntry,
@@ -49,18 +51,13 @@ export type {
 } from '../inputs.js';
 
 export const DEFAULT_TAG_TEMPLATES = ['{{tag}}', 'latest'];
-export const DEFAULT_SOURCE_REGISTRY = 'docker.io';
 
 const THRESHOLDS: readonly SeverityThreshold[] = ['NONE', ...SEVERITIES];
-const ROLE_ARN = /^arn:(aws|aws-cn|aws-us-gov):iam::(\d{12}):role\/(?:[\x21-\x7e]{0,510}\/)?([\w+=,.@-]{1,64})$/;
-const SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
 const REGION = /^[a-z]{2,}(?:-[a-z]+)+-\d{1,2}$/;
 const ACCOUNT_ID = /^\d{12}$/;
 const PUBLIC_ALIAS = /^[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
 const LIFECYCLE_POLICY_MAX = 30720;
 const REPOSITORY_POLICY_MAX = 10240;
-const DEFAULT_AUDIENCE = 'sts.amazonaws.com';
-const DEFAULT_ROLE_DURATION = 3600;
 const DEFAULT_SCAN_TIMEOUT = 900;
 
 type Get = (name: string) => string;
@@ -106,11 +103,6 @@ function parseTemplates(value: string): TagTemplate[] {
       throw new InputError('tags', (error as Error).message);
     }
   });
-}
-
-function defaultSessionName(env: Env): string {
-  const runId = env['GITHUB_RUN_ID'];
-  return runId !== undefined && /^\d{1,52}$/.test(runId) ? `ecr-publish-${runId}` : 'ecr-publish';
 }
 
 /** registry-type, repository-prefix, images, public-registry-alias, aws-region, registry-id. */
@@ -164,42 +156,6 @@ function destinationInputs(get: Get, getInput: Get, env: Env) {
     ...(awsRegion !== undefined ? { awsRegion } : {}),
     ...(registryId !== '' ? { registryId } : {}),
   };
-}
-
-/** role-to-assume and the settings that only mean something with it. */
-function roleInputs(get: Get, env: Env) {
-  const roleToAssume = get('role-to-assume');
-  if (roleToAssume !== '' && !ROLE_ARN.test(roleToAssume)) {
-    throw new InputError(
-      'role-to-assume',
-      `${quote(roleToAssume)} is not an IAM role ARN like arn:aws:iam::123456789012:role/name`,
-    );
-  }
-  const withoutRole = (name: string): never => {
-    throw new InputError(name, 'only applies with role-to-assume');
-  };
-  const audience = get('audience') || DEFAULT_AUDIENCE;
-  if (/\s/.test(audience)) throw new InputError('audience', `${quote(audience)} contains white space`);
-  if (roleToAssume === '' && audience !== DEFAULT_AUDIENCE) withoutRole('audience');
-  const sessionInput = get('role-session-name');
-  const roleSessionName = sessionInput || defaultSessionName(env);
-  if (!SESSION_NAME.test(roleSessionName)) {
-    throw new InputError(
-      'role-session-name',
-      `${quote(roleSessionName)} must be 2 to 64 characters of letters, digits and _+=,.@-`,
-    );
-  }
-  if (roleToAssume === '' && sessionInput !== '') withoutRole('role-session-name');
-  const roleDurationSeconds = parseWholeNumber(
-    'role-duration-seconds',
-    get('role-duration-seconds'),
-    DEFAULT_ROLE_DURATION,
-    900,
-    43200,
-    'seconds',
-  );
-  if (roleToAssume === '' && roleDurationSeconds !== DEFAULT_ROLE_DURATION) withoutRole('role-duration-seconds');
-  return { ...(roleToAssume !== '' ? { roleToAssume } : {}), audience, roleSessionName, roleDurationSeconds };
 }
 
 /** What the run sets on the repositories it ensures, per registry type. */
@@ -296,30 +252,6 @@ function gateInputs(get: Get, getInput: Get, isPublic: boolean) {
   return { scanSeverityThreshold, scanIgnore, scanTimeoutSeconds, promoteTags };
 }
 
-/** The source login and the one registry it belongs to. */
-function sourceInputs(get: Get, getInput: Get) {
-  const sourceUsername = get('source-username');
-  // Never echo the password, not even its length.
-  const sourcePassword = getInput('source-password');
-  if ((sourceUsername === '') !== (sourcePassword === '')) {
-    throw new InputError(
-      sourceUsername === '' ? 'source-username' : 'source-password',
-      'source-username and source-password must be given together',
-    );
-  }
-  const registryText = get('source-registry') || DEFAULT_SOURCE_REGISTRY;
-  const hostProblem = registryHostProblem(registryText);
-  if (hostProblem !== undefined)
-    throw new InputError('source-registry', `${hostProblem} (a host[:port] such as docker.io or ghcr.io)`);
-  const sourceRegistry = credentialHost(registryText);
-  if (sourceUsername === '') {
-    if (sourceRegistry !== DEFAULT_SOURCE_REGISTRY)
-      throw new InputError('source-registry', 'only applies with source-username and source-password');
-    return {};
-  }
-  return { sourceUsername, sourcePassword, sourceRegistry };
-}
-
 /** Reads and validates every input, in the order of action.yml. Touches nothing but policy files. */
 export function parseInputs(getInput: Get, env: Env): Inputs {
   const get = (name: string): string => getInput(name).trim();
@@ -352,12 +284,6 @@ export function parseInputs(getInput: Get, env: Env): Inputs {
     dryRun,
     writeRateLimit,
   };
-}
-
-/** Every form in which the source login travels: the password, and HTTP Basic's base64 of `user:password`. */
-export function sourceSecrets(username: string, password: string): string[] {
-  if (password === '') return [];
-  return username === '' ? [password] : [password, Buffer.from(`${username}:${password}`).toString('base64')];
 }
 
 /** The inputs of this step, as the runner passes them. */
