@@ -27,7 +27,8 @@ export async function* linkedPages(
   let next: string | undefined = transport.resolve(path);
   while (next !== undefined) {
     if (seen.has(next)) {
-      throw new RegistryError(`${redactUrl(next)}: pagination links back to a page already read`, undefined, undefined, false);
+      const message = `${redactUrl(next)}: pagination links back to a page already read`;
+      throw new RegistryError(message, undefined, undefined, false);
     }
     if (seen.size >= MAX_PAGES) {
       throw new RegistryError(`${redactUrl(next)}: more than ${MAX_PAGES} pages; refused`, undefined, undefined, false);

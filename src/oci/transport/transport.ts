@@ -115,7 +115,8 @@ export class Transport {
       fetch: this.fetchImpl,
       now: () => options.runtime.clock.now(),
       withRetries,
-      ping: () => ping({ registry, baseUrl: this.baseUrl, withRetries, scrub, get: (path) => this.unauthenticatedGet(path) }),
+      ping: () =>
+        ping({ registry, baseUrl: this.baseUrl, withRetries, scrub, get: (path) => this.unauthenticatedGet(path) }),
     });
   }
 
@@ -192,7 +193,8 @@ export class Transport {
     const { message, code } = await describeError(response, request.method, url, scrub);
     if (response.status === 401 && !mayCarryAuthorization(answer.url, this.baseUrl)) {
       const by = new URL(answer.url).origin;
-      return new RegistryError(`${message}: ${by} is not ${this.registry}; its challenge is not answered`, 401, code, false);
+      const why = `${message}: ${by} is not ${this.registry}; its challenge is not answered`;
+      return new RegistryError(why, 401, code, false);
     }
     if (response.status === 401 || response.status === 403) {
       return new RegistryError(`${message}: check the credentials for ${this.registry}`, response.status, code, false);

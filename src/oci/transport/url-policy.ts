@@ -1,4 +1,4 @@
-/** Which URLs the client may follow (https but on loopback, no pivot to local addresses) and where Authorization may go. */
+/** Which URLs the client may follow (https off loopback, no pivot to local addresses), and where Authorization goes. */
 import { RegistryError } from './errors.js';
 
 /** `[::1]` → `::1`; URL hostnames keep IPv6 brackets. */
