@@ -149,6 +149,9 @@ describe('publish() in-process: a release to ECR Public and private ECR', () => 
     expect(world.aws.calls.filter((c) => !c.allowed)).toEqual([]);
     expect(first.logins.map((login) => login.password)).toEqual([world.publicRegistry.password]);
     expect(github.secrets).toContain(world.publicRegistry.password);
+    // Bearer tokens the source's front hands out are masked as soon as they arrive.
+    expect(world.hub.tokensIssued).toBeGreaterThan(0);
+    expect(github.secrets.filter((secret) => /^[0-9a-f]{32}$/.test(secret)).length).toBe(world.hub.tokensIssued);
     expect(logger.text()).not.toContain(world.publicRegistry.password!);
     expect(github.groups).toEqual(expect.arrayContaining(['AWS credentials', 'Repositories', 'Resolve']));
   });

@@ -1,4 +1,4 @@
-/** Typed OCI distribution API calls on one registry: manifests, blobs, tags and referrers, each proven by digest. */
+/** Typed OCI distribution API calls on one registry: manifests, blobs, uploads, tag and referrer listings. */
 import type { Readable } from 'node:stream';
 import { assertDigest, DigestVerifier, sha256Digest } from './digest.js';
 import { descriptorList, MAX_INDEX_ENTRIES } from './descriptors.js';
@@ -11,6 +11,7 @@ import {
   type Descriptor,
 } from './media-types.js';
 import { RegistryError } from './transport/errors.js';
+import { linkedPages, MAX_PAGE_BYTES } from './transport/pages.js';
 import type { RegistryResponse } from './transport/response.js';
 import { Transport, type TransportOptions } from './transport/transport.js';
 
@@ -162,6 +163,7 @@ export class RegistryClient {
       path: `/v2/${repository}/blobs/${descriptor.digest}`,
       scopes: [pull(repository)],
       accept: [200],
+      transfer: true,
     });
     const verifier = new DigestVerifier(
       descriptor.digest,
@@ -218,6 +220,7 @@ export class RegistryClient {
             body: open,
             accept: [201, 202, 204],
             retry: false,
+            transfer: true,
           });
           await patch.discard();
           next = this.location(patch, next);
@@ -232,6 +235,8 @@ export class RegistryClient {
           accept: [201, 204],
           paced: true,
           retry: false,
+          // Some registries verify the whole blob before they answer the closing PUT.
+          transfer: true,
         });
         await put.discard();
         const stored = put.headers.get('docker-content-digest');
@@ -264,24 +269,14 @@ export class RegistryClient {
   /** All tags of a repository (empty when it does not exist yet), following `Link` pages. */
   async listTags(repository: string): Promise<string[]> {
     const tags: string[] = [];
-    let path: string | undefined = `/v2/${repository}/tags/list?n=1000`;
-    while (path !== undefined) {
-      const response: RegistryResponse = await this.transport.send({
-        method: 'GET',
-        path,
-        scopes: [pull(repository)],
-        accept: [200, 404],
-      });
-      if (response.status === 404) {
-        await response.discard();
+    const request = { scopes: [pull(repository)], accept: [200, 404] };
+    for await (const page of linkedPages(this.transport, `/v2/${repository}/tags/list?n=1000`, request)) {
+      if (page.status === 404) {
+        await page.discard();
         return tags;
       }
-      const body = JSON.parse((await response.bytes(MAX_MANIFEST_BYTES)).toString('utf8')) as {
-        tags?: string[] | null;
-      };
+      const body = JSON.parse((await page.bytes(MAX_PAGE_BYTES)).toString('utf8')) as { tags?: string[] | null };
       tags.push(...(body.tags ?? []));
-      const link = /<([^>]+)>;\s*rel="?next"?/.exec(response.headers.get('link') ?? '');
-      path = link?.[1];
     }
     return tags;
   }
@@ -293,26 +288,17 @@ export class RegistryClient {
   async listReferrers(repository: string, digest: string, artifactType?: string): Promise<Descriptor[] | undefined> {
     const referrers: Descriptor[] = [];
     const filter = artifactType === undefined ? '' : `?artifactType=${encodeURIComponent(artifactType)}`;
-    let path: string | undefined = `/v2/${repository}/referrers/${digest}${filter}`;
-    while (path !== undefined) {
-      const response: RegistryResponse = await this.transport.send({
-        method: 'GET',
-        path,
-        scopes: [pull(repository)],
-        headers: { accept: OCI_INDEX },
-        accept: [200, 400, 404, 405, 501],
-      });
-      if (response.status !== 200) {
-        await response.discard();
+    const request = { scopes: [pull(repository)], headers: { accept: OCI_INDEX }, accept: [200, 400, 404, 405, 501] };
+    for await (const page of linkedPages(this.transport, `/v2/${repository}/referrers/${digest}${filter}`, request)) {
+      if (page.status !== 200) {
+        await page.discard();
         return undefined;
       }
-      const body = JSON.parse((await response.bytes(MAX_MANIFEST_BYTES)).toString('utf8')) as { manifests?: unknown };
+      const body = JSON.parse((await page.bytes(MAX_PAGE_BYTES)).toString('utf8')) as { manifests?: unknown };
       const what = `${this.registry}/${repository}: referrers of ${digest}`;
       referrers.push(...descriptorList(body.manifests, what, 'referrers', 'referrer', MAX_INDEX_ENTRIES));
       if (referrers.length > MAX_INDEX_ENTRIES)
         throw new RegistryError(`${what}: more than ${MAX_INDEX_ENTRIES} referrers`, 200, undefined, false);
-      const link = /<([^>]+)>;\s*rel="?next"?/.exec(response.headers.get('link') ?? '');
-      path = link?.[1];
     }
     return referrers;
   }

@@ -61,14 +61,20 @@ export function splitRepositoryUri(uri: string): [string, string] {
   return [uri.slice(0, slash), uri.slice(slash + 1)];
 }
 
-/** Registry clients of one run: per host, paced writes when asked, Docker Hub's quota watched on sources. */
+/** Transport options of a registry client of this run: its login, and every secret it derives masked. */
 export function registryTransport(
   env: PublishEnvironment,
   credentials: RegistryCredentials | undefined,
 ): TransportOptions {
   const login =
     credentials === undefined ? undefined : { username: credentials.username, password: credentials.password };
-  return { runtime: env.runtime, userAgent: USER_AGENT, credentials: login };
+  // Every Basic form and token the transport derives is masked before it is sent.
+  return {
+    runtime: env.runtime,
+    userAgent: USER_AGENT,
+    credentials: login,
+    onSecret: (value) => env.github.setSecret(value),
+  };
 }
 
 export class Connections {

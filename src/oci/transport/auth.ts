@@ -1,7 +1,6 @@
 /** The Authorization header: the registry's challenge, learnt once, then Basic or a cached Bearer token. */
-import { fetchToken, type BearerToken, type TokenSource } from './bearer.js';
+import { basicHeader, fetchToken, type BearerToken, type TokenSource } from './bearer.js';
 import { parseChallenge, type Challenge } from './challenge.js';
-import { basicAuthorization } from './credentials.js';
 import { RegistryError } from './errors.js';
 
 export interface AuthSource extends TokenSource {
@@ -16,7 +15,7 @@ export class Authenticator {
 
   constructor(private readonly source: AuthSource) {}
 
-  /** A 401 carries the challenge again (tokens expire mid-run); later requests follow it. */
+  /** A 401 from the registry's own origin carries the challenge again (tokens expire mid-run). */
   learn(header: string | null): void {
     const challenge = parseChallenge(header);
     if (challenge.scheme !== 'none') this.challenge = Promise.resolve(challenge);
@@ -32,14 +31,14 @@ export class Authenticator {
       this.challenge = undefined;
       throw error;
     }
-    const credentials = this.source.credentials;
     if (challenge.scheme === 'none') return undefined;
     if (challenge.scheme === 'basic') {
-      if (credentials === undefined) {
+      const basic = basicHeader(this.source);
+      if (basic === undefined) {
         const message = `${this.source.registry} requires a username and password (Basic auth) and none were given`;
         throw new RegistryError(message, 401, undefined, false);
       }
-      return basicAuthorization(credentials);
+      return basic;
     }
     const key = [...scopes].sort().join(' ');
     const cached = this.tokens.get(key);

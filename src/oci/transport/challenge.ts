@@ -1,5 +1,7 @@
 /** The registry's auth challenge: parsing `WWW-Authenticate`, and learning it by pinging `/v2/`. */
 import { describeError, isTransientStatus, RegistryError } from './errors.js';
+import type { Followed } from './redirect.js';
+import { mayCarryAuthorization } from './url-policy.js';
 
 export interface Challenge {
   scheme: 'basic' | 'bearer' | 'none';
@@ -23,19 +25,25 @@ export function parseChallenge(header: string | null): Challenge {
 export interface PingVia {
   registry: string;
   baseUrl: string;
-  get(path: string): Promise<Response>;
+  get(path: string): Promise<Followed>;
+  scrub(text: string): string;
   withRetries<T>(what: string, attempt: () => Promise<T>): Promise<T>;
 }
 
-/** An open registry answers 200; one that wants auth answers 401 with its challenge. */
+/**
+ * An open registry answers 200; one that wants auth answers 401 with its challenge, which is
+ * followed only when the registry's own origin sent it (not a host `/v2/` redirected to).
+ */
 export function ping(via: PingVia): Promise<Challenge> {
   const url = `${via.baseUrl}/v2/`;
   return via.withRetries(`GET ${url}`, async () => {
-    const response = await via.get('/v2/');
+    const { response, url: answeredBy } = await via.get('/v2/');
     await response.body?.cancel().catch(() => undefined);
     if (response.status === 200) return { scheme: 'none', params: {} } as Challenge;
-    if (response.status === 401) return parseChallenge(response.headers.get('www-authenticate'));
-    const { message } = await describeError(response, 'GET', url);
+    if (response.status === 401 && mayCarryAuthorization(answeredBy, via.baseUrl)) {
+      return parseChallenge(response.headers.get('www-authenticate'));
+    }
+    const { message } = await describeError(response, 'GET', url, via.scrub);
     const what = `${via.registry} is not a container registry: ${message}`;
     throw new RegistryError(what, response.status, undefined, isTransientStatus(response.status));
   });

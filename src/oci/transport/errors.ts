@@ -1,4 +1,5 @@
 /** Registry failures: the error classes, which of them are worth another try, and one-line descriptions. */
+import { readCapped } from './read-capped.js';
 
 export class RegistryError extends Error {
   override name = 'RegistryError';
@@ -14,6 +15,11 @@ export class RegistryError extends Error {
 
 export class StallError extends Error {
   override name = 'StallError';
+}
+
+/** The whole-request deadline passed (a body that drips never trips the stall timer). */
+export class DeadlineError extends Error {
+  override name = 'DeadlineError';
 }
 
 /** A transient answer that said how long to wait (`Retry-After`). */
@@ -43,7 +49,7 @@ const TRANSIENT_CODES = new Set([
 
 export function isTransient(error: unknown): boolean {
   if (error instanceof RegistryError) return error.transient;
-  if (error instanceof StallError) return true;
+  if (error instanceof StallError || error instanceof DeadlineError) return true;
   const code = (error as { code?: string } | undefined)?.code;
   return code !== undefined && TRANSIENT_CODES.has(code);
 }
@@ -52,6 +58,8 @@ export function isTransient(error: unknown): boolean {
 export function asTransportError(error: unknown, method: string, url: string): Error {
   if (error instanceof RegistryError) return error;
   const cause = (error as { cause?: unknown }).cause;
+  const late = error instanceof DeadlineError ? error : cause instanceof DeadlineError ? cause : undefined;
+  if (late !== undefined) return new RegistryError(late.message, undefined, undefined, true);
   const name = (error as Error)?.name;
   const stalled =
     error instanceof StallError || cause instanceof StallError || name === 'AbortError' || name === 'TimeoutError';
@@ -63,16 +71,21 @@ export function asTransportError(error: unknown, method: string, url: string): E
   return new RegistryError(message, undefined, undefined, true);
 }
 
-/** The registry's JSON error list, in one line. */
+/**
+ * The registry's JSON error list, in one line. Reads at most 64 KiB of the body, and `scrub`
+ * takes secrets out of it (a registry may echo our Authorization) before anything is cut.
+ */
 export async function describeError(
   response: Response,
   method: string,
   url: string,
+  scrub: (text: string) => string = (text) => text,
 ): Promise<{ message: string; code?: string }> {
   let detail = '';
   let code: string | undefined;
   if (method !== 'HEAD') {
-    const text = (await response.text().catch(() => '')).slice(0, 2000);
+    const read = await readCapped(response).catch(() => ({ text: '' }));
+    const text = scrub(read.text).slice(0, 2000);
     try {
       const parsed = JSON.parse(text) as { errors?: { code?: string; message?: string }[] };
       const first = parsed.errors?.[0];
@@ -85,7 +98,7 @@ export async function describeError(
     }
   }
   const status = `${response.status}${response.statusText ? ` ${response.statusText}` : ''}`;
-  const message = `${method} ${redactUrl(url)} answered ${status}${detail ? ` (${detail})` : ''}`;
+  const message = `${method} ${redactUrl(url)} answered ${status}${detail ? ` (${scrub(detail)})` : ''}`;
   return code === undefined ? { message } : { message, code };
 }
 

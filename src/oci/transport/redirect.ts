@@ -1,6 +1,6 @@
-/** Redirects followed by hand: Authorization never goes to another origin, and never over plain http. */
-import { isLoopbackHost } from '../reference.js';
+/** Redirects followed by hand: every URL checked by the URL policy, Authorization only to the registry's origin. */
 import { redactUrl, RegistryError } from './errors.js';
+import { checkFollowedUrl, mayCarryAuthorization } from './url-policy.js';
 
 const MAX_HOPS = 5;
 
@@ -8,8 +8,14 @@ export interface Hop {
   url: string;
   /** 0 for the request as asked; later hops are GETs (or HEADs) without a body. */
   index: number;
-  /** The caller's authorization, on the original origin only. */
+  /** The caller's authorization, on the registry's own origin only. */
   authorization: string | undefined;
+}
+
+/** The last hop's answer and where it came from (a 401 from another origin is never answered). */
+export interface Followed {
+  response: Response;
+  url: string;
 }
 
 /** Writes are not redirected: a 3xx to a PUT, POST or PATCH is the answer. */
@@ -18,25 +24,24 @@ function followable(method: string, response: Response): boolean {
   return response.status >= 300 && response.status < 400 && response.headers.get('location') !== null;
 }
 
-/** Sends hops until an answer is not a redirect to follow. */
+/**
+ * Sends hops until an answer is not a redirect to follow. `url` itself may come from the
+ * registry (a `Link`, an upload `Location`), so it passes the URL policy like every redirect.
+ */
 export async function followRedirects(
   method: string,
   url: string,
+  registryOrigin: string,
   authorization: string | undefined,
   send: (hop: Hop) => Promise<Response>,
-): Promise<Response> {
-  const origin = new URL(url).origin;
+): Promise<Followed> {
+  checkFollowedUrl(registryOrigin, url, `${new URL(registryOrigin).host} pointed ${method}`);
   for (let index = 0; index <= MAX_HOPS; index++) {
-    const sameOrigin = new URL(url).origin === origin;
-    const response = await send({ url, index, authorization: sameOrigin ? authorization : undefined });
-    if (!followable(method, response)) return response;
+    const allowed = mayCarryAuthorization(url, registryOrigin);
+    const response = await send({ url, index, authorization: allowed ? authorization : undefined });
+    if (!followable(method, response)) return { response, url };
     await response.body?.cancel().catch(() => undefined);
-    const next = new URL(response.headers.get('location')!, url);
-    if (next.protocol === 'http:' && !isLoopbackHost(next.host)) {
-      const message = `${method} ${redactUrl(url)} redirected to plain http on ${next.host}; refused`;
-      throw new RegistryError(message, response.status, undefined, false);
-    }
-    url = next.toString();
+    url = checkFollowedUrl(url, response.headers.get('location')!, `${method} ${redactUrl(url)} redirected`).toString();
   }
   throw new RegistryError(`${method} ${redactUrl(url)}: too many redirects`, undefined, undefined, false);
 }

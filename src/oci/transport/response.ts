@@ -1,6 +1,7 @@
-/** A registry's answer as callers read it: the body as a Node stream, watched for stalls. */
+/** A registry's answer as callers read it: the body as a Node stream, watched for stalls and the deadline. */
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import type { Deadline } from './deadline.js';
 import { asTransportError, redactUrl, RegistryError, StallError } from './errors.js';
 import { StallWatchdog } from './stall.js';
 
@@ -25,19 +26,33 @@ function controllerOf(response: Response): AbortController {
   return (response as { controller?: AbortController }).controller ?? new AbortController();
 }
 
-export function wrapResponse(response: Response, stallTimeoutMs: number): RegistryResponse {
+/** Cancels an answer nobody will read, and stops its deadline. */
+export async function release(response: Response, deadline: Deadline): Promise<void> {
+  deadline.clear();
+  await response.body?.cancel().catch(() => undefined);
+}
+
+/** The caller's view of an answer; the deadline runs on until its body is read, discarded or fails. */
+export function wrapResponse(response: Response, stallTimeoutMs: number, deadline: Deadline): RegistryResponse {
   const controller = controllerOf(response);
   let taken = false;
   const stream = (): Readable => {
     if (taken) throw new Error('response body already read');
     taken = true;
-    if (response.body === null) return Readable.from([]);
+    if (response.body === null) {
+      deadline.clear();
+      return Readable.from([]);
+    }
     const source = Readable.fromWeb(response.body as WebReadableStream<Uint8Array>);
+    const stop = (error: Error) => {
+      controller.abort(error);
+      watchdog.destroy(error);
+    };
     const watchdog = new StallWatchdog(stallTimeoutMs, () => {
-      const stall = new StallError(`no data for ${stallTimeoutMs} ms from ${redactUrl(response.url)}`);
-      controller.abort(stall);
-      watchdog.destroy(stall);
+      stop(new StallError(`no data for ${stallTimeoutMs} ms from ${redactUrl(response.url)}`));
     });
+    deadline.watch((late) => stop(asTransportError(late, 'GET', response.url)));
+    watchdog.on('close', () => deadline.clear());
     source.on('error', (error) => watchdog.destroy(asTransportError(error, 'GET', response.url)));
     return source.pipe(watchdog);
   };
@@ -61,7 +76,7 @@ export function wrapResponse(response: Response, stallTimeoutMs: number): Regist
       return Buffer.concat(chunks);
     },
     async discard(): Promise<void> {
-      if (!taken) await response.body?.cancel().catch(() => undefined);
+      if (!taken) await release(response, deadline);
     },
   };
 }

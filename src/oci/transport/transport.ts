@@ -6,6 +6,7 @@ import { apiHost, isLoopbackHost } from '../reference.js';
 import { Authenticator } from './auth.js';
 import { ping } from './challenge.js';
 import type { RegistryCredentials } from './credentials.js';
+import { Deadline, DEFAULT_DEADLINE_MS, DEFAULT_TRANSFER_DEADLINE_MS } from './deadline.js';
 import {
   asTransportError,
   describeError,
@@ -16,10 +17,12 @@ import {
   RetryAfterError,
   StallError,
 } from './errors.js';
-import { followRedirects, type Hop } from './redirect.js';
-import { attachController, wrapResponse, type RegistryResponse } from './response.js';
+import { followRedirects, type Followed, type Hop } from './redirect.js';
+import { attachController, release, wrapResponse, type RegistryResponse } from './response.js';
+import { Secrets } from './secrets.js';
 import { watchBody } from './stall.js';
 import { streamRequest } from './stream-request.js';
+import { mayCarryAuthorization } from './url-policy.js';
 
 /** The longest `Retry-After` we honour as asked; beyond it we still wait this long. */
 const MAX_HINTED_WAIT_MS = 120_000;
@@ -30,6 +33,12 @@ export interface TransportOptions {
   retry?: RetryPolicy;
   /** No byte for this long, in either direction, aborts the request as stalled. */
   stallTimeoutMs?: number;
+  /** The whole request, first byte sent to last byte read, of requests that move blob bytes (default 30 min). */
+  transferDeadlineMs?: number;
+  /** The same for every other request, tokens included (default 2 min): a dripping body is cut off. */
+  deadlineMs?: number;
+  /** Told every secret the transport makes (base64 `user:password`, bearer tokens) before it is used, to mask it. */
+  onSecret?: ((value: string) => void) | undefined;
   writePacer?: Pacer | undefined;
   userAgent?: string;
   /** Sees every response, e.g. to read rate-limit headers. */
@@ -59,11 +68,19 @@ export interface RegistryRequest {
   paced?: boolean;
   /** Transient failures are retried here unless the caller retries a larger unit itself. */
   retry?: boolean;
+  /** Moves blob bytes (a blob GET, an upload): gets the long transfer deadline. */
+  transfer?: boolean;
+}
+
+/** One exchange's answer: the last hop's response, where it came from, and the deadline still running. */
+interface Answer extends Followed {
+  deadline: Deadline;
+  authorization: string | undefined;
 }
 
 /**
  * HTTP to one registry: scheme choice, auth challenges and token cache, manual redirects that
- * never carry credentials to another host, write pacing, stall detection and retries.
+ * never carry credentials to another origin, write pacing, stall timer and deadline, retries.
  */
 export class Transport {
   readonly baseUrl: string;
@@ -72,6 +89,7 @@ export class Transport {
   private readonly stallTimeoutMs: number;
   private readonly userAgent: string;
   private readonly fetchImpl: typeof fetch;
+  private readonly secrets: Secrets;
 
   constructor(
     readonly registry: string,
@@ -83,16 +101,22 @@ export class Transport {
     this.stallTimeoutMs = options.stallTimeoutMs ?? 60_000;
     this.userAgent = options.userAgent ?? 'ecr-publish';
     this.fetchImpl = options.fetch ?? fetch;
+    this.secrets = new Secrets(options.onSecret);
+    this.secrets.remember(options.credentials?.password);
     const withRetries = <T>(what: string, attempt: () => Promise<T>): Promise<T> => this.withRetries(what, attempt);
+    const scrub = (text: string) => this.secrets.scrub(text);
     this.auth = new Authenticator({
       registry,
+      baseUrl: this.baseUrl,
       credentials: options.credentials,
+      secrets: this.secrets,
       userAgent: this.userAgent,
-      timeoutMs: this.stallTimeoutMs,
+      timeoutMs: Math.min(this.stallTimeoutMs, options.deadlineMs ?? DEFAULT_DEADLINE_MS),
       fetch: this.fetchImpl,
       now: () => options.runtime.clock.now(),
       withRetries,
-      ping: () => ping({ registry, baseUrl: this.baseUrl, withRetries, get: (path) => this.unauthenticatedGet(path) }),
+      ping: () =>
+        ping({ registry, baseUrl: this.baseUrl, withRetries, scrub, get: (path) => this.unauthenticatedGet(path) }),
     });
   }
 
@@ -131,32 +155,47 @@ export class Transport {
   }
 
   private async sendOnce(request: RegistryRequest): Promise<RegistryResponse> {
-    let response: Response;
+    let answer: Answer;
     for (;;) {
       if (request.paced === true) await this.options.writePacer?.take();
-      response = await this.exchange(request, await this.auth.authorization(request.scopes, false));
-      if (response.status === 401) {
-        // Tokens expire mid-run (Docker Hub's live ~300 s): learn the challenge again and retry once.
-        await response.body?.cancel().catch(() => undefined);
-        this.auth.learn(response.headers.get('www-authenticate'));
-        response = await this.exchange(request, await this.auth.authorization(request.scopes, true));
+      answer = await this.exchange(request, await this.auth.authorization(request.scopes, false));
+      // Tokens expire mid-run (Docker Hub's live ~300 s): learn the challenge again and retry once,
+      // but only the registry's own challenge; a CDN's 401 is never answered with our credentials.
+      if (answer.response.status === 401 && mayCarryAuthorization(answer.url, this.baseUrl)) {
+        await release(answer.response, answer.deadline);
+        this.auth.learn(answer.response.headers.get('www-authenticate'));
+        answer = await this.exchange(request, await this.auth.authorization(request.scopes, true));
       }
+      const { response } = answer;
       const seen = { method: request.method, url: response.url || this.resolve(request.path) };
       this.options.onResponse?.(response, seen);
       if (response.status !== 429 || request.accept.includes(429)) break;
       const wait = this.options.throttleWaitMs?.(response, seen);
       if (wait === undefined || !(wait > 0)) break;
-      await response.body?.cancel().catch(() => undefined);
+      await release(response, answer.deadline);
       await this.options.runtime.sleep(wait);
     }
-    if (request.accept.includes(response.status)) return wrapResponse(response, this.stallTimeoutMs);
-    throw await this.failure(request, response);
+    if (request.accept.includes(answer.response.status)) {
+      return wrapResponse(answer.response, this.stallTimeoutMs, answer.deadline);
+    }
+    try {
+      throw await this.failure(request, answer);
+    } finally {
+      await release(answer.response, answer.deadline);
+    }
   }
 
   /** The error for an answer the caller did not accept: auth failures are final, 408/429/5xx transient. */
-  private async failure(request: RegistryRequest, response: Response): Promise<RegistryError> {
+  private async failure(request: RegistryRequest, answer: Answer): Promise<RegistryError> {
+    const { response } = answer;
     const url = response.url || this.resolve(request.path);
-    const { message, code } = await describeError(response, request.method, url);
+    const scrub = (text: string) => this.secrets.scrub(text, [answer.authorization]);
+    const { message, code } = await describeError(response, request.method, url, scrub);
+    if (response.status === 401 && !mayCarryAuthorization(answer.url, this.baseUrl)) {
+      const by = new URL(answer.url).origin;
+      const why = `${message}: ${by} is not ${this.registry}; its challenge is not answered`;
+      return new RegistryError(why, 401, code, false);
+    }
     if (response.status === 401 || response.status === 403) {
       return new RegistryError(`${message}: check the credentials for ${this.registry}`, response.status, code, false);
     }
@@ -168,25 +207,50 @@ export class Transport {
     return new RegistryError(message, response.status, code, false);
   }
 
-  private unauthenticatedGet(path: string): Promise<Response> {
-    return this.exchange({ method: 'GET', path, scopes: [], accept: [] }, undefined);
+  private async unauthenticatedGet(path: string): Promise<Followed> {
+    const answer = await this.exchange({ method: 'GET', path, scopes: [], accept: [] }, undefined);
+    answer.deadline.clear();
+    return answer;
   }
 
-  /** One request, following redirects by hand so credentials stay with their origin. */
-  private exchange(request: RegistryRequest, authorization: string | undefined): Promise<Response> {
-    return followRedirects(request.method, this.resolve(request.path), authorization, (hop) => this.hop(request, hop));
+  /** One request, following redirects by hand so credentials stay with their origin, under one deadline. */
+  private async exchange(request: RegistryRequest, authorization: string | undefined): Promise<Answer> {
+    const url = this.resolve(request.path);
+    const ms =
+      request.transfer === true
+        ? (this.options.transferDeadlineMs ?? DEFAULT_TRANSFER_DEADLINE_MS)
+        : (this.options.deadlineMs ?? DEFAULT_DEADLINE_MS);
+    const deadline = new Deadline(ms, `${request.method} ${redactUrl(url)}`);
+    try {
+      const send = (hop: Hop) => this.hop(request, hop, deadline);
+      const followed = await followRedirects(request.method, url, this.baseUrl, authorization, send);
+      return { ...followed, deadline, authorization };
+    } catch (error) {
+      deadline.clear();
+      throw error;
+    }
   }
 
-  /** One HTTP exchange, aborted when no answer (or no upload progress) comes within the stall timeout. */
-  private async hop(request: RegistryRequest, hop: Hop): Promise<Response> {
+  /**
+   * One HTTP exchange. A streamed upload is watched for progress while it is sent; after the
+   * last byte (or at once, for small bodies) the answer must come within the stall timeout.
+   */
+  private async hop(request: RegistryRequest, hop: Hop, deadline: Deadline): Promise<Response> {
     const headers: Record<string, string> = { 'user-agent': this.userAgent, ...request.headers };
     if (hop.authorization !== undefined) headers.authorization = hop.authorization;
     const controller = new AbortController();
+    deadline.watch((late) => controller.abort(late));
     const timeoutMs = this.stallTimeoutMs;
-    const stalled = () => controller.abort(new StallError(`no response within ${timeoutMs} ms`));
-    const watchdog = setTimeout(stalled, timeoutMs);
+    let settled = false;
+    let waiting: NodeJS.Timeout | undefined;
+    const awaitAnswer = () => {
+      if (settled) return;
+      waiting = setTimeout(() => controller.abort(new StallError(`no response within ${timeoutMs} ms`)), timeoutMs);
+    };
     const content: RequestBody | undefined = hop.index === 0 ? request.body?.() : undefined;
     const body = content instanceof Readable ? watchBody(content, timeoutMs, controller) : content;
+    if (body instanceof Readable) body.once('end', awaitAnswer);
+    else awaitAnswer();
     try {
       const response =
         body instanceof Readable && this.options.fetch === undefined
@@ -205,7 +269,8 @@ export class Transport {
       if (body instanceof Readable) body.destroy();
       throw asTransportError(error, request.method, hop.url);
     } finally {
-      clearTimeout(watchdog);
+      settled = true;
+      clearTimeout(waiting);
     }
   }
 }
