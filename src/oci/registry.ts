@@ -10,9 +10,10 @@ import {
   OCI_INDEX,
   type Descriptor,
 } from './media-types.js';
+import { uploadBlob, uploadLocation } from './blob-upload.js';
+import { pull, push } from './scopes.js';
 import { RegistryError } from './transport/errors.js';
 import { linkedPages, MAX_PAGE_BYTES } from './transport/pages.js';
-import type { RegistryResponse } from './transport/response.js';
 import { Transport, type TransportOptions } from './transport/transport.js';
 
 /** A manifest exactly as the registry served it. */
@@ -29,9 +30,6 @@ export interface ManifestHead {
 }
 
 export type MountResult = { mounted: true } | { mounted: false; uploadLocation: string };
-
-const pull = (repository: string) => `repository:${repository}:pull`;
-const push = (repository: string) => `repository:${repository}:pull,push`;
 
 /** Typed blob and manifest operations of the OCI distribution API on one registry. */
 export class RegistryClient {
@@ -186,84 +184,17 @@ export class RegistryClient {
     });
     await response.discard();
     if (response.status === 201) return { mounted: true };
-    return { mounted: false, uploadLocation: this.location(response) };
+    return { mounted: false, uploadLocation: uploadLocation(this.transport, response) };
   }
 
-  /**
-   * Uploads one blob as a single streaming PATCH and a closing PUT. That suits ECR, which needs
-   * parts of at least 5 MiB, answers PATCH with 201 and does not advance `Range`: with one part
-   * there is no offset to track. A failed attempt starts over with a new session.
-   */
-  async uploadBlob(
+  /** Uploads one blob (see `uploadBlob` in blob-upload.ts for how ECR shapes it). */
+  uploadBlob(
     repository: string,
     descriptor: Pick<Descriptor, 'digest' | 'size'>,
     openContent: () => Readable | Uint8Array,
     sessionLocation?: string,
   ): Promise<void> {
-    let location = sessionLocation;
-    let content: Readable | Uint8Array | undefined;
-    const open = (): Readable | Uint8Array => (content = openContent());
-    await this.transport.withRetries(`upload ${this.registry}/${repository}@${descriptor.digest}`, async () => {
-      try {
-        location ??= await this.startUpload(repository);
-        let next = location;
-        if (descriptor.size > 0) {
-          const patch = await this.transport.send({
-            method: 'PATCH',
-            path: next,
-            scopes: [push(repository)],
-            headers: {
-              'content-type': 'application/octet-stream',
-              'content-length': String(descriptor.size),
-              'content-range': `0-${descriptor.size - 1}`,
-            },
-            body: open,
-            accept: [201, 202, 204],
-            retry: false,
-            transfer: true,
-          });
-          await patch.discard();
-          next = this.location(patch, next);
-        }
-        const url = new URL(this.transport.resolve(next));
-        url.searchParams.set('digest', descriptor.digest);
-        const put = await this.transport.send({
-          method: 'PUT',
-          path: url.toString(),
-          scopes: [push(repository)],
-          headers: { 'content-type': 'application/octet-stream', 'content-length': '0' },
-          accept: [201, 204],
-          paced: true,
-          retry: false,
-          // Some registries verify the whole blob before they answer the closing PUT.
-          transfer: true,
-        });
-        await put.discard();
-        const stored = put.headers.get('docker-content-digest');
-        if (stored !== null && stored !== descriptor.digest) {
-          throw new RegistryError(
-            `${this.registry}/${repository}: blob stored as ${stored}, expected ${descriptor.digest}`,
-            put.status,
-            undefined,
-            false,
-          );
-        }
-      } catch (error) {
-        // When the content failed (a corrupt or vanished source), that is the reason, not the broken PATCH.
-        const stream = content !== undefined && !(content instanceof Uint8Array) ? content : undefined;
-        const contentError = stream?.errored ?? null;
-        // A refused PATCH may have left its content half read: let go of it, so the spool it tees into keeps filling.
-        stream?.destroy();
-        if (contentError !== null) throw contentError;
-        // The registry saw other bytes than we sent (corrupted in transit): the content is verified, so send it again.
-        if (error instanceof RegistryError && error.code === 'DIGEST_INVALID')
-          throw new RegistryError(error.message, error.status, error.code, true);
-        throw error;
-      } finally {
-        location = undefined;
-        content = undefined;
-      }
-    });
+    return uploadBlob(this.transport, repository, descriptor, openContent, sessionLocation);
   }
 
   /** All tags of a repository (empty when it does not exist yet), following `Link` pages. */
@@ -301,31 +232,6 @@ export class RegistryClient {
         throw new RegistryError(`${what}: more than ${MAX_INDEX_ENTRIES} referrers`, 200, undefined, false);
     }
     return referrers;
-  }
-
-  private async startUpload(repository: string): Promise<string> {
-    const response = await this.transport.send({
-      method: 'POST',
-      path: `/v2/${repository}/blobs/uploads/`,
-      scopes: [push(repository)],
-      accept: [202],
-      paced: true,
-      retry: false,
-    });
-    await response.discard();
-    return this.location(response);
-  }
-
-  private location(response: RegistryResponse, fallback?: string): string {
-    const location = response.headers.get('location');
-    if (location !== null) return new URL(location, response.url || this.transport.baseUrl).toString();
-    if (fallback !== undefined) return fallback;
-    throw new RegistryError(
-      `${this.registry}: upload response without a Location header`,
-      response.status,
-      undefined,
-      false,
-    );
   }
 }
 
