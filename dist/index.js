@@ -59384,7 +59384,7 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 
 /***/ }),
 
-/***/ 3969:
+/***/ 3159:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -62388,72 +62388,98 @@ function getIDToken(aud) {
  */
 
 //# sourceMappingURL=core.js.map
-;// CONCATENATED MODULE: ./lib/oci/media-types.js
-/** Media types and the JSON shapes of OCI and Docker v2 manifests, as plain interfaces. */
-const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
-const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
-const DOCKER_MANIFEST_LIST = 'application/vnd.docker.distribution.manifest.list.v2+json';
-const DOCKER_MANIFEST = 'application/vnd.docker.distribution.manifest.v2+json';
-const OCI_CONFIG = 'application/vnd.oci.image.config.v1+json';
-const DOCKER_CONFIG = 'application/vnd.docker.container.image.v1+json';
-const OCI_LAYER_TAR = 'application/vnd.oci.image.layer.v1.tar';
-const OCI_LAYER_GZIP = 'application/vnd.oci.image.layer.v1.tar+gzip';
-const DOCKER_LAYER_GZIP = 'application/vnd.docker.image.rootfs.diff.tar.gzip';
-const DOCKER_FOREIGN_LAYER = 'application/vnd.docker.image.rootfs.foreign.diff.tar.gzip';
-/** All four, so a registry never down-converts or picks a platform for us (that would change the digest). */
-const MANIFEST_MEDIA_TYPES = [OCI_INDEX, DOCKER_MANIFEST_LIST, OCI_MANIFEST, DOCKER_MANIFEST];
-const MANIFEST_ACCEPT = MANIFEST_MEDIA_TYPES.join(', ');
-const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
-function isIndexMediaType(mediaType) {
-    return mediaType === OCI_INDEX || mediaType === DOCKER_MANIFEST_LIST;
-}
-function isImageManifestMediaType(mediaType) {
-    return mediaType === OCI_MANIFEST || mediaType === DOCKER_MANIFEST;
-}
-function isManifestMediaType(mediaType) {
-    return MANIFEST_MEDIA_TYPES.includes(mediaType);
-}
-/** Layers that registries may not redistribute: they carry `urls` and are fetched from there. */
-function isForeignLayer(descriptor) {
-    return (descriptor.mediaType === DOCKER_FOREIGN_LAYER ||
-        descriptor.mediaType.startsWith('application/vnd.oci.image.layer.nondistributable.') ||
-        (descriptor.urls !== undefined && descriptor.urls.length > 0));
-}
-/** Attestation manifests in BuildKit indexes carry this platform; they are not runnable images. */
-function isAttestationEntry(descriptor) {
-    return descriptor.platform?.os === 'unknown' && descriptor.platform.architecture === 'unknown';
-}
-function platformString(platform) {
-    if (platform === undefined)
-        return 'unknown';
-    return [platform.os, platform.architecture, platform.variant].filter((p) => p !== undefined && p !== '').join('/');
-}
-/** Strips parameters and white space: `application/json; charset=utf-8` → `application/json`. */
-function bareMediaType(contentType) {
-    return (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
-}
-/** The digests an index manifest lists; none for anything that is not an index (or not JSON). */
-function indexChildDigests(manifest) {
-    let parsed;
-    try {
-        parsed = JSON.parse(Buffer.from(manifest).toString('utf8'));
+;// CONCATENATED MODULE: ./lib/oci/transfer.js
+/** Shared transfer state of a run: where each blob is known to be (for mounts) and how many transfers run at once. */
+/**
+ * What this run knows to exist in each destination registry: digest → repositories. A blob in
+ * another repository of the same registry can be mounted instead of uploaded; one that another
+ * image is uploading right now is waited for, then mounted.
+ */
+class BlobLocations {
+    mountable;
+    known = new Map();
+    uploading = new Map();
+    constructor(mountable = () => true) {
+        this.mountable = mountable;
     }
-    catch {
-        return [];
+    record(registry, repository, digest) {
+        const key = `${registry}\u0000${digest}`;
+        let repositories = this.known.get(key);
+        if (repositories === undefined)
+            this.known.set(key, (repositories = new Set()));
+        repositories.add(repository);
     }
-    const entries = typeof parsed === 'object' && parsed !== null ? parsed.manifests : undefined;
-    if (!Array.isArray(entries))
-        return [];
-    return entries.flatMap((entry) => {
-        const digest = typeof entry === 'object' && entry !== null ? entry.digest : undefined;
-        return typeof digest === 'string' ? [digest] : [];
-    });
+    mountCandidate(registry, repository, digest) {
+        if (!this.mountable(registry))
+            return undefined;
+        for (const candidate of this.known.get(`${registry}\u0000${digest}`) ?? []) {
+            if (candidate !== repository)
+                return candidate;
+        }
+        return undefined;
+    }
+    /**
+     * Takes the registry's slot for one blob: while another repository holds it, wait, since its copy
+     * will let us mount instead of upload. Claimed before any request, so two images that need the
+     * same blob at the same moment never both upload it. Registries that cannot mount need no slot.
+     */
+    async claim(registry, digest) {
+        if (!this.mountable(registry))
+            return () => undefined;
+        const key = `${registry}\u0000${digest}`;
+        for (let held = this.uploading.get(key); held !== undefined; held = this.uploading.get(key))
+            await held;
+        let release;
+        this.uploading.set(key, new Promise((resolve) => (release = resolve)));
+        return () => {
+            this.uploading.delete(key);
+            release();
+        };
+    }
+}
+/** Bounds blob transfers across every image copied at once; the largest waiting blob goes first. */
+class TransferLimiter {
+    limit;
+    active = 0;
+    waiting = [];
+    constructor(limit) {
+        this.limit = limit;
+    }
+    async run(size, work) {
+        if (this.active >= this.limit) {
+            await new Promise((start) => {
+                this.waiting.push({ size, start });
+                this.waiting.sort((a, b) => b.size - a.size);
+            });
+        }
+        else {
+            this.active++;
+        }
+        try {
+            return await work();
+        }
+        finally {
+            const next = this.waiting.shift();
+            if (next !== undefined)
+                next.start();
+            else
+                this.active--;
+        }
+    }
 }
 
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
 // EXTERNAL MODULE: external "node:stream"
 var external_node_stream_ = __nccwpck_require__(7075);
+;// CONCATENATED MODULE: external "node:stream/promises"
+const external_node_stream_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
 ;// CONCATENATED MODULE: ./lib/oci/digest.js
 /** Content digests: the one validator of their form, hashing, and verification of bytes and streams. */
 
@@ -62543,358 +62569,43 @@ class DigestVerifier extends external_node_stream_.Transform {
     }
 }
 
-;// CONCATENATED MODULE: ./lib/oci/descriptors.js
-/** Manifest and index bytes into validated descriptors: the one place a registry's JSON becomes digests and sizes we act on. */
-
-/** More entries than any real index or image has; beyond them a manifest is an attack on our time. */
-const MAX_INDEX_ENTRIES = 1000;
-const MAX_LAYERS = 1000;
-class InvalidManifestError extends Error {
-    name = 'InvalidManifestError';
-}
-/**
- * Parses manifest bytes and validates each descriptor in them: digest `sha256:<64 hex>` or
- * `sha512:<128 hex>`, size a non-negative safe integer, at most 1,000 entries or layers.
- * `what` names the manifest (`registry/repository@digest`) in the one-line error.
- */
-function parseManifest(bytes, what) {
-    let parsed;
+;// CONCATENATED MODULE: ./lib/oci/transport/read-capped.js
+/** Small answers (error bodies, token answers) read up to a hard cap, then the connection let go. */
+/** Error bodies and token answers are small; a hostile server may send gigabytes. */
+const SMALL_BODY_LIMIT = 64 * 1024;
+/** Reads at most `limit` bytes of the body, then cancels the stream so the rest is never received. */
+async function readCapped(response, limit = SMALL_BODY_LIMIT) {
+    if (response.body === null)
+        return { text: '', complete: true };
+    const reader = response.body.getReader();
+    const chunks = [];
+    let total = 0;
+    let complete = true;
     try {
-        parsed = JSON.parse(Buffer.from(bytes).toString('utf8'));
-    }
-    catch {
-        throw new InvalidManifestError(`${what}: the manifest is not valid JSON`);
-    }
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
-        throw new InvalidManifestError(`${what}: the manifest is not a JSON object`);
-    const result = {
-        manifests: uniqueByDigest(descriptorList(parsed.manifests, what, 'index entries', 'index entry', MAX_INDEX_ENTRIES)),
-        layers: descriptorList(parsed.layers, what, 'layers', 'layer', MAX_LAYERS),
-    };
-    if (parsed.config !== undefined)
-        result.config = validateDescriptor(parsed.config, `${what}: config`);
-    if (parsed.subject !== undefined)
-        result.subject = validateDescriptor(parsed.subject, `${what}: subject`);
-    if (typeof parsed.artifactType === 'string')
-        result.artifactType = parsed.artifactType;
-    if (typeof parsed.annotations === 'object' && parsed.annotations !== null)
-        result.annotations = parsed.annotations;
-    return result;
-}
-/** A list of descriptors from a registry (an index's entries, a referrers page), each validated, at most `max`. */
-function descriptorList(value, what, plural, singular, max) {
-    if (value === undefined || value === null)
-        return [];
-    if (!Array.isArray(value))
-        throw new InvalidManifestError(`${what}: ${plural} is not a list`);
-    if (value.length > max)
-        throw new InvalidManifestError(`${what}: ${value.length} ${plural}, more than ${max}`);
-    return value.map((entry, i) => validateDescriptor(entry, `${what}: ${singular} ${i}`));
-}
-/** Checks one descriptor; `label` opens the error, e.g. `registry/repo@sha256:…: layer 3`. */
-function validateDescriptor(value, label) {
-    if (typeof value !== 'object' || value === null || Array.isArray(value))
-        throw new InvalidManifestError(`${label} is not a descriptor`);
-    const d = value;
-    if (!isDigest(d.digest))
-        throw new InvalidManifestError(`${label} has an invalid digest ${show(d.digest)}`);
-    if (typeof d.size !== 'number' || !Number.isSafeInteger(d.size) || d.size < 0) {
-        throw new InvalidManifestError(`${label} has an invalid size ${show(d.size)}`);
-    }
-    if (typeof d.mediaType !== 'string' || d.mediaType === '')
-        throw new InvalidManifestError(`${label} has an invalid media type ${show(d.mediaType)}`);
-    if (d.urls !== undefined && (!Array.isArray(d.urls) || !d.urls.every((url) => typeof url === 'string'))) {
-        throw new InvalidManifestError(`${label} has invalid urls`);
-    }
-    if (d.platform !== undefined && (typeof d.platform !== 'object' || d.platform === null)) {
-        throw new InvalidManifestError(`${label} has an invalid platform`);
-    }
-    return value;
-}
-/** The first entry of each digest: a child listed twice is fetched and written once. */
-function uniqueByDigest(entries) {
-    const seen = new Set();
-    return entries.filter((entry) => !seen.has(entry.digest) && seen.add(entry.digest) !== undefined);
-}
-/** A value for an error line, cut short: a hostile registry chooses it. */
-function show(value) {
-    const text = value === undefined ? '(none)' : (JSON.stringify(value) ?? String(value));
-    return text.length > 100 ? `${text.slice(0, 100)}…` : text;
-}
-
-;// CONCATENATED MODULE: ./lib/oci/copy.js
-
-
-/**
- * What this run knows to exist in each destination registry: digest → repositories. A blob in
- * another repository of the same registry can be mounted instead of uploaded; one that another
- * image is uploading right now is waited for, then mounted.
- */
-class BlobLocations {
-    mountable;
-    known = new Map();
-    uploading = new Map();
-    constructor(mountable = () => true) {
-        this.mountable = mountable;
-    }
-    record(registry, repository, digest) {
-        const key = `${registry}\u0000${digest}`;
-        let repositories = this.known.get(key);
-        if (repositories === undefined)
-            this.known.set(key, (repositories = new Set()));
-        repositories.add(repository);
-    }
-    mountCandidate(registry, repository, digest) {
-        if (!this.mountable(registry))
-            return undefined;
-        for (const candidate of this.known.get(`${registry}\u0000${digest}`) ?? []) {
-            if (candidate !== repository)
-                return candidate;
-        }
-        return undefined;
-    }
-    /**
-     * Takes the registry's slot for one blob: while another repository holds it, wait, since its copy
-     * will let us mount instead of upload. Claimed before any request, so two images that need the
-     * same blob at the same moment never both upload it. Registries that cannot mount need no slot.
-     */
-    async claim(registry, digest) {
-        if (!this.mountable(registry))
-            return () => undefined;
-        const key = `${registry}\u0000${digest}`;
-        for (let held = this.uploading.get(key); held !== undefined; held = this.uploading.get(key))
-            await held;
-        let release;
-        this.uploading.set(key, new Promise((resolve) => (release = resolve)));
-        return () => {
-            this.uploading.delete(key);
-            release();
-        };
-    }
-}
-/** Bounds blob transfers across every image copied at once; the largest waiting blob goes first. */
-class TransferLimiter {
-    limit;
-    active = 0;
-    waiting = [];
-    constructor(limit) {
-        this.limit = limit;
-    }
-    async run(size, work) {
-        if (this.active >= this.limit) {
-            await new Promise((start) => {
-                this.waiting.push({ size, start });
-                this.waiting.sort((a, b) => b.size - a.size);
-            });
-        }
-        else {
-            this.active++;
-        }
-        try {
-            return await work();
-        }
-        finally {
-            const next = this.waiting.shift();
-            if (next !== undefined)
-                next.start();
-            else
-                this.active--;
-        }
-    }
-}
-function emptyStats() {
-    return {
-        bytesUploaded: 0,
-        bytesMounted: 0,
-        bytesSkipped: 0,
-        blobsUploaded: 0,
-        blobsMounted: 0,
-        blobsSkipped: 0,
-        foreignLayers: [],
-    };
-}
-/** Reads a root manifest and, for an index, every child manifest by digest. */
-async function readImageTree(source, reference) {
-    const root = await readNode(source, reference, undefined, undefined, 0);
-    return { source, root, localBlobs: new Map() };
-}
-async function readNode(source, reference, expectedDigest, platform, depth) {
-    if (depth > 3)
-        throw new Error(`${source.repository}@${reference}: indexes nested too deeply`);
-    const manifest = await source.client.getManifest(source.repository, reference, expectedDigest);
-    const node = { ...manifest, children: [], blobs: [], ...(platform !== undefined ? { platform } : {}) };
-    // Every descriptor is checked here, before anything is fetched or written by its digest.
-    const parsed = parseManifest(manifest.bytes, `${source.client.registry}/${source.repository}@${manifest.digest}`);
-    if (isIndexMediaType(manifest.mediaType)) {
-        for (const entry of parsed.manifests) {
-            node.children.push(await readNode(source, entry.digest, entry.digest, entry.platform, depth + 1));
-        }
-    }
-    else if (isImageManifestMediaType(manifest.mediaType) || parsed.config !== undefined) {
-        if (parsed.config === undefined)
-            throw new Error(`${source.repository}@${manifest.digest}: image manifest without a config`);
-        node.blobs.push(parsed.config, ...parsed.layers);
-    }
-    return node;
-}
-/** Every manifest below the root, children first (the order they must be written in). */
-function manifestsChildrenFirst(node) {
-    return [...node.children.flatMap(manifestsChildrenFirst), node];
-}
-/** The platform images of a tree: the root itself, or each runnable entry of an index (attestations left out). */
-function platformNodes(tree) {
-    if (tree.root.children.length === 0)
-        return [tree.root];
-    return tree.root.children.filter((child) => child.platform === undefined || !isAttestationEntry({ platform: child.platform }));
-}
-/** `os/arch[/variant]` of each platform image; a single manifest names its platform only in its config. */
-function platformsOf(tree, singlePlatform = 'unknown') {
-    return tree.root.children.length === 0
-        ? [singlePlatform]
-        : platformNodes(tree).map((node) => platformString(node.platform));
-}
-/** Unique blobs of a tree, largest first so the longest transfers start first. */
-function uniqueBlobs(tree) {
-    const byDigest = new Map();
-    for (const node of manifestsChildrenFirst(tree.root)) {
-        for (const blob of node.blobs)
-            if (!byDigest.has(blob.digest))
-                byDigest.set(blob.digest, blob);
-    }
-    return [...byDigest.values()].sort((a, b) => b.size - a.size);
-}
-/**
- * Writes an image tree: blobs, then child manifests by digest, then the root by digest, then the
- * tags. A failure at any step leaves no tag pointing at incomplete content. When the root is
- * already in the destination, only tags that differ are written.
- */
-async function writeImageTree(tree, destination, options) {
-    const stats = emptyStats();
-    const { client, repository } = destination;
-    const registry = client.registry;
-    const present = await client.headManifest(repository, tree.root.digest);
-    if (present === undefined) {
-        const blobs = uniqueBlobs(tree).filter((blob) => {
-            if (!isForeignLayer(blob))
-                return true;
-            stats.foreignLayers.push(blob.digest);
-            options.runtime.logger.notice(`${repository}: foreign layer ${blob.digest} (${blob.size} bytes) is not copied; clients fetch it from ${blob.urls?.[0] ?? 'its URLs'}`);
-            return false;
-        });
-        const total = blobs.reduce((sum, blob) => sum + blob.size, 0);
-        let done = 0;
-        let failed = false;
-        const limiter = options.limiter ?? new TransferLimiter(options.concurrency);
-        const transfer = async (blob) => {
-            if (failed)
-                return;
-            try {
-                const outcome = await writeBlob(tree, destination, blob, options);
-                stats[outcome === 'uploaded' ? 'bytesUploaded' : outcome === 'mounted' ? 'bytesMounted' : 'bytesSkipped'] +=
-                    blob.size;
-                stats[outcome === 'uploaded' ? 'blobsUploaded' : outcome === 'mounted' ? 'blobsMounted' : 'blobsSkipped'] += 1;
-                options.locations.record(registry, repository, blob.digest);
-                done += blob.size;
-                options.onProgress?.(done, total);
+        for (;;) {
+            const { done, value } = await reader.read();
+            if (done)
+                break;
+            const room = limit - total;
+            chunks.push(value.length > room ? value.subarray(0, room) : value);
+            total += Math.min(value.length, room);
+            if (value.length > room) {
+                complete = false;
+                break;
             }
-            catch (error) {
-                failed = true;
-                throw error;
-            }
-        };
-        const results = await Promise.allSettled(blobs.map(async (blob) => {
-            // The claim comes before the slot: waiting for another image's upload must not hold a slot.
-            const release = await options.locations.claim(registry, blob.digest);
-            try {
-                await limiter.run(blob.size, () => transfer(blob));
-            }
-            finally {
-                release();
-            }
-        }));
-        const rejected = results.find((r) => r.status === 'rejected');
-        if (rejected !== undefined)
-            throw rejected.reason;
-        // Children by digest; the root by digest only when no tag will name it.
-        for (const node of manifestsChildrenFirst(tree.root)) {
-            if (node !== tree.root || destination.tags.length === 0)
-                await client.putManifest(repository, node.digest, node);
         }
-    }
-    for (const tag of destination.tags) {
-        const current = present === undefined ? undefined : await client.headManifest(repository, tag);
-        if (current?.digest !== tree.root.digest)
-            await client.putManifest(repository, tag, tree.root);
-    }
-    return stats;
-}
-async function writeBlob(tree, destination, blob, options) {
-    const { client, repository } = destination;
-    const registry = client.registry;
-    if ((await client.headBlob(repository, blob.digest)) !== undefined)
-        return 'skipped';
-    let session;
-    const from = options.locations.mountCandidate(registry, repository, blob.digest);
-    if (from !== undefined) {
-        const mount = await client.mountBlob(repository, blob.digest, from);
-        if (mount.mounted)
-            return 'mounted';
-        session = mount.uploadLocation;
-    }
-    const local = tree.localBlobs.get(blob.digest);
-    const opened = [];
-    const open = () => {
-        if (local !== undefined)
-            return local;
-        const stream = options.spool.read(tree.source.client, tree.source.repository, blob);
-        opened.push(stream);
-        return stream;
-    };
-    try {
-        await client.uploadBlob(repository, blob, open, session);
     }
     finally {
-        for (const stream of opened)
-            stream.destroy();
+        if (!complete)
+            await reader.cancel().catch(() => undefined);
+        reader.releaseLock();
     }
-    return 'uploaded';
-}
-/** True when every tag already names `digest` (a re-run's fast path: one HEAD per tag). */
-async function tagsAlreadyAt(destination, digest) {
-    if (destination.tags.length === 0)
-        return (await destination.client.headManifest(destination.repository, digest)) !== undefined;
-    for (const tag of destination.tags) {
-        if ((await destination.client.headManifest(destination.repository, tag))?.digest !== digest)
-            return false;
-    }
-    return true;
-}
-/** Copies one image by tag or digest, digest-preserving, manifests byte-exact. */
-async function copyImage(source, reference, destination, options) {
-    const head = await source.client.headManifest(source.repository, reference);
-    if (head === undefined)
-        throw new Error(`source image ${source.client.registry}/${source.repository}:${reference} not found`);
-    if (reference.includes(':') && head.digest !== reference) {
-        throw new Error(`source ${source.repository}@${reference} answered with digest ${head.digest}`);
-    }
-    if (await tagsAlreadyAt(destination, head.digest)) {
-        return { digest: head.digest, mediaType: head.mediaType, upToDate: true, stats: emptyStats() };
-    }
-    const tree = await readImageTree(source, head.digest);
-    const stats = await writeImageTree(tree, destination, options);
-    return { digest: tree.root.digest, mediaType: tree.root.mediaType, upToDate: false, stats };
+    return { text: Buffer.concat(chunks).toString('utf8'), complete };
 }
 
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(3024);
-// EXTERNAL MODULE: external "node:fs/promises"
-var promises_ = __nccwpck_require__(1455);
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
-;// CONCATENATED MODULE: external "node:stream/promises"
-const external_node_stream_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
 ;// CONCATENATED MODULE: ./lib/oci/transport/errors.js
 /** Registry failures: the error classes, which of them are worth another try, and one-line descriptions. */
+
 class RegistryError extends Error {
     status;
     code;
@@ -62909,6 +62620,10 @@ class RegistryError extends Error {
 }
 class StallError extends Error {
     name = 'StallError';
+}
+/** The whole-request deadline passed (a body that drips never trips the stall timer). */
+class DeadlineError extends Error {
+    name = 'DeadlineError';
 }
 /** A transient answer that said how long to wait (`Retry-After`). */
 class RetryAfterError extends RegistryError {
@@ -62932,7 +62647,7 @@ const TRANSIENT_CODES = new Set([
 function isTransient(error) {
     if (error instanceof RegistryError)
         return error.transient;
-    if (error instanceof StallError)
+    if (error instanceof StallError || error instanceof DeadlineError)
         return true;
     const code = error?.code;
     return code !== undefined && TRANSIENT_CODES.has(code);
@@ -62942,6 +62657,9 @@ function asTransportError(error, method, url) {
     if (error instanceof RegistryError)
         return error;
     const cause = error.cause;
+    const late = error instanceof DeadlineError ? error : cause instanceof DeadlineError ? cause : undefined;
+    if (late !== undefined)
+        return new RegistryError(late.message, undefined, undefined, true);
     const name = error?.name;
     const stalled = error instanceof StallError || cause instanceof StallError || name === 'AbortError' || name === 'TimeoutError';
     const detail = cause instanceof Error
@@ -62950,12 +62668,16 @@ function asTransportError(error, method, url) {
     const message = `${method} ${redactUrl(url)} failed: ${stalled ? 'stalled' : detail}`;
     return new RegistryError(message, undefined, undefined, true);
 }
-/** The registry's JSON error list, in one line. */
-async function describeError(response, method, url) {
+/**
+ * The registry's JSON error list, in one line. Reads at most 64 KiB of the body, and `scrub`
+ * takes secrets out of it (a registry may echo our Authorization) before anything is cut.
+ */
+async function describeError(response, method, url, scrub = (text) => text) {
     let detail = '';
     let code;
     if (method !== 'HEAD') {
-        const text = (await response.text().catch(() => '')).slice(0, 2000);
+        const read = await readCapped(response).catch(() => ({ text: '' }));
+        const text = scrub(read.text).slice(0, 2000);
         try {
             const parsed = JSON.parse(text);
             const first = parsed.errors?.[0];
@@ -62969,7 +62691,7 @@ async function describeError(response, method, url) {
         }
     }
     const status = `${response.status}${response.statusText ? ` ${response.statusText}` : ''}`;
-    const message = `${method} ${redactUrl(url)} answered ${status}${detail ? ` (${detail})` : ''}`;
+    const message = `${method} ${redactUrl(url)} answered ${status}${detail ? ` (${scrub(detail)})` : ''}`;
     return code === undefined ? { message } : { message, code };
 }
 /** Upload locations carry opaque state; keep logs short and free of query strings. */
@@ -63140,18 +62862,6 @@ function quietPassThrough() {
 
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/client-ecr-public/dist-cjs/index.js
 var dist_cjs = __nccwpck_require__(9821);
-;// CONCATENATED MODULE: ./lib/cnb/labels.js
-/** The `io.buildpacks.*` image labels of the Cloud Native Buildpacks specification, named once. */
-const BUILDER_METADATA_LABEL = 'io.buildpacks.builder.metadata';
-const BUILDPACKAGE_METADATA_LABEL = 'io.buildpacks.buildpackage.metadata';
-const BUILDPACK_LAYERS_LABEL = 'io.buildpacks.buildpack.layers';
-const EXTENSION_METADATA_LABEL = 'io.buildpacks.extension.metadata';
-const STACK_ID_LABEL = 'io.buildpacks.stack.id';
-const STACK_DESCRIPTION_LABEL = 'io.buildpacks.stack.description';
-const STACK_HOMEPAGE_LABEL = 'io.buildpacks.stack.homepage';
-/** Labels of base images under the newer (post-stack) spec: `io.buildpacks.base.distro.name`, … */
-const BASE_LABEL_PREFIX = 'io.buildpacks.base.';
-
 ;// CONCATENATED MODULE: ./lib/runtime.js
 const systemClock = { now: () => Date.now() };
 const realSleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -63164,6 +62874,189 @@ const silentLogger = {
 };
 function systemRuntime(logger) {
     return { logger, clock: systemClock, sleep: realSleep, random: Math.random };
+}
+
+;// CONCATENATED MODULE: ./lib/cnb/labels.js
+/** The `io.buildpacks.*` image labels of the Cloud Native Buildpacks specification, named once. */
+const BUILDER_METADATA_LABEL = 'io.buildpacks.builder.metadata';
+const BUILDPACKAGE_METADATA_LABEL = 'io.buildpacks.buildpackage.metadata';
+const BUILDPACK_LAYERS_LABEL = 'io.buildpacks.buildpack.layers';
+const EXTENSION_METADATA_LABEL = 'io.buildpacks.extension.metadata';
+const STACK_ID_LABEL = 'io.buildpacks.stack.id';
+const STACK_DESCRIPTION_LABEL = 'io.buildpacks.stack.description';
+const STACK_HOMEPAGE_LABEL = 'io.buildpacks.stack.homepage';
+/** Labels of base images under the newer (post-stack) spec: `io.buildpacks.base.distro.name`, … */
+const BASE_LABEL_PREFIX = 'io.buildpacks.base.';
+
+;// CONCATENATED MODULE: ./lib/aws/catalog-text.js
+/** The Gallery's texts for an image, from its labels; label text is the image author's and is escaped. */
+
+/** ECR Public's documented maximum lengths. */
+const CATALOG_LIMITS = { description: 1024, aboutText: 25_600, usageText: 25_600 };
+const LABEL_DESCRIPTION = 'org.opencontainers.image.description';
+const LABEL_TITLE = 'org.opencontainers.image.title';
+const LABEL_SOURCE = 'org.opencontainers.image.source';
+const LABEL_URL = 'org.opencontainers.image.url';
+/**
+ * Cuts to at most `max` UTF-16 units without splitting a surrogate pair; markdown is cut at a line
+ * boundary when one is near, and an open code fence is closed.
+ */
+function truncateText(text, max, markdown = false) {
+    if (text.length <= max)
+        return text;
+    const marker = markdown ? '\n\n…\n' : '…';
+    const fenceCloser = '\n```';
+    let end = Math.max(0, max - marker.length - (markdown ? fenceCloser.length : 0));
+    const lastUnit = text.charCodeAt(end - 1);
+    if (lastUnit >= 0xd800 && lastUnit <= 0xdbff)
+        end -= 1;
+    let cut = text.slice(0, end);
+    if (markdown) {
+        const lastNewline = cut.lastIndexOf('\n');
+        if (lastNewline > end / 2)
+            cut = cut.slice(0, lastNewline);
+        const fences = cut.match(/^```/gm)?.length ?? 0;
+        if (fences % 2 === 1)
+            cut += fenceCloser;
+    }
+    return cut + marker;
+}
+function parseJsonLabel(labels, name) {
+    const text = labels[name];
+    if (text === undefined)
+        return {};
+    try {
+        const parsed = JSON.parse(text);
+        return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)
+            ? parsed
+            : {};
+    }
+    catch {
+        return {};
+    }
+}
+function stringField(record, key) {
+    const value = record[key];
+    return typeof value === 'string' && value.trim().length > 0 ? value.trim() : undefined;
+}
+function nonEmpty(value) {
+    return value !== undefined && value.trim().length > 0 ? value.trim() : undefined;
+}
+/** Label text is the image author's; keep it from becoming HTML or breaking a table. */
+function escapeMarkdown(text) {
+    return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+function tableCell(text) {
+    return escapeMarkdown(text.replace(/\s+/g, ' ').trim()).replace(/\|/g, '\\|');
+}
+function linkOrText(value) {
+    return /^https?:\/\/[^\s()<>]+$/.test(value) ? `[${value}](${value})` : tableCell(value);
+}
+function builderBuildpacks(metadata) {
+    const list = metadata['buildpacks'];
+    if (!Array.isArray(list))
+        return [];
+    const result = [];
+    for (const entry of list) {
+        if (typeof entry !== 'object' || entry === null)
+            continue;
+        const record = entry;
+        const id = stringField(record, 'id');
+        if (id === undefined)
+            continue;
+        const version = stringField(record, 'version');
+        const homepage = stringField(record, 'homepage');
+        result.push({ id, ...(version === undefined ? {} : { version }), ...(homepage === undefined ? {} : { homepage }) });
+    }
+    return result;
+}
+const KIND_NAMES = {
+    builder: 'Cloud Native Buildpacks builder',
+    buildpack: 'Cloud Native Buildpack',
+    extension: 'Cloud Native Buildpacks image extension',
+    'stack-image': 'Cloud Native Buildpacks stack image',
+    'run-image': 'Cloud Native Buildpacks run image',
+    'build-image': 'Cloud Native Buildpacks build image',
+};
+function repositoryNameOf(repositoryUri) {
+    const slash = repositoryUri.indexOf('/');
+    return slash < 0 ? repositoryUri : repositoryUri.slice(slash + 1);
+}
+function catalogFacts(input) {
+    const { labels, kind, repositoryUri } = input;
+    const builder = kind === 'builder' ? parseJsonLabel(labels, BUILDER_METADATA_LABEL) : {};
+    const buildpackage = parseJsonLabel(labels, BUILDPACKAGE_METADATA_LABEL);
+    const buildpackId = stringField(buildpackage, 'id');
+    const stackId = nonEmpty(labels[STACK_ID_LABEL]);
+    const kindName = KIND_NAMES[kind] ?? 'Container image';
+    const generated = buildpackId !== undefined
+        ? `${kindName} ${buildpackId}`
+        : stackId !== undefined
+            ? `${kindName} (stack ${stackId})`
+            : kindName;
+    return {
+        kindName,
+        rawDescription: nonEmpty(labels[LABEL_DESCRIPTION]) ??
+            stringField(builder, 'description') ??
+            nonEmpty(labels[STACK_DESCRIPTION_LABEL]) ??
+            generated,
+        title: nonEmpty(labels[LABEL_TITLE]) ?? buildpackId ?? repositoryNameOf(repositoryUri),
+        buildpackId,
+        stackId,
+        sourceUrl: nonEmpty(labels[LABEL_SOURCE]),
+        homepage: stringField(buildpackage, 'homepage') ?? nonEmpty(labels[STACK_HOMEPAGE_LABEL]) ?? nonEmpty(labels[LABEL_URL]),
+        buildpacks: builderBuildpacks(builder),
+    };
+}
+/** Markdown: title, description, a facts table and, for builders, their buildpacks. */
+function aboutText(facts, input) {
+    const platformNames = [
+        ...new Set(input.platforms.map((platform) => [platform.os, platform.architecture, platform.variant].filter((part) => part).join('/'))),
+    ];
+    const rows = [['Kind', tableCell(facts.kindName)]];
+    if (facts.buildpackId !== undefined)
+        rows.push(['Buildpack ID', `\`${tableCell(facts.buildpackId)}\``]);
+    if (facts.stackId !== undefined)
+        rows.push(['Stack', `\`${tableCell(facts.stackId)}\``]);
+    if (facts.sourceUrl !== undefined)
+        rows.push(['Source', linkOrText(facts.sourceUrl)]);
+    if (facts.homepage !== undefined)
+        rows.push(['Homepage', linkOrText(facts.homepage)]);
+    if (platformNames.length > 0)
+        rows.push(['Platforms', platformNames.map((name) => `\`${tableCell(name)}\``).join(', ')]);
+    if (input.source !== undefined)
+        rows.push(['Copied from', `\`${tableCell(input.source)}\``]);
+    const about = [
+        `# ${tableCell(facts.title)}`,
+        '',
+        escapeMarkdown(facts.rawDescription.trim()),
+        '',
+        '| | |',
+        '|---|---|',
+        ...rows.map(([key, value]) => `| ${key} | ${value} |`),
+    ];
+    if (facts.buildpacks.length > 0) {
+        about.push('', '## Buildpacks', '');
+        for (const buildpack of facts.buildpacks) {
+            const version = buildpack.version === undefined ? '' : ` ${tableCell(buildpack.version)}`;
+            const link = buildpack.homepage === undefined ? '' : ` — ${linkOrText(buildpack.homepage)}`;
+            about.push(`- \`${tableCell(buildpack.id)}\`${version}${link}`);
+        }
+    }
+    return about.join('\n') + '\n';
+}
+/** Markdown: the pull line, and the pack line that fits the kind. */
+function usageText(kind, image) {
+    const usage = ['## Pull', '', '```sh', `docker pull ${image}`, '```'];
+    const pack = new Map([
+        ['builder', ['Build an app with this builder', `pack build my-app --builder ${image}`]],
+        ['buildpack', ['Use this buildpack', `pack build my-app --builder <builder> --buildpack docker://${image}`]],
+        ['run-image', ['Use this run image', `pack build my-app --builder <builder> --run-image ${image}`]],
+    ]);
+    const line = pack.get(kind);
+    if (line !== undefined)
+        usage.push('', `## ${line[0]}`, '', '```sh', line[1], '```');
+    return usage.join('\n') + '\n';
 }
 
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/client-ecr/dist-cjs/index.js
@@ -63378,12 +63271,6 @@ async function getPrivateRegistryCredentials(client, options) {
 
 
 
-/** ECR Public's documented maximum lengths. */
-const CATALOG_LIMITS = { description: 1024, aboutText: 25_600, usageText: 25_600 };
-const LABEL_DESCRIPTION = 'org.opencontainers.image.description';
-const LABEL_TITLE = 'org.opencontainers.image.title';
-const LABEL_SOURCE = 'org.opencontainers.image.source';
-const LABEL_URL = 'org.opencontainers.image.url';
 const ARCHITECTURE_ORDER = ['x86-64', 'ARM 64', 'ARM', 'x86'];
 const OS_ORDER = ['Linux', 'Windows'];
 /** The Gallery's badge for a platform's CPU, or undefined when it has none (ppc64le, s390x, …). */
@@ -63412,162 +63299,13 @@ function inOrder(values, order) {
     const present = new Set(values);
     return order.filter((value) => present.has(value));
 }
-/**
- * Cuts to at most `max` UTF-16 units without splitting a surrogate pair; markdown is cut at a line
- * boundary when one is near, and an open code fence is closed.
- */
-function truncateText(text, max, markdown = false) {
-    if (text.length <= max)
-        return text;
-    const marker = markdown ? '\n\n…\n' : '…';
-    const fenceCloser = '\n```';
-    let end = Math.max(0, max - marker.length - (markdown ? fenceCloser.length : 0));
-    const lastUnit = text.charCodeAt(end - 1);
-    if (lastUnit >= 0xd800 && lastUnit <= 0xdbff)
-        end -= 1;
-    let cut = text.slice(0, end);
-    if (markdown) {
-        const lastNewline = cut.lastIndexOf('\n');
-        if (lastNewline > end / 2)
-            cut = cut.slice(0, lastNewline);
-        const fences = cut.match(/^```/gm)?.length ?? 0;
-        if (fences % 2 === 1)
-            cut += fenceCloser;
-    }
-    return cut + marker;
-}
-function parseJsonLabel(labels, name) {
-    const text = labels[name];
-    if (text === undefined)
-        return {};
-    try {
-        const parsed = JSON.parse(text);
-        return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)
-            ? parsed
-            : {};
-    }
-    catch {
-        return {};
-    }
-}
-function stringField(record, key) {
-    const value = record[key];
-    return typeof value === 'string' && value.trim().length > 0 ? value.trim() : undefined;
-}
-function nonEmpty(value) {
-    return value !== undefined && value.trim().length > 0 ? value.trim() : undefined;
-}
-/** Label text is the image author's; keep it from becoming HTML or breaking a table. */
-function escapeMarkdown(text) {
-    return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
-function tableCell(text) {
-    return escapeMarkdown(text.replace(/\s+/g, ' ').trim()).replace(/\|/g, '\\|');
-}
-function linkOrText(value) {
-    return /^https?:\/\/[^\s()<>]+$/.test(value) ? `[${value}](${value})` : tableCell(value);
-}
-function builderBuildpacks(metadata) {
-    const list = metadata['buildpacks'];
-    if (!Array.isArray(list))
-        return [];
-    const result = [];
-    for (const entry of list) {
-        if (typeof entry !== 'object' || entry === null)
-            continue;
-        const record = entry;
-        const id = stringField(record, 'id');
-        if (id === undefined)
-            continue;
-        const version = stringField(record, 'version');
-        const homepage = stringField(record, 'homepage');
-        result.push({ id, ...(version === undefined ? {} : { version }), ...(homepage === undefined ? {} : { homepage }) });
-    }
-    return result;
-}
-const KIND_NAMES = {
-    builder: 'Cloud Native Buildpacks builder',
-    buildpack: 'Cloud Native Buildpack',
-    extension: 'Cloud Native Buildpacks image extension',
-    'stack-image': 'Cloud Native Buildpacks stack image',
-    'run-image': 'Cloud Native Buildpacks run image',
-    'build-image': 'Cloud Native Buildpacks build image',
-};
-function repositoryNameOf(repositoryUri) {
-    const slash = repositoryUri.indexOf('/');
-    return slash < 0 ? repositoryUri : repositoryUri.slice(slash + 1);
-}
 function buildCatalogData(input) {
-    const { labels, kind, platforms, repositoryUri, tag } = input;
-    const builder = kind === 'builder' ? parseJsonLabel(labels, BUILDER_METADATA_LABEL) : {};
-    const buildpackage = parseJsonLabel(labels, BUILDPACKAGE_METADATA_LABEL);
-    const buildpackId = stringField(buildpackage, 'id');
-    const stackId = nonEmpty(labels[STACK_ID_LABEL]);
-    const kindName = KIND_NAMES[kind] ?? 'Container image';
-    const generated = buildpackId !== undefined
-        ? `${kindName} ${buildpackId}`
-        : stackId !== undefined
-            ? `${kindName} (stack ${stackId})`
-            : kindName;
-    const rawDescription = nonEmpty(labels[LABEL_DESCRIPTION]) ??
-        stringField(builder, 'description') ??
-        nonEmpty(labels[STACK_DESCRIPTION_LABEL]) ??
-        generated;
-    const description = truncateText(rawDescription.replace(/\s+/g, ' ').trim(), CATALOG_LIMITS.description);
-    const title = nonEmpty(labels[LABEL_TITLE]) ?? buildpackId ?? repositoryNameOf(repositoryUri);
-    const sourceUrl = nonEmpty(labels[LABEL_SOURCE]);
-    const homepage = stringField(buildpackage, 'homepage') ?? nonEmpty(labels[STACK_HOMEPAGE_LABEL]) ?? nonEmpty(labels[LABEL_URL]);
-    const platformNames = [
-        ...new Set(platforms.map((platform) => [platform.os, platform.architecture, platform.variant].filter((part) => part).join('/'))),
-    ];
-    const rows = [['Kind', tableCell(kindName)]];
-    if (buildpackId !== undefined)
-        rows.push(['Buildpack ID', `\`${tableCell(buildpackId)}\``]);
-    if (stackId !== undefined)
-        rows.push(['Stack', `\`${tableCell(stackId)}\``]);
-    if (sourceUrl !== undefined)
-        rows.push(['Source', linkOrText(sourceUrl)]);
-    if (homepage !== undefined)
-        rows.push(['Homepage', linkOrText(homepage)]);
-    if (platformNames.length > 0)
-        rows.push(['Platforms', platformNames.map((name) => `\`${tableCell(name)}\``).join(', ')]);
-    if (input.source !== undefined)
-        rows.push(['Copied from', `\`${tableCell(input.source)}\``]);
-    const about = [
-        `# ${tableCell(title)}`,
-        '',
-        escapeMarkdown(rawDescription.trim()),
-        '',
-        '| | |',
-        '|---|---|',
-        ...rows.map(([key, value]) => `| ${key} | ${value} |`),
-    ];
-    const buildpacks = builderBuildpacks(builder);
-    if (buildpacks.length > 0) {
-        about.push('', '## Buildpacks', '');
-        for (const buildpack of buildpacks) {
-            const version = buildpack.version === undefined ? '' : ` ${tableCell(buildpack.version)}`;
-            const link = buildpack.homepage === undefined ? '' : ` — ${linkOrText(buildpack.homepage)}`;
-            about.push(`- \`${tableCell(buildpack.id)}\`${version}${link}`);
-        }
-    }
-    const aboutText = truncateText(about.join('\n') + '\n', CATALOG_LIMITS.aboutText, true);
-    const image = `${repositoryUri}:${tag}`;
-    const usage = ['## Pull', '', '```sh', `docker pull ${image}`, '```'];
-    if (kind === 'builder') {
-        usage.push('', '## Build an app with this builder', '', '```sh', `pack build my-app --builder ${image}`, '```');
-    }
-    else if (kind === 'buildpack') {
-        usage.push('', '## Use this buildpack', '', '```sh', `pack build my-app --builder <builder> --buildpack docker://${image}`, '```');
-    }
-    else if (kind === 'run-image') {
-        usage.push('', '## Use this run image', '', '```sh', `pack build my-app --builder <builder> --run-image ${image}`, '```');
-    }
-    const usageText = truncateText(usage.join('\n') + '\n', CATALOG_LIMITS.usageText, true);
+    const facts = catalogFacts(input);
+    const { platforms } = input;
     return {
-        description,
-        aboutText,
-        usageText,
+        description: truncateText(facts.rawDescription.replace(/\s+/g, ' ').trim(), CATALOG_LIMITS.description),
+        aboutText: truncateText(aboutText(facts, input), CATALOG_LIMITS.aboutText, true),
+        usageText: truncateText(usageText(input.kind, `${input.repositoryUri}:${input.tag}`), CATALOG_LIMITS.usageText, true),
         architectures: inOrder(platforms.map(galleryArchitecture), ARCHITECTURE_ORDER),
         operatingSystems: inOrder(platforms.map((platform) => galleryOperatingSystem(platform.os)), OS_ORDER),
     };
@@ -63705,6 +63443,334 @@ function parseBuilderMetadata(config) {
 }
 function isObject(value) {
     return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+;// CONCATENATED MODULE: ./lib/oci/media-types.js
+/** Media types and the JSON shapes of OCI and Docker v2 manifests, as plain interfaces. */
+const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
+const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
+const DOCKER_MANIFEST_LIST = 'application/vnd.docker.distribution.manifest.list.v2+json';
+const DOCKER_MANIFEST = 'application/vnd.docker.distribution.manifest.v2+json';
+const OCI_CONFIG = 'application/vnd.oci.image.config.v1+json';
+const DOCKER_CONFIG = 'application/vnd.docker.container.image.v1+json';
+const OCI_LAYER_TAR = 'application/vnd.oci.image.layer.v1.tar';
+const OCI_LAYER_GZIP = 'application/vnd.oci.image.layer.v1.tar+gzip';
+const DOCKER_LAYER_GZIP = 'application/vnd.docker.image.rootfs.diff.tar.gzip';
+const DOCKER_FOREIGN_LAYER = 'application/vnd.docker.image.rootfs.foreign.diff.tar.gzip';
+/** All four, so a registry never down-converts or picks a platform for us (that would change the digest). */
+const MANIFEST_MEDIA_TYPES = [OCI_INDEX, DOCKER_MANIFEST_LIST, OCI_MANIFEST, DOCKER_MANIFEST];
+const MANIFEST_ACCEPT = MANIFEST_MEDIA_TYPES.join(', ');
+const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
+function isIndexMediaType(mediaType) {
+    return mediaType === OCI_INDEX || mediaType === DOCKER_MANIFEST_LIST;
+}
+function isImageManifestMediaType(mediaType) {
+    return mediaType === OCI_MANIFEST || mediaType === DOCKER_MANIFEST;
+}
+function isManifestMediaType(mediaType) {
+    return MANIFEST_MEDIA_TYPES.includes(mediaType);
+}
+/** Layers that registries may not redistribute: they carry `urls` and are fetched from there. */
+function isForeignLayer(descriptor) {
+    return (descriptor.mediaType === DOCKER_FOREIGN_LAYER ||
+        descriptor.mediaType.startsWith('application/vnd.oci.image.layer.nondistributable.') ||
+        (descriptor.urls !== undefined && descriptor.urls.length > 0));
+}
+/** Attestation manifests in BuildKit indexes carry this platform; they are not runnable images. */
+function isAttestationEntry(descriptor) {
+    return descriptor.platform?.os === 'unknown' && descriptor.platform.architecture === 'unknown';
+}
+function platformString(platform) {
+    if (platform === undefined)
+        return 'unknown';
+    return [platform.os, platform.architecture, platform.variant].filter((p) => p !== undefined && p !== '').join('/');
+}
+/** Strips parameters and white space: `application/json; charset=utf-8` → `application/json`. */
+function bareMediaType(contentType) {
+    return (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+}
+/** The digests an index manifest lists; none for anything that is not an index (or not JSON). */
+function indexChildDigests(manifest) {
+    let parsed;
+    try {
+        parsed = JSON.parse(Buffer.from(manifest).toString('utf8'));
+    }
+    catch {
+        return [];
+    }
+    const entries = typeof parsed === 'object' && parsed !== null ? parsed.manifests : undefined;
+    if (!Array.isArray(entries))
+        return [];
+    return entries.flatMap((entry) => {
+        const digest = typeof entry === 'object' && entry !== null ? entry.digest : undefined;
+        return typeof digest === 'string' ? [digest] : [];
+    });
+}
+
+;// CONCATENATED MODULE: ./lib/oci/descriptors.js
+/** Manifest and index bytes into validated descriptors: the one place a registry's JSON becomes digests and sizes we act on. */
+
+/** More entries than any real index or image has; beyond them a manifest is an attack on our time. */
+const MAX_INDEX_ENTRIES = 1000;
+const MAX_LAYERS = 1000;
+class InvalidManifestError extends Error {
+    name = 'InvalidManifestError';
+}
+/**
+ * Parses manifest bytes and validates each descriptor in them: digest `sha256:<64 hex>` or
+ * `sha512:<128 hex>`, size a non-negative safe integer, at most 1,000 entries or layers.
+ * `what` names the manifest (`registry/repository@digest`) in the one-line error.
+ */
+function parseManifest(bytes, what) {
+    let parsed;
+    try {
+        parsed = JSON.parse(Buffer.from(bytes).toString('utf8'));
+    }
+    catch {
+        throw new InvalidManifestError(`${what}: the manifest is not valid JSON`);
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+        throw new InvalidManifestError(`${what}: the manifest is not a JSON object`);
+    const result = {
+        manifests: uniqueByDigest(descriptorList(parsed.manifests, what, 'index entries', 'index entry', MAX_INDEX_ENTRIES)),
+        layers: descriptorList(parsed.layers, what, 'layers', 'layer', MAX_LAYERS),
+    };
+    if (parsed.config !== undefined)
+        result.config = validateDescriptor(parsed.config, `${what}: config`);
+    if (parsed.subject !== undefined)
+        result.subject = validateDescriptor(parsed.subject, `${what}: subject`);
+    if (typeof parsed.artifactType === 'string')
+        result.artifactType = parsed.artifactType;
+    if (typeof parsed.annotations === 'object' && parsed.annotations !== null)
+        result.annotations = parsed.annotations;
+    return result;
+}
+/** A list of descriptors from a registry (an index's entries, a referrers page), each validated, at most `max`. */
+function descriptorList(value, what, plural, singular, max) {
+    if (value === undefined || value === null)
+        return [];
+    if (!Array.isArray(value))
+        throw new InvalidManifestError(`${what}: ${plural} is not a list`);
+    if (value.length > max)
+        throw new InvalidManifestError(`${what}: ${value.length} ${plural}, more than ${max}`);
+    return value.map((entry, i) => validateDescriptor(entry, `${what}: ${singular} ${i}`));
+}
+/** Checks one descriptor; `label` opens the error, e.g. `registry/repo@sha256:…: layer 3`. */
+function validateDescriptor(value, label) {
+    if (typeof value !== 'object' || value === null || Array.isArray(value))
+        throw new InvalidManifestError(`${label} is not a descriptor`);
+    const d = value;
+    if (!isDigest(d.digest))
+        throw new InvalidManifestError(`${label} has an invalid digest ${show(d.digest)}`);
+    if (typeof d.size !== 'number' || !Number.isSafeInteger(d.size) || d.size < 0) {
+        throw new InvalidManifestError(`${label} has an invalid size ${show(d.size)}`);
+    }
+    if (typeof d.mediaType !== 'string' || d.mediaType === '')
+        throw new InvalidManifestError(`${label} has an invalid media type ${show(d.mediaType)}`);
+    if (d.urls !== undefined && (!Array.isArray(d.urls) || !d.urls.every((url) => typeof url === 'string'))) {
+        throw new InvalidManifestError(`${label} has invalid urls`);
+    }
+    if (d.platform !== undefined && (typeof d.platform !== 'object' || d.platform === null)) {
+        throw new InvalidManifestError(`${label} has an invalid platform`);
+    }
+    return value;
+}
+/** The first entry of each digest: a child listed twice is fetched and written once. */
+function uniqueByDigest(entries) {
+    const seen = new Set();
+    return entries.filter((entry) => !seen.has(entry.digest) && seen.add(entry.digest) !== undefined);
+}
+/** A value for an error line, cut short: a hostile registry chooses it. */
+function show(value) {
+    const text = value === undefined ? '(none)' : (JSON.stringify(value) ?? String(value));
+    return text.length > 100 ? `${text.slice(0, 100)}…` : text;
+}
+
+;// CONCATENATED MODULE: ./lib/oci/copy.js
+
+
+
+function emptyStats() {
+    return {
+        bytesUploaded: 0,
+        bytesMounted: 0,
+        bytesSkipped: 0,
+        blobsUploaded: 0,
+        blobsMounted: 0,
+        blobsSkipped: 0,
+        foreignLayers: [],
+    };
+}
+/** Reads a root manifest and, for an index, every child manifest by digest. */
+async function readImageTree(source, reference) {
+    const root = await readNode(source, reference, undefined, undefined, 0);
+    return { source, root, localBlobs: new Map() };
+}
+async function readNode(source, reference, expectedDigest, platform, depth) {
+    if (depth > 3)
+        throw new Error(`${source.repository}@${reference}: indexes nested too deeply`);
+    const manifest = await source.client.getManifest(source.repository, reference, expectedDigest);
+    const node = { ...manifest, children: [], blobs: [], ...(platform !== undefined ? { platform } : {}) };
+    // Every descriptor is checked here, before anything is fetched or written by its digest.
+    const parsed = parseManifest(manifest.bytes, `${source.client.registry}/${source.repository}@${manifest.digest}`);
+    if (isIndexMediaType(manifest.mediaType)) {
+        for (const entry of parsed.manifests) {
+            node.children.push(await readNode(source, entry.digest, entry.digest, entry.platform, depth + 1));
+        }
+    }
+    else if (isImageManifestMediaType(manifest.mediaType) || parsed.config !== undefined) {
+        if (parsed.config === undefined)
+            throw new Error(`${source.repository}@${manifest.digest}: image manifest without a config`);
+        node.blobs.push(parsed.config, ...parsed.layers);
+    }
+    return node;
+}
+/** Every manifest below the root, children first (the order they must be written in). */
+function manifestsChildrenFirst(node) {
+    return [...node.children.flatMap(manifestsChildrenFirst), node];
+}
+/** The platform images of a tree: the root itself, or each runnable entry of an index (attestations left out). */
+function platformNodes(tree) {
+    if (tree.root.children.length === 0)
+        return [tree.root];
+    return tree.root.children.filter((child) => child.platform === undefined || !isAttestationEntry({ platform: child.platform }));
+}
+/** `os/arch[/variant]` of each platform image; a single manifest names its platform only in its config. */
+function platformsOf(tree, singlePlatform = 'unknown') {
+    return tree.root.children.length === 0
+        ? [singlePlatform]
+        : platformNodes(tree).map((node) => platformString(node.platform));
+}
+/** Unique blobs of a tree, largest first so the longest transfers start first. */
+function uniqueBlobs(tree) {
+    const byDigest = new Map();
+    for (const node of manifestsChildrenFirst(tree.root)) {
+        for (const blob of node.blobs)
+            if (!byDigest.has(blob.digest))
+                byDigest.set(blob.digest, blob);
+    }
+    return [...byDigest.values()].sort((a, b) => b.size - a.size);
+}
+/**
+ * Writes an image tree: blobs, then child manifests by digest, then the root by digest, then the
+ * tags. A failure at any step leaves no tag pointing at incomplete content. When the root is
+ * already in the destination, only tags that differ are written.
+ */
+async function writeImageTree(tree, destination, options) {
+    const stats = emptyStats();
+    const { client, repository } = destination;
+    const registry = client.registry;
+    const present = await client.headManifest(repository, tree.root.digest);
+    if (present === undefined) {
+        const blobs = uniqueBlobs(tree).filter((blob) => {
+            if (!isForeignLayer(blob))
+                return true;
+            stats.foreignLayers.push(blob.digest);
+            options.runtime.logger.notice(`${repository}: foreign layer ${blob.digest} (${blob.size} bytes) is not copied; clients fetch it from ${blob.urls?.[0] ?? 'its URLs'}`);
+            return false;
+        });
+        const total = blobs.reduce((sum, blob) => sum + blob.size, 0);
+        let done = 0;
+        let failed = false;
+        const limiter = options.limiter ?? new TransferLimiter(options.concurrency);
+        const transfer = async (blob) => {
+            if (failed)
+                return;
+            try {
+                const outcome = await writeBlob(tree, destination, blob, options);
+                stats[outcome === 'uploaded' ? 'bytesUploaded' : outcome === 'mounted' ? 'bytesMounted' : 'bytesSkipped'] +=
+                    blob.size;
+                stats[outcome === 'uploaded' ? 'blobsUploaded' : outcome === 'mounted' ? 'blobsMounted' : 'blobsSkipped'] += 1;
+                options.locations.record(registry, repository, blob.digest);
+                done += blob.size;
+                options.onProgress?.(done, total);
+            }
+            catch (error) {
+                failed = true;
+                throw error;
+            }
+        };
+        const results = await Promise.allSettled(blobs.map(async (blob) => {
+            // The claim comes before the slot: waiting for another image's upload must not hold a slot.
+            const release = await options.locations.claim(registry, blob.digest);
+            try {
+                await limiter.run(blob.size, () => transfer(blob));
+            }
+            finally {
+                release();
+            }
+        }));
+        const rejected = results.find((r) => r.status === 'rejected');
+        if (rejected !== undefined)
+            throw rejected.reason;
+        // Children by digest; the root by digest only when no tag will name it.
+        for (const node of manifestsChildrenFirst(tree.root)) {
+            if (node !== tree.root || destination.tags.length === 0)
+                await client.putManifest(repository, node.digest, node);
+        }
+    }
+    for (const tag of destination.tags) {
+        const current = present === undefined ? undefined : await client.headManifest(repository, tag);
+        if (current?.digest !== tree.root.digest)
+            await client.putManifest(repository, tag, tree.root);
+    }
+    return stats;
+}
+async function writeBlob(tree, destination, blob, options) {
+    const { client, repository } = destination;
+    const registry = client.registry;
+    if ((await client.headBlob(repository, blob.digest)) !== undefined)
+        return 'skipped';
+    let session;
+    const from = options.locations.mountCandidate(registry, repository, blob.digest);
+    if (from !== undefined) {
+        const mount = await client.mountBlob(repository, blob.digest, from);
+        if (mount.mounted)
+            return 'mounted';
+        session = mount.uploadLocation;
+    }
+    const local = tree.localBlobs.get(blob.digest);
+    const opened = [];
+    const open = () => {
+        if (local !== undefined)
+            return local;
+        const stream = options.spool.read(tree.source.client, tree.source.repository, blob);
+        opened.push(stream);
+        return stream;
+    };
+    try {
+        await client.uploadBlob(repository, blob, open, session);
+    }
+    finally {
+        for (const stream of opened)
+            stream.destroy();
+    }
+    return 'uploaded';
+}
+/** True when every tag already names `digest` (a re-run's fast path: one HEAD per tag). */
+async function tagsAlreadyAt(destination, digest) {
+    if (destination.tags.length === 0)
+        return (await destination.client.headManifest(destination.repository, digest)) !== undefined;
+    for (const tag of destination.tags) {
+        if ((await destination.client.headManifest(destination.repository, tag))?.digest !== digest)
+            return false;
+    }
+    return true;
+}
+/** Copies one image by tag or digest, digest-preserving, manifests byte-exact. */
+async function copyImage(source, reference, destination, options) {
+    const head = await source.client.headManifest(source.repository, reference);
+    if (head === undefined)
+        throw new Error(`source image ${source.client.registry}/${source.repository}:${reference} not found`);
+    if (reference.includes(':') && head.digest !== reference) {
+        throw new Error(`source ${source.repository}@${reference} answered with digest ${head.digest}`);
+    }
+    if (await tagsAlreadyAt(destination, head.digest)) {
+        return { digest: head.digest, mediaType: head.mediaType, upToDate: true, stats: emptyStats() };
+    }
+    const tree = await readImageTree(source, head.digest);
+    const stats = await writeImageTree(tree, destination, options);
+    return { digest: tree.root.digest, mediaType: tree.root.mediaType, upToDate: false, stats };
 }
 
 ;// CONCATENATED MODULE: ./lib/publish/image-config.js
@@ -64404,35 +64470,248 @@ function isLoopbackHost(registry) {
     return host === 'localhost' || host === '::1' || /^127(?:\.\d{1,3}){3}$/.test(host);
 }
 
+;// CONCATENATED MODULE: ./lib/oci/scopes.js
+/** Token scopes of the distribution API: pull, or pull and push, on one repository. */
+const pull = (repository) => `repository:${repository}:pull`;
+const push = (repository) => `repository:${repository}:pull,push`;
+
+;// CONCATENATED MODULE: ./lib/oci/blob-upload.js
+
+
+/**
+ * Uploads one blob as a single streaming PATCH and a closing PUT. That suits ECR, which needs
+ * parts of at least 5 MiB, answers PATCH with 201 and does not advance `Range`: with one part
+ * there is no offset to track. A failed attempt starts over with a new session.
+ */
+async function uploadBlob(transport, repository, descriptor, openContent, sessionLocation) {
+    let location = sessionLocation;
+    let content;
+    const open = () => (content = openContent());
+    await transport.withRetries(`upload ${transport.registry}/${repository}@${descriptor.digest}`, async () => {
+        try {
+            location ??= await startUpload(transport, repository);
+            let next = location;
+            if (descriptor.size > 0) {
+                const patch = await transport.send({
+                    method: 'PATCH',
+                    path: next,
+                    scopes: [push(repository)],
+                    headers: {
+                        'content-type': 'application/octet-stream',
+                        'content-length': String(descriptor.size),
+                        'content-range': `0-${descriptor.size - 1}`,
+                    },
+                    body: open,
+                    accept: [201, 202, 204],
+                    retry: false,
+                    transfer: true,
+                });
+                await patch.discard();
+                next = uploadLocation(transport, patch, next);
+            }
+            const url = new URL(transport.resolve(next));
+            url.searchParams.set('digest', descriptor.digest);
+            const put = await transport.send({
+                method: 'PUT',
+                path: url.toString(),
+                scopes: [push(repository)],
+                headers: { 'content-type': 'application/octet-stream', 'content-length': '0' },
+                accept: [201, 204],
+                paced: true,
+                retry: false,
+                // Some registries verify the whole blob before they answer the closing PUT.
+                transfer: true,
+            });
+            await put.discard();
+            const stored = put.headers.get('docker-content-digest');
+            if (stored !== null && stored !== descriptor.digest) {
+                throw new RegistryError(`${transport.registry}/${repository}: blob stored as ${stored}, expected ${descriptor.digest}`, put.status, undefined, false);
+            }
+        }
+        catch (error) {
+            // When the content failed (a corrupt or vanished source), that is the reason, not the broken PATCH.
+            const stream = content !== undefined && !(content instanceof Uint8Array) ? content : undefined;
+            const contentError = stream?.errored ?? null;
+            // A refused PATCH may have left its content half read: let go of it, so the spool it tees into keeps filling.
+            stream?.destroy();
+            if (contentError !== null)
+                throw contentError;
+            // The registry saw other bytes than we sent (corrupted in transit): the content is verified, so send it again.
+            if (error instanceof RegistryError && error.code === 'DIGEST_INVALID')
+                throw new RegistryError(error.message, error.status, error.code, true);
+            throw error;
+        }
+        finally {
+            location = undefined;
+            content = undefined;
+        }
+    });
+}
+async function startUpload(transport, repository) {
+    const response = await transport.send({
+        method: 'POST',
+        path: `/v2/${repository}/blobs/uploads/`,
+        scopes: [push(repository)],
+        accept: [202],
+        paced: true,
+        retry: false,
+    });
+    await response.discard();
+    return uploadLocation(transport, response);
+}
+/** The absolute URL of the upload session the response points at. */
+function uploadLocation(transport, response, fallback) {
+    const location = response.headers.get('location');
+    if (location !== null)
+        return new URL(location, response.url || transport.baseUrl).toString();
+    if (fallback !== undefined)
+        return fallback;
+    throw new RegistryError(`${transport.registry}: upload response without a Location header`, response.status, undefined, false);
+}
+
+;// CONCATENATED MODULE: ./lib/oci/transport/pages.js
+/** `Link` pagination (tags, referrers), bounded: capped pages, a fixed number of them, never one URL twice. */
+
+/** A page is JSON like a manifest; no honest page is larger. */
+const MAX_PAGE_BYTES = 4 * 1024 * 1024;
+/** 1,000 pages of 1,000 tags is far beyond any repository we publish to. */
+const MAX_PAGES = 1000;
+/** The `rel="next"` target of a `Link` header, as written (relative or absolute). */
+function nextLink(header) {
+    return /<([^>]+)>;\s*rel="?next"?/.exec(header ?? '')?.[1];
+}
+/**
+ * Yields each page's response; the caller reads it (`bytes(MAX_PAGE_BYTES)`) or discards it
+ * before asking for the next. The transport applies the URL policy and keeps Authorization
+ * off a `Link` to another origin; here the walk itself is bounded.
+ */
+async function* linkedPages(transport, path, request) {
+    const seen = new Set();
+    let next = transport.resolve(path);
+    while (next !== undefined) {
+        if (seen.has(next)) {
+            const message = `${redactUrl(next)}: pagination links back to a page already read`;
+            throw new RegistryError(message, undefined, undefined, false);
+        }
+        if (seen.size >= MAX_PAGES) {
+            throw new RegistryError(`${redactUrl(next)}: more than ${MAX_PAGES} pages; refused`, undefined, undefined, false);
+        }
+        seen.add(next);
+        const page = await transport.send({ ...request, method: 'GET', path: next });
+        const base = page.url || next;
+        yield page;
+        const link = nextLink(page.headers.get('link'));
+        next = link === undefined ? undefined : new URL(link, base).toString();
+    }
+}
+
 ;// CONCATENATED MODULE: ./lib/oci/transport/credentials.js
 /** Registry credentials (the one definition) and the Basic header they make. */
 function basicAuthorization(credentials) {
     return `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
 }
 
+;// CONCATENATED MODULE: ./lib/oci/transport/url-policy.js
+/** Which URLs the client may follow (https off loopback, no pivot to local addresses), and where Authorization goes. */
+
+/** `[::1]` → `::1`; URL hostnames keep IPv6 brackets. */
+function bare(hostname) {
+    return hostname.startsWith('[') ? hostname.slice(1, -1).toLowerCase() : hostname.toLowerCase();
+}
+/** 127.0.0.0/8, ::1 and `localhost` (also as an IPv4-mapped IPv6 address, which URL writes in hex). */
+function isLoopback(hostname) {
+    const host = bare(hostname);
+    if (host === 'localhost' || host.endsWith('.localhost') || host === '::1')
+        return true;
+    return /^127(?:\.\d{1,3}){3}$/.test(host) || /^::ffff:7f[0-9a-f]{2}:[0-9a-f]{1,4}$/.test(host);
+}
+/** 169.254.0.0/16 (cloud metadata lives there) and fe80::/10. */
+function isLinkLocal(hostname) {
+    const host = bare(hostname);
+    return /^169\.254(?:\.\d{1,3}){2}$/.test(host) || /^fe[89ab][0-9a-f]:/.test(host) || /^::ffff:a9fe:/.test(host);
+}
+/**
+ * Refuses a URL the client was pointed at (redirect, `Link`, upload `Location`, token realm):
+ * plain http off loopback, other schemes, and a non-loopback origin pointing at a loopback or
+ * link-local address (a hostile registry steering us at the runner's own services).
+ * `what` reads as the start of the refusal, e.g. "GET https://r/v2/x redirected".
+ */
+function checkFollowedUrl(from, to, what) {
+    const source = new URL(from);
+    const target = new URL(to, source);
+    const refuse = (why) => {
+        throw new RegistryError(`${what} to ${why}; refused`, undefined, undefined, false);
+    };
+    if (target.protocol !== 'https:' && target.protocol !== 'http:')
+        refuse(`a ${target.protocol} URL`);
+    if (target.protocol === 'http:' && !isLoopback(target.hostname))
+        refuse(`plain http on ${target.host}`);
+    if (!isLoopback(source.hostname) && (isLoopback(target.hostname) || isLinkLocal(target.hostname))) {
+        refuse(`the loopback or link-local address ${target.host}`);
+    }
+    return target;
+}
+/** The one rule for credentials: our Authorization goes to the registry's own origin (scheme, host, port) only. */
+function mayCarryAuthorization(url, registryOrigin) {
+    return new URL(url).origin === new URL(registryOrigin).origin;
+}
+
 ;// CONCATENATED MODULE: ./lib/oci/transport/bearer.js
-/** Bearer tokens: fetching one for a set of scopes from the challenge's realm. */
 
 
 
+
+/** The Basic header of the source's credentials, announced as a secret before it is used. */
+function basicHeader(source) {
+    if (source.credentials === undefined)
+        return undefined;
+    const header = basicAuthorization(source.credentials);
+    source.secrets.add(header.slice('Basic '.length));
+    return header;
+}
+/** Reads the token answer, at most 64 KiB of it, and announces the token before anyone uses it. */
+async function readToken(response, url, source) {
+    const { text, complete } = await readCapped(response).catch((error) => {
+        throw asTransportError(error, 'GET', url.toString());
+    });
+    if (!complete) {
+        const message = `token endpoint ${url.origin} answered more than ${SMALL_BODY_LIMIT} bytes; refused`;
+        throw new RegistryError(message, response.status, undefined, false);
+    }
+    let body;
+    try {
+        body = JSON.parse(text);
+    }
+    catch {
+        throw new RegistryError(`token endpoint ${url.origin} answered no JSON`, response.status, undefined, false);
+    }
+    const token = body.token ?? body.access_token;
+    if (typeof token !== 'string' || token === '') {
+        throw new RegistryError(`token endpoint ${url.origin} returned no token`, response.status, undefined, false);
+    }
+    source.secrets.add(token);
+    if (typeof body.access_token === 'string')
+        source.secrets.add(body.access_token);
+    const expiresIn = typeof body.expires_in === 'number' ? body.expires_in : 60;
+    const lifetimeMs = Math.max(30, expiresIn) * 1000;
+    return { header: `Bearer ${token}`, expiresAt: source.now() + lifetimeMs - 10_000 };
+}
 /** Asks the realm for a token, with the credentials (if any) as Basic auth; never over plain http. */
 async function fetchToken(challenge, scopes, source) {
     const realm = challenge.params.realm;
     if (realm === undefined) {
         throw new RegistryError(`${source.registry}: Bearer challenge without a realm`, 401, undefined, false);
     }
-    const url = new URL(realm);
-    if (url.protocol === 'http:' && !isLoopbackHost(url.host)) {
-        const message = `${source.registry}: token realm ${url.origin} is plain http; refused`;
-        throw new RegistryError(message, 401, undefined, false);
-    }
+    const url = checkFollowedUrl(source.baseUrl, realm, `${source.registry} pointed its token realm`);
     if (challenge.params.service !== undefined)
         url.searchParams.set('service', challenge.params.service);
     for (const scope of scopes)
         url.searchParams.append('scope', scope);
     const headers = { 'user-agent': source.userAgent };
-    if (source.credentials !== undefined)
-        headers.authorization = basicAuthorization(source.credentials);
+    const basic = basicHeader(source);
+    if (basic !== undefined)
+        headers.authorization = basic;
+    const scrub = (text) => source.secrets.scrub(text, [basic]);
     return source.withRetries(`token from ${url.origin}${url.pathname}`, async () => {
         let response;
         try {
@@ -64442,22 +64721,17 @@ async function fetchToken(challenge, scopes, source) {
             throw asTransportError(error, 'GET', url.toString());
         }
         if (!response.ok) {
-            const { message } = await describeError(response, 'GET', url.toString());
+            const { message } = await describeError(response, 'GET', url.toString(), scrub);
             const transient = isTransientStatus(response.status);
             throw new RegistryError(`token request failed: ${message}`, response.status, undefined, transient);
         }
-        const body = (await response.json());
-        const token = body.token ?? body.access_token;
-        if (token === undefined || token === '') {
-            throw new RegistryError(`token endpoint ${url.origin} returned no token`, response.status, undefined, false);
-        }
-        const lifetimeMs = Math.max(30, body.expires_in ?? 60) * 1000;
-        return { header: `Bearer ${token}`, expiresAt: source.now() + lifetimeMs - 10_000 };
+        return readToken(response, url, source);
     });
 }
 
 ;// CONCATENATED MODULE: ./lib/oci/transport/challenge.js
 /** The registry's auth challenge: parsing `WWW-Authenticate`, and learning it by pinging `/v2/`. */
+
 
 /** `Bearer realm="…",service="…"` → scheme and parameters. */
 function parseChallenge(header) {
@@ -64473,17 +64747,21 @@ function parseChallenge(header) {
         return { scheme, params };
     return { scheme: 'none', params };
 }
-/** An open registry answers 200; one that wants auth answers 401 with its challenge. */
+/**
+ * An open registry answers 200; one that wants auth answers 401 with its challenge, which is
+ * followed only when the registry's own origin sent it (not a host `/v2/` redirected to).
+ */
 function ping(via) {
     const url = `${via.baseUrl}/v2/`;
     return via.withRetries(`GET ${url}`, async () => {
-        const response = await via.get('/v2/');
+        const { response, url: answeredBy } = await via.get('/v2/');
         await response.body?.cancel().catch(() => undefined);
         if (response.status === 200)
             return { scheme: 'none', params: {} };
-        if (response.status === 401)
+        if (response.status === 401 && mayCarryAuthorization(answeredBy, via.baseUrl)) {
             return parseChallenge(response.headers.get('www-authenticate'));
-        const { message } = await describeError(response, 'GET', url);
+        }
+        const { message } = await describeError(response, 'GET', url, via.scrub);
         const what = `${via.registry} is not a container registry: ${message}`;
         throw new RegistryError(what, response.status, undefined, isTransientStatus(response.status));
     });
@@ -64491,7 +64769,6 @@ function ping(via) {
 
 ;// CONCATENATED MODULE: ./lib/oci/transport/auth.js
 /** The Authorization header: the registry's challenge, learnt once, then Basic or a cached Bearer token. */
-
 
 
 
@@ -64503,7 +64780,7 @@ class Authenticator {
     constructor(source) {
         this.source = source;
     }
-    /** A 401 carries the challenge again (tokens expire mid-run); later requests follow it. */
+    /** A 401 from the registry's own origin carries the challenge again (tokens expire mid-run). */
     learn(header) {
         const challenge = parseChallenge(header);
         if (challenge.scheme !== 'none')
@@ -64520,15 +64797,15 @@ class Authenticator {
             this.challenge = undefined;
             throw error;
         }
-        const credentials = this.source.credentials;
         if (challenge.scheme === 'none')
             return undefined;
         if (challenge.scheme === 'basic') {
-            if (credentials === undefined) {
+            const basic = basicHeader(this.source);
+            if (basic === undefined) {
                 const message = `${this.source.registry} requires a username and password (Basic auth) and none were given`;
                 throw new RegistryError(message, 401, undefined, false);
             }
-            return basicAuthorization(credentials);
+            return basic;
         }
         const key = [...scopes].sort().join(' ');
         const cached = this.tokens.get(key);
@@ -64540,8 +64817,37 @@ class Authenticator {
     }
 }
 
+;// CONCATENATED MODULE: ./lib/oci/transport/deadline.js
+/** The whole-request deadline: one timer from the first hop to the body's last byte, besides the stall timer. */
+
+/** Bodies that move blob bytes may take long; all else (manifests, tags, tokens, writes of small JSON) may not. */
+const DEFAULT_TRANSFER_DEADLINE_MS = 30 * 60_000;
+const DEFAULT_DEADLINE_MS = 2 * 60_000;
+class Deadline {
+    timer;
+    expired;
+    abort;
+    constructor(ms, what) {
+        this.timer = setTimeout(() => {
+            this.expired = new DeadlineError(`${what} did not finish within ${ms} ms (request deadline)`);
+            this.abort?.(this.expired);
+        }, ms);
+        this.timer.unref?.();
+    }
+    /** Who to stop when time runs out: the hop in flight, later the reader of the body. */
+    watch(abort) {
+        this.abort = abort;
+        if (this.expired !== undefined)
+            abort(this.expired);
+    }
+    clear() {
+        clearTimeout(this.timer);
+        this.abort = undefined;
+    }
+}
+
 ;// CONCATENATED MODULE: ./lib/oci/transport/redirect.js
-/** Redirects followed by hand: Authorization never goes to another origin, and never over plain http. */
+/** Redirects followed by hand: every URL checked by the URL policy, Authorization only to the registry's origin. */
 
 
 const MAX_HOPS = 5;
@@ -64551,21 +64857,19 @@ function followable(method, response) {
         return false;
     return response.status >= 300 && response.status < 400 && response.headers.get('location') !== null;
 }
-/** Sends hops until an answer is not a redirect to follow. */
-async function followRedirects(method, url, authorization, send) {
-    const origin = new URL(url).origin;
+/**
+ * Sends hops until an answer is not a redirect to follow. `url` itself may come from the
+ * registry (a `Link`, an upload `Location`), so it passes the URL policy like every redirect.
+ */
+async function followRedirects(method, url, registryOrigin, authorization, send) {
+    checkFollowedUrl(registryOrigin, url, `${new URL(registryOrigin).host} pointed ${method}`);
     for (let index = 0; index <= MAX_HOPS; index++) {
-        const sameOrigin = new URL(url).origin === origin;
-        const response = await send({ url, index, authorization: sameOrigin ? authorization : undefined });
+        const allowed = mayCarryAuthorization(url, registryOrigin);
+        const response = await send({ url, index, authorization: allowed ? authorization : undefined });
         if (!followable(method, response))
-            return response;
+            return { response, url };
         await response.body?.cancel().catch(() => undefined);
-        const next = new URL(response.headers.get('location'), url);
-        if (next.protocol === 'http:' && !isLoopbackHost(next.host)) {
-            const message = `${method} ${redactUrl(url)} redirected to plain http on ${next.host}; refused`;
-            throw new RegistryError(message, response.status, undefined, false);
-        }
-        url = next.toString();
+        url = checkFollowedUrl(url, response.headers.get('location'), `${method} ${redactUrl(url)} redirected`).toString();
     }
     throw new RegistryError(`${method} ${redactUrl(url)}: too many redirects`, undefined, undefined, false);
 }
@@ -64616,7 +64920,7 @@ function watchBody(body, timeoutMs, controller) {
 }
 
 ;// CONCATENATED MODULE: ./lib/oci/transport/response.js
-/** A registry's answer as callers read it: the body as a Node stream, watched for stalls. */
+/** A registry's answer as callers read it: the body as a Node stream, watched for stalls and the deadline. */
 
 
 
@@ -64628,21 +64932,33 @@ function attachController(response, controller) {
 function controllerOf(response) {
     return response.controller ?? new AbortController();
 }
-function wrapResponse(response, stallTimeoutMs) {
+/** Cancels an answer nobody will read, and stops its deadline. */
+async function release(response, deadline) {
+    deadline.clear();
+    await response.body?.cancel().catch(() => undefined);
+}
+/** The caller's view of an answer; the deadline runs on until its body is read, discarded or fails. */
+function wrapResponse(response, stallTimeoutMs, deadline) {
     const controller = controllerOf(response);
     let taken = false;
     const stream = () => {
         if (taken)
             throw new Error('response body already read');
         taken = true;
-        if (response.body === null)
+        if (response.body === null) {
+            deadline.clear();
             return external_node_stream_.Readable.from([]);
+        }
         const source = external_node_stream_.Readable.fromWeb(response.body);
+        const stop = (error) => {
+            controller.abort(error);
+            watchdog.destroy(error);
+        };
         const watchdog = new StallWatchdog(stallTimeoutMs, () => {
-            const stall = new StallError(`no data for ${stallTimeoutMs} ms from ${redactUrl(response.url)}`);
-            controller.abort(stall);
-            watchdog.destroy(stall);
+            stop(new StallError(`no data for ${stallTimeoutMs} ms from ${redactUrl(response.url)}`));
         });
+        deadline.watch((late) => stop(asTransportError(late, 'GET', response.url)));
+        watchdog.on('close', () => deadline.clear());
         source.on('error', (error) => watchdog.destroy(asTransportError(error, 'GET', response.url)));
         return source.pipe(watchdog);
     };
@@ -64667,9 +64983,51 @@ function wrapResponse(response, stallTimeoutMs) {
         },
         async discard() {
             if (!taken)
-                await response.body?.cancel().catch(() => undefined);
+                await release(response, deadline);
         },
     };
+}
+
+;// CONCATENATED MODULE: ./lib/oci/transport/secrets.js
+/** Secrets the transport handles: announced once (so the action can mask them) and scrubbed from error text. */
+/** Shorter strings would scrub ordinary words out of messages. */
+const MIN_SECRET_LENGTH = 6;
+class Secrets {
+    onSecret;
+    known = new Set();
+    constructor(onSecret) {
+        this.onSecret = onSecret;
+    }
+    /** Announces `value` the first time it is seen, before anyone uses it. */
+    add(value) {
+        if (value.length >= MIN_SECRET_LENGTH && !this.known.has(value)) {
+            this.known.add(value);
+            this.onSecret?.(value);
+        }
+        return value;
+    }
+    /** Remembers a value to scrub without announcing it (e.g. a password the caller already masks). */
+    remember(value) {
+        if (value !== undefined && value.length >= MIN_SECRET_LENGTH)
+            this.known.add(value);
+    }
+    /** `text` with every known secret, and the given Authorization values and their credentials, as `***`. */
+    scrub(text, authorizations = []) {
+        const values = new Set(this.known);
+        for (const header of authorizations) {
+            if (header === undefined)
+                continue;
+            values.add(header);
+            const credential = header.replace(/^\s*\w+\s+/, '');
+            if (credential.length >= MIN_SECRET_LENGTH)
+                values.add(credential);
+        }
+        // Longest first, so a whole header goes before the token inside it.
+        let result = text;
+        for (const value of [...values].sort((a, b) => b.length - a.length))
+            result = result.split(value).join('***');
+        return result;
+    }
 }
 
 // EXTERNAL MODULE: external "node:http"
@@ -64730,11 +65088,14 @@ function toResponse(incoming) {
 
 
 
+
+
+
 /** The longest `Retry-After` we honour as asked; beyond it we still wait this long. */
 const MAX_HINTED_WAIT_MS = 120_000;
 /**
  * HTTP to one registry: scheme choice, auth challenges and token cache, manual redirects that
- * never carry credentials to another host, write pacing, stall detection and retries.
+ * never carry credentials to another origin, write pacing, stall timer and deadline, retries.
  */
 class Transport {
     registry;
@@ -64745,6 +65106,7 @@ class Transport {
     stallTimeoutMs;
     userAgent;
     fetchImpl;
+    secrets;
     constructor(registry, options) {
         this.registry = registry;
         this.options = options;
@@ -64754,16 +65116,21 @@ class Transport {
         this.stallTimeoutMs = options.stallTimeoutMs ?? 60_000;
         this.userAgent = options.userAgent ?? 'ecr-publish';
         this.fetchImpl = options.fetch ?? fetch;
+        this.secrets = new Secrets(options.onSecret);
+        this.secrets.remember(options.credentials?.password);
         const withRetries = (what, attempt) => this.withRetries(what, attempt);
+        const scrub = (text) => this.secrets.scrub(text);
         this.auth = new Authenticator({
             registry,
+            baseUrl: this.baseUrl,
             credentials: options.credentials,
+            secrets: this.secrets,
             userAgent: this.userAgent,
-            timeoutMs: this.stallTimeoutMs,
+            timeoutMs: Math.min(this.stallTimeoutMs, options.deadlineMs ?? DEFAULT_DEADLINE_MS),
             fetch: this.fetchImpl,
             now: () => options.runtime.clock.now(),
             withRetries,
-            ping: () => ping({ registry, baseUrl: this.baseUrl, withRetries, get: (path) => this.unauthenticatedGet(path) }),
+            ping: () => ping({ registry, baseUrl: this.baseUrl, withRetries, scrub, get: (path) => this.unauthenticatedGet(path) }),
         });
     }
     get runtime() {
@@ -64798,17 +65165,19 @@ class Transport {
         return new URL(path, this.baseUrl).toString();
     }
     async sendOnce(request) {
-        let response;
+        let answer;
         for (;;) {
             if (request.paced === true)
                 await this.options.writePacer?.take();
-            response = await this.exchange(request, await this.auth.authorization(request.scopes, false));
-            if (response.status === 401) {
-                // Tokens expire mid-run (Docker Hub's live ~300 s): learn the challenge again and retry once.
-                await response.body?.cancel().catch(() => undefined);
-                this.auth.learn(response.headers.get('www-authenticate'));
-                response = await this.exchange(request, await this.auth.authorization(request.scopes, true));
+            answer = await this.exchange(request, await this.auth.authorization(request.scopes, false));
+            // Tokens expire mid-run (Docker Hub's live ~300 s): learn the challenge again and retry once,
+            // but only the registry's own challenge; a CDN's 401 is never answered with our credentials.
+            if (answer.response.status === 401 && mayCarryAuthorization(answer.url, this.baseUrl)) {
+                await release(answer.response, answer.deadline);
+                this.auth.learn(answer.response.headers.get('www-authenticate'));
+                answer = await this.exchange(request, await this.auth.authorization(request.scopes, true));
             }
+            const { response } = answer;
             const seen = { method: request.method, url: response.url || this.resolve(request.path) };
             this.options.onResponse?.(response, seen);
             if (response.status !== 429 || request.accept.includes(429))
@@ -64816,17 +65185,30 @@ class Transport {
             const wait = this.options.throttleWaitMs?.(response, seen);
             if (wait === undefined || !(wait > 0))
                 break;
-            await response.body?.cancel().catch(() => undefined);
+            await release(response, answer.deadline);
             await this.options.runtime.sleep(wait);
         }
-        if (request.accept.includes(response.status))
-            return wrapResponse(response, this.stallTimeoutMs);
-        throw await this.failure(request, response);
+        if (request.accept.includes(answer.response.status)) {
+            return wrapResponse(answer.response, this.stallTimeoutMs, answer.deadline);
+        }
+        try {
+            throw await this.failure(request, answer);
+        }
+        finally {
+            await release(answer.response, answer.deadline);
+        }
     }
     /** The error for an answer the caller did not accept: auth failures are final, 408/429/5xx transient. */
-    async failure(request, response) {
+    async failure(request, answer) {
+        const { response } = answer;
         const url = response.url || this.resolve(request.path);
-        const { message, code } = await describeError(response, request.method, url);
+        const scrub = (text) => this.secrets.scrub(text, [answer.authorization]);
+        const { message, code } = await describeError(response, request.method, url, scrub);
+        if (response.status === 401 && !mayCarryAuthorization(answer.url, this.baseUrl)) {
+            const by = new URL(answer.url).origin;
+            const why = `${message}: ${by} is not ${this.registry}; its challenge is not answered`;
+            return new RegistryError(why, 401, code, false);
+        }
         if (response.status === 401 || response.status === 403) {
             return new RegistryError(`${message}: check the credentials for ${this.registry}`, response.status, code, false);
         }
@@ -64838,24 +65220,52 @@ class Transport {
         }
         return new RegistryError(message, response.status, code, false);
     }
-    unauthenticatedGet(path) {
-        return this.exchange({ method: 'GET', path, scopes: [], accept: [] }, undefined);
+    async unauthenticatedGet(path) {
+        const answer = await this.exchange({ method: 'GET', path, scopes: [], accept: [] }, undefined);
+        answer.deadline.clear();
+        return answer;
     }
-    /** One request, following redirects by hand so credentials stay with their origin. */
-    exchange(request, authorization) {
-        return followRedirects(request.method, this.resolve(request.path), authorization, (hop) => this.hop(request, hop));
+    /** One request, following redirects by hand so credentials stay with their origin, under one deadline. */
+    async exchange(request, authorization) {
+        const url = this.resolve(request.path);
+        const ms = request.transfer === true
+            ? (this.options.transferDeadlineMs ?? DEFAULT_TRANSFER_DEADLINE_MS)
+            : (this.options.deadlineMs ?? DEFAULT_DEADLINE_MS);
+        const deadline = new Deadline(ms, `${request.method} ${redactUrl(url)}`);
+        try {
+            const send = (hop) => this.hop(request, hop, deadline);
+            const followed = await followRedirects(request.method, url, this.baseUrl, authorization, send);
+            return { ...followed, deadline, authorization };
+        }
+        catch (error) {
+            deadline.clear();
+            throw error;
+        }
     }
-    /** One HTTP exchange, aborted when no answer (or no upload progress) comes within the stall timeout. */
-    async hop(request, hop) {
+    /**
+     * One HTTP exchange. A streamed upload is watched for progress while it is sent; after the
+     * last byte (or at once, for small bodies) the answer must come within the stall timeout.
+     */
+    async hop(request, hop, deadline) {
         const headers = { 'user-agent': this.userAgent, ...request.headers };
         if (hop.authorization !== undefined)
             headers.authorization = hop.authorization;
         const controller = new AbortController();
+        deadline.watch((late) => controller.abort(late));
         const timeoutMs = this.stallTimeoutMs;
-        const stalled = () => controller.abort(new StallError(`no response within ${timeoutMs} ms`));
-        const watchdog = setTimeout(stalled, timeoutMs);
+        let settled = false;
+        let waiting;
+        const awaitAnswer = () => {
+            if (settled)
+                return;
+            waiting = setTimeout(() => controller.abort(new StallError(`no response within ${timeoutMs} ms`)), timeoutMs);
+        };
         const content = hop.index === 0 ? request.body?.() : undefined;
         const body = content instanceof external_node_stream_.Readable ? watchBody(content, timeoutMs, controller) : content;
+        if (body instanceof external_node_stream_.Readable)
+            body.once('end', awaitAnswer);
+        else
+            awaitAnswer();
         try {
             const response = body instanceof external_node_stream_.Readable && this.options.fetch === undefined
                 ? await streamRequest(hop.url, request.method, headers, body, controller.signal)
@@ -64877,7 +65287,8 @@ class Transport {
             throw asTransportError(error, request.method, hop.url);
         }
         finally {
-            clearTimeout(watchdog);
+            settled = true;
+            clearTimeout(waiting);
         }
     }
 }
@@ -64888,8 +65299,9 @@ class Transport {
 
 
 
-const pull = (repository) => `repository:${repository}:pull`;
-const push = (repository) => `repository:${repository}:pull,push`;
+
+
+
 /** Typed blob and manifest operations of the OCI distribution API on one registry. */
 class RegistryClient {
     transport;
@@ -64998,6 +65410,7 @@ class RegistryClient {
             path: `/v2/${repository}/blobs/${descriptor.digest}`,
             scopes: [pull(repository)],
             accept: [200],
+            transfer: true,
         });
         const verifier = new DigestVerifier(descriptor.digest, descriptor.size, `blob ${this.registry}/${repository}@${descriptor.digest}`);
         const body = response.stream();
@@ -65016,93 +65429,23 @@ class RegistryClient {
         await response.discard();
         if (response.status === 201)
             return { mounted: true };
-        return { mounted: false, uploadLocation: this.location(response) };
+        return { mounted: false, uploadLocation: uploadLocation(this.transport, response) };
     }
-    /**
-     * Uploads one blob as a single streaming PATCH and a closing PUT. That suits ECR, which needs
-     * parts of at least 5 MiB, answers PATCH with 201 and does not advance `Range`: with one part
-     * there is no offset to track. A failed attempt starts over with a new session.
-     */
-    async uploadBlob(repository, descriptor, openContent, sessionLocation) {
-        let location = sessionLocation;
-        let content;
-        const open = () => (content = openContent());
-        await this.transport.withRetries(`upload ${this.registry}/${repository}@${descriptor.digest}`, async () => {
-            try {
-                location ??= await this.startUpload(repository);
-                let next = location;
-                if (descriptor.size > 0) {
-                    const patch = await this.transport.send({
-                        method: 'PATCH',
-                        path: next,
-                        scopes: [push(repository)],
-                        headers: {
-                            'content-type': 'application/octet-stream',
-                            'content-length': String(descriptor.size),
-                            'content-range': `0-${descriptor.size - 1}`,
-                        },
-                        body: open,
-                        accept: [201, 202, 204],
-                        retry: false,
-                    });
-                    await patch.discard();
-                    next = this.location(patch, next);
-                }
-                const url = new URL(this.transport.resolve(next));
-                url.searchParams.set('digest', descriptor.digest);
-                const put = await this.transport.send({
-                    method: 'PUT',
-                    path: url.toString(),
-                    scopes: [push(repository)],
-                    headers: { 'content-type': 'application/octet-stream', 'content-length': '0' },
-                    accept: [201, 204],
-                    paced: true,
-                    retry: false,
-                });
-                await put.discard();
-                const stored = put.headers.get('docker-content-digest');
-                if (stored !== null && stored !== descriptor.digest) {
-                    throw new RegistryError(`${this.registry}/${repository}: blob stored as ${stored}, expected ${descriptor.digest}`, put.status, undefined, false);
-                }
-            }
-            catch (error) {
-                // When the content failed (a corrupt or vanished source), that is the reason, not the broken PATCH.
-                const stream = content !== undefined && !(content instanceof Uint8Array) ? content : undefined;
-                const contentError = stream?.errored ?? null;
-                // A refused PATCH may have left its content half read: let go of it, so the spool it tees into keeps filling.
-                stream?.destroy();
-                if (contentError !== null)
-                    throw contentError;
-                // The registry saw other bytes than we sent (corrupted in transit): the content is verified, so send it again.
-                if (error instanceof RegistryError && error.code === 'DIGEST_INVALID')
-                    throw new RegistryError(error.message, error.status, error.code, true);
-                throw error;
-            }
-            finally {
-                location = undefined;
-                content = undefined;
-            }
-        });
+    /** Uploads one blob (see `uploadBlob` in blob-upload.ts for how ECR shapes it). */
+    uploadBlob(repository, descriptor, openContent, sessionLocation) {
+        return uploadBlob(this.transport, repository, descriptor, openContent, sessionLocation);
     }
     /** All tags of a repository (empty when it does not exist yet), following `Link` pages. */
     async listTags(repository) {
         const tags = [];
-        let path = `/v2/${repository}/tags/list?n=1000`;
-        while (path !== undefined) {
-            const response = await this.transport.send({
-                method: 'GET',
-                path,
-                scopes: [pull(repository)],
-                accept: [200, 404],
-            });
-            if (response.status === 404) {
-                await response.discard();
+        const request = { scopes: [pull(repository)], accept: [200, 404] };
+        for await (const page of linkedPages(this.transport, `/v2/${repository}/tags/list?n=1000`, request)) {
+            if (page.status === 404) {
+                await page.discard();
                 return tags;
             }
-            const body = JSON.parse((await response.bytes(MAX_MANIFEST_BYTES)).toString('utf8'));
+            const body = JSON.parse((await page.bytes(MAX_PAGE_BYTES)).toString('utf8'));
             tags.push(...(body.tags ?? []));
-            const link = /<([^>]+)>;\s*rel="?next"?/.exec(response.headers.get('link') ?? '');
-            path = link?.[1];
         }
         return tags;
     }
@@ -65113,48 +65456,19 @@ class RegistryClient {
     async listReferrers(repository, digest, artifactType) {
         const referrers = [];
         const filter = artifactType === undefined ? '' : `?artifactType=${encodeURIComponent(artifactType)}`;
-        let path = `/v2/${repository}/referrers/${digest}${filter}`;
-        while (path !== undefined) {
-            const response = await this.transport.send({
-                method: 'GET',
-                path,
-                scopes: [pull(repository)],
-                headers: { accept: OCI_INDEX },
-                accept: [200, 400, 404, 405, 501],
-            });
-            if (response.status !== 200) {
-                await response.discard();
+        const request = { scopes: [pull(repository)], headers: { accept: OCI_INDEX }, accept: [200, 400, 404, 405, 501] };
+        for await (const page of linkedPages(this.transport, `/v2/${repository}/referrers/${digest}${filter}`, request)) {
+            if (page.status !== 200) {
+                await page.discard();
                 return undefined;
             }
-            const body = JSON.parse((await response.bytes(MAX_MANIFEST_BYTES)).toString('utf8'));
+            const body = JSON.parse((await page.bytes(MAX_PAGE_BYTES)).toString('utf8'));
             const what = `${this.registry}/${repository}: referrers of ${digest}`;
             referrers.push(...descriptorList(body.manifests, what, 'referrers', 'referrer', MAX_INDEX_ENTRIES));
             if (referrers.length > MAX_INDEX_ENTRIES)
                 throw new RegistryError(`${what}: more than ${MAX_INDEX_ENTRIES} referrers`, 200, undefined, false);
-            const link = /<([^>]+)>;\s*rel="?next"?/.exec(response.headers.get('link') ?? '');
-            path = link?.[1];
         }
         return referrers;
-    }
-    async startUpload(repository) {
-        const response = await this.transport.send({
-            method: 'POST',
-            path: `/v2/${repository}/blobs/uploads/`,
-            scopes: [push(repository)],
-            accept: [202],
-            paced: true,
-            retry: false,
-        });
-        await response.discard();
-        return this.location(response);
-    }
-    location(response, fallback) {
-        const location = response.headers.get('location');
-        if (location !== null)
-            return new URL(location, response.url || this.transport.baseUrl).toString();
-        if (fallback !== undefined)
-            return fallback;
-        throw new RegistryError(`${this.registry}: upload response without a Location header`, response.status, undefined, false);
     }
 }
 /** A client for one registry with its own transport (auth, retries, pacing). */
@@ -65249,10 +65563,16 @@ function splitRepositoryUri(uri) {
         throw new Error(`repositoryUri "${uri}" has no repository path`);
     return [uri.slice(0, slash), uri.slice(slash + 1)];
 }
-/** Registry clients of one run: per host, paced writes when asked, Docker Hub's quota watched on sources. */
+/** Transport options of a registry client of this run: its login, and every secret it derives masked. */
 function registryTransport(env, credentials) {
     const login = credentials === undefined ? undefined : { username: credentials.username, password: credentials.password };
-    return { runtime: env.runtime, userAgent: USER_AGENT, credentials: login };
+    // Every Basic form and token the transport derives is masked before it is sent.
+    return {
+        runtime: env.runtime,
+        userAgent: USER_AGENT,
+        credentials: login,
+        onSecret: (value) => env.github.setSecret(value),
+    };
 }
 class Connections {
     inputs;
@@ -68423,6 +68743,7 @@ async function referrersOf(image, run) {
 
 
 
+
 async function resolveImages(run) {
     const requests = new TransferLimiter(run.inputs.concurrency);
     const outcomes = await Promise.all(run.plan.entries.map((entry) => requests.run(0, () => resolve_resolveImage(entry, run))));
@@ -69039,6 +69360,72 @@ function isRealDate(text) {
     return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
 }
 
+;// CONCATENATED MODULE: ./lib/action/credential-inputs.js
+/** The inputs that choose credentials: the AWS role to assume, and the source login with the one host it belongs to. */
+
+
+const DEFAULT_SOURCE_REGISTRY = 'docker.io';
+const ROLE_ARN = /^arn:(aws|aws-cn|aws-us-gov):iam::(\d{12}):role\/(?:[\x21-\x7e]{0,510}\/)?([\w+=,.@-]{1,64})$/;
+const SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
+const DEFAULT_AUDIENCE = 'sts.amazonaws.com';
+const DEFAULT_ROLE_DURATION = 3600;
+function defaultSessionName(env) {
+    const runId = env['GITHUB_RUN_ID'];
+    return runId !== undefined && /^\d{1,52}$/.test(runId) ? `ecr-publish-${runId}` : 'ecr-publish';
+}
+/** role-to-assume and the settings that only mean something with it. */
+function roleInputs(get, env) {
+    const roleToAssume = get('role-to-assume');
+    if (roleToAssume !== '' && !ROLE_ARN.test(roleToAssume)) {
+        throw new InputError('role-to-assume', `${quote(roleToAssume)} is not an IAM role ARN like arn:aws:iam::123456789012:role/name`);
+    }
+    const withoutRole = (name) => {
+        throw new InputError(name, 'only applies with role-to-assume');
+    };
+    const audience = get('audience') || DEFAULT_AUDIENCE;
+    if (/\s/.test(audience))
+        throw new InputError('audience', `${quote(audience)} contains white space`);
+    if (roleToAssume === '' && audience !== DEFAULT_AUDIENCE)
+        withoutRole('audience');
+    const sessionInput = get('role-session-name');
+    const roleSessionName = sessionInput || defaultSessionName(env);
+    if (!SESSION_NAME.test(roleSessionName)) {
+        throw new InputError('role-session-name', `${quote(roleSessionName)} must be 2 to 64 characters of letters, digits and _+=,.@-`);
+    }
+    if (roleToAssume === '' && sessionInput !== '')
+        withoutRole('role-session-name');
+    const roleDurationSeconds = parseWholeNumber('role-duration-seconds', get('role-duration-seconds'), DEFAULT_ROLE_DURATION, 900, 43200, 'seconds');
+    if (roleToAssume === '' && roleDurationSeconds !== DEFAULT_ROLE_DURATION)
+        withoutRole('role-duration-seconds');
+    return { ...(roleToAssume !== '' ? { roleToAssume } : {}), audience, roleSessionName, roleDurationSeconds };
+}
+/** The source login and the one registry it belongs to. */
+function sourceInputs(get, getInput) {
+    const sourceUsername = get('source-username');
+    // Never echo the password, not even its length.
+    const sourcePassword = getInput('source-password');
+    if ((sourceUsername === '') !== (sourcePassword === '')) {
+        throw new InputError(sourceUsername === '' ? 'source-username' : 'source-password', 'source-username and source-password must be given together');
+    }
+    const registryText = get('source-registry') || DEFAULT_SOURCE_REGISTRY;
+    const hostProblem = registryHostProblem(registryText);
+    if (hostProblem !== undefined)
+        throw new InputError('source-registry', `${hostProblem} (a host[:port] such as docker.io or ghcr.io)`);
+    const sourceRegistry = credentialHost(registryText);
+    if (sourceUsername === '') {
+        if (sourceRegistry !== DEFAULT_SOURCE_REGISTRY)
+            throw new InputError('source-registry', 'only applies with source-username and source-password');
+        return {};
+    }
+    return { sourceUsername, sourcePassword, sourceRegistry };
+}
+/** Every form in which the source login travels: the password, and HTTP Basic's base64 of `user:password`. */
+function sourceSecrets(username, password) {
+    if (password === '')
+        return [];
+    return username === '' ? [password] : [password, Buffer.from(`${username}:${password}`).toString('base64')];
+}
+
 ;// CONCATENATED MODULE: ./lib/action/inputs.js
 /** Every action input, read once and validated before anything is contacted. */
 // Bad input throws an `InputError` whose message is one line naming the input and what is wrong.
@@ -69056,18 +69443,15 @@ function isRealDate(text) {
 
 
 
+
+
 const DEFAULT_TAG_TEMPLATES = ['{{tag}}', 'latest'];
-const DEFAULT_SOURCE_REGISTRY = 'docker.io';
 const THRESHOLDS = ['NONE', ...SEVERITIES];
-const ROLE_ARN = /^arn:(aws|aws-cn|aws-us-gov):iam::(\d{12}):role\/(?:[\x21-\x7e]{0,510}\/)?([\w+=,.@-]{1,64})$/;
-const SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
 const REGION = /^[a-z]{2,}(?:-[a-z]+)+-\d{1,2}$/;
 const ACCOUNT_ID = /^\d{12}$/;
 const PUBLIC_ALIAS = /^[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
 const LIFECYCLE_POLICY_MAX = 30720;
 const REPOSITORY_POLICY_MAX = 10240;
-const DEFAULT_AUDIENCE = 'sts.amazonaws.com';
-const DEFAULT_ROLE_DURATION = 3600;
 const DEFAULT_SCAN_TIMEOUT = 900;
 const onlyFor = (name, type) => {
     throw new InputError(name, `only applies to registry-type ${type}`);
@@ -69113,10 +69497,6 @@ function parseTemplates(value) {
             throw new InputError('tags', error.message);
         }
     });
-}
-function defaultSessionName(env) {
-    const runId = env['GITHUB_RUN_ID'];
-    return runId !== undefined && /^\d{1,52}$/.test(runId) ? `ecr-publish-${runId}` : 'ecr-publish';
 }
 /** registry-type, repository-prefix, images, public-registry-alias, aws-region, registry-id. */
 function destinationInputs(get, getInput, env) {
@@ -69164,32 +69544,6 @@ function destinationInputs(get, getInput, env) {
         ...(awsRegion !== undefined ? { awsRegion } : {}),
         ...(registryId !== '' ? { registryId } : {}),
     };
-}
-/** role-to-assume and the settings that only mean something with it. */
-function roleInputs(get, env) {
-    const roleToAssume = get('role-to-assume');
-    if (roleToAssume !== '' && !ROLE_ARN.test(roleToAssume)) {
-        throw new InputError('role-to-assume', `${quote(roleToAssume)} is not an IAM role ARN like arn:aws:iam::123456789012:role/name`);
-    }
-    const withoutRole = (name) => {
-        throw new InputError(name, 'only applies with role-to-assume');
-    };
-    const audience = get('audience') || DEFAULT_AUDIENCE;
-    if (/\s/.test(audience))
-        throw new InputError('audience', `${quote(audience)} contains white space`);
-    if (roleToAssume === '' && audience !== DEFAULT_AUDIENCE)
-        withoutRole('audience');
-    const sessionInput = get('role-session-name');
-    const roleSessionName = sessionInput || defaultSessionName(env);
-    if (!SESSION_NAME.test(roleSessionName)) {
-        throw new InputError('role-session-name', `${quote(roleSessionName)} must be 2 to 64 characters of letters, digits and _+=,.@-`);
-    }
-    if (roleToAssume === '' && sessionInput !== '')
-        withoutRole('role-session-name');
-    const roleDurationSeconds = parseWholeNumber('role-duration-seconds', get('role-duration-seconds'), DEFAULT_ROLE_DURATION, 900, 43200, 'seconds');
-    if (roleToAssume === '' && roleDurationSeconds !== DEFAULT_ROLE_DURATION)
-        withoutRole('role-duration-seconds');
-    return { ...(roleToAssume !== '' ? { roleToAssume } : {}), audience, roleSessionName, roleDurationSeconds };
 }
 /** What the run sets on the repositories it ensures, per registry type. */
 function repositoryInputs(get, env, isPublic) {
@@ -69257,26 +69611,6 @@ function gateInputs(get, getInput, isPublic) {
         onlyFor('promote-tags', 'private');
     return { scanSeverityThreshold, scanIgnore, scanTimeoutSeconds, promoteTags };
 }
-/** The source login and the one registry it belongs to. */
-function sourceInputs(get, getInput) {
-    const sourceUsername = get('source-username');
-    // Never echo the password, not even its length.
-    const sourcePassword = getInput('source-password');
-    if ((sourceUsername === '') !== (sourcePassword === '')) {
-        throw new InputError(sourceUsername === '' ? 'source-username' : 'source-password', 'source-username and source-password must be given together');
-    }
-    const registryText = get('source-registry') || DEFAULT_SOURCE_REGISTRY;
-    const hostProblem = registryHostProblem(registryText);
-    if (hostProblem !== undefined)
-        throw new InputError('source-registry', `${hostProblem} (a host[:port] such as docker.io or ghcr.io)`);
-    const sourceRegistry = credentialHost(registryText);
-    if (sourceUsername === '') {
-        if (sourceRegistry !== DEFAULT_SOURCE_REGISTRY)
-            throw new InputError('source-registry', 'only applies with source-username and source-password');
-        return {};
-    }
-    return { sourceUsername, sourcePassword, sourceRegistry };
-}
 /** Reads and validates every input, in the order of action.yml. Touches nothing but policy files. */
 function parseInputs(getInput, env) {
     const get = (name) => getInput(name).trim();
@@ -69309,12 +69643,6 @@ function parseInputs(getInput, env) {
         dryRun,
         writeRateLimit,
     };
-}
-/** Every form in which the source login travels: the password, and HTTP Basic's base64 of `user:password`. */
-function sourceSecrets(username, password) {
-    if (password === '')
-        return [];
-    return username === '' ? [password] : [password, Buffer.from(`${username}:${password}`).toString('base64')];
 }
 /** The inputs of this step, as the runner passes them. */
 function readInputsFromActions() {
@@ -69534,7 +69862,7 @@ async function run() {
 /***/ ((__webpack_module__, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _action_run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3969);
+/* harmony import */ var _action_run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3159);
 /** Entry point of the action's main step: runs it and nothing else. */
 
 await (0,_action_run_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
