@@ -4,35 +4,7 @@ import { RegistryClient } from '../../src/oci/registry.js';
 import { Transport, type TransportOptions } from '../../src/oci/transport/transport.js';
 import { checkFollowedUrl, mayCarryAuthorization } from '../../src/oci/transport/url-policy.js';
 import { virtualRuntime } from '../support/runtime.js';
-
-interface Call {
-  url: string;
-  method: string;
-  authorization: string | undefined;
-}
-
-type Handler = (url: URL, call: Call, n: number) => Response | Promise<Response>;
-
-/** A scripted network: the first handler whose pattern matches the URL answers; every call is recorded. */
-function scripted(handlers: [RegExp, Handler][]) {
-  const calls: Call[] = [];
-  const counts = new Map<RegExp, number>();
-  const fetchImpl = (async (input: string | URL | Request, init?: RequestInit) => {
-    const url = new URL(String(input));
-    const headers = (init?.headers ?? {}) as Record<string, string>;
-    const call = { url: url.toString(), method: init?.method ?? 'GET', authorization: headers.authorization };
-    calls.push(call);
-    for (const [pattern, handler] of handlers) {
-      if (pattern.test(url.toString())) {
-        const n = (counts.get(pattern) ?? 0) + 1;
-        counts.set(pattern, n);
-        return handler(url, call, n);
-      }
-    }
-    return new Response('no handler', { status: 599 });
-  }) as typeof fetch;
-  return { calls, fetchImpl };
-}
+import { scripted, type Handler } from '../support/scripted-fetch.js';
 
 const REGISTRY = 'registry.example.test';
 const bearer = `Bearer realm="https://${REGISTRY}/token",service="${REGISTRY}"`;

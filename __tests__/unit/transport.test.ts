@@ -3,33 +3,7 @@ import { parseChallenge } from '../../src/oci/transport/challenge.js';
 import { Transport } from '../../src/oci/transport/transport.js';
 import { backoffMs, Pacer, retryAfterMs } from '../../src/retry.js';
 import { virtualRuntime } from '../support/runtime.js';
-
-interface Call {
-  url: string;
-  method: string;
-  authorization: string | undefined;
-}
-
-/** A scripted registry: each handler answers a URL pattern; every call is recorded. */
-function scripted(handlers: [RegExp, (url: URL, call: Call, n: number) => Response | Promise<Response>][]) {
-  const calls: Call[] = [];
-  const counts = new Map<RegExp, number>();
-  const fetchImpl = (async (input: string | URL | Request, init?: RequestInit) => {
-    const url = new URL(String(input));
-    const headers = (init?.headers ?? {}) as Record<string, string>;
-    const call = { url: url.toString(), method: init?.method ?? 'GET', authorization: headers.authorization };
-    calls.push(call);
-    for (const [pattern, handler] of handlers) {
-      if (pattern.test(url.toString())) {
-        const n = (counts.get(pattern) ?? 0) + 1;
-        counts.set(pattern, n);
-        return handler(url, call, n);
-      }
-    }
-    return new Response('no handler', { status: 599 });
-  }) as typeof fetch;
-  return { calls, fetchImpl };
-}
+import { scripted } from '../support/scripted-fetch.js';
 
 const bearerChallenge = 'Bearer realm="https://auth.example.test/token",service="registry.example.test"';
 
