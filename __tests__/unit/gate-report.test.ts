@@ -2,28 +2,11 @@
 import { describe, expect, it } from '@jest/globals';
 import { formatGateSummary, gateAnnotations, gateTables } from '../../src/action/gate-report.js';
 import type { GateResult } from '../../src/aws/scan/gate.js';
-import { normalizeSeverity, type Finding, type PlatformFindings } from '../../src/aws/scan/findings.js';
+import { finding, platform } from '../fixtures/findings.js';
 import { evaluatePolicy } from '../../src/aws/scan/policy.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const NOW = Date.parse('2025-06-15T12:00:00Z');
-
-function finding(id: string, severity: string, extra: Partial<Finding> = {}): Finding {
-  return {
-    id,
-    severity: normalizeSeverity(severity),
-    reportedSeverity: severity,
-    package: 'openssl',
-    installedVersion: '3.0.2',
-    fixAvailable: 'UNKNOWN',
-    ignored: false,
-    ...extra,
-  };
-}
-
-function platform(findings: Finding[], name = 'linux/amd64', digest = 'sha256:' + 'a'.repeat(64)): PlatformFindings {
-  return { digest, platform: name, status: 'COMPLETE', findings };
-}
 
 describe('formatGateSummary', () => {
   it('lists failing findings first, merges platforms, shows fix and verdict', () => {

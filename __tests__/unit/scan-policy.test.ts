@@ -1,27 +1,11 @@
 /** The scan gate's policy: thresholds, unranked severities that fail closed, scan-ignore with expiry, counts. */
 import { describe, expect, it } from '@jest/globals';
-import { normalizeSeverity, type Finding, type PlatformFindings } from '../../src/aws/scan/findings.js';
+import { normalizeSeverity, type Finding } from '../../src/aws/scan/findings.js';
+import { finding, platform } from '../fixtures/findings.js';
 import { countSeverities, evaluatePolicy, isExpired } from '../../src/aws/scan/policy.js';
 import type { Severity } from '../../src/inputs.js';
 
 const NOW = Date.parse('2025-06-15T12:00:00Z');
-
-function finding(id: string, severity: string, extra: Partial<Finding> = {}): Finding {
-  return {
-    id,
-    severity: normalizeSeverity(severity),
-    reportedSeverity: severity,
-    package: 'openssl',
-    installedVersion: '3.0.2',
-    fixAvailable: 'UNKNOWN',
-    ignored: false,
-    ...extra,
-  };
-}
-
-function platform(findings: Finding[], name = 'linux/amd64', digest = 'sha256:' + 'a'.repeat(64)): PlatformFindings {
-  return { digest, platform: name, status: 'COMPLETE', findings };
-}
 
 describe('severity handling', () => {
   it('keeps UNTRIAGED, calls anything unrecognised UNKNOWN, keeps known ones (issue 11: never folded into UNDEFINED)', () => {
