@@ -15,9 +15,9 @@ import {
   ensurePrivateRepository,
   getPrivateRegistryCredentials,
   hostOfEndpoint,
-  sameJson,
   type PrivateRepositorySettings,
 } from '../../src/aws/ecr.js';
+import { sameJson } from '../../src/aws/policy-sync.js';
 
 const ACCOUNT = '123456789012';
 const HOST = `${ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com`;

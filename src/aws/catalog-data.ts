@@ -6,7 +6,7 @@ import {
 } from '@aws-sdk/client-ecr-public';
 import { silentLogger, type Logger } from '../runtime.js';
 import { aboutText, catalogFacts, CATALOG_LIMITS, truncateText, usageText } from './catalog-text.js';
-import { EcrError, awsErrorText } from './ecr.js';
+import { EcrError, awsErrorText } from './sdk.js';
 
 export interface CatalogData {
   description: string;

@@ -13,11 +13,9 @@ import { syncPolicy } from './policy-sync.js';
 import { silentLogger, type Logger } from '../runtime.js';
 import type { CatalogData } from './catalog-data.js';
 import type { AwsClientConfig, AwsCredentials } from './credentials.js';
+import { awsErrorText, EcrError, hasErrorName } from './sdk.js';
 import {
-  EcrError,
-  awsErrorText,
   decodeAuthorizationToken,
-  hasErrorName,
   hostOfEndpoint,
   registryIdFromMessage,
   type EnsuredRepository,

@@ -14,41 +14,8 @@ import {
 } from '@aws-sdk/client-ecr';
 import type { RegistryCredentials } from '../oci/transport/credentials.js';
 import { syncPolicy } from './policy-sync.js';
+import { awsErrorText, EcrError, hasErrorName } from './sdk.js';
 import { silentLogger, type Logger } from '../runtime.js';
-
-export class EcrError extends Error {
-  override name = 'EcrError';
-}
-
-/** One line: the AWS error code and message, never a stack. */
-export function awsErrorText(error: unknown): string {
-  if (typeof error !== 'object' || error === null) return String(error);
-  const { name, message } = error as { name?: unknown; message?: unknown };
-  const prefix = typeof name === 'string' && name !== 'Error' ? `${name}: ` : '';
-  return `${prefix}${typeof message === 'string' ? message : String(error)}`.replace(/\s+/g, ' ').trim();
-}
-
-export function hasErrorName(error: unknown, name: string): boolean {
-  return typeof error === 'object' && error !== null && (error as { name?: unknown }).name === name;
-}
-
-/** Key order and whitespace do not matter; AWS may return policies reformatted. */
-export function sameJson(left: string, right: string): boolean {
-  try {
-    return canonicalJson(JSON.parse(left)) === canonicalJson(JSON.parse(right));
-  } catch {
-    return false;
-  }
-}
-
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (typeof value === 'object' && value !== null) {
-    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${canonicalJson(item)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
 
 /** ECR's "does not exist" message names the registry; use it when the caller gave none. */
 export function registryIdFromMessage(error: unknown): string | undefined {

@@ -1,6 +1,6 @@
 /** Keeps a repository's policy (lifecycle or access) equal to the input: read, compare as JSON, write only when it differs. */
 import type { Logger } from '../runtime.js';
-import { awsErrorText, EcrError, hasErrorName, sameJson } from './ecr.js';
+import { awsErrorText, EcrError, hasErrorName } from './sdk.js';
 
 export interface PolicySync {
   /** e.g. `the lifecycle policy of ECR repository "x"`. */
@@ -36,4 +36,22 @@ export async function syncPolicy(sync: PolicySync): Promise<boolean> {
   }
   sync.logger.info(sync.done);
   return true;
+}
+
+/** Key order and whitespace do not matter; AWS may return policies reformatted. */
+export function sameJson(left: string, right: string): boolean {
+  try {
+    return canonicalJson(JSON.parse(left)) === canonicalJson(JSON.parse(right));
+  } catch {
+    return false;
+  }
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (typeof value === 'object' && value !== null) {
+    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${canonicalJson(item)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
 }

@@ -5,7 +5,7 @@ import {
   type ECRPUBLICClient,
   type ImageIdentifier,
 } from '@aws-sdk/client-ecr-public';
-import { EcrError, awsErrorText, hasErrorName } from '../ecr.js';
+import { EcrError, awsErrorText, hasErrorName } from '../sdk.js';
 import type { RepositoryImage } from './plan.js';
 
 /** Like `listPublicImages`, but undefined when the repository does not exist (yet). */

@@ -1,7 +1,7 @@
 /** public-retention's pure plan: which ECR Public images to keep and delete, never what a kept tag or index needs. */
 import { isIndexMediaType } from '../../oci/media-types.js';
 import { compareSemVer, formatSemVer, isPrerelease, parseSemVer, type SemVer } from '../../plan/semver.js';
-import { EcrError } from '../ecr.js';
+import { EcrError } from '../sdk.js';
 
 export interface RepositoryImage {
   imageDigest: string;
