@@ -63059,39 +63059,20 @@ function usageText(kind, image) {
     return usage.join('\n') + '\n';
 }
 
-// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-ecr/dist-cjs/index.js
-var client_ecr_dist_cjs = __nccwpck_require__(8249);
-;// CONCATENATED MODULE: ./lib/aws/policy-sync.js
-
-/** True when the policy was written. */
-async function syncPolicy(sync) {
-    let current;
-    if (!sync.created) {
-        try {
-            current = await sync.read();
-        }
-        catch (error) {
-            if (!hasErrorName(error, sync.notFoundError))
-                throw new EcrError(`Could not read ${sync.what}: ${awsErrorText(error)}`);
-        }
-    }
-    if (current !== undefined && sameJson(current, sync.desired))
-        return false;
-    try {
-        await sync.write(sync.desired);
-    }
-    catch (error) {
-        throw new EcrError(`Could not set ${sync.what}: ${awsErrorText(error)}`);
-    }
-    sync.logger.info(sync.done);
-    return true;
+;// CONCATENATED MODULE: ./lib/aws/sdk.js
+/** Reading what AWS SDK calls throw (name, one-line text, EcrError) and the optional registryId field of requests. */
+/** Spread into a request: absent means the caller's own registry. */
+function registryField(registryId) {
+    return registryId !== undefined ? { registryId } : {};
 }
-
-;// CONCATENATED MODULE: ./lib/aws/ecr.js
-/** Private Amazon ECR: ensure repositories (settings, policies) and log in; hosts always come from ECR's answers. */
-
-
-
+/** The service exception's name (`ScanNotFoundException`, …), or '' for anything else. */
+function errorName(error) {
+    const name = typeof error === 'object' && error !== null ? error.name : undefined;
+    return typeof name === 'string' ? name : '';
+}
+function errorMessage(error) {
+    return error instanceof Error ? error.message : String(error);
+}
 class EcrError extends Error {
     name = 'EcrError';
 }
@@ -63104,165 +63085,7 @@ function awsErrorText(error) {
     return `${prefix}${typeof message === 'string' ? message : String(error)}`.replace(/\s+/g, ' ').trim();
 }
 function hasErrorName(error, name) {
-    return typeof error === 'object' && error !== null && error.name === name;
-}
-/** Key order and whitespace do not matter; AWS may return policies reformatted. */
-function sameJson(left, right) {
-    try {
-        return canonicalJson(JSON.parse(left)) === canonicalJson(JSON.parse(right));
-    }
-    catch {
-        return false;
-    }
-}
-function canonicalJson(value) {
-    if (Array.isArray(value))
-        return `[${value.map(canonicalJson).join(',')}]`;
-    if (typeof value === 'object' && value !== null) {
-        const entries = Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-        return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${canonicalJson(item)}`).join(',')}}`;
-    }
-    return JSON.stringify(value);
-}
-/** ECR's "does not exist" message names the registry; use it when the caller gave none. */
-function registryIdFromMessage(error) {
-    const message = typeof error === 'object' && error !== null ? error.message : undefined;
-    if (typeof message !== 'string')
-        return undefined;
-    return /registry with id '(\d{12})'/.exec(message)?.[1];
-}
-function toEnsured(repository, repositoryName, created) {
-    const { repositoryUri, repositoryArn, registryId } = repository ?? {};
-    if (!repositoryUri || !repositoryArn || !registryId) {
-        throw new EcrError(`ECR returned an incomplete description of repository "${repositoryName}" (no URI, ARN or registry id).`);
-    }
-    return {
-        repositoryName: repository?.repositoryName ?? repositoryName,
-        repositoryUri,
-        repositoryArn,
-        registryId,
-        created,
-    };
-}
-/** `repository` is undefined when ECR says it does not exist; `notFound` is that error. */
-async function describePrivateRepository(client, repositoryName, registryId) {
-    try {
-        const response = await client.send(new client_ecr_dist_cjs/* DescribeRepositoriesCommand */.pE_({
-            repositoryNames: [repositoryName],
-            ...(registryId === undefined ? {} : { registryId }),
-        }));
-        return { repository: response.repositories?.[0] };
-    }
-    catch (error) {
-        if (hasErrorName(error, 'RepositoryNotFoundException'))
-            return { repository: undefined, notFound: error };
-        throw new EcrError(`Could not describe ECR repository "${repositoryName}": ${awsErrorText(error)}`);
-    }
-}
-/**
- * Describes the repository, creating it with the settings when missing and allowed.
- * Tag mutability, scan-on-push and encryption apply to created repositories only (encryption cannot
- * change later). Lifecycle and repository policies are applied to existing repositories too, and only
- * written when the current policy differs as JSON, so the inputs stay the source of truth.
- */
-async function ensurePrivateRepository(client, options) {
-    const { repositoryName, registryId, create, settings } = options;
-    const logger = options.logger ?? silentLogger;
-    const registryField = registryId === undefined ? {} : { registryId };
-    const described = await describePrivateRepository(client, repositoryName, registryId);
-    let repository = described.repository;
-    let created = false;
-    if (repository === undefined) {
-        if (!create) {
-            const registry = registryId ?? registryIdFromMessage(described.notFound);
-            const where = registry === undefined ? "the caller's registry" : `registry ${registry}`;
-            throw new EcrError(`Repository "${repositoryName}" does not exist in ${where} and create-repositories is false`);
-        }
-        try {
-            const response = await client.send(new client_ecr_dist_cjs/* CreateRepositoryCommand */.WTe({
-                repositoryName,
-                ...registryField,
-                imageTagMutability: settings.imageTagMutability,
-                imageScanningConfiguration: { scanOnPush: settings.scanOnPush },
-                encryptionConfiguration: {
-                    encryptionType: settings.encryptionType,
-                    ...(settings.kmsKey === undefined ? {} : { kmsKey: settings.kmsKey }),
-                },
-            }));
-            repository = response.repository;
-            created = true;
-            logger.info(`Created ECR repository ${repository?.repositoryUri ?? repositoryName}.`);
-        }
-        catch (error) {
-            if (!hasErrorName(error, 'RepositoryAlreadyExistsException')) {
-                throw new EcrError(`Could not create ECR repository "${repositoryName}": ${awsErrorText(error)}`);
-            }
-            // Another job created it between our describe and create.
-            repository = (await describePrivateRepository(client, repositoryName, registryId)).repository;
-        }
-    }
-    const ensured = toEnsured(repository, repositoryName, created);
-    const target = { repositoryName, registryId: ensured.registryId };
-    const policy = { created, logger };
-    const lifecycle = settings.lifecyclePolicyText;
-    const lifecyclePolicyChanged = lifecycle !== undefined &&
-        (await syncPolicy({
-            ...policy,
-            what: `the lifecycle policy of ECR repository "${repositoryName}"`,
-            desired: lifecycle,
-            notFoundError: 'LifecyclePolicyNotFoundException',
-            read: async () => (await client.send(new client_ecr_dist_cjs/* GetLifecyclePolicyCommand */.O0C(target))).lifecyclePolicyText,
-            write: (text) => client.send(new client_ecr_dist_cjs/* PutLifecyclePolicyCommand */.Rcn({ ...target, lifecyclePolicyText: text })),
-            done: `Set the lifecycle policy of ${ensured.repositoryUri}.`,
-        }));
-    const access = settings.repositoryPolicyText;
-    const repositoryPolicyChanged = access !== undefined &&
-        (await syncPolicy({
-            ...policy,
-            what: `the repository policy of ECR repository "${repositoryName}"`,
-            desired: access,
-            notFoundError: 'RepositoryPolicyNotFoundException',
-            read: async () => (await client.send(new client_ecr_dist_cjs/* GetRepositoryPolicyCommand */.MeN(target))).policyText,
-            write: (text) => client.send(new client_ecr_dist_cjs/* SetRepositoryPolicyCommand */.IOA({ ...target, policyText: text })),
-            done: `Set the repository policy of ${ensured.repositoryUri}.`,
-        }));
-    return { ...ensured, lifecyclePolicyChanged, repositoryPolicyChanged };
-}
-/** Splits a base64 `user:password` token; the error never contains the token. */
-function decodeAuthorizationToken(token, what) {
-    const decoded = Buffer.from(token, 'base64').toString('utf8');
-    const colon = decoded.indexOf(':');
-    if (colon <= 0 || colon === decoded.length - 1) {
-        throw new EcrError(`${what} returned an authorization token that is not base64 "user:password".`);
-    }
-    return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
-}
-function hostOfEndpoint(endpoint) {
-    return endpoint.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '').replace(/\/.*$/, '');
-}
-async function getPrivateRegistryCredentials(client, options) {
-    const { registryId, onSecret } = options;
-    let data;
-    try {
-        const response = await client.send(new client_ecr_dist_cjs/* GetAuthorizationTokenCommand */.Eu6(registryId === undefined ? {} : { registryIds: [registryId] }));
-        data = response.authorizationData?.[0];
-    }
-    catch (error) {
-        throw new EcrError(`Could not get an ECR authorization token${registryId === undefined ? '' : ` for registry ${registryId}`}: ${awsErrorText(error)}`);
-    }
-    if (!data?.authorizationToken || !data.proxyEndpoint) {
-        throw new EcrError('ECR GetAuthorizationToken returned no token or no proxy endpoint.');
-    }
-    const { username, password } = decodeAuthorizationToken(data.authorizationToken, 'ECR GetAuthorizationToken');
-    onSecret(password);
-    onSecret(data.authorizationToken);
-    return {
-        registry: hostOfEndpoint(data.proxyEndpoint),
-        proxyEndpoint: data.proxyEndpoint,
-        username,
-        password,
-        ...(data.expiresAt === undefined ? {} : { expiresAt: data.expiresAt }),
-    };
+    return errorName(error) === name;
 }
 
 ;// CONCATENATED MODULE: ./lib/aws/catalog-data.js
@@ -63855,6 +63678,8 @@ async function updateCatalog(repositoryName, source, run) {
     }
 }
 
+// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-ecr/dist-cjs/index.js
+var client_ecr_dist_cjs = __nccwpck_require__(8249);
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/client-sts/dist-cjs/index.js
 var client_sts_dist_cjs = __nccwpck_require__(1695);
 ;// CONCATENATED MODULE: ./lib/retry.js
@@ -64061,8 +63886,200 @@ async function assumeRoleWithGitHubOidc(options) {
     }, { policy, runtime, onFailure });
 }
 
+;// CONCATENATED MODULE: ./lib/aws/policy-sync.js
+
+/** True when the policy was written. */
+async function syncPolicy(sync) {
+    let current;
+    if (!sync.created) {
+        try {
+            current = await sync.read();
+        }
+        catch (error) {
+            if (!hasErrorName(error, sync.notFoundError))
+                throw new EcrError(`Could not read ${sync.what}: ${awsErrorText(error)}`);
+        }
+    }
+    if (current !== undefined && sameJson(current, sync.desired))
+        return false;
+    try {
+        await sync.write(sync.desired);
+    }
+    catch (error) {
+        throw new EcrError(`Could not set ${sync.what}: ${awsErrorText(error)}`);
+    }
+    sync.logger.info(sync.done);
+    return true;
+}
+/** Key order and whitespace do not matter; AWS may return policies reformatted. */
+function sameJson(left, right) {
+    try {
+        return canonicalJson(JSON.parse(left)) === canonicalJson(JSON.parse(right));
+    }
+    catch {
+        return false;
+    }
+}
+function canonicalJson(value) {
+    if (Array.isArray(value))
+        return `[${value.map(canonicalJson).join(',')}]`;
+    if (typeof value === 'object' && value !== null) {
+        const entries = Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+        return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${canonicalJson(item)}`).join(',')}}`;
+    }
+    return JSON.stringify(value);
+}
+
+;// CONCATENATED MODULE: ./lib/aws/ecr.js
+/** Private Amazon ECR: ensure repositories (settings, policies) and log in; hosts always come from ECR's answers. */
+
+
+
+
+/** ECR's "does not exist" message names the registry; use it when the caller gave none. */
+function registryIdFromMessage(error) {
+    const message = typeof error === 'object' && error !== null ? error.message : undefined;
+    if (typeof message !== 'string')
+        return undefined;
+    return /registry with id '(\d{12})'/.exec(message)?.[1];
+}
+function toEnsured(repository, repositoryName, created) {
+    const { repositoryUri, repositoryArn, registryId } = repository ?? {};
+    if (!repositoryUri || !repositoryArn || !registryId) {
+        throw new EcrError(`ECR returned an incomplete description of repository "${repositoryName}" (no URI, ARN or registry id).`);
+    }
+    return {
+        repositoryName: repository?.repositoryName ?? repositoryName,
+        repositoryUri,
+        repositoryArn,
+        registryId,
+        created,
+    };
+}
+/** `repository` is undefined when ECR says it does not exist; `notFound` is that error. */
+async function describePrivateRepository(client, repositoryName, registryId) {
+    try {
+        const response = await client.send(new client_ecr_dist_cjs/* DescribeRepositoriesCommand */.pE_({
+            repositoryNames: [repositoryName],
+            ...(registryId === undefined ? {} : { registryId }),
+        }));
+        return { repository: response.repositories?.[0] };
+    }
+    catch (error) {
+        if (hasErrorName(error, 'RepositoryNotFoundException'))
+            return { repository: undefined, notFound: error };
+        throw new EcrError(`Could not describe ECR repository "${repositoryName}": ${awsErrorText(error)}`);
+    }
+}
+/**
+ * Describes the repository, creating it with the settings when missing and allowed.
+ * Tag mutability, scan-on-push and encryption apply to created repositories only (encryption cannot
+ * change later). Lifecycle and repository policies are applied to existing repositories too, and only
+ * written when the current policy differs as JSON, so the inputs stay the source of truth.
+ */
+async function ensurePrivateRepository(client, options) {
+    const { repositoryName, registryId, create, settings } = options;
+    const logger = options.logger ?? silentLogger;
+    const registryField = registryId === undefined ? {} : { registryId };
+    const described = await describePrivateRepository(client, repositoryName, registryId);
+    let repository = described.repository;
+    let created = false;
+    if (repository === undefined) {
+        if (!create) {
+            const registry = registryId ?? registryIdFromMessage(described.notFound);
+            const where = registry === undefined ? "the caller's registry" : `registry ${registry}`;
+            throw new EcrError(`Repository "${repositoryName}" does not exist in ${where} and create-repositories is false`);
+        }
+        try {
+            const response = await client.send(new client_ecr_dist_cjs/* CreateRepositoryCommand */.WTe({
+                repositoryName,
+                ...registryField,
+                imageTagMutability: settings.imageTagMutability,
+                imageScanningConfiguration: { scanOnPush: settings.scanOnPush },
+                encryptionConfiguration: {
+                    encryptionType: settings.encryptionType,
+                    ...(settings.kmsKey === undefined ? {} : { kmsKey: settings.kmsKey }),
+                },
+            }));
+            repository = response.repository;
+            created = true;
+            logger.info(`Created ECR repository ${repository?.repositoryUri ?? repositoryName}.`);
+        }
+        catch (error) {
+            if (!hasErrorName(error, 'RepositoryAlreadyExistsException')) {
+                throw new EcrError(`Could not create ECR repository "${repositoryName}": ${awsErrorText(error)}`);
+            }
+            // Another job created it between our describe and create.
+            repository = (await describePrivateRepository(client, repositoryName, registryId)).repository;
+        }
+    }
+    const ensured = toEnsured(repository, repositoryName, created);
+    const target = { repositoryName, registryId: ensured.registryId };
+    const policy = { created, logger };
+    const lifecycle = settings.lifecyclePolicyText;
+    const lifecyclePolicyChanged = lifecycle !== undefined &&
+        (await syncPolicy({
+            ...policy,
+            what: `the lifecycle policy of ECR repository "${repositoryName}"`,
+            desired: lifecycle,
+            notFoundError: 'LifecyclePolicyNotFoundException',
+            read: async () => (await client.send(new client_ecr_dist_cjs/* GetLifecyclePolicyCommand */.O0C(target))).lifecyclePolicyText,
+            write: (text) => client.send(new client_ecr_dist_cjs/* PutLifecyclePolicyCommand */.Rcn({ ...target, lifecyclePolicyText: text })),
+            done: `Set the lifecycle policy of ${ensured.repositoryUri}.`,
+        }));
+    const access = settings.repositoryPolicyText;
+    const repositoryPolicyChanged = access !== undefined &&
+        (await syncPolicy({
+            ...policy,
+            what: `the repository policy of ECR repository "${repositoryName}"`,
+            desired: access,
+            notFoundError: 'RepositoryPolicyNotFoundException',
+            read: async () => (await client.send(new client_ecr_dist_cjs/* GetRepositoryPolicyCommand */.MeN(target))).policyText,
+            write: (text) => client.send(new client_ecr_dist_cjs/* SetRepositoryPolicyCommand */.IOA({ ...target, policyText: text })),
+            done: `Set the repository policy of ${ensured.repositoryUri}.`,
+        }));
+    return { ...ensured, lifecyclePolicyChanged, repositoryPolicyChanged };
+}
+/** Splits a base64 `user:password` token; the error never contains the token. */
+function decodeAuthorizationToken(token, what) {
+    const decoded = Buffer.from(token, 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    if (colon <= 0 || colon === decoded.length - 1) {
+        throw new EcrError(`${what} returned an authorization token that is not base64 "user:password".`);
+    }
+    return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+}
+function hostOfEndpoint(endpoint) {
+    return endpoint.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '').replace(/\/.*$/, '');
+}
+async function getPrivateRegistryCredentials(client, options) {
+    const { registryId, onSecret } = options;
+    let data;
+    try {
+        const response = await client.send(new client_ecr_dist_cjs/* GetAuthorizationTokenCommand */.Eu6(registryId === undefined ? {} : { registryIds: [registryId] }));
+        data = response.authorizationData?.[0];
+    }
+    catch (error) {
+        throw new EcrError(`Could not get an ECR authorization token${registryId === undefined ? '' : ` for registry ${registryId}`}: ${awsErrorText(error)}`);
+    }
+    if (!data?.authorizationToken || !data.proxyEndpoint) {
+        throw new EcrError('ECR GetAuthorizationToken returned no token or no proxy endpoint.');
+    }
+    const { username, password } = decodeAuthorizationToken(data.authorizationToken, 'ECR GetAuthorizationToken');
+    onSecret(password);
+    onSecret(data.authorizationToken);
+    return {
+        registry: hostOfEndpoint(data.proxyEndpoint),
+        proxyEndpoint: data.proxyEndpoint,
+        username,
+        password,
+        ...(data.expiresAt === undefined ? {} : { expiresAt: data.expiresAt }),
+    };
+}
+
 ;// CONCATENATED MODULE: ./lib/aws/ecr-public.js
 /** Amazon ECR Public: check the alias, ensure repositories (and their policy) and log in; its API lives only in us-east-1. */
+
 
 
 
@@ -67632,20 +67649,6 @@ async function dryRun(plan, inputs, env) {
     if (retentionWanted(inputs))
         report.retention = await env.github.group('Retention (dry run)', () => previewRetention(inputs, env, plan.entries));
     return report;
-}
-
-;// CONCATENATED MODULE: ./lib/aws/sdk.js
-/** Small helpers for AWS SDK calls: the optional registryId field and reading thrown service errors. */
-/** Spread into a request: absent means the caller's own registry. */
-function registryField(registryId) {
-    return registryId !== undefined ? { registryId } : {};
-}
-/** The service exception's name (`ScanNotFoundException`, …), or '' for anything else. */
-function errorName(error) {
-    return error instanceof Error ? error.name : '';
-}
-function errorMessage(error) {
-    return error instanceof Error ? error.message : String(error);
 }
 
 ;// CONCATENATED MODULE: ./lib/aws/promote.js
