@@ -2,6 +2,7 @@
 // Outside src/action/ so the orchestration depends on the shape of the inputs, not on how GitHub delivers them.
 import type { ImageSpec, RegistryType } from './plan/plan.js';
 import type { TagTemplate } from './plan/tags.js';
+import type { Reference } from './oci/reference.js';
 
 export type { ImageSpec, RegistryType };
 
@@ -31,7 +32,11 @@ export function failsThreshold(severity: FindingSeverity, threshold: Severity): 
 }
 
 export type EncryptionType = 'AES256' | 'KMS' | 'KMS_DSSE';
-export type TagMutability = 'MUTABLE' | 'IMMUTABLE';
+export type TagMutability = 'MUTABLE' | 'IMMUTABLE' | 'IMMUTABLE_WITH_EXCLUSION' | 'MUTABLE_WITH_EXCLUSION';
+/** `auto`: the destination copy is added as a mirror; `primary`: it becomes the run image, the original its first mirror. */
+export type RunImageMirrorMode = 'auto' | 'primary';
+/** `plan`: print and output the plan; `verify`: compare source and destination, write nothing. */
+export type DryRunMode = 'plan' | 'verify';
 
 export interface ImageInput extends ImageSpec {
   /** The line as written (without its comment), for messages. */
@@ -61,9 +66,13 @@ export interface Inputs {
   readonly roleSessionName: string;
   readonly roleDurationSeconds: number;
   readonly tags: TagTemplate[];
-  readonly runImageMirror: 'auto' | false;
+  readonly runImageMirror: RunImageMirrorMode | false;
+  /** Source repository of the lifecycle image (no tag): each builder's lifecycle version is copied from it. */
+  readonly lifecycleImage?: Reference;
   readonly createRepositories: boolean;
   readonly imageTagMutability: TagMutability;
+  /** Wildcard tag filters exempt from the mutability setting (only with *_WITH_EXCLUSION). */
+  readonly imageTagMutabilityExclusions: string[];
   readonly scanOnPush: boolean;
   readonly encryptionType: EncryptionType;
   readonly kmsKey?: string;
@@ -84,7 +93,13 @@ export interface Inputs {
   /** The one source host (Docker Hub's names count as one) the source login is sent to; set with the login. */
   readonly sourceRegistry?: string;
   readonly concurrency: number;
-  readonly dryRun: boolean;
+  readonly dryRun: DryRunMode | false;
   /** Write requests per second per destination host (upload start/finish, manifest PUT); 0 = no limit. */
   readonly writeRateLimit: number;
+  /** Write the published images into the GitHub release body. */
+  readonly releaseNotes: boolean;
+  /** Only with releaseNotes; already masked. */
+  readonly githubToken?: string;
+  /** The release to write to; else the release of a `release` event. */
+  readonly releaseTag?: string;
 }

@@ -90,6 +90,8 @@ describe('parseInputs defaults', () => {
       concurrency: 8,
       dryRun: false,
       writeRateLimit: PUBLIC_WRITE_RATE_LIMIT,
+      imageTagMutabilityExclusions: [],
+      releaseNotes: false,
     });
   });
 
@@ -193,8 +195,10 @@ describe('parseInputs values', () => {
       sourceUsername: 'bot',
       sourcePassword: 'hunter2',
       concurrency: 64,
-      dryRun: true,
+      dryRun: 'plan',
       writeRateLimit: 2.5,
+      imageTagMutabilityExclusions: [],
+      releaseNotes: false,
     });
     expect(inputs.tags.map((t) => t.text)).toEqual(['{{tag}}', '{{major}}.{{minor}}', 'stable']);
     expect(inputs.publicRegistryAlias).toBeUndefined();
@@ -379,13 +383,19 @@ describe('parseInputs errors', () => {
     ],
     ['unknown placeholder', { ...PUBLIC, tags: '{{tag}}\n{{version}}' }, 'tags', 'unknown placeholder "{{version}}"'],
     ['invalid literal tag', { ...PUBLIC, tags: 'not valid' }, 'tags', 'cannot give a valid tag'],
-    ['bad boolean', { ...PUBLIC, 'dry-run': 'yes' }, 'dry-run', '"yes" is not a boolean; use true or false'],
-    ['bad run-image-mirror', { ...PUBLIC, 'run-image-mirror': 'sometimes' }, 'run-image-mirror', 'use auto or false'],
+    ['bad boolean', { ...PUBLIC, referrers: 'yes' }, 'referrers', '"yes" is not a boolean; use true or false'],
+    ['bad dry-run', { ...PUBLIC, 'dry-run': 'yes' }, 'dry-run', '"yes" is not allowed; use true, false or verify'],
+    [
+      'bad run-image-mirror',
+      { ...PUBLIC, 'run-image-mirror': 'sometimes' },
+      'run-image-mirror',
+      'use auto, primary or false',
+    ],
     [
       'bad mutability',
-      { ...PRIVATE, 'image-tag-mutability': 'MUTABLE_WITH_EXCLUSION' },
+      { ...PRIVATE, 'image-tag-mutability': 'MOSTLY' },
       'image-tag-mutability',
-      'is not one of MUTABLE, IMMUTABLE',
+      'is not one of MUTABLE, IMMUTABLE, IMMUTABLE_WITH_EXCLUSION, MUTABLE_WITH_EXCLUSION',
     ],
     [
       'immutable on public',

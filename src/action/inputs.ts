@@ -11,30 +11,21 @@ import { isValidTag, parseReference, type Reference } from '../oci/reference.js'
 import { destinationNameProblem, destinationRepository, repositoryPrefixProblem } from '../plan/naming.js';
 import { destinationConflict, type RegistryType } from '../plan/plan.js';
 import { parseTagTemplate, type TagTemplate } from '../plan/tags.js';
-import {
-  SEVERITIES,
-  type EncryptionType,
-  type ImageInput,
-  type Inputs,
-  type SeverityThreshold,
-  type TagMutability,
-} from '../inputs.js';
+import { SEVERITIES, type DryRunMode, type ImageInput, type Inputs, type SeverityThreshold } from '../inputs.js';
 import { roleInputs, sourceInputs, sourceSecrets } from './credential-inputs.js';
 import {
   InputError,
-  lifecycleCheck,
   listItems,
   meaningfulLines,
-  parseAutoOrFalse,
   parseBoolean,
   parseChoice,
   parseScanIgnore,
   parseWholeNumber,
   parseWriteRateLimit,
   quote,
-  readPolicy,
-  repositoryPolicyCheck,
 } from './input-parsers.js';
+import { releaseInputs } from './release-inputs.js';
+import { repositoryInputs } from './repository-inputs.js';
 
 export { InputError, parseScanIgnore, PUBLIC_WRITE_RATE_LIMIT } from './input-parsers.js';
 export { DEFAULT_SOURCE_REGISTRY, sourceSecrets } from './credential-inputs.js';
@@ -56,8 +47,6 @@ const THRESHOLDS: readonly SeverityThreshold[] = ['NONE', ...SEVERITIES];
 const REGION = /^[a-z]{2,}(?:-[a-z]+)+-\d{1,2}$/;
 const ACCOUNT_ID = /^\d{12}$/;
 const PUBLIC_ALIAS = /^[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
-const LIFECYCLE_POLICY_MAX = 30720;
-const REPOSITORY_POLICY_MAX = 10240;
 const DEFAULT_SCAN_TIMEOUT = 900;
 
 type Get = (name: string) => string;
@@ -158,65 +147,39 @@ function destinationInputs(get: Get, getInput: Get, env: Env) {
   };
 }
 
-/** What the run sets on the repositories it ensures, per registry type. */
-function repositoryInputs(get: Get, env: Env, isPublic: boolean) {
-  const imageTagMutability = parseChoice<TagMutability>(
-    'image-tag-mutability',
-    get('image-tag-mutability'),
-    ['MUTABLE', 'IMMUTABLE'],
-    'MUTABLE',
-  );
-  if (isPublic && imageTagMutability !== 'MUTABLE') onlyFor('image-tag-mutability', 'private');
-  const scanOnPush = parseBoolean('scan-on-push', get('scan-on-push'), true);
-  if (isPublic && !scanOnPush) onlyFor('scan-on-push', 'private');
-  const encryptionType = parseChoice<EncryptionType>(
-    'encryption-type',
-    get('encryption-type'),
-    ['AES256', 'KMS', 'KMS_DSSE'],
-    'AES256',
-  );
-  if (isPublic && encryptionType !== 'AES256') onlyFor('encryption-type', 'private');
-  const kmsKey = get('kms-key');
-  if (kmsKey !== '' && encryptionType === 'AES256')
-    throw new InputError('kms-key', 'needs encryption-type KMS or KMS_DSSE');
-  if (/\s/.test(kmsKey)) throw new InputError('kms-key', `${quote(kmsKey)} contains white space`);
+function parseRunImageMirror(value: string): 'auto' | 'primary' | false {
+  const lower = value.toLowerCase();
+  // `true` reads as the default behaviour, which is what people mean by it.
+  if (lower === '' || lower === 'auto' || lower === 'true') return 'auto';
+  if (lower === 'primary') return 'primary';
+  if (lower === 'false') return false;
+  throw new InputError('run-image-mirror', `${quote(value)} is not allowed; use auto, primary or false`);
+}
 
-  const lifecyclePolicy = readPolicy(
-    'lifecycle-policy',
-    get('lifecycle-policy'),
-    env,
-    lifecycleCheck,
-    LIFECYCLE_POLICY_MAX,
-  );
-  if (isPublic && lifecyclePolicy !== undefined) {
+/** A source repository without tag or digest: each builder's lifecycle version is the tag. */
+function parseLifecycleImage(value: string): Reference | undefined {
+  if (value === '') return undefined;
+  let ref: Reference;
+  try {
+    ref = parseReference(value);
+  } catch (error) {
+    throw new InputError('lifecycle-image', (error as Error).message);
+  }
+  if (ref.tag !== undefined || ref.digest !== undefined) {
     throw new InputError(
-      'lifecycle-policy',
-      'only applies to registry-type private (ECR Public has no lifecycle policies; see public-retention)',
+      'lifecycle-image',
+      `${quote(value)} names a tag or digest; give the repository only (each builder's lifecycle version is the tag)`,
     );
   }
-  // Both registry types: ECR Public repositories take a repository policy too.
-  const repositoryPolicy = readPolicy(
-    'repository-policy',
-    get('repository-policy'),
-    env,
-    repositoryPolicyCheck,
-    REPOSITORY_POLICY_MAX,
-  );
+  return ref;
+}
 
-  const catalogData = parseAutoOrFalse('catalog-data', get('catalog-data'));
-  if (!isPublic && catalogData !== 'auto') onlyFor('catalog-data', 'public');
-  const publicRetention = parseWholeNumber('public-retention', get('public-retention'), 0, 0, 10000, 'versions');
-  if (!isPublic && publicRetention !== 0) onlyFor('public-retention', 'public');
-  return {
-    imageTagMutability,
-    scanOnPush,
-    encryptionType,
-    ...(kmsKey !== '' ? { kmsKey } : {}),
-    ...(lifecyclePolicy !== undefined ? { lifecyclePolicy } : {}),
-    ...(repositoryPolicy !== undefined ? { repositoryPolicy } : {}),
-    catalogData,
-    publicRetention,
-  };
+function parseDryRun(value: string): DryRunMode | false {
+  const lower = value.toLowerCase();
+  if (lower === '' || lower === 'false') return false;
+  if (lower === 'true') return 'plan';
+  if (lower === 'verify') return 'verify';
+  throw new InputError('dry-run', `${quote(value)} is not allowed; use true, false or verify`);
 }
 
 /** The scan gate and promotion (private only); ignore entries and the timeout need a threshold. */
@@ -259,21 +222,24 @@ export function parseInputs(getInput: Get, env: Env): Inputs {
   const isPublic = destination.registryType === 'public';
   const role = roleInputs(get, env);
   const tags = parseTemplates(get('tags'));
-  const runImageMirror = parseAutoOrFalse('run-image-mirror', get('run-image-mirror'));
+  const runImageMirror = parseRunImageMirror(get('run-image-mirror'));
+  const lifecycleImage = parseLifecycleImage(get('lifecycle-image'));
   const createRepositories = parseBoolean('create-repositories', get('create-repositories'), true);
-  const repository = repositoryInputs(get, env, isPublic);
+  const repository = repositoryInputs(get, getInput, env, isPublic);
   const gate = gateInputs(get, getInput, isPublic);
   const referrers = parseBoolean('referrers', get('referrers'), true);
   const dockerLogin = parseBoolean('docker-login', get('docker-login'), false);
   const source = sourceInputs(get, getInput);
   const concurrency = parseWholeNumber('concurrency', get('concurrency'), 8, 1, 64, 'parallel transfers');
-  const dryRun = parseBoolean('dry-run', get('dry-run'), false);
+  const dryRun = parseDryRun(get('dry-run'));
   const writeRateLimit = parseWriteRateLimit(get('write-rate-limit'), destination.registryType);
+  const release = releaseInputs(get);
   return {
     ...destination,
     ...role,
     tags,
     runImageMirror,
+    ...(lifecycleImage !== undefined ? { lifecycleImage } : {}),
     createRepositories,
     ...repository,
     ...gate,
@@ -283,6 +249,7 @@ export function parseInputs(getInput: Get, env: Env): Inputs {
     concurrency,
     dryRun,
     writeRateLimit,
+    ...release,
   };
 }
 
@@ -291,5 +258,7 @@ export function readInputsFromActions(): Inputs {
   // Masked first, so no later message or debug line can show it.
   for (const secret of sourceSecrets(core.getInput('source-username'), core.getInput('source-password')))
     core.setSecret(secret);
+  const githubToken = core.getInput('github-token').trim();
+  if (githubToken !== '') core.setSecret(githubToken);
   return parseInputs((name) => core.getInput(name), process.env);
 }

@@ -26,7 +26,7 @@ export function planNotices(plan: Plan): string[] {
 export function emptyReport(inputs: Inputs, plan: Plan): PublishReport {
   return {
     warnings: [],
-    dryRun: inputs.dryRun,
+    dryRun: inputs.dryRun !== false,
     registry: '',
     plan: planToJson(plan),
     images: [],
