@@ -29,7 +29,11 @@ function image(): PublishedImage {
     bytesSkipped: 0,
     foreignLayers: 0,
     seconds: 1,
-    mirror: { image: HOSTILE, platforms: [{ platform: HOSTILE, before: runImage, after: runImage }] },
+    mirror: {
+      mode: 'auto',
+      runImages: [{ source: HOSTILE, copy: HOSTILE }],
+      platforms: [{ platform: HOSTILE, before: runImage, after: runImage }],
+    },
     referrers: 1,
   };
 }

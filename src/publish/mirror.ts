@@ -17,7 +17,8 @@ export interface MirroredBuilder {
 
 /** The builder's tree with the mirror added (unchanged when it already lists it). */
 export async function addRunImageMirror(item: WorkItem, run: RunContext): Promise<MirroredBuilder> {
-  const image = await mirrorTarget(item, run);
+  const runImage = await runImageOf(item, run);
+  const image = await mirrorTarget(item, runImage, run);
   const mirrored = await mirrorBuilderTree(item.tree, image, (node) => readConfig(run.spool, item.tree, node));
   const name = item.entry.sourceName;
   run.runtime.logger.info(
@@ -25,7 +26,10 @@ export async function addRunImageMirror(item: WorkItem, run: RunContext): Promis
       ? `builder ${name}: added run-image mirror ${image} (${mirrored.tree.root.digest})`
       : `builder ${name} already lists ${image}`,
   );
-  return { tree: mirrored.tree, mirror: { image, platforms: mirrored.platforms } };
+  return {
+    tree: mirrored.tree,
+    mirror: { mode: 'auto', runImages: [{ source: runImage, copy: image }], platforms: mirrored.platforms },
+  };
 }
 
 /** The one run image every platform of the builder names. */
@@ -51,9 +55,8 @@ async function runImageOf(item: WorkItem, run: RunContext): Promise<string> {
 }
 
 /** The destination copy of the builder's run image, which must exist before the builder names it. */
-async function mirrorTarget(item: WorkItem, run: RunContext): Promise<string> {
+async function mirrorTarget(item: WorkItem, runImage: string, run: RunContext): Promise<string> {
   const builder = item.entry.sourceName;
-  const runImage = await runImageOf(item, run);
   const ref = parseReference(runImage);
   const planned = run.plan.entries.find(
     (e) => e.source.registry === ref.registry && e.source.repository === ref.repository,

@@ -7,6 +7,7 @@ import type { ImageKind } from '../cnb/classify.js';
 import type { MirroredPlatform } from '../cnb/mirror-tree.js';
 import type { PlanJsonEntry } from '../plan/plan.js';
 import type { HeldBackTag } from '../plan/tags.js';
+import type { RunImageMirrorMode } from '../inputs.js';
 import type { Runtime } from '../runtime.js';
 
 /** What GitHub provides, wired by the action layer. */
@@ -43,9 +44,24 @@ export interface PublishedImage {
   bytesSkipped: number;
   foreignLayers: number;
   seconds: number;
-  mirror?: { image: string; platforms: MirroredPlatform[] };
+  /** Builders: the run images given their destination copy as a mirror (`auto`) or as the run image (`primary`). */
+  mirror?: BuilderMirrorReport;
   /** Signatures, attestations and SBOMs copied with the image. */
   referrers: number;
+}
+
+/** One run image of a builder and its copy in the destination. */
+export interface RunImageCopy {
+  /** The run image as the source builder names it, e.g. `index.docker.io/paketobuildpacks/run-jammy-base:latest`. */
+  source: string;
+  /** Its destination copy, e.g. `public.ecr.aws/paketo-buildpacks/run-jammy-base:latest`. */
+  copy: string;
+}
+
+export interface BuilderMirrorReport {
+  mode: RunImageMirrorMode;
+  runImages: RunImageCopy[];
+  platforms: MirroredPlatform[];
 }
 
 export interface GateReport {

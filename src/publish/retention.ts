@@ -71,8 +71,8 @@ export async function applyPublicRetention(
     new Map(names.map((name) => [run.connections.destination(name).repository.repositoryUri, name])),
   );
   for (const image of images) {
-    if (image.mirror !== undefined)
-      pins.add(image.mirror.image, `run-image mirror of builder ${image.repositoryName}, published by this run`);
+    for (const { copy } of image.mirror?.runImages ?? [])
+      pins.add(copy, `run-image mirror of builder ${image.repositoryName}, published by this run`);
   }
   const unreadBuilders: string[] = [];
   const reports = new Map<string, RetentionReport>();
