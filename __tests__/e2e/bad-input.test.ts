@@ -183,6 +183,24 @@ describe('end to end: bad input fails before any AWS or registry call', () => {
     expect(run.outputs).toEqual({});
   });
 
+  it('several wrong inputs: one error line each, in the order of action.yml, and nothing contacted', async () => {
+    const run = await runFresh({
+      ...validInputs,
+      'aws-region': 'europe',
+      'scan-severity-threshold': 'SEVERE',
+      concurrency: '100',
+    });
+    expect(run.code).not.toBe(0);
+    expect(errorLines(run).map((line) => /^::error::Input "([^"]+)"/.exec(line)?.[1])).toEqual([
+      'aws-region',
+      'scan-severity-threshold',
+      'concurrency',
+    ]);
+    expect(world.aws.calls).toEqual([]);
+    expect(world.hub.front.exchanges).toEqual([]);
+    expect(run.outputs).toEqual({});
+  });
+
   it('a policy file that is not JSON is named with the error position, never its content', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'bad-policy-'));
     const path = join(dir, 'policy.json');

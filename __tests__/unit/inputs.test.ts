@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   InputError,
+  InputErrors,
   parseInputs,
   parseScanIgnore,
   PUBLIC_WRITE_RATE_LIMIT,
@@ -44,11 +45,14 @@ function parse(values: Record<string, string>, env: Record<string, string | unde
   return parseInputs((name) => values[name] ?? '', { GITHUB_WORKSPACE: workspace, ...env });
 }
 
-function errorOf(values: Record<string, string>, env: Record<string, string | undefined> = {}): InputError {
+function errorOf(
+  values: Record<string, string>,
+  env: Record<string, string | undefined> = {},
+): InputError | InputErrors {
   try {
     parse(values, env);
   } catch (error) {
-    if (error instanceof InputError) return error;
+    if (error instanceof InputError || error instanceof InputErrors) return error;
     throw error;
   }
   throw new Error('expected an InputError');
@@ -663,15 +667,54 @@ describe('parseInputs errors', () => {
     expect(error.message).not.toContain('s3cr3t-value');
   });
 
-  it('fails before reading later inputs when an early one is bad', () => {
-    const read: string[] = [];
-    expect(() =>
+  it('reports every wrong input at once, in the order of action.yml, after reading them all', () => {
+    const read = new Set<string>();
+    const values: Record<string, string> = {
+      images: PUBLIC.images,
+      'public-registry-alias': 'paketo-buildpacks',
+      'registry-id': 'abc',
+      tags: '{{version}}',
+      concurrency: '0',
+      'dry-run': 'yes',
+      'source-password': 's3cr3t-value',
+    };
+    let thrown: unknown;
+    try {
       parseInputs((name) => {
-        read.push(name);
-        return name === 'registry-type' ? 'nope' : '';
-      }, {}),
-    ).toThrow(InputError);
-    expect(read).toEqual(['registry-type']);
+        read.add(name);
+        return values[name] ?? '';
+      }, {});
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(InputErrors);
+    const errors = (thrown as InputErrors).errors;
+    expect(errors.map((e) => e.input)).toEqual(['registry-id', 'tags', 'source-username', 'concurrency', 'dry-run']);
+    expect((thrown as Error).message.split('\n')).toEqual(errors.map((e) => e.message));
+    expect((thrown as Error).message).not.toContain('s3cr3t');
+    expect(read).toContain('release-tag');
+  });
+
+  it('keeps a single wrong input an InputError', () => {
+    expect(errorOf({ ...PUBLIC, concurrency: '0' })).not.toBeInstanceOf(InputErrors);
+  });
+
+  it('skips the checks that depend on a wrong input instead of guessing its value', () => {
+    const error = errorOf({
+      ...PRIVATE,
+      'registry-type': 'privat',
+      'image-tag-mutability': 'IMMUTABLE',
+      'scan-severity-threshold': 'HGH',
+      'scan-ignore': 'CVE-2024-1234',
+      'encryption-type': 'KSM',
+      'kms-key': 'alias/key',
+    });
+    expect(error).toBeInstanceOf(InputErrors);
+    expect((error as InputErrors).errors.map((e) => e.input)).toEqual([
+      'registry-type',
+      'encryption-type',
+      'scan-severity-threshold',
+    ]);
   });
 });
 

@@ -6,9 +6,50 @@ import { jsonErrorLocation } from './json-error.js';
 
 export class InputError extends Error {
   override name = 'InputError';
-  constructor(input: string, problem: string) {
+  constructor(
+    readonly input: string,
+    problem: string,
+  ) {
     // One line, whatever the value held.
     super(`Input "${input}": ${problem}`.replace(/\s*[\r\n]+\s*/g, ' '));
+  }
+}
+
+/** Several inputs are wrong: each is one InputError line. */
+export class InputErrors extends Error {
+  override name = 'InputErrors';
+  constructor(readonly errors: InputError[]) {
+    super(errors.map((error) => error.message).join('\n'));
+  }
+}
+
+/**
+ * Collects the error of every wrong input, so one run reports them all. A failed input's fallback (its
+ * default) stands in, so later inputs are still checked.
+ */
+export class InputProblems {
+  readonly errors: InputError[] = [];
+
+  take<T>(parse: () => T, fallback: T): T {
+    try {
+      return parse();
+    } catch (error) {
+      if (!(error instanceof InputError)) throw error;
+      this.errors.push(error);
+      return fallback;
+    }
+  }
+
+  /** Whether the input already failed: checks that depend on its value are skipped. */
+  failed(input: string): boolean {
+    return this.errors.some((error) => error.input === input);
+  }
+
+  /** One error is thrown as itself; several as InputErrors. */
+  throwIfAny(): void {
+    const [first, ...rest] = this.errors;
+    if (first === undefined) return;
+    throw rest.length === 0 ? first : new InputErrors(this.errors);
   }
 }
 

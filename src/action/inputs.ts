@@ -15,6 +15,7 @@ import { SEVERITIES, type DryRunMode, type ImageInput, type Inputs, type Severit
 import { roleInputs, sourceInputs, sourceSecrets } from './credential-inputs.js';
 import {
   InputError,
+  InputProblems,
   listItems,
   meaningfulLines,
   parseBoolean,
@@ -27,7 +28,7 @@ import {
 import { releaseInputs } from './release-inputs.js';
 import { repositoryInputs } from './repository-inputs.js';
 
-export { InputError, parseScanIgnore, PUBLIC_WRITE_RATE_LIMIT } from './input-parsers.js';
+export { InputError, InputErrors, parseScanIgnore, PUBLIC_WRITE_RATE_LIMIT } from './input-parsers.js';
 export { DEFAULT_SOURCE_REGISTRY, sourceSecrets } from './credential-inputs.js';
 export type {
   EncryptionType,
@@ -95,47 +96,59 @@ function parseTemplates(value: string): TagTemplate[] {
 }
 
 /** registry-type, repository-prefix, images, public-registry-alias, aws-region, registry-id. */
-function destinationInputs(get: Get, getInput: Get, env: Env) {
-  const registryTypeInput = get('registry-type');
-  const registryTypeText = registryTypeInput.toLowerCase() || 'public';
-  if (registryTypeText !== 'public' && registryTypeText !== 'private') {
-    throw new InputError('registry-type', `${quote(registryTypeInput)} is not public or private`);
-  }
-  const registryType: RegistryType = registryTypeText;
-  const isPublic = registryType === 'public';
+function destinationInputs(get: Get, getInput: Get, env: Env, p: InputProblems) {
+  const registryType = p.take((): RegistryType => {
+    const value = get('registry-type');
+    const lower = value.toLowerCase() || 'public';
+    if (lower !== 'public' && lower !== 'private')
+      throw new InputError('registry-type', `${quote(value)} is not public or private`);
+    return lower;
+  }, 'public');
+  // Unknown when registry-type is wrong: the checks that depend on it are skipped.
+  const isPublic = p.failed('registry-type') ? undefined : registryType === 'public';
 
-  const repositoryPrefix = get('repository-prefix');
-  const prefixProblem = repositoryPrefixProblem(repositoryPrefix);
-  if (prefixProblem !== undefined) throw new InputError('repository-prefix', prefixProblem);
+  const repositoryPrefix = p.take(() => {
+    const prefix = get('repository-prefix');
+    const problem = repositoryPrefixProblem(prefix);
+    if (problem !== undefined) throw new InputError('repository-prefix', problem);
+    return prefix;
+  }, '');
+  const images = p.take(() => parseImages(getInput('images'), repositoryPrefix), []);
 
-  const images = parseImages(getInput('images'), repositoryPrefix);
+  const alias = p.take(() => {
+    const value = get('public-registry-alias');
+    if (isPublic === true && value === '')
+      throw new InputError('public-registry-alias', 'is required with registry-type public');
+    if (isPublic === false && value !== '') onlyFor('public-registry-alias', 'public');
+    if (value !== '' && (value.length < 2 || value.length > 50 || !PUBLIC_ALIAS.test(value))) {
+      throw new InputError(
+        'public-registry-alias',
+        `${quote(value)} is not an ECR Public alias (2 to 50 lowercase letters, digits, and . _ - between them)`,
+      );
+    }
+    return value;
+  }, '');
 
-  const alias = get('public-registry-alias');
-  if (isPublic && alias === '') throw new InputError('public-registry-alias', 'is required with registry-type public');
-  if (!isPublic && alias !== '') onlyFor('public-registry-alias', 'public');
-  if (alias !== '' && (alias.length < 2 || alias.length > 50 || !PUBLIC_ALIAS.test(alias))) {
-    throw new InputError(
-      'public-registry-alias',
-      `${quote(alias)} is not an ECR Public alias (2 to 50 lowercase letters, digits, and . _ - between them)`,
-    );
-  }
+  const awsRegion = p.take(() => {
+    const input = get('aws-region');
+    const region = input || env['AWS_REGION']?.trim() || env['AWS_DEFAULT_REGION']?.trim() || undefined;
+    if (region !== undefined && !REGION.test(region)) {
+      const source = input !== '' ? 'the value' : 'from AWS_REGION / AWS_DEFAULT_REGION';
+      throw new InputError('aws-region', `${quote(region)} (${source}) is not an AWS region such as us-east-1`);
+    }
+    if (isPublic === false && region === undefined)
+      throw new InputError('aws-region', 'is required with registry-type private (or set AWS_REGION)');
+    return region;
+  }, undefined);
 
-  const regionInput = get('aws-region');
-  const awsRegion = regionInput || env['AWS_REGION']?.trim() || env['AWS_DEFAULT_REGION']?.trim() || undefined;
-  if (awsRegion !== undefined && !REGION.test(awsRegion)) {
-    const source = regionInput !== '' ? 'the value' : 'from AWS_REGION / AWS_DEFAULT_REGION';
-    throw new InputError('aws-region', `${quote(awsRegion)} (${source}) is not an AWS region such as us-east-1`);
-  }
-  if (!isPublic && awsRegion === undefined) {
-    throw new InputError('aws-region', 'is required with registry-type private (or set AWS_REGION)');
-  }
-
-  const registryId = get('registry-id');
-  if (registryId !== '' && !ACCOUNT_ID.test(registryId)) {
-    throw new InputError('registry-id', `${quote(registryId)} is not a 12-digit AWS account ID`);
-  }
-  // ECR Public is always the caller's own registry.
-  if (isPublic && registryId !== '') onlyFor('registry-id', 'private');
+  const registryId = p.take(() => {
+    const value = get('registry-id');
+    if (value !== '' && !ACCOUNT_ID.test(value))
+      throw new InputError('registry-id', `${quote(value)} is not a 12-digit AWS account ID`);
+    // ECR Public is always the caller's own registry.
+    if (isPublic === true && value !== '') onlyFor('registry-id', 'private');
+    return value;
+  }, '');
 
   return {
     images,
@@ -183,57 +196,74 @@ function parseDryRun(value: string): DryRunMode | false {
 }
 
 /** The scan gate and promotion (private only); ignore entries and the timeout need a threshold. */
-function gateInputs(get: Get, getInput: Get, isPublic: boolean) {
-  const scanSeverityThreshold = parseChoice(
-    'scan-severity-threshold',
-    get('scan-severity-threshold'),
-    THRESHOLDS,
-    'NONE',
-  );
-  if (isPublic && scanSeverityThreshold !== 'NONE') onlyFor('scan-severity-threshold', 'private');
-  const noGate = (name: string): never => {
-    throw new InputError(name, 'has no effect with scan-severity-threshold NONE (no scan gate)');
+function gateInputs(get: Get, getInput: Get, isPublic: boolean | undefined, p: InputProblems) {
+  const scanSeverityThreshold = p.take(() => {
+    const threshold = parseChoice('scan-severity-threshold', get('scan-severity-threshold'), THRESHOLDS, 'NONE');
+    if (isPublic === true && threshold !== 'NONE') onlyFor('scan-severity-threshold', 'private');
+    return threshold;
+  }, 'NONE');
+  // Without a valid threshold, whether there is a gate is unknown.
+  const noGate = (name: string): void => {
+    if (scanSeverityThreshold === 'NONE' && !p.failed('scan-severity-threshold'))
+      throw new InputError(name, 'has no effect with scan-severity-threshold NONE (no scan gate)');
   };
-  const scanIgnore = parseScanIgnore(getInput('scan-ignore'));
-  if (isPublic && scanIgnore.length > 0) onlyFor('scan-ignore', 'private');
-  if (scanIgnore.length > 0 && scanSeverityThreshold === 'NONE') noGate('scan-ignore');
-  const scanTimeoutSeconds = parseWholeNumber(
-    'scan-timeout-seconds',
-    get('scan-timeout-seconds'),
-    DEFAULT_SCAN_TIMEOUT,
-    1,
-    21600,
-    'seconds',
-  );
-  if (isPublic && scanTimeoutSeconds !== DEFAULT_SCAN_TIMEOUT) onlyFor('scan-timeout-seconds', 'private');
-  if (scanTimeoutSeconds !== DEFAULT_SCAN_TIMEOUT && scanSeverityThreshold === 'NONE') noGate('scan-timeout-seconds');
-  const promoteTags = listItems(getInput('promote-tags'));
-  for (const tag of promoteTags) {
-    if (!isValidTag(tag)) throw new InputError('promote-tags', `${quote(tag)} is not a valid tag`);
-  }
-  if (isPublic && promoteTags.length > 0) onlyFor('promote-tags', 'private');
+  const scanIgnore = p.take(() => {
+    const entries = parseScanIgnore(getInput('scan-ignore'));
+    if (isPublic === true && entries.length > 0) onlyFor('scan-ignore', 'private');
+    if (entries.length > 0) noGate('scan-ignore');
+    return entries;
+  }, []);
+  const scanTimeoutSeconds = p.take(() => {
+    const seconds = parseWholeNumber(
+      'scan-timeout-seconds',
+      get('scan-timeout-seconds'),
+      DEFAULT_SCAN_TIMEOUT,
+      1,
+      21600,
+      'seconds',
+    );
+    if (isPublic === true && seconds !== DEFAULT_SCAN_TIMEOUT) onlyFor('scan-timeout-seconds', 'private');
+    if (seconds !== DEFAULT_SCAN_TIMEOUT) noGate('scan-timeout-seconds');
+    return seconds;
+  }, DEFAULT_SCAN_TIMEOUT);
+  const promoteTags = p.take(() => {
+    const tags = listItems(getInput('promote-tags'));
+    for (const tag of tags) {
+      if (!isValidTag(tag)) throw new InputError('promote-tags', `${quote(tag)} is not a valid tag`);
+    }
+    if (isPublic === true && tags.length > 0) onlyFor('promote-tags', 'private');
+    return tags;
+  }, []);
   return { scanSeverityThreshold, scanIgnore, scanTimeoutSeconds, promoteTags };
 }
 
-/** Reads and validates every input, in the order of action.yml. Touches nothing but policy files. */
+/**
+ * Reads and validates every input, in the order of action.yml. Touches nothing but policy files. Every wrong
+ * input is reported: one InputError, or InputErrors for several.
+ */
 export function parseInputs(getInput: Get, env: Env): Inputs {
   const get = (name: string): string => getInput(name).trim();
-  const destination = destinationInputs(get, getInput, env);
-  const isPublic = destination.registryType === 'public';
-  const role = roleInputs(get, env);
-  const tags = parseTemplates(get('tags'));
-  const runImageMirror = parseRunImageMirror(get('run-image-mirror'));
-  const lifecycleImage = parseLifecycleImage(get('lifecycle-image'));
-  const createRepositories = parseBoolean('create-repositories', get('create-repositories'), true);
-  const repository = repositoryInputs(get, getInput, env, isPublic);
-  const gate = gateInputs(get, getInput, isPublic);
-  const referrers = parseBoolean('referrers', get('referrers'), true);
-  const dockerLogin = parseBoolean('docker-login', get('docker-login'), false);
-  const source = sourceInputs(get, getInput);
-  const concurrency = parseWholeNumber('concurrency', get('concurrency'), 8, 1, 64, 'parallel transfers');
-  const dryRun = parseDryRun(get('dry-run'));
-  const writeRateLimit = parseWriteRateLimit(get('write-rate-limit'), destination.registryType);
-  const release = releaseInputs(get);
+  const p = new InputProblems();
+  const destination = destinationInputs(get, getInput, env, p);
+  const isPublic = p.failed('registry-type') ? undefined : destination.registryType === 'public';
+  const role = roleInputs(get, env, p);
+  const tags = p.take(() => parseTemplates(get('tags')), []);
+  const runImageMirror = p.take(() => parseRunImageMirror(get('run-image-mirror')), 'auto');
+  const lifecycleImage = p.take(() => parseLifecycleImage(get('lifecycle-image')), undefined);
+  const createRepositories = p.take(() => parseBoolean('create-repositories', get('create-repositories'), true), true);
+  const repository = repositoryInputs(get, getInput, env, isPublic, p);
+  const gate = gateInputs(get, getInput, isPublic, p);
+  const referrers = p.take(() => parseBoolean('referrers', get('referrers'), true), true);
+  const dockerLogin = p.take(() => parseBoolean('docker-login', get('docker-login'), false), false);
+  const source = sourceInputs(get, getInput, p);
+  const concurrency = p.take(
+    () => parseWholeNumber('concurrency', get('concurrency'), 8, 1, 64, 'parallel transfers'),
+    8,
+  );
+  const dryRun = p.take(() => parseDryRun(get('dry-run')), false);
+  const writeRateLimit = p.take(() => parseWriteRateLimit(get('write-rate-limit'), destination.registryType), 0);
+  const release = releaseInputs(get, p);
+  p.throwIfAny();
   return {
     ...destination,
     ...role,

@@ -5,7 +5,7 @@ import { publish } from '../publish/publish.js';
 import { systemRuntime } from '../runtime.js';
 import { dockerLogin } from './docker-login.js';
 import { gateAnnotations } from './gate-report.js';
-import { readInputsFromActions } from './inputs.js';
+import { InputErrors, readInputsFromActions } from './inputs.js';
 import { actionsLogger } from './log.js';
 import { setOutputs } from './outputs.js';
 import { writeSummary } from './summary.js';
@@ -36,6 +36,12 @@ export async function run(): Promise<void> {
         'Scan gate failed: findings at or above the threshold (or untriaged) remain; no promote tag was applied. See the job summary.',
       );
   } catch (error) {
-    core.setFailed(error instanceof Error ? error.message : String(error));
+    // Every wrong input gets its own error line (and annotation).
+    const lines = error instanceof InputErrors ? error.errors.map((e) => e.message) : [errorText(error)];
+    for (const line of lines) core.setFailed(line);
   }
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
