@@ -29,7 +29,8 @@ function parseArgs(argv) {
     concurrency: 8,
     modes: ['wan', 'loopback'],
     gib: true,
-    readme: true,
+    // Tracked files change only when asked: a benchmark run leaves the checkout clean.
+    record: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
@@ -45,10 +46,11 @@ function parseArgs(argv) {
     else if (flag === '--concurrency') options.concurrency = positive(flag, value());
     else if (flag === '--modes') options.modes = value().split(',');
     else if (flag === '--no-gib') options.gib = false;
-    else if (flag === '--no-readme') options.readme = false;
+    else if (flag === '--record') options.record = true;
+    else if (flag === '--no-readme') options.record = false;
     else if (flag === '--help') {
       console.log(
-        'node bench/run.mjs [--runs 3] [--scale 1] [--latency-ms 20] [--mbps 40] [--concurrency 8] [--modes wan,loopback] [--no-gib] [--no-readme]',
+        'node bench/run.mjs [--runs 3] [--scale 1] [--latency-ms 20] [--mbps 40] [--concurrency 8] [--modes wan,loopback] [--no-gib] [--record]',
       );
       process.exit(0);
     } else throw new Error(`unknown flag ${flag} (try --help)`);
@@ -650,7 +652,8 @@ async function main() {
     console.log(lines.map((l) => l.map((cell, c) => String(cell).padEnd(widths[c])).join('  ')).join('\n'));
     console.log(`\n${goals(results)}\n\nelapsed ${results.elapsedSeconds} s`);
     writeFileSync(join(repoRoot, 'bench', 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
-    if (args.readme) updateReadme(results, lines);
+    if (args.record) updateReadme(results, lines);
+    else console.log('bench/README.md left as it is (--record writes these figures into it)');
   } finally {
     await sourceRegistry.stop();
     rmSync(scratch, { recursive: true, force: true });
