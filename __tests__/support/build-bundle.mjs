@@ -1,9 +1,11 @@
-// Jest globalSetup of the e2e project: bundles the current src/ into .tmp/test-dist, unless it is already built.
+// Jest globalSetup of the e2e project: checks the system tools, then bundles the current src/ into .tmp/test-dist
+// unless it is already built.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import systemToolsSetup from './system-tools-setup.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const outDir = join('.tmp', 'test-dist');
@@ -28,6 +30,7 @@ function sourceHash() {
 }
 
 export default function buildTestBundle() {
+  systemToolsSetup();
   const stamp = join(root, outDir, 'source-hash');
   const hash = sourceHash();
   const built = ['index.js', 'post.js'].every((f) => existsSync(join(root, outDir, f)));
