@@ -34,6 +34,4 @@ export default {
     },
   ],
   testTimeout: 120000,
-  // Keep-alive sockets of fetch can outlive a suite by seconds; never let them hang CI.
-  forceExit: true,
 };
