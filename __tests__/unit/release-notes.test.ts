@@ -1,6 +1,6 @@
-// Issue 14 part 3: the ecr-publish section of a GitHub release body, and which release a run writes to.
-import { describe, expect, it } from '@jest/globals';
-import { releaseTarget } from '../../src/action/release-notes.js';
+// Issue 14 part 3: the ecr-publish section of a GitHub release body, which release a run writes to, and when.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { prepareReleaseNotes, releaseTarget, type ReleaseApi } from '../../src/action/release-notes.js';
 import {
   RELEASE_BODY_LIMIT,
   SECTION_END,
@@ -9,7 +9,9 @@ import {
   withReleaseSection,
 } from '../../src/action/release-section.js';
 import { packUsageLines } from '../../src/action/pack-usage.js';
-import { digestOf, PUBLIC_REGISTRY, publicRelease } from '../fixtures/reports.js';
+import { inputsFor } from '../fixtures/inputs.js';
+import { digestOf, privateGatedRelease, PUBLIC_REGISTRY, publicRelease } from '../fixtures/reports.js';
+import { capturingLogger, testRuntime } from '../support/runtime.js';
 
 const AUTHOR_TEXT = '## What changed\r\n\r\n* node-engine 1.2.3 | `npm` <b>bold</b>\r\n\r\nThanks @someone!  \n';
 
@@ -115,5 +117,62 @@ describe('releaseTarget', () => {
       'release-notes: this run belongs to no GitHub release (event push); run it on a release event or name the release with release-tag',
     );
     expect(() => releaseTarget('v1', releaseEvent, undefined)).toThrow('GITHUB_REPOSITORY is not set to owner/repo');
+  });
+});
+
+describe('prepareReleaseNotes', () => {
+  const fakeApi = (body: string) => {
+    const calls: string[] = [];
+    const state = { body };
+    const api: ReleaseApi = {
+      get: (target) => {
+        calls.push('id' in target ? `get ${target.id}` : `get ${target.tag}`);
+        return Promise.resolve({ id: 7, tag: 'v1', body: state.body });
+      },
+      update: (target, next) => {
+        calls.push(`update ${target.id}`);
+        state.body = next;
+        return Promise.resolve();
+      },
+    };
+    return { api, calls, state };
+  };
+  const inputs = (overrides: Parameters<typeof inputsFor>[1] = {}) =>
+    inputsFor(['docker.io/x/y:1'], { releaseNotes: true, githubToken: 'ghs_x', releaseTag: 'v1', ...overrides });
+  const repository = process.env.GITHUB_REPOSITORY;
+  beforeAll(() => void (process.env.GITHUB_REPOSITORY = 'o/r'));
+  afterAll(
+    () =>
+      void (repository === undefined
+        ? delete process.env.GITHUB_REPOSITORY
+        : (process.env.GITHUB_REPOSITORY = repository)),
+  );
+
+  it('does nothing when off or in a dry run', async () => {
+    const { api, calls } = fakeApi('');
+    expect(await prepareReleaseNotes(inputs({ releaseNotes: false }), testRuntime(), api)).toBeUndefined();
+    expect(await prepareReleaseNotes(inputs({ dryRun: 'plan' }), testRuntime(), api)).toBeUndefined();
+    expect(await prepareReleaseNotes(inputs({ dryRun: 'verify' }), testRuntime(), api)).toBeUndefined();
+    expect(calls).toEqual([]);
+  });
+
+  it('writes into the body as it is when the run ends, not as it was when it started', async () => {
+    const { api, calls, state } = fakeApi('old');
+    const notes = await prepareReleaseNotes(inputs(), testRuntime(), api);
+    state.body = 'edited while copying';
+    await notes!.write(publicRelease());
+    expect(calls).toEqual(['get v1', 'get 7', 'update 7']);
+    expect(state.body).toBe(`edited while copying\n\n${renderReleaseSection(publicRelease())}`);
+  });
+
+  it('writes nothing after a failed gate: nothing reached production', async () => {
+    const { api, calls } = fakeApi('old');
+    const logger = capturingLogger();
+    const notes = await prepareReleaseNotes(inputs(), testRuntime(logger), api);
+    await notes!.write(privateGatedRelease());
+    const errored = { ...publicRelease(), gates: [{ repository: 'r', error: 'scan timed out' }] };
+    await notes!.write(errored);
+    expect(calls).toEqual(['get v1']);
+    expect(logger.text()).toContain('the scan gate failed, so release v1 was left unchanged');
   });
 });
