@@ -4,8 +4,11 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-/** Input defaults as the runner reads them from action.yml (plain and `|` block scalars). */
-export function actionDefaults(actionYmlPath) {
+/**
+ * Input defaults as the runner reads them from action.yml (plain and `|` block scalars); `${{ github.token }}`
+ * becomes the given token (the run's GITHUB_TOKEN) or empty, as the runner resolves it.
+ */
+export function actionDefaults(actionYmlPath, githubToken = '') {
   const lines = readFileSync(actionYmlPath, 'utf8').split('\n');
   const start = lines.indexOf('inputs:');
   const defaults = {};
@@ -27,6 +30,8 @@ export function actionDefaults(actionYmlPath) {
       defaults[input] = value[1].replace(/^'(.*)'$/, '$1').replace(/''/g, "'");
     }
   }
+  for (const [name, value] of Object.entries(defaults))
+    defaults[name] = value.replace(/\$\{\{\s*github\.token\s*\}\}/g, githubToken);
   return defaults;
 }
 
@@ -52,7 +57,10 @@ export function actionRunEnvironment({ actionYmlPath, parentDir, inputs, extraEn
     BENCH_PEAK_RSS_FILE: files.peakRss,
     ...extraEnv,
   };
-  for (const [name, value] of Object.entries({ ...actionDefaults(actionYmlPath), ...inputs }))
+  for (const [name, value] of Object.entries({
+    ...actionDefaults(actionYmlPath, extraEnv?.GITHUB_TOKEN ?? ''),
+    ...inputs,
+  }))
     env[`INPUT_${name.toUpperCase()}`] = value;
   return { dir, files, env };
 }

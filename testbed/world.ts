@@ -75,8 +75,13 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
   };
 }
 
-/** Action defaults as the runner fills them from action.yml. */
-export function actionDefaults(): Record<string, string> {
+const GITHUB_TOKEN_EXPRESSION = /\$\{\{\s*github\.token\s*\}\}/g;
+
+/**
+ * Action defaults as the runner fills them from action.yml; the runner resolves `${{ github.token }}`, here to
+ * the given token (a test's GITHUB_TOKEN) or empty.
+ */
+export function actionDefaults(githubToken = ''): Record<string, string> {
   const yaml = readFileSync(join(REPO_ROOT, 'action.yml'), 'utf8');
   const result: Record<string, string> = {};
   const block = yaml.slice(yaml.indexOf('\ninputs:'), yaml.indexOf('\noutputs:'));
@@ -87,6 +92,8 @@ export function actionDefaults(): Record<string, string> {
     if (literal?.[1] !== undefined) result[name!] = literal[1].replace(/^ {6}/gm, '');
     else if (plain?.[1] !== undefined) result[name!] = plain[1].replace(/^'(.*)'$/, '$1');
   }
+  for (const [name, value] of Object.entries(result))
+    result[name] = value.replace(GITHUB_TOKEN_EXPRESSION, githubToken);
   return result;
 }
 
@@ -127,7 +134,7 @@ export async function runAction(
     ...aws.env(),
     ...extraEnv,
   };
-  for (const [name, value] of Object.entries({ ...actionDefaults(), ...inputs })) {
+  for (const [name, value] of Object.entries({ ...actionDefaults(extraEnv.GITHUB_TOKEN ?? ''), ...inputs })) {
     env[`INPUT_${name.toUpperCase()}`] = value;
   }
   const child = spawn(process.execPath, [join(bundleDir, 'index.js')], {

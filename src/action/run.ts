@@ -1,4 +1,4 @@
-/** The main step: read inputs, publish, then report through outputs, summary and annotations. */
+/** The main step: read inputs, publish, then report through outputs, summary, annotations and the GitHub release. */
 import { tmpdir } from 'node:os';
 import * as core from '@actions/core';
 import { publish } from '../publish/publish.js';
@@ -8,14 +8,18 @@ import { gateAnnotations } from './gate-report.js';
 import { InputErrors, readInputsFromActions } from './inputs.js';
 import { actionsLogger } from './log.js';
 import { setOutputs } from './outputs.js';
+import { prepareReleaseNotes } from './release-notes.js';
 import { writeSummary } from './summary.js';
 
 /** The main step. Every failure ends as one `core.setFailed` line. */
 export async function run(): Promise<void> {
   try {
     const inputs = readInputsFromActions();
+    const runtime = systemRuntime(actionsLogger);
+    // Checked before publishing: a missing release or refused token must not surface after the copy.
+    const releaseNotes = await prepareReleaseNotes(inputs, runtime);
     const report = await publish(inputs, {
-      runtime: systemRuntime(actionsLogger),
+      runtime,
       tempDir: process.env.RUNNER_TEMP || tmpdir(),
       github: {
         getIdToken: (audience) => core.getIDToken(audience),
@@ -27,6 +31,7 @@ export async function run(): Promise<void> {
     setOutputs(report);
     await writeSummary(report);
     for (const annotation of gateAnnotations(report.gates)) core[annotation.level](annotation.message);
+    await releaseNotes?.write(report);
     if (inputs.dockerLogin && !report.dryRun) await dockerLogin(report.logins);
     const gateError = report.gates.find((g) => g.error !== undefined)?.error;
     if (gateError !== undefined)
