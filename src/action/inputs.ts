@@ -8,7 +8,12 @@
 // never trip this.
 import * as core from '@actions/core';
 import { isValidTag, parseReference, type Reference } from '../oci/reference.js';
-import { destinationNameProblem, destinationRepository, repositoryPrefixProblem } from '../plan/naming.js';
+import {
+  destinationNameProblem,
+  destinationRepository,
+  LIFECYCLE_REPOSITORY,
+  repositoryPrefixProblem,
+} from '../plan/naming.js';
 import { destinationConflict, type RegistryType } from '../plan/plan.js';
 import { parseTagTemplate, type TagTemplate } from '../plan/tags.js';
 import { SEVERITIES, type DryRunMode, type ImageInput, type Inputs, type SeverityThreshold } from '../inputs.js';
@@ -224,6 +229,13 @@ export function parseInputs(getInput: Get, env: Env): Inputs {
   const tags = parseTemplates(get('tags'));
   const runImageMirror = parseRunImageMirror(get('run-image-mirror'));
   const lifecycleImage = parseLifecycleImage(get('lifecycle-image'));
+  const lifecycleConflict =
+    lifecycleImage &&
+    destinationConflict(
+      [...destination.images, { source: lifecycleImage, rename: LIFECYCLE_REPOSITORY }],
+      destination.repositoryPrefix,
+    );
+  if (lifecycleConflict) throw new InputError('lifecycle-image', lifecycleConflict);
   const createRepositories = parseBoolean('create-repositories', get('create-repositories'), true);
   const repository = repositoryInputs(get, getInput, env, isPublic);
   const gate = gateInputs(get, getInput, isPublic);
