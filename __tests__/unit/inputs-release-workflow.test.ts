@@ -108,6 +108,18 @@ describe('run-image-mirror and lifecycle-image', () => {
   ])('rejects lifecycle-image %j', (value, message) => {
     expect(problem({ ...PUBLIC, 'lifecycle-image': value })).toContain(message);
   });
+
+  it('refuses another image in <repository-prefix>lifecycle, and accepts a version of the lifecycle image listed', () => {
+    const images = 'paketobuildpacks/builder-jammy-base:0.3.13\nexample/other:1 => lifecycle';
+    expect(problem({ ...PUBLIC, images, 'lifecycle-image': 'buildpacksio/lifecycle' })).toContain(
+      'Input "lifecycle-image": ',
+    );
+    expect(problem({ ...PUBLIC, images, 'lifecycle-image': 'buildpacksio/lifecycle' })).toContain(
+      'both map to repository "lifecycle"',
+    );
+    const listed = `${PUBLIC.images}\nbuildpacksio/lifecycle:0.20.0`;
+    expect(parse({ ...PUBLIC, images: listed, 'lifecycle-image': 'buildpacksio/lifecycle' }).images).toHaveLength(2);
+  });
 });
 
 describe('release-notes, github-token and release-tag', () => {

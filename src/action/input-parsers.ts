@@ -1,7 +1,8 @@
 /** Value parsers of the action inputs (booleans, numbers, choices, lists, policy JSON, scan-ignore); each fails with one InputError line. */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import type { IgnoreEntry, RegistryType } from '../inputs.js';
+import type { DryRunMode, IgnoreEntry, RegistryType, RunImageMirrorMode } from '../inputs.js';
+import { parseReference, type Reference } from '../oci/reference.js';
 import { jsonErrorLocation } from './json-error.js';
 
 export class InputError extends Error {
@@ -220,4 +221,39 @@ function isRealDate(text: string): boolean {
   const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
   const date = new Date(Date.UTC(year, month - 1, day));
   return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+}
+
+export function parseRunImageMirror(value: string): RunImageMirrorMode | false {
+  const lower = value.toLowerCase();
+  // `true` reads as the default behaviour, which is what people mean by it.
+  if (lower === '' || lower === 'auto' || lower === 'true') return 'auto';
+  if (lower === 'primary') return 'primary';
+  if (lower === 'false') return false;
+  throw new InputError('run-image-mirror', `${quote(value)} is not allowed; use auto, primary or false`);
+}
+
+/** A source repository without tag or digest: each builder's lifecycle version is the tag. */
+export function parseLifecycleImage(value: string): Reference | undefined {
+  if (value === '') return undefined;
+  let ref: Reference;
+  try {
+    ref = parseReference(value);
+  } catch (error) {
+    throw new InputError('lifecycle-image', (error as Error).message);
+  }
+  if (ref.tag !== undefined || ref.digest !== undefined) {
+    throw new InputError(
+      'lifecycle-image',
+      `${quote(value)} names a tag or digest; give the repository only (each builder's lifecycle version is the tag)`,
+    );
+  }
+  return ref;
+}
+
+export function parseDryRun(value: string): DryRunMode | false {
+  const lower = value.toLowerCase();
+  if (lower === '' || lower === 'false') return false;
+  if (lower === 'true') return 'plan';
+  if (lower === 'verify') return 'verify';
+  throw new InputError('dry-run', `${quote(value)} is not allowed; use true, false or verify`);
 }

@@ -8,10 +8,15 @@
 // never trip this.
 import * as core from '@actions/core';
 import { isValidTag, parseReference, type Reference } from '../oci/reference.js';
-import { destinationNameProblem, destinationRepository, repositoryPrefixProblem } from '../plan/naming.js';
+import {
+  destinationNameProblem,
+  destinationRepository,
+  LIFECYCLE_REPOSITORY,
+  repositoryPrefixProblem,
+} from '../plan/naming.js';
 import { destinationConflict, type RegistryType } from '../plan/plan.js';
 import { parseTagTemplate, type TagTemplate } from '../plan/tags.js';
-import { SEVERITIES, type DryRunMode, type ImageInput, type Inputs, type SeverityThreshold } from '../inputs.js';
+import { SEVERITIES, type ImageInput, type Inputs, type SeverityThreshold } from '../inputs.js';
 import { roleInputs, sourceInputs, sourceSecrets } from './credential-inputs.js';
 import {
   InputError,
@@ -23,6 +28,9 @@ import {
   parseScanIgnore,
   parseWholeNumber,
   parseWriteRateLimit,
+  parseDryRun,
+  parseLifecycleImage,
+  parseRunImageMirror,
   quote,
 } from './input-parsers.js';
 import { releaseInputs } from './release-inputs.js';
@@ -160,41 +168,6 @@ function destinationInputs(get: Get, getInput: Get, env: Env, p: InputProblems) 
   };
 }
 
-function parseRunImageMirror(value: string): 'auto' | 'primary' | false {
-  const lower = value.toLowerCase();
-  // `true` reads as the default behaviour, which is what people mean by it.
-  if (lower === '' || lower === 'auto' || lower === 'true') return 'auto';
-  if (lower === 'primary') return 'primary';
-  if (lower === 'false') return false;
-  throw new InputError('run-image-mirror', `${quote(value)} is not allowed; use auto, primary or false`);
-}
-
-/** A source repository without tag or digest: each builder's lifecycle version is the tag. */
-function parseLifecycleImage(value: string): Reference | undefined {
-  if (value === '') return undefined;
-  let ref: Reference;
-  try {
-    ref = parseReference(value);
-  } catch (error) {
-    throw new InputError('lifecycle-image', (error as Error).message);
-  }
-  if (ref.tag !== undefined || ref.digest !== undefined) {
-    throw new InputError(
-      'lifecycle-image',
-      `${quote(value)} names a tag or digest; give the repository only (each builder's lifecycle version is the tag)`,
-    );
-  }
-  return ref;
-}
-
-function parseDryRun(value: string): DryRunMode | false {
-  const lower = value.toLowerCase();
-  if (lower === '' || lower === 'false') return false;
-  if (lower === 'true') return 'plan';
-  if (lower === 'verify') return 'verify';
-  throw new InputError('dry-run', `${quote(value)} is not allowed; use true, false or verify`);
-}
-
 /** The scan gate and promotion (private only); ignore entries and the timeout need a threshold. */
 function gateInputs(get: Get, getInput: Get, isPublic: boolean | undefined, p: InputProblems) {
   const scanSeverityThreshold = p.take(() => {
@@ -249,7 +222,17 @@ export function parseInputs(getInput: Get, env: Env): Inputs {
   const role = roleInputs(get, env, p);
   const tags = p.take(() => parseTemplates(get('tags')), []);
   const runImageMirror = p.take(() => parseRunImageMirror(get('run-image-mirror')), 'auto');
-  const lifecycleImage = p.take(() => parseLifecycleImage(get('lifecycle-image')), undefined);
+  const lifecycleImage = p.take(() => {
+    const ref = parseLifecycleImage(get('lifecycle-image'));
+    const conflict =
+      ref &&
+      destinationConflict(
+        [...destination.images, { source: ref, rename: LIFECYCLE_REPOSITORY }],
+        destination.repositoryPrefix,
+      );
+    if (conflict) throw new InputError('lifecycle-image', conflict);
+    return ref;
+  }, undefined);
   const createRepositories = p.take(() => parseBoolean('create-repositories', get('create-repositories'), true), true);
   const repository = repositoryInputs(get, getInput, env, isPublic, p);
   const gate = gateInputs(get, getInput, isPublic, p);

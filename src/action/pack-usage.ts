@@ -9,7 +9,8 @@ function destinationReference(image: PublishedImage): string {
 
 /**
  * Per published builder: `pack build` with it, the run-image mirror for users whose builder does not carry
- * it, and trusting the builder so pack runs its lifecycle. Empty without builders.
+ * it, and the ECR lifecycle image when this run copied it, with trusting the builder as the alternative
+ * (a trusted builder runs its own lifecycle). Empty without builders.
  */
 export function packUsageLines(report: PublishReport): string[] {
   const lines: string[] = [];
@@ -18,6 +19,11 @@ export function packUsageLines(report: PublishReport): string[] {
     lines.push(`pack build my-app --builder ${reference}`);
     for (const { source, copy } of builder.mirror?.runImages ?? [])
       lines.push(`pack config run-image-mirrors add ${source} --mirror ${copy}`);
+    const lifecycle = report.lifecycle?.find((copy) => copy.builders.includes(builder.source));
+    if (lifecycle !== undefined) {
+      lines.push(`pack config lifecycle-image ${lifecycle.image}`);
+      lines.push('# or, instead of the lifecycle image, trust the builder (it then runs its own lifecycle):');
+    }
     lines.push(`pack config trusted-builders add ${reference}`);
   }
   return lines;

@@ -1,9 +1,10 @@
-/** The job summary: published images, gates (see gate-report.ts), catalog data and retention; HTML-escaped. */
+/** The job summary: published images, gates (see gate-report.ts), catalog data, retention, pack lines; HTML-escaped. */
 // The summary is HTML, and names, tags, labels and messages come from source images and registries:
 // every such text is escaped here, once, in the cells of these tables and in everything writeSummary adds.
 import * as core from '@actions/core';
 import type { PublishReport } from '../publish/report.js';
 import { gateTables } from './gate-report.js';
+import { packUsageLines } from './pack-usage.js';
 import { escapeHtml, short, type Table } from './table.js';
 
 const mib = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
@@ -128,5 +129,11 @@ export async function writeSummary(report: PublishReport): Promise<void> {
   }
   for (const warning of report.warnings) core.summary.addRaw(`> ⚠️ ${escapeHtml(warning)}`, true);
   for (const notice of report.notices) core.summary.addRaw(`> ${escapeHtml(notice)}`, true);
+  // Last, where a user looks for what to do next.
+  const pack = packUsageLines(report);
+  if (pack.length > 0) {
+    core.summary.addHeading('Build with these builders', 3);
+    core.summary.addCodeBlock(escapeHtml(pack.join('\n')), 'sh');
+  }
   await core.summary.write();
 }

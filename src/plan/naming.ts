@@ -24,6 +24,9 @@ export function destinationRepository(source: Reference | string, repositoryPref
   return repositoryPrefix + (rename ?? baseName(ref.repository));
 }
 
+/** `lifecycle-image` lands in `<repository-prefix>lifecycle`, whatever the source repository is called. */
+export const LIFECYCLE_REPOSITORY = 'lifecycle';
+
 /** Why a destination repository name is unusable in ECR, or undefined when it is fine. */
 export function destinationNameProblem(name: string): string | undefined {
   if (name.length < MIN_REPOSITORY_LENGTH || name.length > MAX_REPOSITORY_LENGTH) {

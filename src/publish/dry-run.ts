@@ -2,6 +2,7 @@
 import type { Inputs } from '../inputs.js';
 import { buildPlan, planToJson, type Plan } from '../plan/plan.js';
 import type { Logger } from '../runtime.js';
+import { lifecycleDryRunNotices } from './lifecycle.js';
 import type { PublishEnvironment, PublishReport } from './report.js';
 import { previewRetention, retentionWanted } from './retention.js';
 
@@ -42,6 +43,10 @@ export function emptyReport(inputs: Inputs, plan: Plan): PublishReport {
 /** Only retention reaches out in a dry run: what it would delete depends on what is there. */
 export async function dryRun(plan: Plan, inputs: Inputs, env: PublishEnvironment): Promise<PublishReport> {
   const report = emptyReport(inputs, plan);
+  for (const notice of lifecycleDryRunNotices(inputs)) {
+    env.runtime.logger.notice(notice);
+    report.notices.push(notice);
+  }
   for (const entry of report.plan)
     env.runtime.logger.info(`would publish ${entry.source} → ${entry.repository} [${entry.tags.join(', ')}]`);
   if (retentionWanted(inputs))

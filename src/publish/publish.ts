@@ -1,4 +1,4 @@
-/** One run of the action, as its steps: plan → connect → resolve → copy by stage → referrers → catalog → gate → retention → report. */
+/** One run of the action, as its steps: plan → connect → resolve (+ lifecycle images) → copy by stage → referrers → catalog → gate → retention → report. */
 import type { Inputs } from '../inputs.js';
 import { BlobLocations, TransferLimiter } from '../oci/transfer.js';
 import { BlobSpool } from '../oci/spool.js';
@@ -8,6 +8,7 @@ import type { RunContext } from './context.js';
 import { copyByStage } from './copy.js';
 import { dryRun, emptyReport, planRun } from './dry-run.js';
 import { gateRelease, gateWanted } from './gate.js';
+import { addLifecycleImages } from './lifecycle.js';
 import { copyImageReferrers } from './referrers.js';
 import type { PublishEnvironment, PublishReport } from './report.js';
 import { resolveImages } from './resolve.js';
@@ -55,10 +56,12 @@ export async function publish(inputs: Inputs, env: PublishEnvironment): Promise<
   };
   try {
     const resolved = await github.group('Resolve', () => resolveImages(run));
+    if (inputs.lifecycleImage)
+      report.lifecycle = await github.group('Lifecycle image', () => addLifecycleImages(resolved, run));
     const copied = await github.group(`Publish ${resolved.pending.length} image(s)`, () =>
       copyByStage(resolved.pending, run),
     );
-    report.images = inPlanOrder([...resolved.upToDate, ...copied.map((c) => c.image)], plan);
+    report.images = inPlanOrder([...resolved.upToDate, ...copied.map((c) => c.image)], run.plan);
     if (inputs.referrers) {
       report.images = await github.group('Signatures, attestations and SBOMs', () =>
         copyImageReferrers(report.images, run),

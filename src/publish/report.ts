@@ -64,6 +64,17 @@ export interface BuilderMirrorReport {
   platforms: MirroredPlatform[];
 }
 
+/** `lifecycle-image`: one lifecycle version the run's builders name, and its destination copy. */
+export interface LifecycleCopy {
+  version: string;
+  /** e.g. `docker.io/buildpacksio/lifecycle:0.20.0`. */
+  source: string;
+  /** e.g. `public.ecr.aws/paketo-buildpacks/lifecycle:0.20.0`. */
+  image: string;
+  /** Source names of the builders that name this version. */
+  builders: string[];
+}
+
 export interface GateReport {
   repository: string;
   gate?: GateResult;
@@ -108,6 +119,8 @@ export interface PublishReport {
   notices: string[];
   catalog: CatalogReport[];
   retention: RetentionReport[];
+  /** `lifecycle-image`: the lifecycle images copied for the builders (also listed in `images`). */
+  lifecycle?: LifecycleCopy[];
   /** Destination logins, for `docker-login`. Holds a secret that was already masked. */
   logins: RegistryLogin[];
 }

@@ -1,6 +1,7 @@
-/** Retention pins: an image that a kept builder names as its run image or run-image mirror is never deleted. */
+/** Retention pins: an image that a kept builder names as its run image, run-image mirror or lifecycle is never deleted. */
 import { imageLabels, parseBuilderMetadata } from '../cnb/classify.js';
 import { BUILDER_METADATA_LABEL } from '../cnb/labels.js';
+import { lifecycleVersionOf } from '../cnb/lifecycle.js';
 import { indexChildDigests, isIndexMediaType } from '../oci/media-types.js';
 import { parseReference } from '../oci/reference.js';
 
@@ -93,17 +94,32 @@ async function platformConfigs(reader: ImageReader, digest: string): Promise<Uin
   return configs;
 }
 
-/** Pins every run image that the builder images `digests` (the kept ones of a builder repository) name. */
+/** `<lifecycle repository>:<version>` for the lifecycle a builder config names; undefined when it names none. */
+function lifecycleName(config: Uint8Array, lifecycleRepository: string): string | undefined {
+  try {
+    return `${lifecycleRepository}:${lifecycleVersionOf(config, '')}`;
+  } catch {
+    return undefined; // not a builder, or a label without a usable version: nothing of ours to keep
+  }
+}
+
+/**
+ * Pins every run image that the builder images `digests` (the kept ones of a builder repository) name, and,
+ * given `lifecycleRepository` (`host/path` of `lifecycle-image`'s copies), the lifecycle version they name.
+ */
 export async function pinBuilderRunImages(
   reader: ImageReader,
   builderRepository: string,
   digests: readonly string[],
   pins: RetentionPins,
+  lifecycleRepository?: string,
 ): Promise<void> {
   for (const digest of digests) {
     for (const config of await platformConfigs(reader, digest)) {
-      const reason = `run image of kept builder ${builderRepository}@${digest.slice(0, 'sha256:'.length + 12)}`;
-      for (const name of runImageNames(config)) pins.add(name, reason);
+      const builder = `kept builder ${builderRepository}@${digest.slice(0, 'sha256:'.length + 12)}`;
+      for (const name of runImageNames(config)) pins.add(name, `run image of ${builder}`);
+      const lifecycle = lifecycleRepository === undefined ? undefined : lifecycleName(config, lifecycleRepository);
+      if (lifecycle !== undefined) pins.add(lifecycle, `lifecycle of ${builder}`);
     }
   }
 }

@@ -1,4 +1,4 @@
-/** Retention step (ECR Public, `public-retention`): keep the newest N versions per repository, and what kept builders need. */
+/** Retention step (ECR Public, `public-retention`): keep the newest N versions per repository, and what kept builders need (run images, lifecycle). */
 import { ECRPUBLICClient } from '@aws-sdk/client-ecr-public';
 import type { Inputs } from '../inputs.js';
 import { ensurePublicRepository, getPublicRegistryCredentials, publicClientConfig } from '../aws/ecr-public.js';
@@ -7,6 +7,7 @@ import { listPublicImagesIfExists } from '../aws/retention/ecr-public.js';
 import { indexDigestsOf, planRetention, type RepositoryImage, type RetentionPlan } from '../aws/retention/plan.js';
 import { indexChildDigests } from '../oci/media-types.js';
 import { connectRegistry, type RegistryClient } from '../oci/registry.js';
+import { LIFECYCLE_REPOSITORY } from '../plan/naming.js';
 import type { PlanEntry } from '../plan/plan.js';
 import { decideTags } from '../plan/tags.js';
 import type { Logger } from '../runtime.js';
@@ -74,6 +75,11 @@ export async function applyPublicRetention(
     for (const { copy } of image.mirror?.runImages ?? [])
       pins.add(copy, `run-image mirror of builder ${image.repositoryName}, published by this run`);
   }
+  // `lifecycle-image` copies live in one repository; a kept builder's lifecycle version must stay.
+  const lifecycleName = run.inputs.repositoryPrefix + LIFECYCLE_REPOSITORY;
+  const lifecycleUri = names.includes(lifecycleName)
+    ? run.connections.destination(lifecycleName).repository.repositoryUri
+    : undefined;
   const unreadBuilders: string[] = [];
   const reports = new Map<string, RetentionReport>();
   for (const repositoryName of [...names].sort((a, b) => Number(builders.has(b)) - Number(builders.has(a)))) {
@@ -98,7 +104,10 @@ export async function applyPublicRetention(
       pinnedTags: repositoryPins.tags,
       readManifest: async (digest) => (await destination.client.getManifest(destination.path, digest, digest)).bytes,
       ...(isBuilder
-        ? { onPlan: (plan) => pinBuilderRunImages(readerOf(destination), repositoryName, keptTagged(plan), pins) }
+        ? {
+            onPlan: (plan) =>
+              pinBuilderRunImages(readerOf(destination), repositoryName, keptTagged(plan), pins, lifecycleUri),
+          }
         : {}),
     });
     if (isBuilder && report.error !== undefined) unreadBuilders.push(repositoryName);
