@@ -9,6 +9,7 @@ import { readInputsFromActions } from './inputs.js';
 import { actionsLogger } from './log.js';
 import { setOutputs } from './outputs.js';
 import { writeSummary } from './summary.js';
+import { verifyFailure } from './verify-summary.js';
 
 /** The main step. Every failure ends as one `core.setFailed` line. */
 export async function run(): Promise<void> {
@@ -29,7 +30,9 @@ export async function run(): Promise<void> {
     for (const annotation of gateAnnotations(report.gates)) core[annotation.level](annotation.message);
     if (inputs.dockerLogin && !report.dryRun) await dockerLogin(report.logins);
     const gateError = report.gates.find((g) => g.error !== undefined)?.error;
-    if (gateError !== undefined)
+    const outOfStep = report.verify === undefined ? undefined : verifyFailure(report.verify);
+    if (outOfStep !== undefined) core.setFailed(outOfStep);
+    else if (gateError !== undefined)
       core.setFailed(report.gates.length > 1 ? `${gateError} (no promote tag was applied to any image)` : gateError);
     else if (report.gateFailed)
       core.setFailed(
