@@ -139,6 +139,19 @@ describe('end to end: dry-run verify', () => {
     expect(world.aws.ecrPublic.repositories.has('yarn-install')).toBe(false);
   }, 120_000);
 
+  it('finds a moving tag that a newer release holds in step (after the previous test pushed run image 0.1.3)', async () => {
+    const newer = await world.runAction(publicInputs([`${world.hub.host}/paketobuildpacks/run-jammy-base:0.1.3`]));
+    expect(newer.code).toBe(0);
+    const { run, methods } = await verify(publicInputs([release.references.runImage]));
+    expect(run.printed).not.toMatch(/::error::/);
+    expect(run.code).toBe(0);
+    expect(rowsOf(run).map((r) => [r.tag, r.status, r.detail])).toEqual([
+      ['0.1.2', 'up-to-date', ''],
+      ['latest', 'up-to-date', 'follows 0.1.3, newer than the source'],
+    ]);
+    expect(new Set(methods)).toEqual(new Set(['GET', 'HEAD']));
+  }, 120_000);
+
   it('verifies private ECR with the read-only private policy', async () => {
     const privateInputs = {
       images: release.references.buildpacks.join('\n'),
