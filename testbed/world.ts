@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startAwsEmulator, type AwsEmulator, type AwsEmulatorOptions } from './aws-emulator.js';
 import { startDockerHubFront, type DockerHubFront, type DockerHubFrontOptions } from './docker-hub-front.js';
+import { startProxy, type Proxy } from './http-proxy.js';
 import { startRegistry, type LocalRegistry } from './registry.js';
 import { repoRoot } from './repo-root.js';
 
@@ -20,6 +21,8 @@ export interface World {
   privateRegistry: LocalRegistry;
   publicRegistry: LocalRegistry;
   aws: AwsEmulator;
+  /** With `countDestinationRequests`: counting proxies the emulator's repositoryUris point at. */
+  destinationFronts?: { private: Proxy; public: Proxy };
   /** The action bundle runAction runs: `index.js` and `post.js`. */
   bundleDir: string;
   /** Runs `node <bundleDir>/index.js` as the runner does. */
@@ -44,6 +47,8 @@ export interface WorldOptions {
   hub?: Omit<DockerHubFrontOptions, 'registryUrl'>;
   /** Which bundle runs; the committed `dist/` unless told (tests build their own from src/). */
   bundleDir?: string;
+  /** Put counting proxies in front of both destination registries (e.g. to prove a run writes nothing). */
+  countDestinationRequests?: boolean;
 }
 
 export async function startWorld(options: WorldOptions = {}): Promise<World> {
@@ -52,11 +57,25 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
   const hub = await startDockerHubFront({ registryUrl: source.url, ...(options.hub ?? {}) });
   const privateRegistry = await startRegistry({ auth: true });
   const publicRegistry = await startRegistry({ auth: true });
+  const destinationFronts = options.countDestinationRequests
+    ? {
+        private: await startProxy({ target: privateRegistry.url }),
+        public: await startProxy({ target: publicRegistry.url }),
+      }
+    : undefined;
   const aws = await startAwsEmulator({
     ...options.aws,
     registries: {
-      private: { host: privateRegistry.host, username: 'AWS', password: privateRegistry.password! },
-      public: { host: publicRegistry.host, username: 'AWS', password: publicRegistry.password! },
+      private: {
+        host: destinationFronts?.private.host ?? privateRegistry.host,
+        username: 'AWS',
+        password: privateRegistry.password!,
+      },
+      public: {
+        host: destinationFronts?.public.host ?? publicRegistry.host,
+        username: 'AWS',
+        password: publicRegistry.password!,
+      },
     },
   });
   return {
@@ -65,11 +84,14 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     privateRegistry,
     publicRegistry,
     aws,
+    ...(destinationFronts !== undefined ? { destinationFronts } : {}),
     bundleDir,
     runAction: (inputs, extraEnv) => runAction(aws, inputs, extraEnv, bundleDir),
     async close() {
       await aws.close();
       await hub.close();
+      await destinationFronts?.private.close();
+      await destinationFronts?.public.close();
       await Promise.all([source.stop(), privateRegistry.stop(), publicRegistry.stop()]);
     },
   };

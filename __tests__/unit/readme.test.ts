@@ -62,7 +62,12 @@ describe('README stays in sync with action.yml and docs/', () => {
   });
 
   it('shows the IAM policies exactly as in docs/', () => {
-    for (const file of ['iam-policy.json', 'trust-policy.json']) {
+    for (const file of [
+      'iam-policy.json',
+      'trust-policy.json',
+      'iam-policy-verify-public.json',
+      'iam-policy-verify-private.json',
+    ]) {
       const text = readFileSync(join(root, 'docs', file), 'utf8');
       expect(readme).toContain(`\`\`\`json\n${text}\`\`\``);
     }

@@ -1,7 +1,8 @@
-/** The step outputs: images, digest, registry, plan (dry run) and scan-findings. */
+/** The step outputs: images, digest, registry, plan (dry run), verify rows and scan-findings. */
 import * as core from '@actions/core';
 import type { PublishReport } from '../publish/report.js';
 import { scanFindingsJson } from './gate-report.js';
+import { verifyOutput } from './verify-summary.js';
 
 /** The `images` output entry for one destination image (DESIGN.md section 2). */
 export function imagesOutput(report: PublishReport): object[] {
@@ -20,6 +21,11 @@ export function imagesOutput(report: PublishReport): object[] {
 }
 
 export function setOutputs(report: PublishReport): void {
+  if (report.verify !== undefined) {
+    core.setOutput('images', JSON.stringify(verifyOutput(report.verify)));
+    core.setOutput('registry', report.registry);
+    return;
+  }
   if (report.dryRun) {
     core.setOutput('images', JSON.stringify(report.plan));
     core.setOutput('plan', JSON.stringify({ include: report.plan }));

@@ -10,6 +10,7 @@ import { actionsLogger } from './log.js';
 import { setOutputs } from './outputs.js';
 import { prepareReleaseNotes } from './release-notes.js';
 import { writeSummary } from './summary.js';
+import { verifyFailure } from './verify-summary.js';
 
 /** The main step. Every failure ends as one `core.setFailed` line. */
 export async function run(): Promise<void> {
@@ -34,7 +35,9 @@ export async function run(): Promise<void> {
     await releaseNotes?.write(report);
     if (inputs.dockerLogin && !report.dryRun) await dockerLogin(report.logins);
     const gateError = report.gates.find((g) => g.error !== undefined)?.error;
-    if (gateError !== undefined)
+    const outOfStep = report.verify === undefined ? undefined : verifyFailure(report.verify);
+    if (outOfStep !== undefined) core.setFailed(outOfStep);
+    else if (gateError !== undefined)
       core.setFailed(report.gates.length > 1 ? `${gateError} (no promote tag was applied to any image)` : gateError);
     else if (report.gateFailed)
       core.setFailed(

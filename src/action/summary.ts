@@ -1,4 +1,4 @@
-/** The job summary: published images, gates (see gate-report.ts), catalog data, retention, pack lines; HTML-escaped. */
+/** The job summary: published images, gates (see gate-report.ts), catalog data, retention, pack lines, or a verify. */
 // The summary is HTML, and names, tags, labels and messages come from source images and registries:
 // every such text is escaped here, once, in the cells of these tables and in everything writeSummary adds.
 import * as core from '@actions/core';
@@ -6,12 +6,14 @@ import type { PublishReport } from '../publish/report.js';
 import { gateTables } from './gate-report.js';
 import { packUsageLines } from './pack-usage.js';
 import { escapeHtml, short, type Table } from './table.js';
+import { verifyTables } from './verify-summary.js';
 
 const mib = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 const escapeRows = (rows: string[][]): string[][] => rows.map((row) => row.map(escapeHtml));
 
 /** The job summary as markdown-capable rows; kept pure of @actions/core apart from `write`. */
 export function summaryTables(report: PublishReport): Table[] {
+  if (report.verify !== undefined) return verifyTables(report.verify);
   if (report.dryRun) {
     return [
       {

@@ -68,6 +68,15 @@ async function describePublicRepository(
   }
 }
 
+/** The repository when it exists; read only (no create, no policy), for `dry-run: verify`. */
+export async function findPublicRepository(
+  client: ECRPUBLICClient,
+  repositoryName: string,
+): Promise<EnsuredRepository | undefined> {
+  const { repository } = await describePublicRepository(client, repositoryName);
+  return repository === undefined ? undefined : toEnsured(repository, repositoryName, false);
+}
+
 /**
  * Fails unless `alias` is one of the caller's ECR Public registry aliases: repositoryUri carries
  * whatever alias the registry has, so a wrong input would otherwise publish under the real one.

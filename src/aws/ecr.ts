@@ -91,6 +91,16 @@ async function describePrivateRepository(
   }
 }
 
+/** The repository when it exists; read only (no create, no policy), for `dry-run: verify`. */
+export async function findPrivateRepository(
+  client: ECRClient,
+  repositoryName: string,
+  registryId?: string,
+): Promise<EnsuredRepository | undefined> {
+  const { repository } = await describePrivateRepository(client, repositoryName, registryId);
+  return repository === undefined ? undefined : toEnsured(repository, repositoryName, false);
+}
+
 /**
  * Describes the repository, creating it with the settings when missing and allowed.
  * Tag mutability, scan-on-push and encryption apply to created repositories only (encryption cannot

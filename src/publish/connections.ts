@@ -6,11 +6,13 @@ import { assumeRoleWithGitHubOidc, awsClientConfig, type AwsCredentials } from '
 import {
   checkPublicRegistryAlias,
   ensurePublicRepository,
+  findPublicRepository,
   getPublicRegistryCredentials,
   publicClientConfig,
 } from '../aws/ecr-public.js';
 import {
   ensurePrivateRepository,
+  findPrivateRepository,
   getPrivateRegistryCredentials,
   type EnsuredRepository,
   type RegistryLogin,
@@ -141,6 +143,39 @@ export class Connections {
       }));
   }
 
+  /**
+   * `dry-run: verify`: the destination repositories that exist, only read (no create, no policy), and the
+   * login for their registry (none when no repository exists yet on ECR Public). Returns the missing names.
+   */
+  async findAll(names: readonly string[]): Promise<string[]> {
+    const alias = this.inputs.registryType === 'public' ? this.inputs.publicRegistryAlias : undefined;
+    if (alias !== undefined) await checkPublicRegistryAlias(this.ecrPublic, alias);
+    const registryId = this.inputs.registryId;
+    const calls = new TransferLimiter(4);
+    const unique = [...new Set(names)];
+    const found = await Promise.all(
+      unique.map((name) =>
+        calls.run(0, () =>
+          this.inputs.registryType === 'public'
+            ? findPublicRepository(this.ecrPublic, name)
+            : findPrivateRepository(this.ecr, name, registryId),
+        ),
+      ),
+    );
+    for (const repository of found)
+      if (repository !== undefined) this.ensured.set(repository.repositoryName, repository);
+    const first = found.find((repository) => repository !== undefined);
+    this.registryLogin =
+      this.privateLogin ??
+      (first === undefined
+        ? undefined
+        : await getPublicRegistryCredentials(this.ecrPublic, {
+            registry: first.repositoryUri,
+            onSecret: this.env.github.setSecret,
+          }));
+    return unique.filter((name) => !this.ensured.has(name));
+  }
+
   /** The repository, described (and created when `create`) once per run. */
   ensure(name: string, create: boolean): Promise<EnsuredRepository> {
     let known = this.repositories.get(name);
@@ -189,8 +224,9 @@ export class Connections {
   source(registry: string): RegistryClient {
     let client = this.sourceClients.get(registry);
     if (client === undefined) {
-      const login = this.login;
-      const inDestination = registry === login.registry;
+      // A verify that found no repository has no destination login; every source is then outside it.
+      const login = this.registryLogin;
+      const inDestination = login !== undefined && registry === login.registry;
       const { sourceUsername: username, sourcePassword: password, sourceRegistry } = this.inputs;
       const ours = sourceRegistry !== undefined && credentialsBelongTo(sourceRegistry, registry);
       const sourceLogin =
@@ -207,6 +243,8 @@ export class Connections {
 
   private describeOrCreate(name: string, create: boolean): Promise<EnsuredRepository> {
     const { inputs } = this;
+    // A safety net: verify reads through findAll, and must never reach a create or a policy write.
+    if (inputs.dryRun !== false) throw new Error(`repository "${name}": no repository is ensured in a dry run`);
     const logger = this.env.runtime.logger;
     if (inputs.registryType === 'public') {
       const policy = inputs.repositoryPolicy !== undefined ? { repositoryPolicyText: inputs.repositoryPolicy } : {};

@@ -13,6 +13,7 @@ import { copyImageReferrers } from './referrers.js';
 import type { PublishEnvironment, PublishReport } from './report.js';
 import { resolveImages } from './resolve.js';
 import { applyPublicRetention, retentionWanted } from './retention.js';
+import { verifyRelease } from './verify.js';
 import { inPlanOrder } from './work-item.js';
 
 export type {
@@ -23,12 +24,15 @@ export type {
   PublishedImage,
   PublishReport,
   RetentionReport,
+  VerifyReport,
+  VerifyRow,
 } from './report.js';
 
 export async function publish(inputs: Inputs, env: PublishEnvironment): Promise<PublishReport> {
   const { runtime, github } = env;
   const requested = planRun(inputs, runtime.logger);
-  if (inputs.dryRun) return dryRun(requested, inputs, env);
+  if (inputs.dryRun === 'verify') return verifyRelease(requested, inputs, env);
+  if (inputs.dryRun === 'plan') return dryRun(requested, inputs, env);
 
   // Repositories first: their URIs are the destinations, and a missing one must fail before any copy.
   const connections = await Connections.open(inputs, env);

@@ -1,4 +1,4 @@
-/** The data a publish run hands back: what was published, gated, catalogued and cleaned up. */
+/** The data a publish run hands back: what was published, gated, catalogued and cleaned up (or, verifying, found). */
 import type { GateResult } from '../aws/scan/gate.js';
 import type { PromotionResult } from '../aws/promote.js';
 import type { RegistryLogin } from '../aws/ecr.js';
@@ -107,6 +107,30 @@ export interface RetentionReport {
   error?: string;
 }
 
+/** `dry-run: verify`, per image and tag: in step (`up-to-date`, `mirrored`: a builder that cannot say) or not. */
+export type VerifyStatus =
+  'up-to-date' | 'mirrored' | 'missing' | 'different-digest' | 'moving-tag-behind' | 'source-missing';
+
+export const IN_STEP: ReadonlySet<VerifyStatus> = new Set<VerifyStatus>(['up-to-date', 'mirrored']);
+
+export interface VerifyRow {
+  source: string;
+  /** Empty when the source is missing. */
+  sourceDigest: string;
+  /** The repository URI, or its name when it does not exist. */
+  repository: string;
+  tag: string;
+  status: VerifyStatus;
+  /** What the tag names in the destination; empty when it is missing. */
+  digest: string;
+  detail: string;
+}
+
+export interface VerifyReport {
+  rows: VerifyRow[];
+  outOfStep: number;
+}
+
 export interface PublishReport {
   /** Things the user should act on, e.g. a Docker Hub pull quota running low. */
   warnings: string[];
@@ -123,4 +147,6 @@ export interface PublishReport {
   lifecycle?: LifecycleCopy[];
   /** Destination logins, for `docker-login`. Holds a secret that was already masked. */
   logins: RegistryLogin[];
+  /** `dry-run: verify`: what is out of step; nothing was written. */
+  verify?: VerifyReport;
 }

@@ -27,7 +27,8 @@ export async function resolveImages(run: RunContext): Promise<Resolved> {
   };
 }
 
-function referenceOf(source: Reference): string {
+/** The tag or digest a source is read by. */
+export function referenceOf(source: Reference): string {
   return source.digest ?? source.tag ?? 'latest';
 }
 
