@@ -10,7 +10,7 @@ import { actionsLogger } from './log.js';
 import { setOutputs } from './outputs.js';
 import { writeSummary } from './summary.js';
 
-/** The main step. Every failure ends as one `core.setFailed` line. */
+/** The main step. Every failure ends as one `core.setFailed` line (detail lines, if any, follow it in the log). */
 export async function run(): Promise<void> {
   try {
     const inputs = readInputsFromActions();
@@ -36,6 +36,20 @@ export async function run(): Promise<void> {
         'Scan gate failed: findings at or above the threshold (or untriaged) remain; no promote tag was applied. See the job summary.',
       );
   } catch (error) {
-    core.setFailed(error instanceof Error ? error.message : String(error));
+    reportFailure(error instanceof Error ? error.message : String(error));
   }
+}
+
+/**
+ * GitHub collapses the lines of one annotation, so the first line is the error and any detail lines follow it in the
+ * log. Detail lines the runner could read as workflow commands stay inside the escaped annotation instead.
+ */
+function reportFailure(message: string): void {
+  const [headline = '', ...details] = message.split(/\r\n|\r|\n/);
+  if (details.some((line) => /^\s*::|##\[/.test(line))) {
+    core.setFailed(message);
+    return;
+  }
+  core.setFailed(headline);
+  for (const line of details) core.info(line);
 }
