@@ -1,6 +1,9 @@
 /** Issue 14 part 2, end to end: a trust policy that refuses this job's token names the claims to fix, never the token. */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { PolicyDocument } from '../../testbed/aws-emulator.js';
+import { repoRoot } from '../../testbed/repo-root.js';
 import { startWorld, type ActionRun, type World } from '../support/world.js';
 
 const PROVIDER = 'token.actions.githubusercontent.com';
@@ -81,10 +84,19 @@ describe('end to end: a role whose trust policy does not match the job', () => {
         '  ref:              "refs/heads/main"',
         '  environment:      "prod"',
         `  job_workflow_ref: ${workflow}`,
+        'This job runs in environment "prod", so its sub names the environment, not the branch or tag.',
         `      "${PROVIDER}:aud": "sts.amazonaws.com",`,
         `      "${PROVIDER}:sub": "repo:example-org/example-repo:environment:prod"`,
         `  "StringLike": { "${PROVIDER}:sub": "repo:example-org/example-repo:*" }`,
       ]),
+    );
+    // The README's troubleshooting example is this very output, as the log shows it.
+    const readme = readFileSync(join(repoRoot(), 'README.md'), 'utf8');
+    const example = /### `Not authorized to perform sts:AssumeRoleWithWebIdentity`[\s\S]*?```text\n([\s\S]*?)```/.exec(
+      readme,
+    );
+    expect(example?.[1]?.replace(/^Error: /, '::error::').trimEnd()).toBe(
+      lines.slice(lines.indexOf(errors[0]!)).join('\n').trimEnd(),
     );
     // Refused at the first call: nothing else was asked of AWS, so nothing was written.
     const services = world.aws.calls.slice(start).map((c) => `${c.service} ${c.operation} ${c.errorCode ?? ''}`);

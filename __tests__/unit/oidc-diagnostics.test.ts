@@ -123,6 +123,9 @@ describe('oidcTrustDiagnostic', () => {
   it('shows the environment claim and the environment sub a job with an environment has', () => {
     const message = diagnose(jwt({ ...BRANCH_CLAIMS, sub: 'repo:o/r:environment:prod', environment: 'prod' }));
     expect(message).toContain('  environment:      "prod"');
+    expect(message).toContain(
+      'This job runs in environment "prod", so its sub names the environment, not the branch or tag.',
+    );
     expect(message).toContain('"token.actions.githubusercontent.com:sub": "repo:o/r:environment:prod"');
     expect(message.split('\n')[0]).toContain('(sub "repo:o/r:environment:prod", aud "sts.amazonaws.com")');
   });

@@ -97,7 +97,15 @@ function conditionLines(claims: TokenClaims & { readable: true }, roleArn: strin
   if (sub === undefined) return ['No sub condition can be suggested: the token has no readable sub claim.'];
   const equals = { ...(aud === undefined ? {} : { [`${claims.provider}:aud`]: aud }), [`${claims.provider}:sub`]: sub };
   const block = JSON.stringify({ StringEquals: equals }, null, 2).split('\n');
-  const lines = [`A trust policy condition of ${roleArn} that matches this job:`, `  "Condition": ${block[0]}`];
+  const { environment } = claims.values;
+  // The most common surprise: a job with an environment gets `…:environment:<name>`, not `…:ref:<branch>`.
+  const lines =
+    environment !== undefined && sub.endsWith(`:environment:${environment}`)
+      ? [
+          `This job runs in environment ${quoted(environment)}, so its sub names the environment, not the branch or tag.`,
+        ]
+      : [];
+  lines.push(`A trust policy condition of ${roleArn} that matches this job:`, `  "Condition": ${block[0]}`);
   lines.push(...block.slice(1).map((line) => `  ${line}`));
   if (repository !== undefined && /^[\w.-]+\/[\w.-]+$/.test(repository) && sub.startsWith(`repo:${repository}:`)) {
     lines.push(
