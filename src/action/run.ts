@@ -44,7 +44,7 @@ export async function run(): Promise<void> {
  * GitHub collapses the lines of one annotation, so the first line is the error and any detail lines follow it in the
  * log. Detail lines the runner could read as workflow commands stay inside the escaped annotation instead.
  */
-function reportFailure(message: string): void {
+export function reportFailure(message: string): void {
   const [headline = '', ...details] = message.split(/\r\n|\r|\n/);
   if (details.some((line) => /^\s*::|##\[/.test(line))) {
     core.setFailed(message);
