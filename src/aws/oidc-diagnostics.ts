@@ -93,11 +93,10 @@ function claimLines(claims: TokenClaims & { readable: true }): string[] {
 
 /** The `Condition` block matching exactly this job, and the repository-wide wildcard when the sub has GitHub's form. */
 function conditionLines(claims: TokenClaims & { readable: true }, roleArn: string): string[] {
-  const { sub, aud, repository } = claims.values;
+  const { sub, aud, repository, environment } = claims.values;
   if (sub === undefined) return ['No sub condition can be suggested: the token has no readable sub claim.'];
   const equals = { ...(aud === undefined ? {} : { [`${claims.provider}:aud`]: aud }), [`${claims.provider}:sub`]: sub };
   const block = JSON.stringify({ StringEquals: equals }, null, 2).split('\n');
-  const { environment } = claims.values;
   // The most common surprise: a job with an environment gets `…:environment:<name>`, not `…:ref:<branch>`.
   const lines =
     environment !== undefined && sub.endsWith(`:environment:${environment}`)
