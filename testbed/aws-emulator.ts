@@ -72,6 +72,8 @@ export interface AwsEmulatorOptions {
   githubRepository?: string;
   /** The `sub` claim of issued tokens; default `repo:<githubRepository>:ref:refs/heads/main`. */
   oidcSubject?: string;
+  /** The job's environment: tokens carry an `environment` claim, and the default `sub` is GitHub's `repo:<repo>:environment:<name>`. */
+  oidcEnvironment?: string;
   /** Audience the OIDC provider accepts; default sts.amazonaws.com. */
   audience?: string;
   oidcTokenLifetimeSeconds?: number;
@@ -173,9 +175,12 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
       : toPolicy(options.trustPolicy, placeholders, 'trustPolicy option');
   if (audience !== DEFAULT_AUDIENCE) trustPolicy = withAudience(trustPolicy, audience);
 
+  const subjectContext =
+    options.oidcEnvironment === undefined ? 'ref:refs/heads/main' : `environment:${options.oidcEnvironment}`;
   const oidc = new OidcIssuer({
     repository: githubRepository,
-    subject: options.oidcSubject ?? `repo:${githubRepository}:ref:refs/heads/main`,
+    subject: options.oidcSubject ?? `repo:${githubRepository}:${subjectContext}`,
+    ...(options.oidcEnvironment === undefined ? {} : { environment: options.oidcEnvironment }),
     now,
     lifetimeSeconds: options.oidcTokenLifetimeSeconds ?? 300,
   });

@@ -118,24 +118,42 @@ describe('assumeRoleWithGitHubOidc', () => {
     expect(sts.calls()).toHaveLength(0);
   });
 
-  it('fails at once on AccessDenied, naming the role and AWS message but not the token', async () => {
+  it('fails at once on AccessDenied, naming the role, the AWS message and the claims, but not the token', async () => {
+    const claims = {
+      sub: 'repo:o/r:environment:prod',
+      aud: 'sts.amazonaws.com',
+      repository: 'o/r',
+      environment: 'prod',
+    };
+    const token = `eyJhbGciOiJSUzI1NiJ9.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.c2lnbmF0dXJl`;
     sts
       .on(AssumeRoleWithWebIdentityCommand)
-      .rejects(
-        stsError('AccessDenied', `Not authorized to perform sts:AssumeRoleWithWebIdentity with ${ID_TOKEN}`, 403),
-      );
+      .rejects(stsError('AccessDenied', `Not authorized to perform sts:AssumeRoleWithWebIdentity with ${token}`, 403));
     const runtime = fakeRuntime();
-    const error = await assumeRoleWithGitHubOidc(options(runtime, [])).then(
+    const error = await assumeRoleWithGitHubOidc(options(runtime, [], { getIdToken: async () => token })).then(
       () => new Error('expected a rejection'),
       (caught: unknown) => caught as Error,
     );
     expect(error).toBeInstanceOf(Error);
-    expect(error.message).toBe(
-      `Could not assume role ${ROLE}: AccessDenied: Not authorized to perform sts:AssumeRoleWithWebIdentity with ***`,
+    const [first, ...details] = error.message.split('\n');
+    expect(first).toBe(
+      `Could not assume role ${ROLE}: AccessDenied: Not authorized to perform sts:AssumeRoleWithWebIdentity with ***. ` +
+        `The role's trust policy does not allow this job's token (sub "repo:o/r:environment:prod", aud "sts.amazonaws.com"); details follow in the log.`,
     );
-    expect(error.message).not.toContain('\n');
+    expect(details).toContain('  environment:      "prod"');
+    expect(details).toContain('      "token.actions.githubusercontent.com:sub": "repo:o/r:environment:prod"');
+    for (const part of [token, ...token.split('.')]) expect(error.message).not.toContain(part);
     expect(runtime.sleeps).toEqual([]);
     expect(sts.commandCalls(AssumeRoleWithWebIdentityCommand)).toHaveLength(1);
+  });
+
+  it('keeps other refusals to one line', async () => {
+    sts.on(AssumeRoleWithWebIdentityCommand).rejects(stsError('ValidationError', 'bad session name'));
+    const error = await assumeRoleWithGitHubOidc(options(fakeRuntime(), [])).then(
+      () => new Error('expected a rejection'),
+      (caught: unknown) => caught as Error,
+    );
+    expect(error.message).toBe(`Could not assume role ${ROLE}: ValidationError: bad session name`);
   });
 
   it('does not retry an InvalidIdentityToken that is not about the verification key', async () => {

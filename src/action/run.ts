@@ -12,7 +12,7 @@ import { prepareReleaseNotes } from './release-notes.js';
 import { writeSummary } from './summary.js';
 import { verifyFailure } from './verify-summary.js';
 
-/** The main step. Every failure ends as one `core.setFailed` line. */
+/** The main step. Every failure ends as one `core.setFailed` line (detail lines, if any, follow it in the log). */
 export async function run(): Promise<void> {
   try {
     const inputs = readInputsFromActions();
@@ -45,11 +45,21 @@ export async function run(): Promise<void> {
       );
   } catch (error) {
     // Every wrong input gets its own error line (and annotation).
-    const lines = error instanceof InputErrors ? error.errors.map((e) => e.message) : [errorText(error)];
-    for (const line of lines) core.setFailed(line);
+    if (error instanceof InputErrors) for (const inputError of error.errors) core.setFailed(inputError.message);
+    else reportFailure(error instanceof Error ? error.message : String(error));
   }
 }
 
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+/**
+ * GitHub collapses the lines of one annotation, so the first line is the error and any detail lines follow it in the
+ * log. Detail lines the runner could read as workflow commands stay inside the escaped annotation instead.
+ */
+export function reportFailure(message: string): void {
+  const [headline = '', ...details] = message.split(/\r\n|\r|\n/);
+  if (details.some((line) => /^\s*::|##\[/.test(line))) {
+    core.setFailed(message);
+    return;
+  }
+  core.setFailed(headline);
+  for (const line of details) core.info(line);
 }

@@ -2,6 +2,8 @@
 import { AssumeRoleWithWebIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { Runtime } from '../runtime.js';
 import { retrying } from '../retry.js';
+import { oidcTrustDiagnostic } from './oidc-diagnostics.js';
+import { awsErrorText } from './sdk.js';
 
 /** Structurally compatible with the SDK's `AwsCredentialIdentity`. */
 export interface AwsCredentials {
@@ -121,14 +123,9 @@ export function isTransientStsError(error: unknown): boolean {
   return false;
 }
 
-function oneLine(text: string): string {
-  return text.replace(/\s+/g, ' ').trim();
-}
-
+/** One line of AWS error text with every secret replaced by `***`. */
 function describeError(error: unknown, secrets: readonly string[]): string {
-  const { name, message } = shapeOf(error);
-  const errorName = typeof name === 'string' && name !== 'Error' ? `${name}: ` : '';
-  let text = oneLine(`${errorName}${typeof message === 'string' ? message : String(error)}`);
+  let text = awsErrorText(error);
   for (const secret of secrets) {
     if (secret.length > 0) text = text.split(secret).join('***');
   }
@@ -171,7 +168,9 @@ export async function assumeRoleWithGitHubOidc(options: AssumeRoleOptions): Prom
     if (error instanceof CredentialsError) throw error;
     const reason = describeError(error, [idToken]);
     if (!isTransientStsError(error)) {
-      throw new CredentialsError(`Could not assume role ${roleArn}: ${reason}`);
+      const headline = `Could not assume role ${roleArn}: ${reason}`;
+      // A trust-policy or provider refusal names the claims to fix; the token itself stays out of it.
+      throw new CredentialsError(oidcTrustDiagnostic({ error, headline, roleArn, idToken }) ?? headline);
     }
     const delayMs = backoff();
     const elapsedMs = runtime.clock.now() - startedAt;

@@ -11,6 +11,12 @@ export interface OidcClaims {
   repository: string;
   repository_owner: string;
   ref: string;
+  ref_type: string;
+  event_name: string;
+  workflow_ref: string;
+  job_workflow_ref: string;
+  /** Only for a job that names an environment, as on GitHub. */
+  environment?: string;
   jti: string;
   iat: number;
   nbf: number;
@@ -21,6 +27,8 @@ export interface OidcOptions {
   /** `org/repo` of the workflow. */
   repository: string;
   subject: string;
+  /** The job's deployment environment, if any. */
+  environment?: string;
   now: () => number;
   lifetimeSeconds: number;
 }
@@ -60,11 +68,17 @@ export class OidcIssuer {
   issue(audience: string): string {
     const issuedAt = Math.floor(this.options.now() / 1000);
     const owner = this.options.repository.split('/')[0] ?? '';
+    const workflowRef = `${this.options.repository}/.github/workflows/release.yml@refs/heads/main`;
     const claims: OidcClaims = {
       jti: randomUUID(),
       sub: this.options.subject,
       aud: audience,
       ref: 'refs/heads/main',
+      ref_type: 'branch',
+      event_name: 'release',
+      workflow_ref: workflowRef,
+      job_workflow_ref: workflowRef,
+      ...(this.options.environment === undefined ? {} : { environment: this.options.environment }),
       repository: this.options.repository,
       repository_owner: owner,
       iss: GITHUB_OIDC_ISSUER,
