@@ -3,13 +3,13 @@ import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { parse as parseToml } from 'smol-toml';
 import {
-  addMirrorToBuilderMetadata,
   addRunImageMirrorToBuilder,
   BuilderMirrorError,
   SOURCE_DIGEST_ANNOTATION,
   serializeLabelLikeGo,
   type BuilderMirrorInput,
 } from '../../src/cnb/builder-mirror.js';
+import { applyRunImageCopies, runImageNames } from '../../src/cnb/run-images.js';
 import {
   DOCKER_CONFIG,
   DOCKER_LAYER_GZIP,
@@ -89,10 +89,22 @@ function builderImage(
   const input: BuilderMirrorInput = {
     manifest: { bytes: enc(manifest), mediaType: manifest.mediaType },
     config: configBytes,
-    mirror: MIRROR,
+    runImages: firstGetsMirror(label),
+    mode: 'auto',
     sourceDigest: SOURCE_DIGEST,
   };
   return { config, manifest, input };
+}
+
+/** The label's first run image gets MIRROR as its copy, the others none; a label we cannot read names none. */
+function firstGetsMirror(label: Record<string, unknown>): BuilderMirrorInput['runImages'] {
+  let names: string[];
+  try {
+    names = runImageNames(label);
+  } catch {
+    names = [];
+  }
+  return names.map((source, i) => (i === 0 ? { source, copy: MIRROR } : { source }));
 }
 
 /** A shallow copy without the given keys. */
@@ -114,7 +126,7 @@ describe('addRunImageMirrorToBuilder: golden digests', () => {
     expect(result.layer.digest).toBe('sha256:7a6ca18ef0d43d356528d802f11f343e95f7ed5892a6a26a009c7f5bf23c582c');
     expect(result.layer.diffId).toBe('sha256:ea5e5bd267ac92cc16254964566ff0b3df694656c6f1544d6b1f020285fb7d5b');
     expect(result.config.digest).toBe('sha256:b9d2bff63205d97d12814688e7ae05f12c648d194de06110a8ea57add9698cc6');
-    expect(result.manifest.digest).toBe('sha256:49b767ed8eb8c27f97907e4e0e26d299575f4791c7effa7e2b522c1977f08aff');
+    expect(result.manifest.digest).toBe('sha256:249e459cc9a370e211c38a30338edaa0b4bee8495fc6f7d0af64d3325de9c38e');
   });
 
   // Same layer and config blobs as above: a blob's bytes do not carry its media type.
@@ -155,10 +167,12 @@ describe('addRunImageMirrorToBuilder: label', () => {
       expect(label[key]).toEqual(original[key]);
     expect(Object.keys(label['x-unknown'] as object)).toEqual(['z', 'a']);
     expect(result.label).toEqual(label);
-    expect(result.runImage).toEqual({
-      image: 'index.docker.io/paketobuildpacks/run-jammy-base:latest',
-      mirrors: [MIRROR],
-    });
+    expect(result.after).toEqual([
+      {
+        image: 'index.docker.io/paketobuildpacks/run-jammy-base:latest',
+        mirrors: [MIRROR],
+      },
+    ]);
   });
 
   it('serializes the label compactly with Go-style HTML escapes, as pack does', () => {
@@ -180,10 +194,12 @@ describe('addRunImageMirrorToBuilder: label', () => {
       stack: { runImage: { image: 'cnbs/sample-stack-run:bionic', mirrors: ['gcr.io/x/run:bionic', MIRROR] } },
     });
     expect(result.label).not.toHaveProperty('images');
-    expect(result.runImage).toEqual({
-      image: 'cnbs/sample-stack-run:bionic',
-      mirrors: ['gcr.io/x/run:bionic', MIRROR],
-    });
+    expect(result.after).toEqual([
+      {
+        image: 'cnbs/sample-stack-run:bionic',
+        mirrors: ['gcr.io/x/run:bionic', MIRROR],
+      },
+    ]);
   });
 
   it('handles a builder that has only images', () => {
@@ -217,13 +233,16 @@ describe('addRunImageMirrorToBuilder: label', () => {
       images: [{ image: 'paketobuildpacks/run:base', mirrors: ['index.docker.io/library/ubuntu'] }],
       stack: { runImage: { image: 'paketobuildpacks/run:base' } },
     };
-    expect(addMirrorToBuilderMetadata(metadata, 'docker.io/ubuntu:latest')).toEqual({ changed: true });
+    const copy = (to: string) => [{ source: 'index.docker.io/paketobuildpacks/run:base', copy: to }];
+    expect(applyRunImageCopies(metadata, copy('docker.io/ubuntu:latest'), 'auto')).toEqual({ changed: true });
     // only stack.runImage lacked it
     expect(metadata.images[0]?.mirrors).toEqual(['index.docker.io/library/ubuntu']);
     expect((metadata.stack.runImage as Record<string, unknown>)['mirrors']).toEqual(['docker.io/ubuntu:latest']);
-    expect(addMirrorToBuilderMetadata(metadata, 'ubuntu')).toEqual({ changed: false });
+    expect(applyRunImageCopies(metadata, copy('ubuntu'), 'auto')).toEqual({ changed: false });
     // the run image itself is not added as its own mirror
-    expect(addMirrorToBuilderMetadata(metadata, 'docker.io/paketobuildpacks/run:base')).toEqual({ changed: false });
+    expect(applyRunImageCopies(metadata, copy('docker.io/paketobuildpacks/run:base'), 'auto')).toEqual({
+      changed: false,
+    });
   });
 
   it('applied twice, the second application adds no duplicate', () => {
@@ -231,7 +250,13 @@ describe('addRunImageMirrorToBuilder: label', () => {
     const second = addRunImageMirrorToBuilder({
       manifest: { bytes: first.manifest.bytes, mediaType: first.manifest.mediaType },
       config: first.config.bytes,
-      mirror: 'public.ecr.aws/paketo-buildpacks/run-jammy-base',
+      runImages: [
+        {
+          source: 'docker.io/paketobuildpacks/run-jammy-base',
+          copy: 'public.ecr.aws/paketo-buildpacks/run-jammy-base',
+        },
+      ],
+      mode: 'auto',
       sourceDigest: first.manifest.digest,
     });
     expect(second.changed).toBe(false);
@@ -329,7 +354,15 @@ describe('addRunImageMirrorToBuilder: config and manifest', () => {
     expect(result.config.descriptor).toEqual(out.config);
     expect(out.layers.slice(0, 2)).toEqual(manifest.layers);
     expect(out.layers[2]).toEqual({ mediaType: OCI_LAYER_GZIP, digest: result.layer.digest, size: result.layer.size });
-    expect(out.annotations).toEqual({ [SOURCE_DIGEST_ANNOTATION]: SOURCE_DIGEST });
+    // What the builder was made from, so a re-run can tell it is up to date without reading it again.
+    expect(out.annotations).toEqual({
+      [SOURCE_DIGEST_ANNOTATION]: SOURCE_DIGEST,
+      'io.ecr-publish.run-image-mirror': JSON.stringify({
+        format: 1,
+        mode: 'auto',
+        runImages: [{ source: 'index.docker.io/paketobuildpacks/run-jammy-base:latest', copy: MIRROR }],
+      }),
+    });
     expect(result.annotated).toBe(true);
     expect(Object.keys(out)).toEqual([...Object.keys(manifest), 'annotations']);
   });
@@ -387,7 +420,8 @@ describe('addRunImageMirrorToBuilder: errors', () => {
 
   it('rejects an invalid mirror reference and a malformed source digest', () => {
     const { input } = builderImage(paketoLabel());
-    expect(() => addRunImageMirrorToBuilder({ ...input, mirror: 'Not A Ref' })).toThrow(
+    const runImages = [{ source: 'index.docker.io/paketobuildpacks/run-jammy-base:latest', copy: 'Not A Ref' }];
+    expect(() => addRunImageMirrorToBuilder({ ...input, runImages })).toThrow(
       /^run-image mirror: invalid image reference/,
     );
     expect(() => addRunImageMirrorToBuilder({ ...input, sourceDigest: 'sha256:abc' })).toThrow(
