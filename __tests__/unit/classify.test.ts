@@ -1,10 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import {
-  ClassifyError,
-  classifyImage,
-  imageLabels,
-  parseBuilderMetadata,
-} from '../../src/cnb/classify.js';
+import { ClassifyError, classifyImage, imageLabels, parseBuilderMetadata } from '../../src/cnb/classify.js';
 import { runImageNames } from '../../src/cnb/run-images.js';
 
 const withLabels = (labels: Record<string, unknown> | undefined): Record<string, unknown> => ({

@@ -16,9 +16,14 @@ export async function lookUpCopy(runImage: string, run: RunContext): Promise<Cop
   try {
     ref = parseReference(runImage);
   } catch (error) {
-    return { missing: `its run image "${runImage}" is not a valid reference (${(error as Error).message})`, planned: false };
+    return {
+      missing: `its run image "${runImage}" is not a valid reference (${(error as Error).message})`,
+      planned: false,
+    };
   }
-  const entry = run.plan.entries.find((e) => e.source.registry === ref.registry && e.source.repository === ref.repository);
+  const entry = run.plan.entries.find(
+    (e) => e.source.registry === ref.registry && e.source.repository === ref.repository,
+  );
   const planned = entry !== undefined;
   const name = entry?.repository ?? destinationRepository(ref, run.inputs.repositoryPrefix);
   let repositoryUri: string;
@@ -46,7 +51,11 @@ export async function lookUpCopy(runImage: string, run: RunContext): Promise<Cop
  * Every run image with its copy. A run image without one is named in a warning and left as it is;
  * none at all is an error, since the builder would gain nothing.
  */
-export async function runImageCopies(builder: string, names: readonly string[], run: RunContext): Promise<RunImageTarget[]> {
+export async function runImageCopies(
+  builder: string,
+  names: readonly string[],
+  run: RunContext,
+): Promise<RunImageTarget[]> {
   const lookups = await Promise.all(names.map((name) => lookUpCopy(name, run)));
   const missing = lookups.flatMap((l) => ('missing' in l ? [l.missing] : []));
   if (missing.length === names.length) {
