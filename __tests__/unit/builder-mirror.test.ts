@@ -265,6 +265,74 @@ describe('addRunImageMirrorToBuilder: label', () => {
   });
 });
 
+describe('addRunImageMirrorToBuilder: several run images, auto and primary', () => {
+  const BASE = 'index.docker.io/paketobuildpacks/run-jammy-base:latest';
+  const FULL = 'index.docker.io/paketobuildpacks/run-jammy-full:latest';
+  const ecr = (name: string) => `public.ecr.aws/paketo-buildpacks/${name}:latest`;
+  const twoRunImages = () => ({
+    ...paketoLabel(),
+    stack: { runImage: { image: BASE, mirrors: null } },
+    images: [{ image: BASE }, { image: FULL, mirrors: ['gcr.io/x/run-jammy-full'] }],
+  });
+  const input = (mode: 'auto' | 'primary') => ({
+    ...builderImage(twoRunImages()).input,
+    runImages: [
+      { source: BASE, copy: ecr('run-jammy-base') },
+      { source: FULL, copy: ecr('run-jammy-full') },
+    ],
+    mode,
+  });
+  const runTomlOf = async (layer: Uint8Array) => parseToml((await readTar(gunzipSync(layer)))[1]?.body ?? '');
+
+  it('auto: adds each copy to its own run image, in the label and run.toml', async () => {
+    const result = mutate(input('auto'));
+    const images = [
+      { image: BASE, mirrors: [ecr('run-jammy-base')] },
+      { image: FULL, mirrors: ['gcr.io/x/run-jammy-full', ecr('run-jammy-full')] },
+    ];
+    expect(result.label['images']).toEqual(images);
+    expect(result.label['stack']).toEqual({ runImage: images[0] });
+    expect(await runTomlOf(result.layer.bytes)).toEqual({ images });
+  });
+
+  it('primary: each copy becomes the image, the original the first mirror; keys keep their order', async () => {
+    const result = mutate(input('primary'));
+    const images = [
+      { image: ecr('run-jammy-base'), mirrors: [BASE] },
+      { image: ecr('run-jammy-full'), mirrors: [FULL, 'gcr.io/x/run-jammy-full'] },
+    ];
+    expect(result.label['images']).toEqual(images);
+    expect(Object.keys((result.label['images'] as object[])[0]!)).toEqual(['image', 'mirrors']);
+    expect(result.label['stack']).toEqual({ runImage: images[0] });
+    expect(await runTomlOf(result.layer.bytes)).toEqual({ images });
+    const stackToml = parseToml((await readTar(gunzipSync(result.layer.bytes)))[0]?.body ?? '');
+    expect(stackToml).toEqual({ 'run-image': images[0] });
+  });
+
+  it('primary on a builder already made primary changes nothing; the modes give different digests', () => {
+    const once = mutate(input('primary'));
+    const again = addRunImageMirrorToBuilder({
+      ...input('primary'),
+      manifest: once.manifest,
+      config: once.config.bytes,
+      runImages: [
+        { source: ecr('run-jammy-base'), copy: ecr('run-jammy-base') },
+        { source: ecr('run-jammy-full'), copy: ecr('run-jammy-full') },
+      ],
+    });
+    expect(again.changed).toBe(false);
+    expect(mutate(input('auto')).manifest.digest).not.toBe(once.manifest.digest);
+  });
+
+  it('leaves a run image without a copy as it is', () => {
+    const result = mutate({ ...input('primary'), runImages: [{ source: BASE }, { source: FULL, copy: ecr('x') }] });
+    expect(result.label['images']).toEqual([
+      { image: BASE },
+      { image: ecr('x'), mirrors: [FULL, 'gcr.io/x/run-jammy-full'] },
+    ]);
+  });
+});
+
 describe('addRunImageMirrorToBuilder: layer', () => {
   it('holds exactly cnb/stack.toml and cnb/run.toml, 0644, root-owned, fixed mtime, reflecting the new label', async () => {
     const result = mutate(builderImage(paketoLabel()).input);

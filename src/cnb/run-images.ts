@@ -85,6 +85,7 @@ export function applyRunImageCopies(
       if ([image, ...mirrors].map(normalizedName).includes(normalizedName(copy))) continue;
       entry['mirrors'] = [...mirrors, copy];
     } else {
+      if (normalizedName(image) === normalizedName(copy)) continue; // already the run image
       const others = mirrors.filter((m) => ![image, copy].map(normalizedName).includes(normalizedName(m)));
       entry['image'] = copy;
       entry['mirrors'] = [image, ...others];
