@@ -34,12 +34,16 @@ export interface BuilderOptions {
   tag?: string;
   /** Manifest media types; `oci` unless told (pack itself often pushes Docker ones). */
   family?: 'oci' | 'docker';
+  /** More `[[run.images]]` after `runImage`, as `pack builder create` writes them (current shape only). */
+  extraRunImages?: string[];
+  /** Push the one platform's manifest under the tag, with no index. */
+  singleManifest?: boolean;
 }
 
 export function builderLabel(options: BuilderOptions): string {
   const mirrors = options.existingMirrors ?? [];
   const stack = { runImage: { image: options.runImage, mirrors } };
-  const images = [{ image: options.runImage, mirrors }];
+  const images = [options.runImage, ...(options.extraRunImages ?? [])].map((image) => ({ image, mirrors }));
   const metadata =
     options.shape === 'stack'
       ? {
@@ -65,30 +69,37 @@ export async function pushBuilder(
   repository: string,
   options: BuilderOptions,
 ): Promise<{ index: PushedManifest; platforms: SeededImage[] }> {
+  const runImages = [options.runImage, ...(options.extraRunImages ?? [])];
   const cnbLayer = await tarLayer({
     'cnb/stack.toml': `[run-image]\n  image = "${options.runImage}"\n`,
-    'cnb/run.toml': `[[images]]\n  image = "${options.runImage}"\n`,
+    'cnb/run.toml': runImages.map((image) => `[[images]]\n  image = "${image}"\n`).join('\n'),
   });
   const platforms: SeededImage[] = [];
   for (const architecture of options.platforms ?? ['amd64', 'arm64']) {
     platforms.push(
-      await pushImage(target, repository, {
-        ...(options.family !== undefined ? { family: options.family } : {}),
-        architecture,
-        ...(options.os !== undefined ? { os: options.os } : {}),
-        layers: [
-          pseudoRandomBytes(20_000, architecture.length + repository.length),
-          ...(options.sharedLayers ?? []),
-          cnbLayer,
-        ],
-        labels: {
-          'io.buildpacks.builder.metadata': builderLabel(options),
-          'io.buildpacks.stack.id': 'io.buildpacks.stacks.jammy',
-          'org.opencontainers.image.description': 'A synthetic Paketo-style builder',
+      await pushImage(
+        target,
+        repository,
+        {
+          ...(options.family !== undefined ? { family: options.family } : {}),
+          architecture,
+          ...(options.os !== undefined ? { os: options.os } : {}),
+          layers: [
+            pseudoRandomBytes(20_000, architecture.length + repository.length),
+            ...(options.sharedLayers ?? []),
+            cnbLayer,
+          ],
+          labels: {
+            'io.buildpacks.builder.metadata': builderLabel(options),
+            'io.buildpacks.stack.id': 'io.buildpacks.stacks.jammy',
+            'org.opencontainers.image.description': 'A synthetic Paketo-style builder',
+          },
         },
-      }),
+        options.singleManifest === true ? options.tag : undefined,
+      ),
     );
   }
+  if (options.singleManifest === true) return { index: platforms[0]!, platforms };
   const index = await pushIndex(
     target,
     repository,

@@ -21,8 +21,8 @@ export interface World {
   privateRegistry: LocalRegistry;
   publicRegistry: LocalRegistry;
   aws: AwsEmulator;
-  /** With `countDestinationRequests`: counting proxies the emulator's repositoryUris point at. */
-  destinationFronts?: { private: Proxy; public: Proxy };
+  /** With `doors`: the counting proxies the destination registries are reached through (their `host` is the door's). */
+  doors?: { private: Proxy; public: Proxy };
   /** The action bundle runAction runs: `index.js` and `post.js`. */
   bundleDir: string;
   /** Runs `node <bundleDir>/index.js` as the runner does. */
@@ -45,6 +45,8 @@ export interface ActionRun {
 export interface WorldOptions {
   aws?: AwsEmulatorOptions;
   hub?: Omit<DockerHubFrontOptions, 'registryUrl'>;
+  /** Put a counting proxy in front of each destination registry, to count what a run reads and writes there. */
+  doors?: boolean;
   /** Which bundle runs; the committed `dist/` unless told (tests build their own from src/). */
   bundleDir?: string;
   /** Put counting proxies in front of both destination registries (e.g. to prove a run writes nothing). */
@@ -55,24 +57,29 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
   const bundleDir = options.bundleDir ?? join(REPO_ROOT, 'dist');
   const source = await startRegistry();
   const hub = await startDockerHubFront({ registryUrl: source.url, ...(options.hub ?? {}) });
-  const privateRegistry = await startRegistry({ auth: true });
-  const publicRegistry = await startRegistry({ auth: true });
-  const destinationFronts = options.countDestinationRequests
-    ? {
-        private: await startProxy({ target: privateRegistry.url }),
-        public: await startProxy({ target: publicRegistry.url }),
-      }
-    : undefined;
+  const privateBackend = await startRegistry({ auth: true });
+  const publicBackend = await startRegistry({ auth: true });
+  const doors =
+    options.doors === true
+      ? {
+          private: await startProxy({ target: privateBackend.url }),
+          public: await startProxy({ target: publicBackend.url }),
+        }
+      : undefined;
+  const through = (registry: LocalRegistry, door: Proxy | undefined): LocalRegistry =>
+    door === undefined ? registry : { ...registry, host: door.host, url: door.url };
+  const privateRegistry = through(privateBackend, doors?.private);
+  const publicRegistry = through(publicBackend, doors?.public);
   const aws = await startAwsEmulator({
     ...options.aws,
     registries: {
       private: {
-        host: destinationFronts?.private.host ?? privateRegistry.host,
+        host: privateRegistry.host,
         username: 'AWS',
         password: privateRegistry.password!,
       },
       public: {
-        host: destinationFronts?.public.host ?? publicRegistry.host,
+        host: publicRegistry.host,
         username: 'AWS',
         password: publicRegistry.password!,
       },
@@ -84,14 +91,14 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     privateRegistry,
     publicRegistry,
     aws,
-    ...(destinationFronts !== undefined ? { destinationFronts } : {}),
+    ...(doors !== undefined ? { doors } : {}),
     bundleDir,
     runAction: (inputs, extraEnv) => runAction(aws, inputs, extraEnv, bundleDir),
     async close() {
       await aws.close();
       await hub.close();
-      await destinationFronts?.private.close();
-      await destinationFronts?.public.close();
+      await doors?.private.close();
+      await doors?.public.close();
       await Promise.all([source.stop(), privateRegistry.stop(), publicRegistry.stop()]);
     },
   };

@@ -17,6 +17,7 @@ import {
 } from '../../testbed/release.js';
 import {
   readLayoutImage,
+  skopeoConfig,
   skopeoCopyToLayout,
   skopeoDigestOrNull,
   skopeoListTags,
@@ -108,6 +109,7 @@ describe('end to end: builder run-image mirrors', () => {
   let second: ActionRun;
   let privateRun: ActionRun;
   let verbatimRun: ActionRun;
+  let primaryRun: ActionRun;
   const layouts: Record<string, LayoutImage> = {};
   const tagsAfterFirst: Record<string, string | null> = {};
 
@@ -219,6 +221,11 @@ describe('end to end: builder run-image mirrors', () => {
     );
     verbatimRun = await world.runAction(
       privateInputs([release.references.builder], 'verbatim/', { 'run-image-mirror': 'false' }),
+    );
+    primaryRun = await world.runAction(
+      privateInputs([release.references.runImage, release.references.builder], 'primary/', {
+        'run-image-mirror': 'primary',
+      }),
     );
 
     layoutDirOf['source-jammy'] = await layout('source-jammy', `${world.source.host}/${ORG}/builder-jammy-base:0.3.13`);
@@ -483,6 +490,25 @@ describe('end to end: builder run-image mirrors', () => {
     expect(
       await skopeoDigestOrNull(`${world.privateRegistry.host}/verbatim/builder-jammy-base:0.3.13`, privateCreds()),
     ).toBe(sourceDigests['builder-jammy-base']);
+  });
+
+  it('makes the ECR copy the run image with run-image-mirror: primary, the original its first mirror', async () => {
+    expect(errorLines(primaryRun)).toEqual([]);
+    expect(primaryRun.code).toBe(0);
+    const builder = imageNamed(primaryRun, 'builder-jammy-base');
+    expect(builder.mutated).toBe(true);
+    const copy = `${world.privateRegistry.host}/primary/run-jammy-base:latest`;
+    const config = await skopeoConfig(
+      `${world.privateRegistry.host}/primary/builder-jammy-base:0.3.13`,
+      privateCreds(),
+    );
+    const label = JSON.parse(config.config?.Labels?.[BUILDER_LABEL] ?? '{}') as {
+      images?: { image: string; mirrors: string[] }[];
+      stack?: { runImage?: { image: string; mirrors: string[] } };
+    };
+    expect(label.images).toEqual([{ image: copy, mirrors: [RUN_IMAGE] }]);
+    expect(label.stack?.runImage).toEqual({ image: copy, mirrors: [RUN_IMAGE] });
+    expect(primaryRun.summary).toContain(`run image ${copy}, mirrors ${RUN_IMAGE}`);
   });
 
   /** Publishes one builder on its own to ECR Public; it must fail with one error line and write nothing. */

@@ -43,7 +43,7 @@ describe('end to end: dry-run verify', () => {
   /** Runs a verify with the read-only policy, counting every request at both sides and every AWS call. */
   async function verify(inputs: Record<string, string>, policyFile = 'iam-policy-verify-public.json') {
     world.aws.setPermissionsPolicy(policy(policyFile));
-    const fronts = [world.destinationFronts!.public, world.destinationFronts!.private, world.hub.front, world.hub.cdn];
+    const fronts = [world.doors!.public, world.doors!.private, world.hub.front, world.hub.cdn];
     for (const front of fronts) front.reset();
     const callsBefore = world.aws.calls.length;
     const run = await world.runAction({ ...inputs, 'dry-run': 'verify' });
@@ -53,7 +53,7 @@ describe('end to end: dry-run verify', () => {
   }
 
   beforeAll(async () => {
-    world = await startWorld({ countDestinationRequests: true });
+    world = await startWorld({ doors: true });
     release = await seedPaketoRelease(source(), world.hub.host);
     const published = await world.runAction(publicInputs(releaseImages()));
     expect(published.code).toBe(0);

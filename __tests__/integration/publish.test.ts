@@ -128,7 +128,8 @@ describe('publish() in-process: a release to ECR Public and private ECR', () => 
     const builder = imageNamed(first, 'builder-jammy-base');
     expect(builder.mirror?.runImages.map((r) => r.copy)).toEqual([mirror]);
     expect(builder.mirror?.platforms.map((p) => p.platform).sort()).toEqual(['linux/amd64', 'linux/arm64']);
-    for (const platform of builder.mirror?.platforms ?? []) expect(platform.after.mirrors).toEqual([mirror]);
+    for (const platform of builder.mirror?.platforms ?? [])
+      expect(platform.after.map((r) => r.mirrors)).toEqual([[mirror]]);
     // Read back independently: the published builder's label names the mirror.
     const config = await skopeoConfig(`${world.publicRegistry.host}/${ALIAS}/builder-jammy-base:0.3.13`, publicCreds());
     type BuilderMetadata = { stack?: { runImage?: { mirrors?: string[] } } };

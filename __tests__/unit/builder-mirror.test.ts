@@ -3,13 +3,13 @@ import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { parse as parseToml } from 'smol-toml';
 import {
-  addMirrorToBuilderMetadata,
   addRunImageMirrorToBuilder,
   BuilderMirrorError,
   SOURCE_DIGEST_ANNOTATION,
   serializeLabelLikeGo,
   type BuilderMirrorInput,
 } from '../../src/cnb/builder-mirror.js';
+import { applyRunImageCopies, runImageNames } from '../../src/cnb/run-images.js';
 import {
   DOCKER_CONFIG,
   DOCKER_LAYER_GZIP,
@@ -89,10 +89,22 @@ function builderImage(
   const input: BuilderMirrorInput = {
     manifest: { bytes: enc(manifest), mediaType: manifest.mediaType },
     config: configBytes,
-    mirror: MIRROR,
+    runImages: firstGetsMirror(label),
+    mode: 'auto',
     sourceDigest: SOURCE_DIGEST,
   };
   return { config, manifest, input };
+}
+
+/** The label's first run image gets MIRROR as its copy, the others none; a label we cannot read names none. */
+function firstGetsMirror(label: Record<string, unknown>): BuilderMirrorInput['runImages'] {
+  let names: string[];
+  try {
+    names = runImageNames(label);
+  } catch {
+    names = [];
+  }
+  return names.map((source, i) => (i === 0 ? { source, copy: MIRROR } : { source }));
 }
 
 /** A shallow copy without the given keys. */
@@ -114,7 +126,7 @@ describe('addRunImageMirrorToBuilder: golden digests', () => {
     expect(result.layer.digest).toBe('sha256:7a6ca18ef0d43d356528d802f11f343e95f7ed5892a6a26a009c7f5bf23c582c');
     expect(result.layer.diffId).toBe('sha256:ea5e5bd267ac92cc16254964566ff0b3df694656c6f1544d6b1f020285fb7d5b');
     expect(result.config.digest).toBe('sha256:b9d2bff63205d97d12814688e7ae05f12c648d194de06110a8ea57add9698cc6');
-    expect(result.manifest.digest).toBe('sha256:49b767ed8eb8c27f97907e4e0e26d299575f4791c7effa7e2b522c1977f08aff');
+    expect(result.manifest.digest).toBe('sha256:249e459cc9a370e211c38a30338edaa0b4bee8495fc6f7d0af64d3325de9c38e');
   });
 
   // Same layer and config blobs as above: a blob's bytes do not carry its media type.
@@ -155,10 +167,12 @@ describe('addRunImageMirrorToBuilder: label', () => {
       expect(label[key]).toEqual(original[key]);
     expect(Object.keys(label['x-unknown'] as object)).toEqual(['z', 'a']);
     expect(result.label).toEqual(label);
-    expect(result.runImage).toEqual({
-      image: 'index.docker.io/paketobuildpacks/run-jammy-base:latest',
-      mirrors: [MIRROR],
-    });
+    expect(result.after).toEqual([
+      {
+        image: 'index.docker.io/paketobuildpacks/run-jammy-base:latest',
+        mirrors: [MIRROR],
+      },
+    ]);
   });
 
   it('serializes the label compactly with Go-style HTML escapes, as pack does', () => {
@@ -180,10 +194,12 @@ describe('addRunImageMirrorToBuilder: label', () => {
       stack: { runImage: { image: 'cnbs/sample-stack-run:bionic', mirrors: ['gcr.io/x/run:bionic', MIRROR] } },
     });
     expect(result.label).not.toHaveProperty('images');
-    expect(result.runImage).toEqual({
-      image: 'cnbs/sample-stack-run:bionic',
-      mirrors: ['gcr.io/x/run:bionic', MIRROR],
-    });
+    expect(result.after).toEqual([
+      {
+        image: 'cnbs/sample-stack-run:bionic',
+        mirrors: ['gcr.io/x/run:bionic', MIRROR],
+      },
+    ]);
   });
 
   it('handles a builder that has only images', () => {
@@ -217,13 +233,16 @@ describe('addRunImageMirrorToBuilder: label', () => {
       images: [{ image: 'paketobuildpacks/run:base', mirrors: ['index.docker.io/library/ubuntu'] }],
       stack: { runImage: { image: 'paketobuildpacks/run:base' } },
     };
-    expect(addMirrorToBuilderMetadata(metadata, 'docker.io/ubuntu:latest')).toEqual({ changed: true });
+    const copy = (to: string) => [{ source: 'index.docker.io/paketobuildpacks/run:base', copy: to }];
+    expect(applyRunImageCopies(metadata, copy('docker.io/ubuntu:latest'), 'auto')).toEqual({ changed: true });
     // only stack.runImage lacked it
     expect(metadata.images[0]?.mirrors).toEqual(['index.docker.io/library/ubuntu']);
     expect((metadata.stack.runImage as Record<string, unknown>)['mirrors']).toEqual(['docker.io/ubuntu:latest']);
-    expect(addMirrorToBuilderMetadata(metadata, 'ubuntu')).toEqual({ changed: false });
+    expect(applyRunImageCopies(metadata, copy('ubuntu'), 'auto')).toEqual({ changed: false });
     // the run image itself is not added as its own mirror
-    expect(addMirrorToBuilderMetadata(metadata, 'docker.io/paketobuildpacks/run:base')).toEqual({ changed: false });
+    expect(applyRunImageCopies(metadata, copy('docker.io/paketobuildpacks/run:base'), 'auto')).toEqual({
+      changed: false,
+    });
   });
 
   it('applied twice, the second application adds no duplicate', () => {
@@ -231,12 +250,86 @@ describe('addRunImageMirrorToBuilder: label', () => {
     const second = addRunImageMirrorToBuilder({
       manifest: { bytes: first.manifest.bytes, mediaType: first.manifest.mediaType },
       config: first.config.bytes,
-      mirror: 'public.ecr.aws/paketo-buildpacks/run-jammy-base',
+      runImages: [
+        {
+          source: 'docker.io/paketobuildpacks/run-jammy-base',
+          copy: 'public.ecr.aws/paketo-buildpacks/run-jammy-base',
+        },
+      ],
+      mode: 'auto',
       sourceDigest: first.manifest.digest,
     });
     expect(second.changed).toBe(false);
     expect(second.label).toEqual(first.label);
     expect(second.manifest.digest).toBe(first.manifest.digest);
+  });
+});
+
+describe('addRunImageMirrorToBuilder: several run images, auto and primary', () => {
+  const BASE = 'index.docker.io/paketobuildpacks/run-jammy-base:latest';
+  const FULL = 'index.docker.io/paketobuildpacks/run-jammy-full:latest';
+  const ecr = (name: string) => `public.ecr.aws/paketo-buildpacks/${name}:latest`;
+  const twoRunImages = () => ({
+    ...paketoLabel(),
+    stack: { runImage: { image: BASE, mirrors: null } },
+    images: [{ image: BASE }, { image: FULL, mirrors: ['gcr.io/x/run-jammy-full'] }],
+  });
+  const input = (mode: 'auto' | 'primary') => ({
+    ...builderImage(twoRunImages()).input,
+    runImages: [
+      { source: BASE, copy: ecr('run-jammy-base') },
+      { source: FULL, copy: ecr('run-jammy-full') },
+    ],
+    mode,
+  });
+  const runTomlOf = async (layer: Uint8Array) => parseToml((await readTar(gunzipSync(layer)))[1]?.body ?? '');
+
+  it('auto: adds each copy to its own run image, in the label and run.toml', async () => {
+    const result = mutate(input('auto'));
+    const images = [
+      { image: BASE, mirrors: [ecr('run-jammy-base')] },
+      { image: FULL, mirrors: ['gcr.io/x/run-jammy-full', ecr('run-jammy-full')] },
+    ];
+    expect(result.label['images']).toEqual(images);
+    expect(result.label['stack']).toEqual({ runImage: images[0] });
+    expect(await runTomlOf(result.layer.bytes)).toEqual({ images });
+  });
+
+  it('primary: each copy becomes the image, the original the first mirror; keys keep their order', async () => {
+    const result = mutate(input('primary'));
+    const images = [
+      { image: ecr('run-jammy-base'), mirrors: [BASE] },
+      { image: ecr('run-jammy-full'), mirrors: [FULL, 'gcr.io/x/run-jammy-full'] },
+    ];
+    expect(result.label['images']).toEqual(images);
+    expect(Object.keys((result.label['images'] as object[])[0]!)).toEqual(['image', 'mirrors']);
+    expect(result.label['stack']).toEqual({ runImage: images[0] });
+    expect(await runTomlOf(result.layer.bytes)).toEqual({ images });
+    const stackToml = parseToml((await readTar(gunzipSync(result.layer.bytes)))[0]?.body ?? '');
+    expect(stackToml).toEqual({ 'run-image': images[0] });
+  });
+
+  it('primary on a builder already made primary changes nothing; the modes give different digests', () => {
+    const once = mutate(input('primary'));
+    const again = addRunImageMirrorToBuilder({
+      ...input('primary'),
+      manifest: once.manifest,
+      config: once.config.bytes,
+      runImages: [
+        { source: ecr('run-jammy-base'), copy: ecr('run-jammy-base') },
+        { source: ecr('run-jammy-full'), copy: ecr('run-jammy-full') },
+      ],
+    });
+    expect(again.changed).toBe(false);
+    expect(mutate(input('auto')).manifest.digest).not.toBe(once.manifest.digest);
+  });
+
+  it('leaves a run image without a copy as it is', () => {
+    const result = mutate({ ...input('primary'), runImages: [{ source: BASE }, { source: FULL, copy: ecr('x') }] });
+    expect(result.label['images']).toEqual([
+      { image: BASE },
+      { image: ecr('x'), mirrors: [FULL, 'gcr.io/x/run-jammy-full'] },
+    ]);
   });
 });
 
@@ -329,7 +422,15 @@ describe('addRunImageMirrorToBuilder: config and manifest', () => {
     expect(result.config.descriptor).toEqual(out.config);
     expect(out.layers.slice(0, 2)).toEqual(manifest.layers);
     expect(out.layers[2]).toEqual({ mediaType: OCI_LAYER_GZIP, digest: result.layer.digest, size: result.layer.size });
-    expect(out.annotations).toEqual({ [SOURCE_DIGEST_ANNOTATION]: SOURCE_DIGEST });
+    // What the builder was made from, so a re-run can tell it is up to date without reading it again.
+    expect(out.annotations).toEqual({
+      [SOURCE_DIGEST_ANNOTATION]: SOURCE_DIGEST,
+      'io.ecr-publish.run-image-mirror': JSON.stringify({
+        format: 1,
+        mode: 'auto',
+        runImages: [{ source: 'index.docker.io/paketobuildpacks/run-jammy-base:latest', copy: MIRROR }],
+      }),
+    });
     expect(result.annotated).toBe(true);
     expect(Object.keys(out)).toEqual([...Object.keys(manifest), 'annotations']);
   });
@@ -387,7 +488,8 @@ describe('addRunImageMirrorToBuilder: errors', () => {
 
   it('rejects an invalid mirror reference and a malformed source digest', () => {
     const { input } = builderImage(paketoLabel());
-    expect(() => addRunImageMirrorToBuilder({ ...input, mirror: 'Not A Ref' })).toThrow(
+    const runImages = [{ source: 'index.docker.io/paketobuildpacks/run-jammy-base:latest', copy: 'Not A Ref' }];
+    expect(() => addRunImageMirrorToBuilder({ ...input, runImages })).toThrow(
       /^run-image mirror: invalid image reference/,
     );
     expect(() => addRunImageMirrorToBuilder({ ...input, sourceDigest: 'sha256:abc' })).toThrow(

@@ -1,11 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import {
-  builderRunImage,
-  ClassifyError,
-  classifyImage,
-  imageLabels,
-  parseBuilderMetadata,
-} from '../../src/cnb/classify.js';
+import { ClassifyError, classifyImage, imageLabels, parseBuilderMetadata } from '../../src/cnb/classify.js';
+import { runImageNames } from '../../src/cnb/run-images.js';
 
 const withLabels = (labels: Record<string, unknown> | undefined): Record<string, unknown> => ({
   os: 'linux',
@@ -51,8 +46,26 @@ describe('imageLabels', () => {
   });
 });
 
-describe('builderRunImage', () => {
+describe('runImageNames of a builder label', () => {
   const builder = (metadata: unknown) => withLabels({ 'io.buildpacks.builder.metadata': JSON.stringify(metadata) });
+  const builderRunImage = (config: Uint8Array | object) => runImageNames(parseBuilderMetadata(config))[0];
+
+  it('names every images[].image, then a stack.runImage.image that differs', () => {
+    const metadata = {
+      stack: { runImage: { image: 'docker.io/paketobuildpacks/run-jammy-base', mirrors: null } },
+      images: [{ image: 'paketobuildpacks/run-jammy-base:latest' }, { image: '' }, { image: 'other/run' }],
+    };
+    expect(runImageNames(parseBuilderMetadata(builder(metadata)))).toEqual([
+      'paketobuildpacks/run-jammy-base:latest',
+      'other/run',
+    ]);
+    const differs = { ...metadata, stack: { runImage: { image: 'old/run:stack' } } };
+    expect(runImageNames(parseBuilderMetadata(builder(differs)))).toEqual([
+      'paketobuildpacks/run-jammy-base:latest',
+      'other/run',
+      'old/run:stack',
+    ]);
+  });
 
   it('prefers images[0].image', () => {
     const metadata = {

@@ -32,7 +32,7 @@ function image(): PublishedImage {
     mirror: {
       mode: 'auto',
       runImages: [{ source: HOSTILE, copy: HOSTILE }],
-      platforms: [{ platform: HOSTILE, before: runImage, after: runImage }],
+      platforms: [{ platform: HOSTILE, before: [runImage], after: [runImage] }],
     },
     referrers: 1,
   };

@@ -110,15 +110,22 @@ export async function writeSummary(report: PublishReport): Promise<void> {
   }
   for (const image of report.images) {
     if (image.mirror === undefined) continue;
-    const lines = image.mirror.platforms.map(
-      (p) => `${p.platform}: run image ${p.after.image}, mirrors ${p.after.mirrors.join(', ')}`,
-    );
+    const { mode, platforms, runImages } = image.mirror;
+    // An up-to-date builder was not read again: only what its annotations record is known.
+    const lines =
+      platforms.length > 0
+        ? platforms.flatMap((p) =>
+            p.after.map((r) => `${p.platform}: run image ${r.image}, mirrors ${r.mirrors.join(', ')}`),
+          )
+        : runImages.map((r) => `${r.source} → ${r.copy} (${mode})`);
     core.summary.addDetails(
       escapeHtml(`Run-image mirror of ${image.repository}`),
       `<pre>${escapeHtml(lines.join('\n'))}</pre>${
-        image.mutated
-          ? 'Source signatures and attestations sign the unmutated builder, so they were not copied.'
-          : 'The builder already listed this mirror and was copied unchanged.'
+        image.upToDate
+          ? 'Already published from this source with these copies: nothing was read or written.'
+          : image.mutated
+            ? 'Source signatures and attestations sign the unmutated builder, so they were not copied.'
+            : 'The builder already listed this mirror and was copied unchanged.'
       }`,
     );
   }

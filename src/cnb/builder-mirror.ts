@@ -1,34 +1,37 @@
-/** Adds a run-image mirror to ONE platform manifest of a CNB builder: label, `cnb/*.toml` layer, config, manifest. */
+/** Gives the run images of ONE platform manifest of a CNB builder their copies: label, `cnb/*.toml` layer, config, manifest. */
 import { sha256Digest } from '../oci/digest.js';
 import { type Descriptor } from '../oci/media-types.js';
-import { isJsonObject, parseJsonObject } from '../oci/json.js';
+import { parseJsonObject } from '../oci/json.js';
 import { encodeGzipLayer, type EncodedLayer } from '../oci/layer.js';
 import { appendLayerToImage, gzipLayerMediaTypeFor } from '../oci/mutate.js';
-import { comparableName, parseReference } from '../oci/reference.js';
+import { parseReference } from '../oci/reference.js';
+import type { RunImageMirrorMode } from '../inputs.js';
 import { parseBuilderMetadata } from './classify.js';
 import { BUILDER_METADATA_LABEL } from './labels.js';
+import { mirrorAnnotations, SOURCE_DIGEST_ANNOTATION } from './mirror-record.js';
+import {
+  applyRunImageCopies,
+  BuilderMirrorError,
+  runImagesOf,
+  stackRunImage,
+  type RunImage,
+  type RunImageTarget,
+} from './run-images.js';
 
-/** Manifest annotation recording the digest of the source image the builder was made from. */
-export const SOURCE_DIGEST_ANNOTATION = 'io.ecr-publish.source-digest';
 /** pack's normalized timestamp, used for the history entry as for the layer's files. */
 export const MIRROR_HISTORY_CREATED = '1980-01-01T00:00:01Z';
 export const STACK_TOML_PATH = 'cnb/stack.toml';
 export const RUN_TOML_PATH = 'cnb/run.toml';
 
-export class BuilderMirrorError extends Error {
-  override name = 'BuilderMirrorError';
-}
-
-export interface RunImage {
-  image: string;
-  mirrors: string[];
-}
+export { BuilderMirrorError, SOURCE_DIGEST_ANNOTATION, type RunImage, type RunImageTarget };
 
 export interface BuilderMirrorInput {
   manifest: { bytes: Uint8Array; mediaType: string };
   config: Uint8Array;
-  /** e.g. `public.ecr.aws/paketo-buildpacks/run-jammy-base:latest` */
-  mirror: string;
+  /** Every run image the builder names, with its destination copy when it has one. */
+  runImages: readonly RunImageTarget[];
+  /** `auto`: each copy becomes a mirror; `primary`: each copy becomes the run image, the original its first mirror. */
+  mode: RunImageMirrorMode;
   /** Digest of the source image root (index or manifest), recorded in the new manifest. */
   sourceDigest: string;
 }
@@ -38,11 +41,12 @@ interface MirrorOutputCommon {
   config: { bytes: Uint8Array; digest: string; descriptor: Descriptor };
   /** The builder metadata label after the edit, parsed. */
   label: Record<string, unknown>;
-  /** The run image the lifecycle will use, with its mirrors after the edit. */
-  runImage: RunImage;
+  /** The run images of the source label, and after the edit. */
+  before: RunImage[];
+  after: RunImage[];
 }
 
-/** The mirror was added: new manifest, config and layer. */
+/** The copies were applied: new manifest, config and layer. */
 export interface MirrorAdded extends MirrorOutputCommon {
   changed: true;
   layer: EncodedLayer;
@@ -50,7 +54,7 @@ export interface MirrorAdded extends MirrorOutputCommon {
   annotated: boolean;
 }
 
-/** The builder already lists the mirror everywhere: manifest and config are the source's own bytes. */
+/** The builder already names every copy as the mode wants: manifest and config are the source's own bytes. */
 export interface MirrorAlreadyPresent extends MirrorOutputCommon {
   changed: false;
 }
@@ -63,11 +67,13 @@ export type BuilderMirrorResult = MirrorAdded | MirrorAlreadyPresent;
  * same bytes on any Node.
  */
 export function addRunImageMirrorToBuilder(input: BuilderMirrorInput): BuilderMirrorResult {
-  const mirror = input.mirror.trim();
-  try {
-    parseReference(mirror);
-  } catch (error) {
-    throw new BuilderMirrorError(`run-image mirror: ${(error as Error).message}`);
+  const copies = input.runImages.flatMap((r) => (r.copy === undefined ? [] : [r.copy.trim()]));
+  for (const copy of copies) {
+    try {
+      parseReference(copy);
+    } catch (error) {
+      throw new BuilderMirrorError(`run-image mirror: ${(error as Error).message}`);
+    }
   }
   if (!/^sha256:[a-f0-9]{64}$/.test(input.sourceDigest)) {
     throw new BuilderMirrorError(`source digest "${input.sourceDigest}" is not a sha256 digest`);
@@ -82,8 +88,10 @@ export function addRunImageMirrorToBuilder(input: BuilderMirrorInput): BuilderMi
   } catch (error) {
     throw new BuilderMirrorError((error as Error).message);
   }
-  const { changed } = addMirrorToBuilderMetadata(metadata, mirror);
-  const runImage = effectiveRunImage(metadata);
+  const before = runImagesOf(metadata);
+  const targets = input.runImages.map((r) => (r.copy === undefined ? r : { ...r, copy: r.copy.trim() }));
+  const { changed } = applyRunImageCopies(metadata, targets, input.mode);
+  const after = runImagesOf(metadata);
 
   if (!changed) {
     const manifest = parseJsonObject(input.manifest.bytes, 'image manifest');
@@ -92,31 +100,36 @@ export function addRunImageMirrorToBuilder(input: BuilderMirrorInput): BuilderMi
       manifest: { ...input.manifest, digest: sha256Digest(input.manifest.bytes) },
       config: { bytes: input.config, digest: sha256Digest(input.config), descriptor: manifest['config'] as Descriptor },
       label: metadata,
-      runImage,
+      before,
+      after,
     };
   }
 
   const layer = encodeGzipLayer(
     [
       { name: STACK_TOML_PATH, content: stackToml(stackRunImage(metadata)) },
-      { name: RUN_TOML_PATH, content: runToml(runImagesOf(metadata)) },
+      { name: RUN_TOML_PATH, content: runToml(after) },
     ],
     gzipLayerMediaTypeFor(input.manifest.bytes, input.manifest.mediaType),
   );
 
   const labelText = serializeLabelLikeGo(metadata);
+  const createdBy =
+    input.mode === 'auto'
+      ? `ecr-publish: add run-image mirror ${copies.join(', ')}`
+      : `ecr-publish: run image ${copies.join(', ')}, the original as its first mirror`;
   const result = appendLayerToImage({
     manifestBytes: input.manifest.bytes,
     manifestMediaType: input.manifest.mediaType,
     configBytes: input.config,
     layer,
-    history: { created: MIRROR_HISTORY_CREATED, created_by: `ecr-publish: add run-image mirror ${mirror}` },
+    history: { created: MIRROR_HISTORY_CREATED, created_by: createdBy },
     configEdit: (edited) => {
       // parseBuilderMetadata found the label here, so the path exists.
       const labels = (edited['config'] as Record<string, unknown>)['Labels'] as Record<string, string>;
       labels[BUILDER_METADATA_LABEL] = labelText;
     },
-    annotations: { [SOURCE_DIGEST_ANNOTATION]: input.sourceDigest },
+    annotations: mirrorAnnotations({ sourceDigest: input.sourceDigest, mode: input.mode, runImages: targets }),
   });
 
   return {
@@ -125,97 +138,10 @@ export function addRunImageMirrorToBuilder(input: BuilderMirrorInput): BuilderMi
     config: { bytes: result.configBytes, digest: result.configDescriptor.digest, descriptor: result.configDescriptor },
     layer,
     label: metadata,
-    runImage,
+    before,
+    after,
     annotated: result.annotated,
   };
-}
-
-/**
- * Adds `mirror` in place to `images[0].mirrors` and, when `stack.runImage.image` is set, to
- * `stack.runImage.mirrors`. A mirror already listed (or equal to the run image itself), compared
- * as normalized names, is not added again. New keys go last; all others keep their order.
- */
-export function addMirrorToBuilderMetadata(metadata: Record<string, unknown>, mirror: string): { changed: boolean } {
-  const targets: Record<string, unknown>[] = [];
-  const images = metadata['images'];
-  if (Array.isArray(images) && isJsonObject(images[0]) && nonEmptyString(images[0]['image'])) targets.push(images[0]);
-  const stack = metadata['stack'];
-  const stackRun = isJsonObject(stack) ? stack['runImage'] : undefined;
-  if (isJsonObject(stackRun) && nonEmptyString(stackRun['image'])) targets.push(stackRun);
-  if (targets.length === 0) {
-    throw new BuilderMirrorError(
-      `label ${BUILDER_METADATA_LABEL} names no run image (neither images[0].image nor stack.runImage.image)`,
-    );
-  }
-
-  const wanted = normalizedName(mirror);
-  let changed = false;
-  for (const target of targets) {
-    const mirrors = mirrorsOf(target);
-    const known = [target['image'] as string, ...mirrors].map(normalizedName);
-    if (known.includes(wanted)) continue;
-    target['mirrors'] = [...mirrors, mirror];
-    changed = true;
-  }
-  return { changed };
-}
-
-/** What the lifecycle picks: `images[0]` on current builders, `stack.runImage` on older ones. */
-export function effectiveRunImage(metadata: Record<string, unknown>): RunImage {
-  const images = runImagesOf(metadata);
-  const first = images[0];
-  if (first === undefined) throw new BuilderMirrorError(`label ${BUILDER_METADATA_LABEL} names no run image`);
-  return first;
-}
-
-/** `cnb/stack.toml` follows `stack.runImage` when set, else `images[0]`, as pack writes it. */
-function stackRunImage(metadata: Record<string, unknown>): RunImage {
-  const stack = metadata['stack'];
-  const stackRun = isJsonObject(stack) ? stack['runImage'] : undefined;
-  if (isJsonObject(stackRun) && nonEmptyString(stackRun['image'])) {
-    return { image: stackRun['image'], mirrors: mirrorsOf(stackRun) };
-  }
-  return effectiveRunImage(metadata);
-}
-
-/** Every `images` entry; an older builder with only `stack.runImage` gives that one. */
-function runImagesOf(metadata: Record<string, unknown>): RunImage[] {
-  const images = metadata['images'];
-  if (Array.isArray(images) && isJsonObject(images[0]) && nonEmptyString(images[0]['image'])) {
-    return images
-      .filter((entry): entry is Record<string, unknown> => isJsonObject(entry) && nonEmptyString(entry['image']))
-      .map((entry) => ({ image: entry['image'] as string, mirrors: mirrorsOf(entry) }));
-  }
-  const stack = metadata['stack'];
-  const stackRun = isJsonObject(stack) ? stack['runImage'] : undefined;
-  if (isJsonObject(stackRun) && nonEmptyString(stackRun['image'])) {
-    return [{ image: stackRun['image'], mirrors: mirrorsOf(stackRun) }];
-  }
-  return [];
-}
-
-/** Go writes a nil slice as `null`; that is "no mirrors". */
-function mirrorsOf(entry: Record<string, unknown>): string[] {
-  const mirrors = entry['mirrors'];
-  if (mirrors === undefined || mirrors === null) return [];
-  if (!Array.isArray(mirrors) || !mirrors.every((m) => typeof m === 'string')) {
-    throw new BuilderMirrorError(
-      `label ${BUILDER_METADATA_LABEL}: run image "${String(entry['image'])}" has mirrors that are not a list of strings`,
-    );
-  }
-  return mirrors as string[];
-}
-
-function normalizedName(name: string): string {
-  try {
-    return comparableName(name);
-  } catch {
-    return name; // an unparsable existing entry still compares as itself
-  }
-}
-
-function nonEmptyString(value: unknown): value is string {
-  return typeof value === 'string' && value !== '';
 }
 
 /** `[run-image]` with `image` and `mirrors`, laid out as pack's TOML encoder writes it. */

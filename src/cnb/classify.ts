@@ -61,25 +61,6 @@ export function classifyImage(config: Uint8Array | object): ImageKind {
   return 'other';
 }
 
-/**
- * The run image a builder names: `images[0].image` (pack ≥ 0.30, platform API 0.12), else the
- * older `stack.runImage.image`. Undefined when the builder names none.
- * Throws when the builder label is missing or is not JSON.
- */
-export function builderRunImage(config: Uint8Array | object): string | undefined {
-  const metadata = parseBuilderMetadata(config);
-  const images = metadata['images'];
-  if (Array.isArray(images)) {
-    const first: unknown = images[0];
-    const image = isObject(first) ? first['image'] : undefined;
-    if (typeof image === 'string' && image !== '') return image;
-  }
-  const stack = metadata['stack'];
-  const runImage = isObject(stack) ? stack['runImage'] : undefined;
-  const image = isObject(runImage) ? runImage['image'] : undefined;
-  return typeof image === 'string' && image !== '' ? image : undefined;
-}
-
 /** The parsed `io.buildpacks.builder.metadata` label, key order kept. */
 export function parseBuilderMetadata(config: Uint8Array | object): Record<string, unknown> {
   const text = imageLabels(config)[BUILDER_METADATA_LABEL];

@@ -1,20 +1,22 @@
-/** Adds a run-image mirror to every platform of a builder tree, replacing the index entries it changed. */
+/** Gives the run images of every platform of a builder tree their copies, replacing the index entries it changed. */
+import type { RunImageMirrorMode } from '../inputs.js';
 import { platformString } from '../oci/media-types.js';
 import { platformNodes, type ImageTree, type ManifestNode } from '../oci/copy.js';
 import { replaceIndexEntries } from '../oci/mutate.js';
-import {
-  addRunImageMirrorToBuilder,
-  BuilderMirrorError,
-  effectiveRunImage,
-  type BuilderMirrorResult,
-  type RunImage,
-} from './builder-mirror.js';
-import { parseBuilderMetadata } from './classify.js';
+import { addRunImageMirrorToBuilder, type BuilderMirrorResult } from './builder-mirror.js';
+import { mirrorAnnotations } from './mirror-record.js';
+import { BuilderMirrorError, type RunImage, type RunImageTarget } from './run-images.js';
 
+/** One platform's run images, before and after the edit. */
 export interface MirroredPlatform {
   platform: string;
-  before: RunImage;
-  after: RunImage;
+  before: RunImage[];
+  after: RunImage[];
+}
+
+export interface MirrorPlan {
+  runImages: readonly RunImageTarget[];
+  mode: RunImageMirrorMode;
 }
 
 export interface MirroredTree {
@@ -24,13 +26,13 @@ export interface MirroredTree {
 }
 
 /**
- * Adds `mirror` as a run-image mirror to every platform manifest of a builder tree, building new
- * manifests, configs and one layer each, and a new index that keeps each entry's platform and
- * annotations. The result's new blobs live in `localBlobs`.
+ * Applies the run-image copies to every platform manifest of a builder tree, building new manifests,
+ * configs and one layer each, and a new index that keeps each entry's platform and annotations and
+ * records what it was made from. The result's new blobs live in `localBlobs`.
  */
 export async function mirrorBuilderTree(
   tree: ImageTree,
-  mirror: string,
+  plan: MirrorPlan,
   readConfig: (node: ManifestNode) => Promise<Uint8Array>,
 ): Promise<MirroredTree> {
   const localBlobs = new Map(tree.localBlobs);
@@ -44,15 +46,12 @@ export async function mirrorBuilderTree(
     if (node.platform?.os === 'windows') throw new BuilderMirrorError(`${where}: windows builders are not supported`);
     const config = await readConfig(node);
     let result: BuilderMirrorResult;
-    let before: RunImage;
     try {
-      result = addRunImageMirrorToBuilder({ manifest: node, config, mirror, sourceDigest: tree.root.digest });
-      // Read from the source label: a mirror that was already there stays in "before".
-      before = effectiveRunImage(parseBuilderMetadata(config));
+      result = addRunImageMirrorToBuilder({ manifest: node, config, ...plan, sourceDigest: tree.root.digest });
     } catch (error) {
       throw new BuilderMirrorError(`${where}: ${(error as Error).message}`);
     }
-    platforms.push({ platform: platformString(node.platform), before, after: result.runImage });
+    platforms.push({ platform: platformString(node.platform), before: result.before, after: result.after });
     if (!result.changed) continue;
     localBlobs.set(result.config.digest, result.config.bytes);
     localBlobs.set(result.layer.digest, result.layer.bytes);
@@ -77,7 +76,8 @@ export async function mirrorBuilderTree(
     const root = replacedNodes.get(tree.root.digest)!;
     return { tree: { ...tree, root, localBlobs }, changed: true, platforms };
   }
-  const index = replaceIndexEntries(tree.root.bytes, tree.root.mediaType, replacements);
+  const annotations = mirrorAnnotations({ sourceDigest: tree.root.digest, ...plan, runImages: [...plan.runImages] });
+  const index = replaceIndexEntries(tree.root.bytes, tree.root.mediaType, replacements, annotations);
   const root: ManifestNode = {
     bytes: Buffer.from(index.bytes),
     mediaType: tree.root.mediaType,

@@ -29,8 +29,8 @@ export async function copyByStage(pending: readonly WorkItem[], run: RunContext)
 async function copyImage(item: WorkItem, run: RunContext): Promise<CopiedImage> {
   const { logger, clock } = run.runtime;
   const started = clock.now();
-  const mirrored =
-    item.kind === 'builder' && run.inputs.runImageMirror === 'auto' ? await addRunImageMirror(item, run) : undefined;
+  const mode = run.inputs.runImageMirror;
+  const mirrored = item.kind === 'builder' && mode !== false ? await addRunImageMirror(item, run, mode) : undefined;
   const tree = mirrored?.tree ?? item.tree;
   const uri = item.destination.repository.repositoryUri;
   const moving = new Set(movingTagsOf(item).map((candidate) => candidate.tag));

@@ -9,6 +9,7 @@ import { decideTags } from '../plan/tags.js';
 import type { RunContext } from './context.js';
 import { platformOfConfig, readConfig } from './image-config.js';
 import type { PublishedImage } from './report.js';
+import { mirroredBuilderAt } from './mirror-up-to-date.js';
 import { imageReport, type ReportedItem, type WorkItem } from './work-item.js';
 
 export interface Resolved {
@@ -59,6 +60,25 @@ async function resolveImage(entry: PlanEntry, run: RunContext): Promise<WorkItem
   if (candidates.length > 0 && (await at(candidates))) {
     logger.info(`${entry.sourceName} is already at ${uri} (${head.digest})`);
     return done({ entry, destination, sourceDigest: head.digest, tags: candidates, heldBack: [], kind: 'unknown' });
+  }
+  const mirrored = await mirroredBuilderAt(entry, head.digest, destination, run);
+  if (mirrored !== undefined) {
+    logger.info(`${entry.sourceName} is already at ${uri} (${mirrored.digest}, made from ${head.digest})`);
+    const item = {
+      entry,
+      destination,
+      sourceDigest: head.digest,
+      tags: candidates,
+      heldBack: [],
+      kind: 'builder' as const,
+    };
+    return imageReport(item, mirrored.digest, emptyStats(), {
+      upToDate: true,
+      mutated: true,
+      platforms: [],
+      seconds: (clock.now() - started) / 1000,
+      mirror: mirrored.mirror,
+    });
   }
   const decision = decideTags(entry.tags, await destination.client.listTags(destination.path));
   for (const held of decision.heldBack) logger.notice(`${uri}: tag "${held.tag}" not moved: ${held.reason}`);
