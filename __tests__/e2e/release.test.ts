@@ -157,7 +157,9 @@ describe('end to end: a release to ECR Public and to private ECR', () => {
       'aws-region': world.aws.region,
       'role-to-assume': world.aws.roleArn,
       'repository-prefix': 'buildpacks/',
-      'image-tag-mutability': 'IMMUTABLE',
+      // A moving tag must be excluded from immutability already on the first release.
+      'image-tag-mutability': 'IMMUTABLE_WITH_EXCLUSION',
+      'image-tag-mutability-exclusions': '*.*',
       'lifecycle-policy': JSON.stringify({
         rules: [
           {
@@ -172,7 +174,8 @@ describe('end to end: a release to ECR Public and to private ECR', () => {
     expect(run.stderr).not.toMatch(/error/i);
     expect(run.code).toBe(0);
     const repo = world.aws.ecr.repositories.get('buildpacks/run-jammy-base');
-    expect(repo?.imageTagMutability).toBe('IMMUTABLE');
+    expect(repo?.imageTagMutability).toBe('IMMUTABLE_WITH_EXCLUSION');
+    expect(repo?.imageTagMutabilityExclusionFilters).toEqual([{ filterType: 'WILDCARD', filter: '*.*' }]);
     expect(repo?.scanOnPush).toBe(true);
     expect(repo?.lifecyclePolicyText).toContain('sinceImagePushed');
     const read = await skopeoRaw(`${world.privateRegistry.host}/buildpacks/run-jammy-base:0.1`, {

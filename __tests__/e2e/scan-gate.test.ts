@@ -382,9 +382,9 @@ describe('end to end: scan gate and promotion in private ECR', () => {
     expect(run.code).not.toBe(0);
     const errors = lines(run, 'error');
     expect(errors).toHaveLength(1);
-    expect(errors[0]).toContain(`locked@${candidate}`);
-    expect(errors[0]).toContain(`"prod" already points to ${released}`);
-    expect(errors[0]).toMatch(/immutable/);
+    // Refused before any write, by the immutable-tag check (issue 14), not halfway at promotion.
+    expect(errors[0]).toContain(`tag "prod" of ECR repository "locked" is immutable (IMMUTABLE) and holds ${released}`);
+    expect(errors[0]).toContain(`locked:v2 (${candidate})`);
     expect(await skopeoDigestOrNull(`${world.privateRegistry.host}/locked:prod`, creds())).toBe(released);
   }, 120_000);
 

@@ -26,6 +26,8 @@ export function registryIdFromMessage(error: unknown): string | undefined {
 
 export interface PrivateRepositorySettings {
   imageTagMutability: ImageTagMutability;
+  /** WILDCARD filters, only with the *_WITH_EXCLUSION settings. */
+  imageTagMutabilityExclusions?: string[];
   scanOnPush: boolean;
   encryptionType: EncryptionType;
   kmsKey?: string;
@@ -91,19 +93,28 @@ async function describePrivateRepository(
   }
 }
 
+/** The repository as ECR describes it (URI, tag mutability), or undefined when it does not exist; never creates. */
+export async function describeExistingRepository(
+  client: ECRClient,
+  repositoryName: string,
+  registryId: string | undefined,
+): Promise<Repository | undefined> {
+  return (await describePrivateRepository(client, repositoryName, registryId)).repository;
+}
+
 /** The repository when it exists; read only (no create, no policy), for `dry-run: verify`. */
 export async function findPrivateRepository(
   client: ECRClient,
   repositoryName: string,
   registryId?: string,
 ): Promise<EnsuredRepository | undefined> {
-  const { repository } = await describePrivateRepository(client, repositoryName, registryId);
+  const repository = await describeExistingRepository(client, repositoryName, registryId);
   return repository === undefined ? undefined : toEnsured(repository, repositoryName, false);
 }
 
 /**
  * Describes the repository, creating it with the settings when missing and allowed.
- * Tag mutability, scan-on-push and encryption apply to created repositories only (encryption cannot
+ * Tag mutability (with its exclusions), scan-on-push and encryption apply to created repositories only (encryption cannot
  * change later). Lifecycle and repository policies are applied to existing repositories too, and only
  * written when the current policy differs as JSON, so the inputs stay the source of truth.
  */
@@ -131,6 +142,14 @@ export async function ensurePrivateRepository(
           repositoryName,
           ...registryField,
           imageTagMutability: settings.imageTagMutability,
+          ...(settings.imageTagMutabilityExclusions?.length
+            ? {
+                imageTagMutabilityExclusionFilters: settings.imageTagMutabilityExclusions.map((filter) => ({
+                  filterType: 'WILDCARD' as const,
+                  filter,
+                })),
+              }
+            : {}),
           imageScanningConfiguration: { scanOnPush: settings.scanOnPush },
           encryptionConfiguration: {
             encryptionType: settings.encryptionType,

@@ -95,6 +95,8 @@ export class Connections {
     private readonly privateLogin: RegistryLogin | undefined,
   ) {
     this.rateLimits = new RateLimitObserver({ runtime: env.runtime });
+    // Private ECR's login is known before any repository is ensured, so reads may start earlier.
+    this.registryLogin = privateLogin;
   }
 
   /** Credentials, AWS clients and, for private ECR, the registry login (its host decides gate-only use). */
@@ -206,7 +208,12 @@ export class Connections {
   destination(repositoryName: string): Destination {
     const repository = this.ensured.get(repositoryName);
     if (repository === undefined) throw new Error(`repository "${repositoryName}" was not ensured`);
-    const [host, path] = splitRepositoryUri(repository.repositoryUri);
+    return { repository, ...this.destinationRegistry(repository.repositoryUri) };
+  }
+
+  /** The destination registry's client for a repository URI, and the repository's path there. */
+  destinationRegistry(repositoryUri: string): { client: RegistryClient; path: string } {
+    const [host, path] = splitRepositoryUri(repositoryUri);
     let client = this.destinationClients.get(host);
     if (client === undefined) {
       const rate = this.inputs.writeRateLimit;
@@ -214,7 +221,7 @@ export class Connections {
       client = connectRegistry(host, { ...registryTransport(this.env, this.login), ...pacer });
       this.destinationClients.set(host, client);
     }
-    return { repository, client, path };
+    return { client, path };
   }
 
   /**
@@ -257,6 +264,7 @@ export class Connections {
       ...(inputs.registryId !== undefined ? { registryId: inputs.registryId } : {}),
       settings: {
         imageTagMutability: inputs.imageTagMutability,
+        imageTagMutabilityExclusions: inputs.imageTagMutabilityExclusions,
         scanOnPush: inputs.scanOnPush,
         encryptionType: inputs.encryptionType,
         ...(inputs.kmsKey !== undefined ? { kmsKey: inputs.kmsKey } : {}),

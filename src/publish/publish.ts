@@ -1,4 +1,4 @@
-/** One run of the action, as its steps: plan → connect → resolve (+ lifecycle images) → copy by stage → referrers → catalog → gate → retention → report. */
+/** One run of the action, as its steps: plan → connect → immutable tags → resolve (+ lifecycle images) → copy by stage → referrers → catalog → gate → retention → report. */
 import type { Inputs } from '../inputs.js';
 import { BlobLocations, TransferLimiter } from '../oci/transfer.js';
 import { BlobSpool } from '../oci/spool.js';
@@ -9,6 +9,7 @@ import { copyByStage } from './copy.js';
 import { dryRun, emptyReport, planRun } from './dry-run.js';
 import { gateRelease, gateWanted } from './gate.js';
 import { addLifecycleImages } from './lifecycle.js';
+import { checkImmutableTags } from './immutable-tags.js';
 import { copyImageReferrers } from './referrers.js';
 import type { PublishEnvironment, PublishReport } from './report.js';
 import { resolveImages } from './resolve.js';
@@ -38,6 +39,7 @@ export async function publish(inputs: Inputs, env: PublishEnvironment): Promise<
   const connections = await Connections.open(inputs, env);
   const plan = connections.placeInRegistry(requested);
   const repositories = plan.entries.map((entry) => entry.repository);
+  await github.group('Immutable tags', () => checkImmutableTags(plan, connections, inputs));
   await github.group('Repositories', () => connections.ensureAll(repositories));
   const report = {
     ...emptyReport(inputs, plan),

@@ -19,6 +19,13 @@ import {
   type OperationFault,
 } from './repositories.js';
 import { ScanEmulator, type ScanSnapshot, type ScanningConfiguration } from './scan.js';
+import {
+  immutableTagMessage,
+  readTagMutability,
+  tagIsImmutable,
+  type ExclusionFilter,
+  type TagMutability,
+} from './tag-mutability.js';
 
 export const ECR_TARGET_PREFIX = 'AmazonEC2ContainerRegistry_V20150921.';
 
@@ -30,7 +37,9 @@ export interface EcrOptions {
 }
 
 export interface RepositorySettings {
-  imageTagMutability?: 'MUTABLE' | 'IMMUTABLE';
+  imageTagMutability?: TagMutability;
+  /** WILDCARD filters, e.g. `latest`, for the *_WITH_EXCLUSION settings. */
+  exclusions?: string[];
   scanOnPush?: boolean;
   encryptionType?: string;
   kmsKey?: string;
@@ -54,6 +63,7 @@ export class EcrEmulator {
   readonly scan: ScanEmulator;
   readonly images: ImageStore;
   private readonly faults = new FaultQueue();
+  private advertisedHost: string | undefined;
 
   constructor(private readonly options: EcrOptions) {
     this.scan = new ScanEmulator(options.accountId, options.region, options.now);
@@ -62,8 +72,15 @@ export class EcrEmulator {
 
   get registryHost(): string {
     return (
-      this.options.backend?.config.host ?? `${this.options.accountId}.dkr.ecr.${this.options.region}.amazonaws.com`
+      this.advertisedHost ??
+      this.options.backend?.config.host ??
+      `${this.options.accountId}.dkr.ecr.${this.options.region}.amazonaws.com`
     );
+  }
+
+  /** Names a front of the backing registry (see registry-front.ts) in repository URIs and logins from now on. */
+  serveRegistryAt(host: string): void {
+    this.advertisedHost = host;
   }
 
   get deletedImages(): ImageStore['deletedImages'] {
@@ -97,7 +114,13 @@ export class EcrEmulator {
       registryPath: name,
       createdAt: new Date(this.options.now()),
       tags: [],
-      imageTagMutability: settings.imageTagMutability ?? 'MUTABLE',
+      ...readTagMutability({
+        imageTagMutability: settings.imageTagMutability,
+        imageTagMutabilityExclusionFilters: settings.exclusions?.map((filter): ExclusionFilter => ({
+          filterType: 'WILDCARD',
+          filter,
+        })),
+      }),
       scanOnPush: settings.scanOnPush ?? false,
       encryption: {
         encryptionType: settings.encryptionType ?? 'AES256',
@@ -136,6 +159,9 @@ export class EcrEmulator {
       repositoryUri: repository.uri,
       createdAt: repository.createdAt,
       imageTagMutability: repository.imageTagMutability,
+      ...(repository.imageTagMutabilityExclusionFilters === undefined
+        ? {}
+        : { imageTagMutabilityExclusionFilters: repository.imageTagMutabilityExclusionFilters }),
       imageScanningConfiguration: { scanOnPush: repository.scanOnPush },
       encryptionConfiguration: repository.encryption,
     };
@@ -221,13 +247,7 @@ export class EcrEmulator {
             `The repository with name '${name}' already exists in the registry with id '${registryId}'`,
           );
         }
-        const mutability = optionalString(params, 'imageTagMutability') ?? 'MUTABLE';
-        if (!['MUTABLE', 'IMMUTABLE', 'MUTABLE_WITH_EXCLUSION', 'IMMUTABLE_WITH_EXCLUSION'].includes(mutability)) {
-          throw new AwsError(
-            'ValidationException',
-            `1 validation error detected: Value '${mutability}' at 'imageTagMutability' failed to satisfy constraint: Member must satisfy enum value set: [MUTABLE, IMMUTABLE, IMMUTABLE_WITH_EXCLUSION, MUTABLE_WITH_EXCLUSION]`,
-          );
-        }
+        const mutability = readTagMutability(params);
         const encryption = optionalObject(params, 'encryptionConfiguration') ?? {};
         const encryptionType = optionalString(encryption, 'encryptionType') ?? 'AES256';
         const kmsKey = optionalString(encryption, 'kmsKey');
@@ -251,7 +271,7 @@ export class EcrEmulator {
           registryPath: name,
           createdAt: new Date(this.options.now()),
           tags,
-          imageTagMutability: mutability,
+          ...mutability,
           scanOnPush: scanning.scanOnPush === true,
           encryption: { encryptionType, ...(kmsKey === undefined ? {} : { kmsKey }) },
         };
@@ -504,12 +524,8 @@ export class EcrEmulator {
           `Image with digest '${digest}' and tag '${tag}' already exists in the repository with name '${repository.name}' in registry with id '${registryId}'`,
         );
       }
-      if (current !== undefined && repository.imageTagMutability === 'IMMUTABLE') {
-        throw new AwsError(
-          'ImageTagAlreadyExistsException',
-          `The image tag '${tag}' already exists in the '${repository.name}' repository and cannot be overwritten because the repository is immutable.`,
-        );
-      }
+      if (current !== undefined && tagIsImmutable(repository, tag))
+        throw new AwsError('ImageTagAlreadyExistsException', immutableTagMessage(tag, repository.name));
     } else if ((await this.images.registry.getManifest(repository.registryPath, digest)) !== undefined) {
       throw new AwsError(
         'ImageAlreadyExistsException',

@@ -16,6 +16,7 @@ export interface EmulatedRepository {
   policyText?: string;
   // Private ECR only.
   imageTagMutability?: string;
+  imageTagMutabilityExclusionFilters?: { filterType: 'WILDCARD'; filter: string }[];
   scanOnPush?: boolean;
   encryption?: { encryptionType: string; kmsKey?: string };
   lifecyclePolicyText?: string;
