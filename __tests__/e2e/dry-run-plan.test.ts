@@ -61,8 +61,8 @@ describe('end to end: the dry-run plan', () => {
     expect(run.stdout).toContain(
       `would publish ${paketo('go:4.13.1-rc.1')} → public.ecr.aws/${alias}/go [4.13.1-rc.1], not moving 4.13, latest: ${reason}\n`,
     );
-    expect(run.stdout).toContain(`then, Run-image mirror (auto): public.ecr.aws/${alias}/builder-jammy-base`);
-    expect(run.summary).toContain('<td>4.13: 4.13.1-rc.1 is a pre-release');
+    expect(run.stdout).toContain(`  - Run-image mirror (auto): public.ecr.aws/${alias}/builder-jammy-base`);
+    expect(run.summary).toContain('<td>4.13, latest: 4.13.1-rc.1 is a pre-release');
   });
 
   it('says at the top of the summary that the retention preview did not run without AWS credentials', async () => {

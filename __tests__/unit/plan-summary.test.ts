@@ -28,7 +28,7 @@ describe('planSummaryTables', () => {
       rows: [
         [BUILDER_SOURCE, `${PUBLIC_REGISTRY}/builder-jammy-base`, '0.3.13, 0.3, latest', ''],
         [RUN_SOURCE, `${PUBLIC_REGISTRY}/run-jammy-base`, '0.1.2, 0.1, latest', ''],
-        [PRERELEASE_SOURCE, `${PUBLIC_REGISTRY}/go`, '4.13.1-rc.1', `4.13: ${reason}; latest: ${reason}`],
+        [PRERELEASE_SOURCE, `${PUBLIC_REGISTRY}/go`, '4.13.1-rc.1', `4.13, latest: ${reason}`],
       ],
     });
     expect(tables[1]?.rows.map((row) => row[0])).toEqual(['Run-image mirror (auto)', 'Retention']);

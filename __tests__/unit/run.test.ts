@@ -48,7 +48,7 @@ describe('run()', () => {
       `would publish ${PRERELEASE_SOURCE} → ${PUBLIC_REGISTRY}/go [4.13.1-rc.1], not moving latest: ${held}\n`,
     );
     expect(stdout).toContain(
-      `then, Run-image mirror (auto): ${PUBLIC_REGISTRY}/builder-jammy-base (a builder by its name) gets the ECR copy`,
+      `  - Run-image mirror (auto): ${PUBLIC_REGISTRY}/builder-jammy-base (a builder by its name) gets, as a mirror, the ECR copy`,
     );
   });
 
@@ -71,7 +71,7 @@ describe('run()', () => {
       'promote-tags: prod will be applied to every image once all are published, with no scan gate ' +
       '(scan-severity-threshold is NONE); set scan-severity-threshold to promote only what passes a scan';
     expect(stdout.split('\n')).toContain(`::notice::${notice}`);
-    expect(stdout).toContain('then, Promotion: prod applied to every image once all are published, with no scan gate');
+    expect(stdout).toContain('  - Promotion: prod applied to every image once all are published, with no scan gate');
   });
 
   it('leaves the registry output unset when only AWS can name it (private, no registry-id)', async () => {

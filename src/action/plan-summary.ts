@@ -1,4 +1,5 @@
 /** The dry run's job summary: a retention preview that did not run (first), the plan, and what the real run also does. */
+import type { HeldBackTag } from '../plan/tags.js';
 import type { PublishReport } from '../publish/report.js';
 import { escapeHtml, type Table } from './table.js';
 
@@ -19,6 +20,13 @@ function retentionNotRun(report: PublishReport): Table[] {
   ];
 }
 
+/** `4.13, latest: 4.13.1-rc.1 is a pre-release; …`: tags held back for one reason share it. */
+function heldBackCell(heldBack: readonly HeldBackTag[]): string {
+  const byReason = new Map<string, string[]>();
+  for (const { tag, reason } of heldBack) byReason.set(reason, [...(byReason.get(reason) ?? []), tag]);
+  return [...byReason].map(([reason, tags]) => `${tags.join(', ')}: ${reason}`).join('; ');
+}
+
 /** The dry-run summary; `retention` is the retention preview's tables, rendered as in a real run. */
 export function planSummaryTables(report: PublishReport, retention: Table[]): Table[] {
   const steps = report.afterCopy ?? [];
@@ -28,12 +36,7 @@ export function planSummaryTables(report: PublishReport, retention: Table[]): Ta
       heading: 'ecr-publish plan (dry run)',
       header: ['Source', 'Destination', 'Tags', 'Not moved'],
       rows: escapeRows(
-        report.plan.map((p) => [
-          p.source,
-          p.destination ?? p.repository,
-          p.tags.join(', '),
-          p.heldBack.map((held) => `${held.tag}: ${held.reason}`).join('; '),
-        ]),
+        report.plan.map((p) => [p.source, p.destination ?? p.repository, p.tags.join(', '), heldBackCell(p.heldBack)]),
       ),
     },
     ...(steps.length > 0

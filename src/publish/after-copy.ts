@@ -39,7 +39,7 @@ function mirrorSteps(inputs: Inputs, plan: Plan, registry: string | undefined): 
   const step = `Run-image mirror (${mode})`;
   const gets =
     mode === 'auto'
-      ? 'gets the ECR copy of each run image it names added as a mirror'
+      ? 'gets, as a mirror, the ECR copy of each run image it names'
       : 'gets the ECR copy of each run image it names as that run image, the original kept as its first mirror';
   const runImages = plan.entries.filter((entry) => looksLike('run', entry));
   const planned =

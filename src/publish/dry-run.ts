@@ -91,7 +91,8 @@ export async function dryRun(requested: Plan, inputs: Inputs, env: PublishEnviro
   for (const entry of report.plan) logger.info(planLine(entry));
   if (registry === undefined && inputs.registryType === 'private')
     logger.info('registry: the caller account, known once AWS answers; set registry-id to name it in the plan');
-  for (const { step, detail } of report.afterCopy ?? []) logger.info(`then, ${step}: ${detail}`);
+  if (report.afterCopy!.length > 0) logger.info('What the real run also does:');
+  for (const { step, detail } of report.afterCopy!) logger.info(`  - ${step}: ${detail}`);
   if (retentionWanted(inputs)) {
     report.retention = await env.github.group('Retention (dry run)', () => previewRetention(inputs, env, plan.entries));
     const notRun = retentionNotRun(report.retention);
