@@ -20,6 +20,7 @@ const entry = (sourceTag: string, texts = DEFAULT_TAGS): PlanEntry => ({
   repository: 'buildpacks/run',
   tags: render(sourceTag, texts),
   notices: [],
+  warnings: [],
 });
 const setting = (mutability: TagMutabilitySetting['mutability'], ...exclusions: string[]) => ({
   mutability,

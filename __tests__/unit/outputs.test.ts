@@ -78,8 +78,14 @@ describe('setOutputs', () => {
     const report = dryRunReport();
     setOutputs(report);
     const outputs = env.outputs();
-    expect(Object.keys(outputs).sort()).toEqual(['images', 'plan']);
+    expect(Object.keys(outputs).sort()).toEqual(['images', 'plan', 'registry']);
+    expect(outputs.registry).toBe(PUBLIC_REGISTRY);
     expect(JSON.parse(outputs.images!)).toEqual(report.plan);
     expect(JSON.parse(outputs.plan!)).toEqual({ include: report.plan });
+  });
+
+  it('leaves registry unset in a dry run that cannot name it', () => {
+    setOutputs({ ...dryRunReport(), registry: '' });
+    expect(Object.keys(env.outputs()).sort()).toEqual(['images', 'plan']);
   });
 });

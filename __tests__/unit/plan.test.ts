@@ -4,12 +4,14 @@ import {
   baseName,
   destinationNameProblem,
   destinationRepository,
+  expectedRegistry,
   repositoryPrefixProblem,
 } from '../../src/plan/naming.js';
 import {
   buildPlan,
   destinationConflict,
   orderForPublish,
+  placeInRegistry,
   planToJson,
   PlanError,
   publishStages,
@@ -207,10 +209,127 @@ describe('planToJson', () => {
     expect(json).toEqual([
       {
         source: 'docker.io/paketobuildpacks/run-jammy-base:0.1.2',
+        images: 'docker.io/paketobuildpacks/run-jammy-base:0.1.2 => run',
         repository: 'run',
         tags: ['0.1.2', '0.1', 'latest'],
+        heldBack: [],
       },
     ]);
     expect(JSON.parse(JSON.stringify(json))).toEqual(json);
+  });
+
+  it('plans a pre-release as the real run writes it: its own tag, no moving tag', () => {
+    const plan = buildPlan({
+      images: [spec('paketobuildpacks/go:4.13.1-rc.1'), spec('paketobuildpacks/java:18.2.0')],
+      repositoryPrefix: '',
+      tagTemplates: templates,
+      registryType: 'public',
+    });
+    const [go, java] = planToJson(plan);
+    const reason = '4.13.1-rc.1 is a pre-release; moving tags follow releases only';
+    expect(go?.tags).toEqual(['4.13.1-rc.1']);
+    expect(go?.heldBack).toEqual([
+      { tag: '4.13', reason },
+      { tag: 'latest', reason },
+    ]);
+    expect(java?.tags).toEqual(['18.2.0', '18.2', 'latest']);
+    expect(java?.heldBack).toEqual([]);
+  });
+
+  it('names the full destination when the inputs name the registry, and nothing when they do not', () => {
+    const plan = (registryType: 'public' | 'private') =>
+      buildPlan({
+        images: [spec('paketobuildpacks/java:18.2.0')],
+        repositoryPrefix: 'buildpacks/',
+        tagTemplates: templates,
+        registryType,
+      });
+    const destination = (registry: string | undefined, type: 'public' | 'private') =>
+      planToJson(plan(type), registry)[0]?.destination;
+    const publicRegistry = expectedRegistry({ registryType: 'public', publicRegistryAlias: 'paketo-buildpacks' });
+    expect(publicRegistry).toBe('public.ecr.aws/paketo-buildpacks');
+    expect(destination(publicRegistry, 'public')).toBe('public.ecr.aws/paketo-buildpacks/buildpacks/java');
+    const privateRegistry = expectedRegistry({
+      registryType: 'private',
+      registryId: '123456789012',
+      awsRegion: 'eu-west-1',
+    });
+    expect(destination(privateRegistry, 'private')).toBe(
+      '123456789012.dkr.ecr.eu-west-1.amazonaws.com/buildpacks/java',
+    );
+    expect(expectedRegistry({ registryType: 'private', registryId: '123456789012', awsRegion: 'cn-north-1' })).toBe(
+      '123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn',
+    );
+    // The caller's own account: only AWS can tell.
+    expect(expectedRegistry({ registryType: 'private', awsRegion: 'eu-west-1' })).toBeUndefined();
+    expect(destination(undefined, 'private')).toBeUndefined();
+    expect(Object.keys(planToJson(plan('private'))[0]!)).not.toContain('destination');
+  });
+});
+
+describe('references without a tag', () => {
+  it('mean latest, as in Docker: no notice, the tag is latest and the source says so', () => {
+    const plan = buildPlan({
+      images: [spec('paketobuildpacks/java')],
+      repositoryPrefix: '',
+      tagTemplates: ['{{tag}}', 'latest'].map(parseTagTemplate),
+      registryType: 'public',
+    });
+    const [entry] = plan.entries;
+    expect(entry?.sourceName).toBe('docker.io/paketobuildpacks/java:latest');
+    expect(entry?.source.tag).toBe('latest');
+    expect(entry?.notices).toEqual([]);
+    expect(entry?.warnings).toEqual([]);
+    expect(planToJson(plan)[0]?.tags).toEqual(['latest']);
+  });
+
+  it('are the same source as name:latest, planned once', () => {
+    const plan = buildPlan({
+      images: [spec('paketobuildpacks/java'), spec('docker.io/paketobuildpacks/java:latest')],
+      repositoryPrefix: '',
+      tagTemplates: templates,
+      registryType: 'public',
+    });
+    expect(plan.entries).toHaveLength(1);
+  });
+
+  it('a digest-only source that would move latest is a warning, the skipped {{tag}} a notice', () => {
+    const digest = `sha256:${'a'.repeat(64)}`;
+    const plan = buildPlan({
+      images: [spec(`paketobuildpacks/java@${digest}`)],
+      repositoryPrefix: '',
+      tagTemplates: ['{{tag}}', 'latest'].map(parseTagTemplate),
+      registryType: 'public',
+    });
+    const [entry] = plan.entries;
+    expect(entry?.notices).toEqual([
+      `Tag template "{{tag}}" skipped for docker.io/paketobuildpacks/java@${digest}: the source is referenced by digest only and has no tag`,
+    ]);
+    expect(entry?.warnings).toEqual([
+      `docker.io/paketobuildpacks/java@${digest} is referenced by digest only: "latest" will point at it whatever ` +
+        'the destination holds, with no version to keep a newer release there; add its tag (name:tag@digest) or ' +
+        'leave "latest" out of tags',
+    ]);
+    // With its tag given too, the version orders it: no warning.
+    const tagged = buildPlan({
+      images: [spec(`paketobuildpacks/java:18.2.0@${digest}`)],
+      repositoryPrefix: '',
+      tagTemplates: ['{{tag}}', 'latest'].map(parseTagTemplate),
+      registryType: 'public',
+    });
+    expect(tagged.entries[0]?.warnings).toEqual([]);
+  });
+});
+
+describe('placeInRegistry', () => {
+  it('keeps an image already in the private registry in its own repository', () => {
+    const host = '123456789012.dkr.ecr.eu-west-1.amazonaws.com';
+    const plan = buildPlan({
+      images: [spec(`${host}/team/app/checkout:sha-1`), spec('paketobuildpacks/java:18.2.0')],
+      repositoryPrefix: '',
+      tagTemplates: templates,
+      registryType: 'private',
+    });
+    expect(placeInRegistry(plan, host, '').entries.map((e) => e.repository)).toEqual(['team/app/checkout', 'java']);
   });
 });

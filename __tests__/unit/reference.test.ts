@@ -3,6 +3,7 @@ import {
   comparableName,
   credentialHost,
   credentialsBelongTo,
+  manifestReference,
   formatReference,
   isLoopbackHost,
   parseReference,
@@ -82,5 +83,17 @@ describe('parseReference', () => {
     expect(isLoopbackHost('[::1]:80')).toBe(true);
     expect(isLoopbackHost('127.evil.com')).toBe(false);
     expect(isLoopbackHost('public.ecr.aws')).toBe(false);
+  });
+});
+
+describe('no tag means latest (Docker)', () => {
+  const digest = `sha256:${'b'.repeat(64)}`;
+  it.each([
+    ['paketobuildpacks/java', 'latest'],
+    ['paketobuildpacks/java:18.2.0', '18.2.0'],
+    [`paketobuildpacks/java@${digest}`, digest],
+    [`paketobuildpacks/java:18.2.0@${digest}`, digest],
+  ])('%s is read as %s', (text, expected) => {
+    expect(manifestReference(parseReference(text))).toBe(expected);
   });
 });

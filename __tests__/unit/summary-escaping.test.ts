@@ -107,9 +107,21 @@ describe('writeSummary escapes what images and registries said', () => {
   });
 
   it('in the dry-run plan', async () => {
-    const plan = [{ source: HOSTILE, repository: HOSTILE, tags: [HOSTILE] }] as never;
-    const summary = await written(report({ dryRun: true, plan, retention: [], images: [], warnings: [], notices: [] }));
+    const plan = [
+      {
+        source: HOSTILE,
+        images: HOSTILE,
+        repository: HOSTILE,
+        destination: HOSTILE,
+        tags: [HOSTILE],
+        heldBack: [{ tag: HOSTILE, reason: HOSTILE }],
+      },
+    ];
+    const afterCopy = [{ step: HOSTILE, detail: HOSTILE }];
+    const dryRun = { dryRun: true, plan, afterCopy, retention: [], images: [], warnings: [], notices: [] };
+    const summary = await written(report(dryRun));
     expect(summary).not.toContain('<img');
     expect(summary).toContain(`<td>${ESCAPED}</td><td>${ESCAPED}</td><td>${ESCAPED}</td>`);
+    expect(summary).toContain(`<td>${ESCAPED}: ${ESCAPED}</td>`);
   });
 });

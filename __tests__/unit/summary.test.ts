@@ -4,7 +4,6 @@ import { writeSummary } from '../../src/action/summary.js';
 import { actionEnv } from '../support/action-env.js';
 import {
   BUILDER_SOURCE,
-  dryRunReport,
   privateGatedRelease,
   PRIVATE_REGISTRY,
   PUBLIC_REGISTRY,
@@ -111,16 +110,6 @@ describe('writeSummary', () => {
     const summary = env.summary();
     expect(summary).toContain('> ⚠️ Docker Hub pull quota is low: 7 of 100 pulls left');
     expect(summary).toContain('> docker.io/paketobuildpacks/run-jammy-base:0.1.2 is also published as 0.1');
-  });
-
-  it('shows the plan in a dry run', async () => {
-    await writeSummary(dryRunReport());
-    expect(tableAfter(env.summary(), 'ecr-publish plan (dry run)')).toEqual([
-      ['Source', 'Repository', 'Tags'],
-      ['docker.io/paketobuildpacks/builder-jammy-base:0.3.13', 'builder-jammy-base', '0.3.13, 0.3, latest'],
-      ['docker.io/paketobuildpacks/run-jammy-base:0.1.2', 'run-jammy-base', '0.1.2, 0.1, latest'],
-    ]);
-    expect(env.summary()).not.toContain('image(s) to');
   });
 
   it('writes nothing without GITHUB_STEP_SUMMARY', async () => {

@@ -1,4 +1,4 @@
-/** The step outputs: images, digest, registry, plan (dry run), verify rows and scan-findings. */
+/** The step outputs: images, digest, registry, plan (dry run: the job matrix), verify rows and scan-findings. */
 import * as core from '@actions/core';
 import type { PublishReport } from '../publish/report.js';
 import { scanFindingsJson } from './gate-report.js';
@@ -29,6 +29,8 @@ export function setOutputs(report: PublishReport): void {
   if (report.dryRun) {
     core.setOutput('images', JSON.stringify(report.plan));
     core.setOutput('plan', JSON.stringify({ include: report.plan }));
+    // Known from public-registry-alias, or registry-id and aws-region; otherwise only AWS can tell.
+    if (report.registry !== '') core.setOutput('registry', report.registry);
     return;
   }
   core.setOutput('images', JSON.stringify(imagesOutput(report)));

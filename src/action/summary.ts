@@ -5,6 +5,7 @@ import * as core from '@actions/core';
 import type { PublishReport } from '../publish/report.js';
 import { gateTables } from './gate-report.js';
 import { packUsageLines } from './pack-usage.js';
+import { planSummaryTables } from './plan-summary.js';
 import { escapeHtml, short, type Table } from './table.js';
 import { verifyTables } from './verify-summary.js';
 
@@ -14,16 +15,7 @@ const escapeRows = (rows: string[][]): string[][] => rows.map((row) => row.map(e
 /** The job summary as markdown-capable rows; kept pure of @actions/core apart from `write`. */
 export function summaryTables(report: PublishReport): Table[] {
   if (report.verify !== undefined) return verifyTables(report.verify);
-  if (report.dryRun) {
-    return [
-      {
-        heading: 'ecr-publish plan (dry run)',
-        header: ['Source', 'Repository', 'Tags'],
-        rows: escapeRows(report.plan.map((p) => [p.source, p.repository, p.tags.join(', ')])),
-      },
-      ...retentionTables(report),
-    ];
-  }
+  if (report.dryRun) return planSummaryTables(report, retentionTables(report));
   const tables: Table[] = [
     {
       heading: `ecr-publish: ${report.images.length} image(s) to ${report.registry}`,

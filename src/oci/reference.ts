@@ -119,9 +119,15 @@ export function credentialsBelongTo(credentialRegistry: string, registry: string
   return credentialHost(credentialRegistry) === credentialHost(registry);
 }
 
-/** Tag-less references mean `latest`, as everywhere else. */
+/** Tag-less references mean `latest`, as everywhere else (Docker's rule). */
 export function withDefaultTag(ref: Reference): Reference {
   return ref.tag === undefined && ref.digest === undefined ? { ...ref, tag: 'latest' } : ref;
+}
+
+/** What a registry is asked for: the digest, else the tag (`latest` when there is neither). */
+export function manifestReference(ref: Reference): string {
+  const completed = withDefaultTag(ref);
+  return completed.digest ?? completed.tag!;
 }
 
 export function formatReference(ref: Reference): string {

@@ -1,4 +1,4 @@
-/** Where each source image lands: the destination repository name. */
+/** Where each source image lands: the destination repository name, and the registry when the inputs tell it. */
 import { isValidRepository, parseReference, type Reference } from '../oci/reference.js';
 
 /** ECR and ECR Public both allow repository names of 2 to 256 characters. */
@@ -50,4 +50,34 @@ export function repositoryPrefixProblem(prefix: string): string | undefined {
   if (prefix.length > MAX_REPOSITORY_LENGTH - 1)
     return `"${prefix}" is longer than ${MAX_REPOSITORY_LENGTH - 1} characters`;
   return undefined;
+}
+
+/** What names the destination registry before AWS is asked. */
+export interface RegistryNaming {
+  readonly registryType: 'public' | 'private';
+  readonly publicRegistryAlias?: string;
+  readonly registryId?: string;
+  readonly awsRegion?: string;
+}
+
+/** AWS's DNS suffix per partition; the isolated partitions are left unknown. */
+function dnsSuffix(region: string): string | undefined {
+  if (region.startsWith('cn-')) return 'amazonaws.com.cn';
+  if (/^[a-z]+-iso/.test(region)) return undefined;
+  return 'amazonaws.com';
+}
+
+/**
+ * The registry a run publishes to, as AWS names it, when the inputs alone tell it (a dry run asks no one):
+ * `public.ecr.aws/<alias>`, or `<registry-id>.dkr.ecr.<region>.amazonaws.com`; undefined otherwise (private
+ * without registry-id is the caller's account, unknown without credentials). A real run uses ECR's
+ * `repositoryUri` instead, which also holds against an emulator.
+ */
+export function expectedRegistry(naming: RegistryNaming): string | undefined {
+  if (naming.registryType === 'public') {
+    return naming.publicRegistryAlias === undefined ? undefined : `public.ecr.aws/${naming.publicRegistryAlias}`;
+  }
+  if (naming.registryId === undefined || naming.awsRegion === undefined) return undefined;
+  const suffix = dnsSuffix(naming.awsRegion);
+  return suffix === undefined ? undefined : `${naming.registryId}.dkr.ecr.${naming.awsRegion}.${suffix}`;
 }

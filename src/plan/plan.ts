@@ -1,8 +1,8 @@
 /** The publish plan: for every source image, its destination repository and candidate tags. */
-import { formatReference, type Reference } from '../oci/reference.js';
+import { formatReference, withDefaultTag, type Reference } from '../oci/reference.js';
 import { destinationRepository } from './naming.js';
 import { compareSemVer, type SemVer } from './semver.js';
-import { renderTags, type RenderedTag, type TagTemplate } from './tags.js';
+import { decideTags, renderTags, type HeldBackTag, type RenderedTag, type TagTemplate } from './tags.js';
 
 /** One line of the `images` input. */
 export interface ImageSpec {
@@ -22,6 +22,7 @@ export interface PlanOptions {
 }
 
 export interface PlanEntry {
+  /** As given, a tag-less reference completed with `latest` (Docker's rule). */
   readonly source: Reference;
   /** The source as `registry/repository[:tag][@digest]`. */
   readonly sourceName: string;
@@ -29,7 +30,11 @@ export interface PlanEntry {
   readonly repository: string;
   /** Candidate tags; `decideTags` with the destination's existing tags gives the final set. */
   readonly tags: RenderedTag[];
+  /** The name given with ` => NAME`, before the prefix. */
+  readonly rename?: string;
   readonly notices: string[];
+  /** What the user should act on, e.g. a digest-only source that moves `latest` unordered. */
+  readonly warnings: string[];
 }
 
 export interface Plan {
@@ -106,6 +111,16 @@ function sourceKey(ref: Reference): string {
   return formatReference(ref);
 }
 
+/** A digest-only source has no version to order: its tags (`latest`, literals) move to it whatever is there. */
+function unorderedTagWarnings(sourceName: string, source: Reference, tags: readonly RenderedTag[]): string[] {
+  if (source.tag !== undefined || tags.length === 0) return [];
+  const names = tags.map((t) => `"${t.tag}"`).join(', ');
+  return [
+    `${sourceName} is referenced by digest only: ${names} will point at it whatever the destination holds, with no ` +
+      `version to keep a newer release there; add its tag (name:tag@digest) or leave ${names} out of tags`,
+  ];
+}
+
 /**
  * Builds the plan. Pure: notices are returned, not logged. The same source listed twice with the
  * same destination is planned once; different sources in one destination repository are an error.
@@ -116,13 +131,22 @@ export function buildPlan(options: PlanOptions): Plan {
   const seen = new Set<string>();
   const entries: PlanEntry[] = [];
   for (const image of options.images) {
-    const repository = destinationRepository(image.source, options.repositoryPrefix, image.rename);
-    const sourceName = sourceKey(image.source);
+    const source = withDefaultTag(image.source);
+    const repository = destinationRepository(source, options.repositoryPrefix, image.rename);
+    const sourceName = sourceKey(source);
     const key = `${sourceName} ${repository}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    const rendered = renderTags(options.tagTemplates, image.source.tag, sourceName);
-    entries.push({ source: image.source, sourceName, repository, tags: rendered.tags, notices: [...rendered.notices] });
+    const rendered = renderTags(options.tagTemplates, source.tag, sourceName);
+    entries.push({
+      source,
+      sourceName,
+      repository,
+      tags: rendered.tags,
+      ...(image.rename !== undefined ? { rename: image.rename } : {}),
+      notices: [...rendered.notices],
+      warnings: unorderedTagWarnings(sourceName, source, rendered.tags),
+    });
   }
   resolveSharedTags(entries);
   return {
@@ -170,17 +194,48 @@ export function publishStages<T>(entries: readonly T[], kindOf: (entry: T) => Pu
   return [...stages.values()];
 }
 
-export interface PlanJsonEntry {
-  source: string;
-  repository: string;
-  tags: string[];
+/**
+ * An image that is already in the destination registry (gate-only use) stays in its own repository, whatever its
+ * depth; `registryHost` is the private registry's host.
+ */
+export function placeInRegistry(plan: Plan, registryHost: string, repositoryPrefix: string): Plan {
+  const inPlace = (entry: PlanEntry) =>
+    entry.source.registry === registryHost &&
+    entry.repository === destinationRepository(entry.source, repositoryPrefix);
+  return {
+    ...plan,
+    entries: plan.entries.map((entry) => (inPlace(entry) ? { ...entry, repository: entry.source.repository } : entry)),
+  };
 }
 
-/** The dry-run output: one object per image, usable as a job matrix `include`. */
-export function planToJson(plan: Plan): PlanJsonEntry[] {
-  return plan.entries.map((entry) => ({
-    source: entry.sourceName,
-    repository: entry.repository,
-    tags: entry.tags.map((t) => t.tag),
-  }));
+/** One image of the dry-run plan; a job matrix `include` entry. */
+export interface PlanJsonEntry {
+  source: string;
+  /** The `images` line that publishes this image alone (` => NAME` kept), for a job of a fan-out. */
+  images: string;
+  repository: string;
+  /** `<registry>/<repository>`, when the inputs name the registry. */
+  destination?: string;
+  /** The tags the real run writes into a destination that holds no newer release. */
+  tags: string[];
+  /** Candidate tags the real run does not write, and why (a pre-release never moves `latest`, …). */
+  heldBack: HeldBackTag[];
+}
+
+/**
+ * The dry-run output: one object per image, usable as a job matrix `include`. Tags are decided as the real run
+ * decides them, against an empty destination: a dry run does not look at what is there.
+ */
+export function planToJson(plan: Plan, registry?: string): PlanJsonEntry[] {
+  return plan.entries.map((entry) => {
+    const decision = decideTags(entry.tags, []);
+    return {
+      source: entry.sourceName,
+      images: entry.rename === undefined ? entry.sourceName : `${entry.sourceName} => ${entry.rename}`,
+      repository: entry.repository,
+      ...(registry !== undefined ? { destination: `${registry}/${entry.repository}` } : {}),
+      tags: decision.apply,
+      heldBack: decision.heldBack,
+    };
+  });
 }

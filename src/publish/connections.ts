@@ -24,8 +24,7 @@ import { connectRegistry, type RegistryClient } from '../oci/registry.js';
 import type { RegistryCredentials } from '../oci/transport/credentials.js';
 import type { TransportOptions } from '../oci/transport/transport.js';
 import { Pacer } from '../retry.js';
-import { destinationRepository } from '../plan/naming.js';
-import type { Plan, PlanEntry } from '../plan/plan.js';
+import { placeInRegistry, type Plan } from '../plan/plan.js';
 import type { PublishEnvironment } from './report.js';
 
 /** Private ECR's region when `aws-region` is not set (ECR Public is always us-east-1). */
@@ -115,16 +114,7 @@ export class Connections {
   /** An image already in the destination registry (gate-only use) stays in its own repository, whatever its depth. */
   placeInRegistry(plan: Plan): Plan {
     const login = this.privateLogin;
-    if (login === undefined) return plan;
-    const prefix = this.inputs.repositoryPrefix;
-    const inPlace = (entry: PlanEntry) =>
-      entry.source.registry === login.registry && entry.repository === destinationRepository(entry.source, prefix);
-    return {
-      ...plan,
-      entries: plan.entries.map((entry) =>
-        inPlace(entry) ? { ...entry, repository: entry.source.repository } : entry,
-      ),
-    };
+    return login === undefined ? plan : placeInRegistry(plan, login.registry, this.inputs.repositoryPrefix);
   }
 
   /** Every destination repository, created when `create` allows; then the login for their registry. */

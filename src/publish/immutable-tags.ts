@@ -4,6 +4,7 @@ import { describeSetting, isTagImmutable, tagMutabilityOf, type TagMutabilitySet
 import { SOURCE_DIGEST_ANNOTATION } from '../cnb/builder-mirror.js';
 import type { Inputs } from '../inputs.js';
 import { isJsonObject, parseJsonObject } from '../oci/json.js';
+import { manifestReference } from '../oci/reference.js';
 import type { RegistryClient } from '../oci/registry.js';
 import { TransferLimiter } from '../oci/transfer.js';
 import { isPrerelease } from '../plan/semver.js';
@@ -162,7 +163,7 @@ async function repositoryConflicts(name: string, plan: Plan, connections: Connec
 }
 
 async function headSource(entry: PlanEntry, connections: Connections): Promise<string> {
-  const reference = entry.source.digest ?? entry.source.tag ?? 'latest';
+  const reference = manifestReference(entry.source);
   const head = await connections.source(entry.source.registry).headManifest(entry.source.repository, reference);
   if (head === undefined) throw new Error(`source image ${entry.sourceName} not found`);
   return head.digest;

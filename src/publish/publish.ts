@@ -73,8 +73,9 @@ export async function publish(inputs: Inputs, env: PublishEnvironment): Promise<
         copyImageReferrers(report.images, run),
       );
     }
-    report.warnings = connections.rateLimits.lowQuotaWarnings();
-    for (const warning of report.warnings) runtime.logger.warning(warning);
+    const quota = connections.rateLimits.lowQuotaWarnings();
+    for (const warning of quota) runtime.logger.warning(warning);
+    report.warnings.push(...quota);
     report.catalog = await syncCatalog(copied, run);
   } finally {
     await spool.cleanup();

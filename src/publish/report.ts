@@ -131,6 +131,12 @@ export interface VerifyReport {
   outOfStep: number;
 }
 
+/** Dry run: one thing the real run would do besides copying, e.g. `Scan gate`: `a finding at HIGH or above …`. */
+export interface PlannedStep {
+  step: string;
+  detail: string;
+}
+
 export interface PublishReport {
   /** Things the user should act on, e.g. a Docker Hub pull quota running low. */
   warnings: string[];
@@ -147,6 +153,8 @@ export interface PublishReport {
   lifecycle?: LifecycleCopy[];
   /** Destination logins, for `docker-login`. Holds a secret that was already masked. */
   logins: RegistryLogin[];
+  /** `dry-run: true`: what the real run would do besides copying (moving tags, mirrors, gate, promotion, retention). */
+  afterCopy?: PlannedStep[];
   /** `dry-run: verify`: what is out of step; nothing was written. */
   verify?: VerifyReport;
 }

@@ -3,7 +3,7 @@ import { classifyImage } from '../cnb/classify.js';
 import { emptyStats, platformNodes, readImageTree, tagsAlreadyAt } from '../oci/copy.js';
 import { TransferLimiter } from '../oci/transfer.js';
 import { platformString } from '../oci/media-types.js';
-import type { Reference } from '../oci/reference.js';
+import { manifestReference, type Reference } from '../oci/reference.js';
 import type { PlanEntry } from '../plan/plan.js';
 import { decideTags } from '../plan/tags.js';
 import type { RunContext } from './context.js';
@@ -30,7 +30,7 @@ export async function resolveImages(run: RunContext): Promise<Resolved> {
 
 /** The tag or digest a source is read by. */
 export function referenceOf(source: Reference): string {
-  return source.digest ?? source.tag ?? 'latest';
+  return manifestReference(source);
 }
 
 /** A work item, or the report of an image that is already there (checked before anything is listed). */

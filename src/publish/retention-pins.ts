@@ -3,7 +3,7 @@ import { imageLabels, parseBuilderMetadata } from '../cnb/classify.js';
 import { BUILDER_METADATA_LABEL } from '../cnb/labels.js';
 import { lifecycleVersionOf } from '../cnb/lifecycle.js';
 import { indexChildDigests, isIndexMediaType } from '../oci/media-types.js';
-import { parseReference } from '../oci/reference.js';
+import { manifestReference, parseReference } from '../oci/reference.js';
 
 /** Configs are small; a bigger one is not a builder config we can trust to read whole. */
 const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
@@ -64,7 +64,7 @@ export class RetentionPins {
     if (name === undefined) return;
     const pins = this.of(name);
     if (ref.digest !== undefined) pins.digests.set(ref.digest, reason);
-    else pins.tags.set(ref.tag ?? 'latest', reason);
+    else pins.tags.set(manifestReference(ref), reason);
   }
 
   of(repositoryName: string): RepositoryPins {

@@ -1,6 +1,6 @@
 /** Where each run image a builder names has its copy in the destination: published in this run or already there. */
 import type { RunImageTarget } from '../cnb/run-images.js';
-import { formatReference, parseReference } from '../oci/reference.js';
+import { formatReference, manifestReference, parseReference } from '../oci/reference.js';
 import { destinationRepository } from '../plan/naming.js';
 import type { RunContext } from './context.js';
 
@@ -36,7 +36,7 @@ export async function lookUpCopy(runImage: string, run: RunContext): Promise<Cop
     };
   }
   const destination = run.connections.destination(name);
-  const reference = ref.digest ?? ref.tag ?? 'latest';
+  const reference = manifestReference(ref);
   const at = `${repositoryUri}${ref.digest !== undefined ? '@' : ':'}${reference}`;
   if ((await destination.client.headManifest(destination.path, reference)) === undefined) {
     return {
