@@ -1,12 +1,13 @@
 /** The one-line errors of a first run that name the next step: credentials, AccessDenied on ECR, a spent pull quota. */
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { ECRServiceException } from '@aws-sdk/client-ecr';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { callerAccountOf, repositoryAccessDenied } from '../../src/aws/access-denied.js';
 import { CredentialsError, defaultChainCredentials, NO_CREDENTIALS_MESSAGE } from '../../src/aws/credentials.js';
 import { sourceFailureAdvice } from '../../src/publish/source-advice.js';
+import { repoRoot } from '../../testbed/repo-root.js';
 
 describe('defaultChainCredentials (no role-to-assume)', () => {
   const saved = { ...process.env };
@@ -35,6 +36,10 @@ describe('defaultChainCredentials (no role-to-assume)', () => {
     await expect(failure).rejects.toBeInstanceOf(CredentialsError);
     await expect(failure).rejects.toThrow(NO_CREDENTIALS_MESSAGE);
     expect(NO_CREDENTIALS_MESSAGE).toMatch(/role-to-assume.*id-token: write.*aws-actions\/configure-aws-credentials/);
+  });
+
+  it("the README's troubleshooting quotes the message as it is", () => {
+    expect(readFileSync(join(repoRoot(), 'README.md'), 'utf8')).toContain(`\`${NO_CREDENTIALS_MESSAGE}\``);
   });
 
   it('keys in the environment (a configure-aws-credentials step): a provider the SDK can keep using', async () => {
