@@ -249,8 +249,12 @@ export async function getPrivateRegistryCredentials(
     );
     data = response.authorizationData?.[0];
   } catch (error) {
+    // Registry-level: no repository policy can grant it, only the role's own policy.
+    const hint = hasErrorName(error, 'AccessDeniedException')
+      ? ". The role's policy must allow ecr:GetAuthorizationToken on * (see IAM in the README)."
+      : '';
     throw new EcrError(
-      `Could not get an ECR authorization token${registryId === undefined ? '' : ` for registry ${registryId}`}: ${awsErrorText(error)}`,
+      `Could not get an ECR authorization token${registryId === undefined ? '' : ` for registry ${registryId}`}: ${awsErrorText(error)}${hint}`,
     );
   }
   if (!data?.authorizationToken || !data.proxyEndpoint) {
