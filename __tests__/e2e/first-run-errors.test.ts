@@ -14,8 +14,13 @@ describe('end to end: first-run failures say what to do next', () => {
   let rateLimited = false;
 
   beforeAll(async () => {
-    world = await startWorld({ doors: true, hub: { rateLimited: () => rateLimited } });
+    world = await startWorld({
+      doors: true,
+      hub: { rateLimited: () => rateLimited },
+      aws: { staticCredentials: [{ accessKeyId: 'AKIAFIRSTRUN', secretAccessKey: 'first-run-secret' }] },
+    });
     await pushImage({ url: world.source.url }, 'example/app', { layers: [pseudoRandomBytes(2_000, 11)] }, '1.0.0');
+    await pushImage({ url: world.source.url }, 'example/keys', { layers: [pseudoRandomBytes(2_000, 12)] }, '1.0.0');
   }, 60_000);
 
   afterAll(async () => {
@@ -83,6 +88,22 @@ describe('end to end: first-run failures say what to do next', () => {
       expect(world.hub.front.received).toEqual([]);
       expect([...world.doors!.private.received, ...world.doors!.public.received]).toEqual([]);
     });
+  });
+
+  it('keys in the environment instead (a credentials step before this one): the run uses them', async () => {
+    const inputs = Object.fromEntries(Object.entries(privateRun()).filter(([name]) => name !== 'role-to-assume'));
+    const run = await runFresh(
+      { ...inputs, images: `${world.hub.host}/example/keys:1.0.0` },
+      {
+        ...world.aws.staticCredentialsEnv(),
+      },
+    );
+    expect(errorLines(run)).toEqual([]);
+    expect(run.code).toBe(0);
+    expect(world.aws.calls.map((call) => call.service)).not.toContain('sts');
+    expect(new Set(world.aws.calls.map((call) => call.principal))).toEqual(
+      new Set([`arn:aws:iam::${world.aws.accountId}:user/ecr-publish-ci`]),
+    );
   });
 
   describe('a missing repository with create-repositories: false', () => {
