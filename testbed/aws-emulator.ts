@@ -244,13 +244,19 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
   }
 
   function authorizer(call: RecordedCall, principal: Principal): (action: string, resource: string) => void {
-    return (action, resource) => {
-      if (isAllowed(permissionsPolicy, action, resource)) return;
+    const deny = (action: string, resource: string, policy: 'identity' | 'resource') => {
       call.allowed = false;
-      throw new AwsError(
+      return new AwsError(
         'AccessDeniedException',
-        `User: ${principal.arn} is not authorized to perform: ${action} on resource: ${resource} because no identity-based policy allows the ${action} action`,
+        `User: ${principal.arn} is not authorized to perform: ${action} on resource: ${resource} because no ${policy}-based policy allows the ${action} action`,
       );
+    };
+    return (action, resource) => {
+      if (!isAllowed(permissionsPolicy, action, resource)) throw deny(action, resource, 'identity');
+      // Another account's resource also needs that account's resource policy; the emulator holds none, as for a
+      // registry that granted nothing (AWS checks this before telling whether the repository exists).
+      const owner = /^arn:[\w-]+:ecr(?:-public)?:[\w-]*:(\d{12}):/.exec(resource)?.[1];
+      if (owner !== undefined && owner !== accountId) throw deny(action, resource, 'resource');
     };
   }
 

@@ -32,7 +32,19 @@ export interface DockerHubFrontOptions {
   fault?: (method: string, path: string) => Fault | undefined;
   /** Adds Docker Hub's rate-limit headers to manifest responses. */
   rateLimit?: { limit: number; remaining: () => number };
+  /** While true, manifest requests get Docker Hub's 429 `TOOMANYREQUESTS` (without quota headers: a plain refusal). */
+  rateLimited?: () => boolean;
 }
+
+/** Docker Hub's answer to an anonymous pull over its limit. */
+const TOO_MANY_REQUESTS = JSON.stringify({
+  errors: [
+    {
+      code: 'TOOMANYREQUESTS',
+      message: 'You have reached your unauthenticated pull rate limit. https://www.docker.com/increase-rate-limit',
+    },
+  ],
+});
 
 export async function startDockerHubFront(options: DockerHubFrontOptions): Promise<DockerHubFront> {
   const tokens = new Map<string, number>();
@@ -96,6 +108,12 @@ export async function startDockerHubFront(options: DockerHubFrontOptions): Promi
         req.resume();
         const repo = /^\/v2\/(.+)\/(?:manifests|blobs|tags)\//.exec(url.pathname)?.[1];
         challenge(res, repo ? `repository:${repo}:pull` : undefined);
+        return true;
+      }
+      if (options.rateLimited?.() === true && /^\/v2\/.+\/manifests\//.test(url.pathname)) {
+        req.resume();
+        res.writeHead(429, { 'content-type': 'application/json' });
+        res.end(req.method === 'HEAD' ? undefined : TOO_MANY_REQUESTS);
         return true;
       }
       const blob = /^\/v2\/(.+)\/blobs\/(sha256:[a-f0-9]{64})$/.exec(url.pathname);

@@ -311,6 +311,36 @@ describe('IAM enforcement', () => {
     });
   });
 
+  test("another account's registry: the role's policy is checked first, then that account's (absent) repository policy", async () => {
+    const ecr = new ECRClient({ credentials: await assumeRole(), maxAttempts: 1 });
+    const other = '210987654321';
+    const denied = await errorOf(
+      ecr.send(new DescribeRepositoriesCommand({ registryId: other, repositoryNames: ['app'] })),
+    );
+    expect(denied.name).toBe('AccessDeniedException');
+    expect(denied.message).toContain(
+      `ecr:DescribeRepositories on resource: arn:aws:ecr:us-west-2:${other}:repository/app because no identity-based policy allows`,
+    );
+    emulator.setPermissionsPolicy(readFileSync(IAM_POLICY_PATH, 'utf8').replaceAll('${AccountId}', '*'));
+    try {
+      const described = await errorOf(
+        ecr.send(new DescribeRepositoriesCommand({ registryId: other, repositoryNames: ['app'] })),
+      );
+      const created = await errorOf(
+        ecr.send(new CreateRepositoryCommand({ registryId: other, repositoryName: 'app' })),
+      );
+      for (const error of [described, created]) {
+        expect(error.name).toBe('AccessDeniedException');
+        expect(error.message).toContain(
+          `on resource: arn:aws:ecr:us-west-2:${other}:repository/app because no resource-based policy allows`,
+        );
+      }
+      expect([...emulator.ecr.repositories.keys()]).not.toContain('app');
+    } finally {
+      emulator.setPermissionsPolicy(readFileSync(IAM_POLICY_PATH, 'utf8'));
+    }
+  });
+
   test('a reduced policy makes a missing permission visible, including TagResource on create', async () => {
     const reduced = await startAwsEmulator({
       githubRepository: 'paketo-buildpacks/builder-jammy',

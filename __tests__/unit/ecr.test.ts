@@ -294,7 +294,7 @@ describe('getPrivateRegistryCredentials', () => {
       .on(GetAuthorizationTokenCommand)
       .rejects(ecrError('AccessDeniedException', 'not authorized to perform: ecr:GetAuthorizationToken', 403));
     await expect(getPrivateRegistryCredentials(client, { onSecret: () => undefined })).rejects.toThrow(
-      'Could not get an ECR authorization token: AccessDeniedException: not authorized to perform: ecr:GetAuthorizationToken',
+      "Could not get an ECR authorization token: AccessDeniedException: not authorized to perform: ecr:GetAuthorizationToken. The role's policy must allow ecr:GetAuthorizationToken on * (see IAM in the README).",
     );
   });
 });

@@ -1,9 +1,9 @@
-/** AWS credentials: GitHub OIDC → STS AssumeRoleWithWebIdentity, with our retries; no role means the SDK's chain. */
+/** AWS credentials: GitHub OIDC → STS AssumeRoleWithWebIdentity with our retries, or the SDK's chain checked up front. */
 import { AssumeRoleWithWebIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { Runtime } from '../runtime.js';
 import { retrying } from '../retry.js';
 import { oidcTrustDiagnostic } from './oidc-diagnostics.js';
-import { awsErrorText } from './sdk.js';
+import { awsErrorText, errorMessage, errorName } from './sdk.js';
 
 /** Structurally compatible with the SDK's `AwsCredentialIdentity`. */
 export interface AwsCredentials {
@@ -18,18 +18,25 @@ export interface AssumedRoleCredentials extends AwsCredentials {
   expiration: Date;
 }
 
+/** Fixed credentials, or a provider the SDK calls (and refreshes) itself. */
+export type AwsCredentialSource = AwsCredentials | (() => Promise<AwsCredentials>);
+
 export interface AwsClientConfig {
   region: string;
-  credentials?: AwsCredentials;
+  credentials?: AwsCredentialSource;
 }
 
 /** Config for ECR / ECR Public / STS clients; without credentials the SDK default chain is used. */
-export function awsClientConfig(region: string, credentials?: AwsCredentials): AwsClientConfig {
+export function awsClientConfig(region: string, credentials?: AwsCredentialSource): AwsClientConfig {
   return credentials === undefined ? { region } : { region, credentials };
 }
 
 export const OIDC_UNAVAILABLE_MESSAGE =
   'The OIDC token is not available: grant the workflow "permissions: id-token: write" to use role-to-assume.';
+
+export const NO_CREDENTIALS_MESSAGE =
+  'No AWS credentials: set role-to-assume to the IAM role to assume through GitHub OIDC (the job needs ' +
+  '"permissions: id-token: write"), or run a credentials step such as aws-actions/configure-aws-credentials before this one.';
 
 export class CredentialsError extends Error {
   override name = 'CredentialsError';
@@ -102,6 +109,25 @@ interface ErrorShape {
 
 function shapeOf(error: unknown): ErrorShape {
   return typeof error === 'object' && error !== null ? (error as ErrorShape) : {};
+}
+
+/**
+ * Without role-to-assume: the SDK's default chain (environment, shared files, container or instance role), resolved
+ * once now so that a run without credentials stops before its first call. The SDK refreshes the returned provider.
+ */
+export async function defaultChainCredentials(region: string): Promise<() => Promise<AwsCredentials>> {
+  // A client's default provider is the whole chain, memoized; building the client sends nothing.
+  const provider = new STSClient({ region }).config.credentials;
+  try {
+    await provider();
+  } catch (error) {
+    if (errorName(error) === 'CredentialsProviderError' && /from any providers/.test(errorMessage(error)))
+      throw new CredentialsError(NO_CREDENTIALS_MESSAGE);
+    throw new CredentialsError(
+      `Could not load the AWS credentials of the environment (${awsErrorText(error)}): fix the step that sets them, or set role-to-assume instead.`,
+    );
+  }
+  return provider;
 }
 
 /** True for STS errors that may pass on their own: throttling, IdP hiccups, 5xx and network failures. */

@@ -12,7 +12,7 @@ import {
 import { syncPolicy } from './policy-sync.js';
 import { silentLogger, type Logger } from '../runtime.js';
 import type { CatalogData } from './catalog-data.js';
-import type { AwsClientConfig, AwsCredentials } from './credentials.js';
+import type { AwsClientConfig, AwsCredentialSource } from './credentials.js';
 import { awsErrorText, EcrError, hasErrorName } from './sdk.js';
 import {
   decodeAuthorizationToken,
@@ -25,7 +25,7 @@ import {
 export const ECR_PUBLIC_REGION = 'us-east-1';
 
 /** ECR Public clients are pinned to us-east-1; credentials omitted means the SDK default chain. */
-export function publicClientConfig(credentials?: AwsCredentials): AwsClientConfig {
+export function publicClientConfig(credentials?: AwsCredentialSource): AwsClientConfig {
   return credentials === undefined ? { region: ECR_PUBLIC_REGION } : { region: ECR_PUBLIC_REGION, credentials };
 }
 
@@ -148,7 +148,11 @@ async function describeOrCreatePublicRepository(
   if (!create) {
     const registry = registryIdFromMessage(described.notFound);
     const where = registry === undefined ? 'the ECR Public registry' : `ECR Public registry ${registry}`;
-    throw new EcrError(`Repository "${repositoryName}" does not exist in ${where} and create-repositories is false`);
+    const cli = `aws ecr-public create-repository --repository-name ${repositoryName} --region ${ECR_PUBLIC_REGION}`;
+    throw new EcrError(
+      `Repository "${repositoryName}" does not exist in ${where} and create-repositories is false: ` +
+        `create it first (${cli}) or set create-repositories: true (the role then needs ecr-public:CreateRepository)`,
+    );
   }
   try {
     const response = await client.send(

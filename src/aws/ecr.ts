@@ -13,6 +13,7 @@ import {
   type Repository,
 } from '@aws-sdk/client-ecr';
 import type { RegistryCredentials } from '../oci/transport/credentials.js';
+import { repositoryAccessDenied } from './access-denied.js';
 import { syncPolicy } from './policy-sync.js';
 import { awsErrorText, EcrError, hasErrorName } from './sdk.js';
 import { silentLogger, type Logger } from '../runtime.js';
@@ -89,7 +90,11 @@ async function describePrivateRepository(
     return { repository: response.repositories?.[0] };
   } catch (error) {
     if (hasErrorName(error, 'RepositoryNotFoundException')) return { repository: undefined, notFound: error };
-    throw new EcrError(`Could not describe ECR repository "${repositoryName}": ${awsErrorText(error)}`);
+    const what = `Could not describe ECR repository "${repositoryName}"`;
+    const region = await client.config.region();
+    throw new EcrError(
+      repositoryAccessDenied(error, what, { registryId, region }) ?? `${what}: ${awsErrorText(error)}`,
+    );
   }
 }
 
@@ -134,7 +139,13 @@ export async function ensurePrivateRepository(
     if (!create) {
       const registry = registryId ?? registryIdFromMessage(described.notFound);
       const where = registry === undefined ? "the caller's registry" : `registry ${registry}`;
-      throw new EcrError(`Repository "${repositoryName}" does not exist in ${where} and create-repositories is false`);
+      const cli =
+        `aws ecr create-repository --repository-name ${repositoryName} --region ${await client.config.region()}` +
+        (registryId === undefined ? '' : ` --registry-id ${registryId}`);
+      throw new EcrError(
+        `Repository "${repositoryName}" does not exist in ${where} and create-repositories is false: ` +
+          `create it first (${cli}) or set create-repositories: true (the role then needs ecr:CreateRepository)`,
+      );
     }
     try {
       const response = await client.send(
@@ -238,8 +249,12 @@ export async function getPrivateRegistryCredentials(
     );
     data = response.authorizationData?.[0];
   } catch (error) {
+    // Registry-level: no repository policy can grant it, only the role's own policy.
+    const hint = hasErrorName(error, 'AccessDeniedException')
+      ? ". The role's policy must allow ecr:GetAuthorizationToken on * (see IAM in the README)."
+      : '';
     throw new EcrError(
-      `Could not get an ECR authorization token${registryId === undefined ? '' : ` for registry ${registryId}`}: ${awsErrorText(error)}`,
+      `Could not get an ECR authorization token${registryId === undefined ? '' : ` for registry ${registryId}`}: ${awsErrorText(error)}${hint}`,
     );
   }
   if (!data?.authorizationToken || !data.proxyEndpoint) {

@@ -2,7 +2,12 @@
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { ECRPUBLICClient } from '@aws-sdk/client-ecr-public';
 import type { Inputs } from '../inputs.js';
-import { assumeRoleWithGitHubOidc, awsClientConfig, type AwsCredentials } from '../aws/credentials.js';
+import {
+  assumeRoleWithGitHubOidc,
+  awsClientConfig,
+  defaultChainCredentials,
+  type AwsCredentialSource,
+} from '../aws/credentials.js';
 import {
   checkPublicRegistryAlias,
   ensurePublicRepository,
@@ -26,6 +31,7 @@ import type { TransportOptions } from '../oci/transport/transport.js';
 import { Pacer } from '../retry.js';
 import { placeInRegistry, type Plan } from '../plan/plan.js';
 import type { PublishEnvironment } from './report.js';
+import { sourceFailureAdvice } from './source-advice.js';
 
 /** Private ECR's region when `aws-region` is not set (ECR Public is always us-east-1). */
 export const DEFAULT_REGION = 'us-east-1';
@@ -39,15 +45,16 @@ export interface Destination {
   path: string;
 }
 
-/** `role-to-assume` through GitHub OIDC; without it, undefined, and the SDK's default chain applies. */
-export async function awsCredentials(inputs: Inputs, env: PublishEnvironment): Promise<AwsCredentials | undefined> {
-  if (inputs.roleToAssume === undefined) return undefined;
+/** `role-to-assume` through GitHub OIDC; without it, the SDK's default chain, which must find credentials now. */
+export async function awsCredentials(inputs: Inputs, env: PublishEnvironment): Promise<AwsCredentialSource> {
+  const region = inputs.awsRegion ?? DEFAULT_REGION;
+  if (inputs.roleToAssume === undefined) return defaultChainCredentials(region);
   return assumeRoleWithGitHubOidc({
     roleArn: inputs.roleToAssume,
     audience: inputs.audience,
     sessionName: inputs.roleSessionName,
     durationSeconds: inputs.roleDurationSeconds,
-    region: inputs.awsRegion ?? DEFAULT_REGION,
+    region,
     getIdToken: (audience) => env.github.getIdToken(audience),
     idTokenAvailable: env.github.idTokenAvailable,
     onSecret: (value) => env.github.setSecret(value),
@@ -229,9 +236,10 @@ export class Connections {
       const sourceLogin =
         ours && username !== undefined && password !== undefined ? { registry, username, password } : undefined;
       const transport = registryTransport(this.env, inDestination ? login : sourceLogin);
+      const advice = sourceFailureAdvice(registry, { sourceRegistry, loggedIn: sourceLogin !== undefined });
       client = connectRegistry(
         registry,
-        inDestination ? transport : { ...transport, ...this.rateLimits.transportHooks() },
+        inDestination ? transport : { ...transport, ...this.rateLimits.transportHooks(), failureAdvice: advice },
       );
       this.sourceClients.set(registry, client);
     }

@@ -48,6 +48,8 @@ export interface TransportOptions {
    * retry (a pull quota being waited out), or `undefined` for the usual retry with backoff.
    */
   throttleWaitMs?: ((response: Response, request: { method: string; url: string }) => number | undefined) | undefined;
+  /** The next step for an error answer of this status, added to its message (e.g. a spent pull quota's). */
+  failureAdvice?: ((status: number) => string | undefined) | undefined;
   fetch?: typeof fetch;
 }
 
@@ -190,7 +192,10 @@ export class Transport {
     const { response } = answer;
     const url = response.url || this.resolve(request.path);
     const scrub = (text: string) => this.secrets.scrub(text, [answer.authorization]);
-    const { message, code } = await describeError(response, request.method, url, scrub);
+    const described = await describeError(response, request.method, url, scrub);
+    const { code } = described;
+    const advice = this.options.failureAdvice?.(response.status);
+    const message = advice === undefined ? described.message : `${described.message}: ${advice}`;
     if (response.status === 401 && !mayCarryAuthorization(answer.url, this.baseUrl)) {
       const by = new URL(answer.url).origin;
       const why = `${message}: ${by} is not ${this.registry}; its challenge is not answered`;
