@@ -27,7 +27,7 @@ describe('run()', () => {
     expect(JSON.parse(outputs.images!)).toEqual(plan);
     expect(JSON.parse(outputs.plan!)).toEqual({ include: plan });
     expect(outputs.digest).toBeUndefined();
-    expect(env.summary()).toContain('<h3>ecr-publish plan (dry run)</h3>');
+    expect(env.summary()).toContain('### ecr-publish plan (dry run)');
     for (const { source, repository, tags } of plan) {
       expect(stdout).toContain(`would publish ${source} → ${repository} [${tags.join(', ')}]`);
     }
