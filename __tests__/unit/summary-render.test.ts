@@ -105,7 +105,7 @@ describe('the job summary under a CommonMark renderer', () => {
     ]);
   });
 
-  it('drops a group with nothing in it: no images, a promotion without tags, a verify without rows', async () => {
+  it('drops a group with nothing in it (no images, a promotion without tags, a verify without rows) and empty columns', async () => {
     const empty: PublishReport = {
       ...privateGatedRelease(),
       images: [],
@@ -114,6 +114,19 @@ describe('the job summary under a CommonMark renderer', () => {
     expect(shape(await blocksOf(empty))).toEqual([]);
     env.reset();
     expect(shape(await blocksOf({ ...verifyRelease(), verify: { rows: [], outOfStep: 0 } }))).toEqual([]);
+    env.reset();
+    // Nothing to say in the Detail column when every tag is in step.
+    const inStep = verifyRelease().verify!.rows.slice(0, 1);
+    expect(shape(await blocksOf({ ...verifyRelease(), verify: { rows: inStep, outOfStep: 0 } }))).toEqual([
+      '### ecr-publish verify: all 1 tag(s) in step with the source',
+      'table(Source, Source digest, Destination, Tag, Status, Digest) × 1',
+    ]);
+    env.reset();
+    const clean = { ...privateGatedRelease(), gates: [], retention: publicRelease().retention.slice(1) };
+    expect(shape(await blocksOf(clean)).slice(2)).toEqual([
+      '### Retention: newest 2 version(s) kept per repository',
+      'table(Repository, Kept versions, Older versions, Deleted) × 1',
+    ]);
   });
 
   it('stays in shape, and inert, whatever text images and registries send', async () => {

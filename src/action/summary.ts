@@ -67,6 +67,7 @@ function retentionTables(report: PublishReport): Table[] {
     {
       heading: `Retention: newest ${report.retention[0]!.keep} version(s) kept per repository${dryRun ? ' (dry run)' : ''}`,
       header: ['Repository', 'Kept versions', 'Older versions', deletedWord, 'Problems'],
+      hideWhenZero: ['Problems'],
       rows: escapeRows(
         report.retention.map((r) => [
           r.repository,
