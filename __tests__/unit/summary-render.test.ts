@@ -130,7 +130,7 @@ describe('the job summary under a CommonMark renderer', () => {
   });
 
   it('stays in shape, and inert, whatever text images and registries send', async () => {
-    const hostile = '<img src=x onerror=alert(1)>\n\n# injected *bold* [link](https://evil.example) ``` </table> |';
+    const hostile = '<img src=x onerror=alert(1)>\n\n# injected *bold* [link](https://evil.example) ``` </table> | #';
     const report = hostileRelease(hostile);
     const blocks = await blocksOf(report);
     const html = renderHtml(env.summary());
@@ -143,6 +143,11 @@ describe('the job summary under a CommonMark renderer', () => {
       'Deleted by public-retention',
       'Build with these builders',
     ]);
+    // ... and says the text as it came, on one line.
+    expect(blocks[0]).toEqual({
+      heading: `ecr-publish: 1 image(s) to registry/${hostile.replace('\n\n', ' ')}`,
+      level: 3,
+    });
     const code = blocks.filter((b) => 'code' in b);
     expect(code).toHaveLength(1);
     expect(blocks.at(-1)).toBe(code[0]);

@@ -15,7 +15,9 @@ const oneLine = (text: string): string => text.replace(/\s*[\r\n]+\s*/g, ' ');
 export const escapeMarkdown = (text: string): string =>
   escapeHtml(oneLine(text).replace(/[\\`*_[\]|~]/g, (c) => `\\${c}`));
 
-export const heading = (text: string, level = 3): string => `${'#'.repeat(level)} ${escapeMarkdown(text)}`;
+// A heading's trailing `#`s would be read as its closing sequence.
+export const heading = (text: string, level = 3): string =>
+  `${'#'.repeat(level)} ${escapeMarkdown(text).replace(/#$/, '\\#')}`;
 export const paragraph = (text: string): string => escapeMarkdown(text);
 export const quote = (text: string): string => `> ${escapeMarkdown(text)}`;
 export const list = (items: readonly string[]): string => items.map((item) => `- ${escapeMarkdown(item)}`).join('\n');
