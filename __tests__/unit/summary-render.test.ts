@@ -41,7 +41,7 @@ function expectWellFormed(blocks: Block[], report: PublishReport): void {
     if ('heading' in b) expect(blocks[at + 1] ?? { end: true }).not.toHaveProperty('heading');
   });
   const quotes = blocks.flatMap((b) => ('quote' in b ? [b.quote] : []));
-  const oneLine = (text: string) => text.replace(/\s*[\r\n]+\s*/g, ' ');
+  const oneLine = (text: string) => text.replace(/\s*[\r\n]+\s*/g, ' ').trim();
   expect(quotes).toEqual([...report.warnings.map((w) => `⚠️ ${oneLine(w)}`), ...report.notices.map(oneLine)]);
 }
 
@@ -143,6 +143,12 @@ describe('the job summary under a CommonMark renderer', () => {
       'Deleted by public-retention',
       'Build with these builders',
     ]);
+    // A warning or notice that looks like the start of a block is still a quote of text.
+    for (const text of ['- a list?', '1. a list?', '# a heading?', '    code?', '--- a rule?']) {
+      env.reset();
+      const [block] = await blocksOf({ ...dryRunReport(), plan: [], warnings: [], notices: [text] });
+      expect(block).toEqual({ quote: text.trim() });
+    }
     // ... and says the text as it came, on one line.
     expect(blocks[0]).toEqual({
       heading: `ecr-publish: 1 image(s) to registry/${hostile.replace('\n\n', ' ')}`,

@@ -13,14 +13,24 @@ const oneLine = (text: string): string => text.replace(/\s*[\r\n]+\s*/g, ' ');
  * and no `|` to break a table. `@` and `#` stay: the release body escapes those too (mentions, references).
  */
 export const escapeMarkdown = (text: string): string =>
-  escapeHtml(oneLine(text).replace(/[\\`*_[\]|~]/g, (c) => `\\${c}`));
+  escapeHtml(
+    oneLine(text)
+      .trim()
+      .replace(/[\\`*_[\]|~]/g, (c) => `\\${c}`),
+  );
+
+/** Text that opens a block, which must not start a list, heading or rule there. */
+const blockText = (text: string): string =>
+  escapeMarkdown(text)
+    .replace(/^[#+=-]/, (c) => `\\${c}`)
+    .replace(/^(\d+)([.)])/, '$1\\$2');
 
 // A heading's trailing `#`s would be read as its closing sequence.
 export const heading = (text: string, level = 3): string =>
   `${'#'.repeat(level)} ${escapeMarkdown(text).replace(/#$/, '\\#')}`;
-export const paragraph = (text: string): string => escapeMarkdown(text);
-export const quote = (text: string): string => `> ${escapeMarkdown(text)}`;
-export const list = (items: readonly string[]): string => items.map((item) => `- ${escapeMarkdown(item)}`).join('\n');
+export const paragraph = (text: string): string => blockText(text);
+export const quote = (text: string): string => `> ${blockText(text)}`;
+export const list = (items: readonly string[]): string => items.map((item) => `- ${blockText(item)}`).join('\n');
 
 /** A fence longer than any run of backticks in the code, so the code cannot close its block. */
 export function fence(code: string): string {
