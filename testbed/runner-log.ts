@@ -1,4 +1,4 @@
-/** An action's stdout (workflow commands) and job summary (HTML) rendered as a terminal reader wants them. */
+/** An action's stdout (workflow commands) and job summary (Markdown with HTML) rendered as a terminal reader wants them. */
 
 const ANNOTATIONS = new Set(['error', 'warning', 'notice']);
 // Commands the runner acts on silently; with file commands most are gone, but a log may still hold them.
@@ -101,21 +101,28 @@ function tableText(html: string): string {
   return text.join('\n');
 }
 
+/** Markdown backslash escapes (`\\_` for `_`) undone. */
+const unescapeMarkdown = (text: string): string => text.replace(/\\([!-/:-@[-`{-~])/g, '$1');
+
 /**
  * The job summary as plain text: `### heading`, a `| cell | cell |` line per table row, a details
- * block as `▸ label` with its content indented, preformatted text kept, every block on lines of its own.
+ * block as `▸ label` with its content indented, code and preformatted text kept, every block on lines of its own.
  */
 export function summaryAsText(html: string): string {
   // Rendered blocks wait behind placeholders, so their decoded text is never read as HTML again.
   const blocks: string[] = [];
   const keep = (text: string): string => `\n${MARK}${blocks.push(text) - 1}${MARK}\n`;
   const text = html
+    .replace(/^(`{3,})[^\n]*\n([\s\S]*?)\n\1$/gm, (_, fence: string, code: string) => keep(code))
     .replace(/<details\b[^>]*>([\s\S]*?)<\/details>/gi, (_, inner: string) => {
       const label = /<summary\b[^>]*>([\s\S]*?)<\/summary>/i.exec(inner);
       const body = summaryAsText(inner.replace(/<summary\b[^>]*>[\s\S]*?<\/summary>/i, ''));
       const indented = body.split('\n').map((line) => (line === '' ? '' : `  ${line}`));
       return keep(`\n▸ ${inline(label?.[1] ?? 'Details')}\n${indented.join('\n')}`);
     })
+    .replace(/^(#{1,6}) (.*)$/gm, (_, level: string, inner: string) =>
+      keep(`\n${level} ${inline(unescapeMarkdown(inner))}`),
+    )
     .replace(/<table\b[^>]*>([\s\S]*?)<\/table>/gi, (_, inner: string) => keep(tableText(inner)))
     .replace(/<h([1-6])\b[^>]*>([\s\S]*?)<\/h\1>/gi, (_, level: string, inner: string) =>
       keep(`\n${'#'.repeat(Number(level))} ${inline(inner)}`),
@@ -125,7 +132,7 @@ export function summaryAsText(html: string): string {
     .replace(/<br\s*\/?>|<\/?(p|pre|ul|ol|blockquote|div)\b[^>]*>/gi, '\n')
     .replace(/<[^>]*>/g, '');
   // Blank lines come only before headings and details, which carry their own.
-  return decodeEntities(text)
+  return decodeEntities(unescapeMarkdown(text))
     .replace(/\n(\s*\n)+/g, '\n')
     .replace(new RegExp(`${MARK}(\\d+)${MARK}`, 'g'), (_, i: string) => blocks[Number(i)] ?? '')
     .split('\n')

@@ -99,7 +99,7 @@ describe('end to end: lifecycle-image', () => {
   });
 
   it('ends the job summary with the pack lines, naming each builder its lifecycle image', () => {
-    const block = run.summary.slice(run.summary.indexOf('<h3>Build with these builders</h3>'));
+    const block = run.summary.slice(run.summary.indexOf('### Build with these builders'));
     expect(block).toContain(`pack build my-app --builder ${dest('builder-jammy-base')}:0.3.13`);
     expect(block).toContain(`pack config lifecycle-image ${dest('lifecycle')}:0.20.0`);
     expect(block).toContain(`pack config lifecycle-image ${dest('lifecycle')}:0.17.0`);

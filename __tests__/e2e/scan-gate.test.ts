@@ -160,12 +160,16 @@ describe('end to end: scan gate and promotion in private ECR', () => {
       expect(row).toContain('<td>fails</td>');
       expect(row).toContain('<td>–</td>'); // basic scanning says nothing about fixes
       expect(run.summary).not.toMatch(/<td>(?=<td>|<\/tr>)/); // every cell closed
-      // Severity counts per platform: CRITICAL, HIGH, MEDIUM, LOW, INFORMATIONAL, UNDEFINED, then the scan status.
+      // Severity counts per platform: CRITICAL and HIGH (the gate's), MEDIUM and LOW (found), then the scan status;
+      // INFORMATIONAL and UNDEFINED, zero everywhere, get no column.
       expect(run.summary).toMatch(
-        /<tr><td>linux\/amd64<\/td><td>[0-9a-f]{12}<\/td><td>0<\/td><td>1<\/td><td>0<\/td><td>1<\/td><td>0<\/td><td>0<\/td><td>COMPLETE<\/td><\/tr>/,
+        /<tr><th>Platform<\/th><th>Digest<\/th><th>CRITICAL<\/th><th>HIGH<\/th><th>MEDIUM<\/th><th>LOW<\/th><th>Scan status<\/th><\/tr>/,
       );
       expect(run.summary).toMatch(
-        /<tr><td>linux\/arm64<\/td><td>[0-9a-f]{12}<\/td><td>0<\/td><td>0<\/td><td>1<\/td><td>0<\/td><td>0<\/td><td>0<\/td><td>COMPLETE<\/td><\/tr>/,
+        /<tr><td>linux\/amd64<\/td><td>[0-9a-f]{12}<\/td><td>0<\/td><td>1<\/td><td>0<\/td><td>1<\/td><td>COMPLETE<\/td><\/tr>/,
+      );
+      expect(run.summary).toMatch(
+        /<tr><td>linux\/arm64<\/td><td>[0-9a-f]{12}<\/td><td>0<\/td><td>0<\/td><td>1<\/td><td>0<\/td><td>COMPLETE<\/td><\/tr>/,
       );
     });
   });

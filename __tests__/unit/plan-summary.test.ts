@@ -25,6 +25,7 @@ describe('planSummaryTables', () => {
     expect(tables[0]).toEqual({
       heading: 'ecr-publish plan (dry run)',
       header: ['Source', 'Destination', 'Tags', 'Not moved'],
+      hideWhenZero: ['Not moved'],
       rows: [
         [BUILDER_SOURCE, `${PUBLIC_REGISTRY}/builder-jammy-base`, '0.3.13, 0.3, latest', ''],
         [RUN_SOURCE, `${PUBLIC_REGISTRY}/run-jammy-base`, '0.1.2, 0.1, latest', ''],

@@ -34,7 +34,10 @@ describe('renderReleaseSection', () => {
     const report = publicRelease();
     expect(section).toContain(['```sh', ...packUsageLines(report), '```'].join('\n'));
     report.images = report.images.filter((image) => image.kind !== 'builder');
-    expect(renderReleaseSection(report)).not.toContain('```');
+    const tableOnly = renderReleaseSection(report);
+    expect(tableOnly).not.toContain('```');
+    // GitHub's tables take any next line for a row, the end marker too: a blank line ends the table first.
+    expect(tableOnly).toMatch(new RegExp(`\\|\\n\\n${SECTION_END}$`));
   });
 
   it('escapes names and tags: no HTML, no broken table, no formatting, mentions or links', () => {

@@ -41,7 +41,7 @@ describe('run()', () => {
     expect(JSON.parse(outputs.plan!)).toEqual({ include: plan });
     expect(outputs.registry).toBe(PUBLIC_REGISTRY);
     expect(outputs.digest).toBeUndefined();
-    expect(env.summary()).toContain('<h3>ecr-publish plan (dry run)</h3>');
+    expect(env.summary()).toContain('### ecr-publish plan (dry run)');
     for (const { source, destination, tags } of plan.slice(0, 2))
       expect(stdout).toContain(`would publish ${source} → ${destination} [${tags.join(', ')}]\n`);
     expect(stdout).toContain(

@@ -69,17 +69,17 @@ describe('summaryAsText', () => {
     const heading = lines.indexOf(`### ecr-publish: 2 image(s) to ${PUBLIC_REGISTRY}`);
     expect(heading).toBeGreaterThan(-1);
     expect(lines.slice(heading + 1, heading + 4)).toEqual([
-      '| Source | Source digest | Destination | Digest | Tags | Uploaded | Mounted | Skipped | Time |',
+      '| Source | Source digest | Destination | Digest | Tags | Uploaded | Skipped | Time |',
       expect.stringMatching(/^\| docker\.io\/paketobuildpacks\/run-jammy-base:0\.1\.2 \| a{12} \|/),
-      `| ${BUILDER_SOURCE} | ${'b'.repeat(12)} | ${PUBLIC_REGISTRY}/builder-jammy-base | ${'c'.repeat(12)} (mutated: run-image mirror) | 0.3.13 (held back: latest) | 3.0 MiB | 0.0 MiB | 5.0 MiB | 2.3 s |`,
+      `| ${BUILDER_SOURCE} | ${'b'.repeat(12)} | ${PUBLIC_REGISTRY}/builder-jammy-base | ${'c'.repeat(12)} (mutated: run-image mirror) | 0.3.13 (held back: latest) | 3.0 MiB | 5.0 MiB | 2.3 s |`,
     ]);
     // Escaped text from registries reads as text, and is not taken for a tag.
     expect(lines).toContain('| builder-jammy-base | failed | AccessDenied: <ecr-public:PutRepositoryCatalogData> |');
     const mirror = lines.indexOf(`▸ Run-image mirror of ${PUBLIC_REGISTRY}/builder-jammy-base`);
     expect(lines[mirror - 1]).toBe('');
     expect(lines.slice(mirror + 1, mirror + 4)).toEqual([
-      `  linux/amd64: run image index.docker.io/paketobuildpacks/run-jammy-base:latest, mirrors ${PUBLIC_REGISTRY}/run-jammy-base:latest`,
-      `  linux/arm64: run image index.docker.io/paketobuildpacks/run-jammy-base:latest, mirrors ${PUBLIC_REGISTRY}/run-jammy-base:latest`,
+      `  - linux/amd64: run image index.docker.io/paketobuildpacks/run-jammy-base:latest, mirrors ${PUBLIC_REGISTRY}/run-jammy-base:latest`,
+      `  - linux/arm64: run image index.docker.io/paketobuildpacks/run-jammy-base:latest, mirrors ${PUBLIC_REGISTRY}/run-jammy-base:latest`,
       '  Source signatures and attestations sign the unmutated builder, so they were not copied.',
     ]);
     expect(lines).toContain('> ⚠️ Docker Hub pull quota is low: 7 of 100 pulls left');

@@ -3,6 +3,7 @@ import { afterAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { writeSummary } from '../../src/action/summary.js';
 import type { PublishReport } from '../../src/publish/report.js';
 import { actionEnv } from '../support/action-env.js';
+import { outline } from '../support/markdown.js';
 import {
   BUILDER_SOURCE,
   dryRunReport,
@@ -11,7 +12,7 @@ import {
   publicRelease,
 } from '../fixtures/reports.js';
 
-const HEADING = '<h3>Build with these builders</h3>';
+const HEADING = '### Build with these builders';
 const LIFECYCLE = `${PUBLIC_REGISTRY}/lifecycle:0.20.0`;
 
 function withLifecycle(report: PublishReport): PublishReport {
@@ -28,12 +29,15 @@ function withLifecycle(report: PublishReport): PublishReport {
   };
 }
 
-/** The lines of the code block after the heading, unescaped. */
+/** The lines of the shell code block that ends the summary, under its heading. */
 function packBlock(summary: string): string[] {
-  const start = summary.indexOf(HEADING);
-  if (start < 0) throw new Error(`no pack heading in:\n${summary}`);
-  const code = /<pre lang="sh"><code>(.*?)<\/code><\/pre>/s.exec(summary.slice(start))?.[1] ?? '';
-  return code.replaceAll('&amp;', '&').split('\n');
+  const blocks = outline(summary);
+  const [heading, code] = blocks.slice(-2);
+  if (heading === undefined || !('heading' in heading) || heading.heading !== 'Build with these builders')
+    throw new Error(`no pack heading second to last in:\n${summary}`);
+  if (code === undefined || !('code' in code) || code.info !== 'sh')
+    throw new Error(`no sh code block in:\n${summary}`);
+  return code.code.trimEnd().split('\n');
 }
 
 describe('writeSummary: pack lines', () => {
@@ -47,7 +51,6 @@ describe('writeSummary: pack lines', () => {
     await writeSummary(publicRelease());
     const summary = env.summary();
     expect(summary.indexOf(HEADING)).toBeGreaterThan(summary.indexOf('is also published as 0.1'));
-    expect(summary.trimEnd().endsWith('</code></pre>')).toBe(true);
     expect(packBlock(summary)).toEqual([
       `pack build my-app --builder ${builder}`,
       mirror,

@@ -38,7 +38,7 @@ describe('dry-run verify in the action layer', () => {
   it('tables every tag with its status, escaped, instead of the plan', async () => {
     await writeSummary(outOfStep());
     const summary = env.summary();
-    expect(summary).toContain('<h3>ecr-publish verify: 2 of 2 tag(s) out of step with the source</h3>');
+    expect(summary).toContain('### ecr-publish verify: 2 of 2 tag(s) out of step with the source');
     expect(summary).toContain(
       '<td>latest</td><td>moving tag behind</td><td>bbbbbbbbbbbb</td><td>at &lt;0.1.2&gt;</td>',
     );

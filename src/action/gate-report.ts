@@ -225,17 +225,17 @@ export function gateTables(gates: readonly GateReport[]): Table[] {
   for (const { repository, gate, promotion } of gates) {
     if (gate !== undefined) {
       const formatted = formatGateSummary(gate);
-      // UNTRIAGED and UNKNOWN get a column only when some platform has them.
-      const columns = ALL_SEVERITIES.filter((s) => isRankedSeverity(s) || gate.platforms.some((p) => p.counts[s]));
       tables.push({
         heading: formatted.verdictLine,
-        header: ['Platform', 'Digest', ...columns, 'Scan status'],
+        header: ['Platform', 'Digest', ...ALL_SEVERITIES, 'Scan status'],
         rows: gate.platforms.map((p) => [
           p.platform ?? 'image',
           short(p.digest),
-          ...columns.map((s) => String(p.counts[s] ?? 0)),
+          ...ALL_SEVERITIES.map((s) => String(p.counts[s] ?? 0)),
           p.status,
         ]),
+        // A zero at or above the threshold is the verdict; any other severity shows only when found.
+        hideWhenZero: ALL_SEVERITIES.filter((s) => !isRankedSeverity(s) || !failsThreshold(s, gate.threshold)),
       });
       if (formatted.rows.length > 0) {
         const blanks = formatted.header.slice(1).map(() => '');

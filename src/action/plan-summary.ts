@@ -35,6 +35,7 @@ export function planSummaryTables(report: PublishReport, retention: Table[]): Ta
     {
       heading: 'ecr-publish plan (dry run)',
       header: ['Source', 'Destination', 'Tags', 'Not moved'],
+      hideWhenZero: ['Not moved'],
       rows: escapeRows(
         report.plan.map((p) => [p.source, p.destination ?? p.repository, p.tags.join(', '), heldBackCell(p.heldBack)]),
       ),

@@ -1,7 +1,7 @@
 /** The marked ecr-publish section of a GitHub release body: rendering it, and putting it into a body. */
 import type { PublishReport } from '../publish/report.js';
 import { packUsageLines } from './pack-usage.js';
-import { escapeHtml } from './table.js';
+import { codeBlock, escapeMarkdown } from './markdown.js';
 
 export const SECTION_START = '<!-- ecr-publish:start -->';
 export const SECTION_END = '<!-- ecr-publish:end -->';
@@ -9,15 +9,8 @@ export const SECTION_END = '<!-- ecr-publish:end -->';
 export const RELEASE_BODY_LIMIT = 125_000;
 
 // Release bodies are Markdown with HTML: names and tags are data, so a cell can neither start HTML nor
-// break the table (`|`, newlines), nor format, link, mention (`@`) or reference (`#`) anything.
-const escapeCell = (text: string): string =>
-  escapeHtml(text.replace(/\r\n|[\r\n]/g, ' ').replace(/[\\`*_[\]|~@#]/g, (c) => `\\${c}`));
-
-/** A fence longer than any run of backticks in the text, so the text cannot close the code block. */
-function fence(text: string): string {
-  const longest = Math.max(0, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
-  return '`'.repeat(Math.max(3, longest + 1));
-}
+// break the table, nor format or link anything; here not mention (`@`) or reference (`#`) either.
+const escapeCell = (text: string): string => escapeMarkdown(text).replace(/[@#]/g, (c) => `\\${c}`);
 
 /** The section, markers included: a table of every published image, then the pack lines for builders. */
 export function renderReleaseSection(report: PublishReport): string {
@@ -37,12 +30,13 @@ export function renderReleaseSection(report: PublishReport): string {
     ...rows,
   ];
   const pack = packUsageLines(report).join('\n');
-  if (pack !== '') lines.push('', 'Build with the builders from ECR:', '', `${fence(pack)}sh`, pack, fence(pack));
+  if (pack !== '') lines.push('', 'Build with the builders from ECR:', '', codeBlock(pack, 'sh'));
   const inner = lines.slice(1).join('\n');
   // Only the code block is not escaped; a marker in it would damage the section on the next run.
   if (inner.includes(SECTION_START) || inner.includes(SECTION_END))
     throw new Error('release-notes: a published name contains an ecr-publish section marker');
-  return [...lines, SECTION_END].join('\n');
+  // A blank line ends the table before the end marker, whatever the renderer makes of an HTML comment there.
+  return [...lines, '', SECTION_END].join('\n');
 }
 
 /** Where the section is in a body: absent, or the span from its start marker to the end of its end marker. */

@@ -1,18 +1,19 @@
 /** The job summary: published images, gates (see gate-report.ts), catalog data, retention, pack lines, or a verify. */
-// The summary is HTML, and names, tags, labels and messages come from source images and registries:
-// every such text is escaped here, once, in the cells of these tables and in everything writeSummary adds.
+// Names, tags, labels and messages come from source images and registries: table cells are escaped here
+// (or by the section that made them), once; everything else is escaped by the Markdown blocks of markdown.ts.
 import * as core from '@actions/core';
 import type { PublishReport } from '../publish/report.js';
 import { gateTables } from './gate-report.js';
 import { packUsageLines } from './pack-usage.js';
 import { planSummaryTables } from './plan-summary.js';
+import { codeBlock, details, heading, joinBlocks, list, paragraph, quote, tableSection } from './markdown.js';
 import { escapeHtml, short, type Table } from './table.js';
 import { verifyTables } from './verify-summary.js';
 
 const mib = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 const escapeRows = (rows: string[][]): string[][] => rows.map((row) => row.map(escapeHtml));
 
-/** The job summary as markdown-capable rows; kept pure of @actions/core apart from `write`. */
+/** The job summary's tables, cells escaped, in order. */
 export function summaryTables(report: PublishReport): Table[] {
   if (report.verify !== undefined) return verifyTables(report.verify);
   if (report.dryRun) return planSummaryTables(report, retentionTables(report));
@@ -20,6 +21,7 @@ export function summaryTables(report: PublishReport): Table[] {
     {
       heading: `ecr-publish: ${report.images.length} image(s) to ${report.registry}`,
       header: ['Source', 'Source digest', 'Destination', 'Digest', 'Tags', 'Uploaded', 'Mounted', 'Skipped', 'Time'],
+      hideWhenZero: ['Uploaded', 'Mounted', 'Skipped'],
       rows: escapeRows(
         report.images.map((image) => [
           image.source,
@@ -57,6 +59,7 @@ function retentionTables(report: PublishReport): Table[] {
     {
       heading: `Retention: newest ${report.retention[0]!.keep} version(s) kept per repository${dryRun ? ' (dry run)' : ''}`,
       header: ['Repository', 'Kept versions', 'Older versions', deletedWord, 'Problems'],
+      hideWhenZero: ['Problems'],
       rows: escapeRows(
         report.retention.map((r) => [
           r.repository,
@@ -89,19 +92,10 @@ function retentionTables(report: PublishReport): Table[] {
   return tables;
 }
 
-/** Headings name registries and repositories; gate cells are escaped by gate-report.ts, ours by summaryTables. */
-export async function writeSummary(report: PublishReport): Promise<void> {
-  if (process.env.GITHUB_STEP_SUMMARY === undefined || process.env.GITHUB_STEP_SUMMARY === '') return;
-  for (const table of summaryTables(report)) {
-    core.summary.addHeading(escapeHtml(table.heading), 3);
-    // @actions/core writes an empty cell as an unclosed <td>; a dash keeps the table well-formed.
-    core.summary.addTable([
-      table.header.map((h) => ({ data: h, header: true })),
-      ...table.rows.map((row) => row.map((cell) => (cell === '' ? '–' : cell))),
-    ]);
-  }
-  for (const image of report.images) {
-    if (image.mirror === undefined) continue;
+/** What a builder's run-image mirror became: one list item per platform and run image, and what that meant. */
+function mirrorSections(report: PublishReport): string[] {
+  return report.images.flatMap((image) => {
+    if (image.mirror === undefined) return [];
     const { mode, platforms, runImages } = image.mirror;
     // An up-to-date builder was not read again: only what its annotations record is known.
     const lines =
@@ -110,31 +104,38 @@ export async function writeSummary(report: PublishReport): Promise<void> {
             p.after.map((r) => `${p.platform}: run image ${r.image}, mirrors ${r.mirrors.join(', ')}`),
           )
         : runImages.map((r) => `${r.source} → ${r.copy} (${mode})`);
-    core.summary.addDetails(
-      escapeHtml(`Run-image mirror of ${image.repository}`),
-      `<pre>${escapeHtml(lines.join('\n'))}</pre>${
-        image.upToDate
-          ? 'Already published from this source with these copies: nothing was read or written.'
-          : image.mutated
-            ? 'Source signatures and attestations sign the unmutated builder, so they were not copied.'
-            : 'The builder already listed this mirror and was copied unchanged.'
-      }`,
-    );
-  }
+    const outcome = image.upToDate
+      ? 'Already published from this source with these copies: nothing was read or written.'
+      : image.mutated
+        ? 'Source signatures and attestations sign the unmutated builder, so they were not copied.'
+        : 'The builder already listed this mirror and was copied unchanged.';
+    return [details(`Run-image mirror of ${image.repository}`, [list(lines), paragraph(outcome)])];
+  });
+}
+
+/** The whole summary as Markdown: tables, mirrors, signatures, warnings and notices, then the pack lines. */
+export function summaryMarkdown(report: PublishReport): string {
   const signed = report.images.filter((image) => image.referrers > 0);
-  if (signed.length > 0) {
-    core.summary.addRaw(
-      `Signatures, attestations and SBOMs copied: ${escapeHtml(signed.map((i) => `${i.repository} (${i.referrers})`).join(', '))}`,
-      true,
-    );
-  }
-  for (const warning of report.warnings) core.summary.addRaw(`> ⚠️ ${escapeHtml(warning)}`, true);
-  for (const notice of report.notices) core.summary.addRaw(`> ${escapeHtml(notice)}`, true);
-  // Last, where a user looks for what to do next.
   const pack = packUsageLines(report);
-  if (pack.length > 0) {
-    core.summary.addHeading('Build with these builders', 3);
-    core.summary.addCodeBlock(escapeHtml(pack.join('\n')), 'sh');
-  }
-  await core.summary.write();
+  const markdown = joinBlocks([
+    ...summaryTables(report).map(tableSection),
+    ...mirrorSections(report),
+    signed.length > 0
+      ? paragraph(
+          `Signatures, attestations and SBOMs copied: ${signed.map((i) => `${i.repository} (${i.referrers})`).join(', ')}`,
+        )
+      : '',
+    // One quote each: adjacent quote lines would run together into one paragraph.
+    ...report.warnings.map((warning) => quote(`⚠️ ${warning}`)),
+    ...report.notices.map((notice) => quote(notice)),
+    // Last, where a user looks for what to do next.
+    ...(pack.length > 0 ? [heading('Build with these builders'), codeBlock(pack.join('\n'), 'sh')] : []),
+  ]);
+  // Ends with a blank line: whatever is appended to the file next starts a block of its own.
+  return markdown === '' ? '' : `${markdown}\n\n`;
+}
+
+export async function writeSummary(report: PublishReport): Promise<void> {
+  if (process.env.GITHUB_STEP_SUMMARY === undefined || process.env.GITHUB_STEP_SUMMARY === '') return;
+  await core.summary.addRaw(summaryMarkdown(report)).write();
 }

@@ -20,6 +20,7 @@ export function verifyTables(verify: VerifyReport): Table[] {
           ? `ecr-publish verify: all ${rows.length} tag(s) in step with the source`
           : `ecr-publish verify: ${outOfStep} of ${rows.length} tag(s) out of step with the source`,
       header: ['Source', 'Source digest', 'Destination', 'Tag', 'Status', 'Digest', 'Detail'],
+      hideWhenZero: ['Detail'],
       rows: rows.map((row) =>
         [
           row.source,
