@@ -15,18 +15,34 @@ const escapeRows = (rows: string[][]): string[][] => rows.map((row) => row.map(e
 export function summaryTables(report: PublishReport): Table[] {
   if (report.verify !== undefined) return verifyTables(report.verify);
   if (report.dryRun) {
+    const staged = report.staging?.plan;
     return [
+      ...(staged === undefined
+        ? []
+        : [
+            {
+              heading: `Staged release (dry run): first staged and scanned in ${report.staging!.at}`,
+              header: ['Source', 'Staging repository', 'Tags'],
+              rows: escapeRows(staged.map((p) => [p.source, p.repository, p.tags.join(', ')])),
+            },
+          ]),
       {
-        heading: 'ecr-publish plan (dry run)',
+        heading:
+          staged === undefined
+            ? 'ecr-publish plan (dry run)'
+            : 'ecr-publish plan (dry run): then published to ECR Public when every image passed',
         header: ['Source', 'Repository', 'Tags'],
         rows: escapeRows(report.plan.map((p) => [p.source, p.repository, p.tags.join(', ')])),
       },
       ...retentionTables(report),
     ];
   }
+  const unpublished = report.staging?.published === false;
   const tables: Table[] = [
     {
-      heading: `ecr-publish: ${report.images.length} image(s) to ${report.registry}`,
+      heading: unpublished
+        ? `ecr-publish: ${report.images.length} image(s) staged in ${report.staging!.at}; nothing was published to ${report.registry}`
+        : `ecr-publish: ${report.images.length} image(s) to ${report.registry}`,
       header: ['Source', 'Source digest', 'Destination', 'Digest', 'Tags', 'Uploaded', 'Mounted', 'Skipped', 'Time'],
       rows: escapeRows(
         report.images.map((image) => [
@@ -44,7 +60,7 @@ export function summaryTables(report: PublishReport): Table[] {
       ),
     },
   ];
-  tables.push(...gateTables(report.gates));
+  tables.push(...stagedTables(report), ...gateTables(report.gates));
   if (report.catalog.length > 0) {
     tables.push({
       heading: 'ECR Public Gallery catalog data',
@@ -54,6 +70,25 @@ export function summaryTables(report: PublishReport): Table[] {
   }
   tables.push(...retentionTables(report));
   return tables;
+}
+
+/** A published staged release: each ECR Public image next to the staged copy that was scanned (same digest). */
+function stagedTables(report: PublishReport): Table[] {
+  if (report.staging?.published !== true) return [];
+  return [
+    {
+      heading: `Staged and scanned in ${report.staging.at} before publishing`,
+      header: ['Destination', 'Digest', 'Staged copy', 'Staged digest'],
+      rows: escapeRows(
+        report.images.map((image) => [
+          image.repository,
+          short(image.digest),
+          image.staged?.repository ?? '',
+          short(image.staged?.digest ?? ''),
+        ]),
+      ),
+    },
+  ];
 }
 
 /** One overview row per repository, then every deleted (or, in a dry run, deletable) image. */

@@ -1,10 +1,11 @@
 /** Plan step and the dry run: the plan of a run, printed and returned without contacting anything else. */
-import type { Inputs } from '../inputs.js';
+import { isStagedRelease, type Inputs } from '../inputs.js';
 import { buildPlan, planToJson, type Plan } from '../plan/plan.js';
 import type { Logger } from '../runtime.js';
 import { lifecycleDryRunNotices } from './lifecycle.js';
 import type { PublishEnvironment, PublishReport } from './report.js';
 import { previewRetention, retentionWanted } from './retention.js';
+import { stagingPlan } from './staging.js';
 
 /** The plan of the run; its notices (skipped tag templates, …) are logged. */
 export function planRun(inputs: Inputs, logger: Logger): Plan {
@@ -46,6 +47,19 @@ export async function dryRun(plan: Plan, inputs: Inputs, env: PublishEnvironment
   for (const notice of lifecycleDryRunNotices(inputs)) {
     env.runtime.logger.notice(notice);
     report.notices.push(notice);
+  }
+  if (isStagedRelease(inputs)) {
+    // Staged first, in private ECR: the public repositories are written only when every image passed the gate.
+    const staged = planToJson(stagingPlan(plan, inputs));
+    report.staging = {
+      at: `private ECR in ${inputs.awsRegion ?? ''} under ${inputs.stagingRepositoryPrefix}`,
+      published: false,
+      plan: staged,
+    };
+    for (const entry of staged)
+      env.runtime.logger.info(
+        `would stage ${entry.source} → ${entry.repository} [${entry.tags.join(', ')}] (private ECR, scanned)`,
+      );
   }
   for (const entry of report.plan)
     env.runtime.logger.info(`would publish ${entry.source} → ${entry.repository} [${entry.tags.join(', ')}]`);
