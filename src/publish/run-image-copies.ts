@@ -2,6 +2,7 @@
 import type { RunImageTarget } from '../cnb/run-images.js';
 import { formatReference, parseReference } from '../oci/reference.js';
 import { destinationRepository } from '../plan/naming.js';
+import type { PlanEntry } from '../plan/plan.js';
 import { mirrorTargetOf, type RunContext } from './context.js';
 
 /** The copy's reference, or why there is none; `planned` when this run publishes the run image. */
@@ -39,8 +40,10 @@ export async function lookUpCopy(runImage: string, run: RunContext): Promise<Cop
   const destination = target.connections.destination(name);
   const reference = ref.digest ?? ref.tag ?? 'latest';
   const at = `${repositoryUri}${ref.digest !== undefined ? '@' : ':'}${reference}`;
-  // A staged release writes its run images before its builders, and only once every image passed the gate.
-  if (target.later && ref.digest === undefined && entry?.tags.some((t) => t.tag === reference)) return { copy: at };
+  // A staged release writes its run images before its builders, and only once every image passed the gate:
+  // a copy this release will write under that tag is named before it exists.
+  const willWrite = (e: PlanEntry) => e.repository === name && e.tags.some((t) => t.tag === reference);
+  if (target.later && ref.digest === undefined && target.plan.entries.some(willWrite)) return { copy: at };
   if ((await destination.client.headManifest(destination.path, reference)) === undefined) {
     return {
       missing: `its run image ${runImage} maps to ${at}, which was neither published in this run nor found there: add ${formatReference(ref)} to "images"`,
