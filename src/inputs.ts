@@ -86,6 +86,8 @@ export interface Inputs {
   readonly scanIgnore: IgnoreEntry[];
   readonly scanTimeoutSeconds: number;
   readonly promoteTags: string[];
+  /** A staged release's private ECR repositories are named `<this><repository-prefix><name>`. */
+  readonly stagingRepositoryPrefix: string;
   readonly referrers: boolean;
   readonly dockerLogin: boolean;
   readonly sourceUsername?: string;
@@ -102,4 +104,9 @@ export interface Inputs {
   readonly githubToken?: string;
   /** The release to write to; else the release of a `release` event. */
   readonly releaseTag?: string;
+}
+
+/** ECR Public cannot scan: a public release with a gate is staged in private ECR, gated there, then published. */
+export function isStagedRelease(inputs: Pick<Inputs, 'registryType' | 'scanSeverityThreshold'>): boolean {
+  return inputs.registryType === 'public' && inputs.scanSeverityThreshold !== 'NONE';
 }

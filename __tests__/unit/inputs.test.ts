@@ -58,6 +58,42 @@ function errorOf(
   throw new Error('expected an InputError');
 }
 
+describe('a staged release (registry-type public with a scan gate)', () => {
+  it('takes the gate inputs, the staging prefix and a lifecycle policy for the staging repositories', () => {
+    const inputs = parse({
+      ...PUBLIC,
+      'aws-region': 'eu-west-1',
+      'scan-severity-threshold': 'HIGH',
+      'scan-ignore': 'CVE-2024-1234 until 2999-01-01',
+      'scan-timeout-seconds': '60',
+      'staging-repository-prefix': 'stage/',
+      'lifecycle-policy': LIFECYCLE,
+    });
+    expect(inputs).toMatchObject({
+      registryType: 'public',
+      awsRegion: 'eu-west-1',
+      scanSeverityThreshold: 'HIGH',
+      scanIgnore: [{ id: 'CVE-2024-1234', until: '2999-01-01' }],
+      scanTimeoutSeconds: 60,
+      stagingRepositoryPrefix: 'stage/',
+      lifecyclePolicy: LIFECYCLE,
+    });
+  });
+
+  it('takes the region from AWS_REGION, and keeps promote-tags private', () => {
+    expect(parse({ ...PUBLIC, 'scan-severity-threshold': 'HIGH' }, { AWS_REGION: 'us-west-2' }).awsRegion).toBe(
+      'us-west-2',
+    );
+    const error = errorOf({
+      ...PUBLIC,
+      'aws-region': 'eu-west-1',
+      'scan-severity-threshold': 'HIGH',
+      'promote-tags': 'prod',
+    });
+    expect(error.message).toBe('Input "promote-tags": only applies to registry-type private');
+  });
+});
+
 describe('parseInputs defaults', () => {
   it('fills every default for a minimal public run', () => {
     const inputs = parse(PUBLIC, { GITHUB_RUN_ID: '4242' });
@@ -89,6 +125,7 @@ describe('parseInputs defaults', () => {
       scanIgnore: [],
       scanTimeoutSeconds: 900,
       promoteTags: [],
+      stagingRepositoryPrefix: 'ecr-publish-staging/',
       referrers: true,
       dockerLogin: false,
       concurrency: 8,
@@ -499,10 +536,33 @@ describe('parseInputs errors', () => {
       '"SEVERE" is not one of NONE, CRITICAL, HIGH',
     ],
     [
-      'gate on public',
+      'staged release without a region',
       { ...PUBLIC, 'scan-severity-threshold': 'HIGH' },
-      'scan-severity-threshold',
-      'only applies to registry-type private',
+      'aws-region',
+      'is required for a staged release (registry-type public with scan-severity-threshold)',
+    ],
+    [
+      'staging prefix on private',
+      { ...PRIVATE, 'scan-severity-threshold': 'HIGH', 'staging-repository-prefix': 'stage/' },
+      'staging-repository-prefix',
+      'only applies to registry-type public',
+    ],
+    [
+      'staging prefix without a gate',
+      { ...PUBLIC, 'staging-repository-prefix': 'stage/' },
+      'staging-repository-prefix',
+      'has no effect with scan-severity-threshold NONE (no staged release)',
+    ],
+    [
+      'bad staging prefix',
+      {
+        ...PUBLIC,
+        'scan-severity-threshold': 'HIGH',
+        'aws-region': 'eu-west-1',
+        'staging-repository-prefix': 'Stage/',
+      },
+      'staging-repository-prefix',
+      'does not give valid repository names',
     ],
     [
       'bad ignore id',
@@ -535,10 +595,10 @@ describe('parseInputs errors', () => {
       'is not "ID" or "ID until YYYY-MM-DD"',
     ],
     [
-      'ignore on public',
+      'ignore on public without a gate',
       { ...PUBLIC, 'scan-ignore': 'CVE-2024-1234' },
       'scan-ignore',
-      'only applies to registry-type private',
+      'has no effect with scan-severity-threshold NONE',
     ],
     ['zero scan timeout', { ...PRIVATE, 'scan-timeout-seconds': '0' }, 'scan-timeout-seconds', 'between 1 and 21600'],
     [

@@ -67,6 +67,7 @@ describe('README stays in sync with action.yml and docs/', () => {
       'trust-policy.json',
       'iam-policy-verify-public.json',
       'iam-policy-verify-private.json',
+      'iam-policy-staging.json',
     ]) {
       const text = readFileSync(join(root, 'docs', file), 'utf8');
       expect(readme).toContain(`\`\`\`json\n${text}\`\`\``);

@@ -57,6 +57,7 @@ const REGION = /^[a-z]{2,}(?:-[a-z]+)+-\d{1,2}$/;
 const ACCOUNT_ID = /^\d{12}$/;
 const PUBLIC_ALIAS = /^[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
 const DEFAULT_SCAN_TIMEOUT = 900;
+export const DEFAULT_STAGING_PREFIX = 'ecr-publish-staging/';
 
 type Get = (name: string) => string;
 type Env = Record<string, string | undefined>;
@@ -168,13 +169,15 @@ function destinationInputs(get: Get, getInput: Get, env: Env, p: InputProblems) 
   };
 }
 
-/** The scan gate and promotion (private only); ignore entries and the timeout need a threshold. */
+/**
+ * The scan gate: on private ECR before promotion, on public a staged release (staged in private ECR, gated, then
+ * published). Ignore entries, the timeout and the staging prefix need a threshold; promotion is private only.
+ */
 function gateInputs(get: Get, getInput: Get, isPublic: boolean | undefined, p: InputProblems) {
-  const scanSeverityThreshold = p.take(() => {
-    const threshold = parseChoice('scan-severity-threshold', get('scan-severity-threshold'), THRESHOLDS, 'NONE');
-    if (isPublic === true && threshold !== 'NONE') onlyFor('scan-severity-threshold', 'private');
-    return threshold;
-  }, 'NONE');
+  const scanSeverityThreshold = p.take(
+    () => parseChoice('scan-severity-threshold', get('scan-severity-threshold'), THRESHOLDS, 'NONE'),
+    'NONE',
+  );
   // Without a valid threshold, whether there is a gate is unknown.
   const noGate = (name: string): void => {
     if (scanSeverityThreshold === 'NONE' && !p.failed('scan-severity-threshold'))
@@ -182,7 +185,6 @@ function gateInputs(get: Get, getInput: Get, isPublic: boolean | undefined, p: I
   };
   const scanIgnore = p.take(() => {
     const entries = parseScanIgnore(getInput('scan-ignore'));
-    if (isPublic === true && entries.length > 0) onlyFor('scan-ignore', 'private');
     if (entries.length > 0) noGate('scan-ignore');
     return entries;
   }, []);
@@ -195,7 +197,6 @@ function gateInputs(get: Get, getInput: Get, isPublic: boolean | undefined, p: I
       21600,
       'seconds',
     );
-    if (isPublic === true && seconds !== DEFAULT_SCAN_TIMEOUT) onlyFor('scan-timeout-seconds', 'private');
     if (seconds !== DEFAULT_SCAN_TIMEOUT) noGate('scan-timeout-seconds');
     return seconds;
   }, DEFAULT_SCAN_TIMEOUT);
@@ -207,7 +208,46 @@ function gateInputs(get: Get, getInput: Get, isPublic: boolean | undefined, p: I
     if (isPublic === true && tags.length > 0) onlyFor('promote-tags', 'private');
     return tags;
   }, []);
-  return { scanSeverityThreshold, scanIgnore, scanTimeoutSeconds, promoteTags };
+  const stagingRepositoryPrefix = p.take(() => {
+    const prefix = get('staging-repository-prefix') || DEFAULT_STAGING_PREFIX;
+    const problem = repositoryPrefixProblem(prefix);
+    if (problem !== undefined) throw new InputError('staging-repository-prefix', problem);
+    if (prefix === DEFAULT_STAGING_PREFIX) return prefix;
+    if (isPublic === false) onlyFor('staging-repository-prefix', 'public');
+    if (isPublic === true && scanSeverityThreshold === 'NONE' && !p.failed('scan-severity-threshold'))
+      throw new InputError(
+        'staging-repository-prefix',
+        'has no effect with scan-severity-threshold NONE (no staged release)',
+      );
+    return prefix;
+  }, DEFAULT_STAGING_PREFIX);
+  return { scanSeverityThreshold, scanIgnore, scanTimeoutSeconds, promoteTags, stagingRepositoryPrefix };
+}
+
+/** A staged release creates private ECR repositories: they need aws-region, and only they take lifecycle-policy. */
+function stagedReleaseChecks(
+  destination: { awsRegion?: string },
+  repository: { lifecyclePolicy?: string },
+  gate: { scanSeverityThreshold: SeverityThreshold },
+  isPublic: boolean | undefined,
+  p: InputProblems,
+): void {
+  if (isPublic !== true || p.failed('scan-severity-threshold')) return;
+  const staged = gate.scanSeverityThreshold !== 'NONE';
+  p.take(() => {
+    if (!staged || destination.awsRegion !== undefined || p.failed('aws-region')) return;
+    throw new InputError(
+      'aws-region',
+      'is required for a staged release (registry-type public with scan-severity-threshold): the images are staged and scanned in private ECR there (or set AWS_REGION)',
+    );
+  }, undefined);
+  p.take(() => {
+    if (staged || repository.lifecyclePolicy === undefined) return;
+    throw new InputError(
+      'lifecycle-policy',
+      'only applies to registry-type private and to the staging repositories of a staged release (ECR Public has no lifecycle policies; see public-retention)',
+    );
+  }, undefined);
 }
 
 /**
@@ -236,6 +276,7 @@ export function parseInputs(getInput: Get, env: Env): Inputs {
   const createRepositories = p.take(() => parseBoolean('create-repositories', get('create-repositories'), true), true);
   const repository = repositoryInputs(get, getInput, env, isPublic, p);
   const gate = gateInputs(get, getInput, isPublic, p);
+  stagedReleaseChecks(destination, repository, gate, isPublic, p);
   const referrers = p.take(() => parseBoolean('referrers', get('referrers'), true), true);
   const dockerLogin = p.take(() => parseBoolean('docker-login', get('docker-login'), false), false);
   const source = sourceInputs(get, getInput, p);

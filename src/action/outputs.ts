@@ -17,6 +17,9 @@ export function imagesOutput(report: PublishReport): object[] {
     bytesUploaded: image.bytesUploaded,
     bytesMounted: image.bytesMounted,
     bytesSkipped: image.bytesSkipped,
+    ...(image.staged !== undefined
+      ? { stagedRepository: image.staged.repository, stagedDigest: image.staged.digest }
+      : {}),
   }));
 }
 

@@ -14,6 +14,8 @@ function destinationReference(image: PublishedImage): string {
  */
 export function packUsageLines(report: PublishReport): string[] {
   const lines: string[] = [];
+  // A staged release that failed its gate published no builder to build with.
+  if (report.staging?.published === false) return lines;
   for (const builder of report.images.filter((image) => image.kind === 'builder')) {
     const reference = destinationReference(builder);
     lines.push(`pack build my-app --builder ${reference}`);

@@ -30,10 +30,23 @@ function heldBackCell(heldBack: readonly HeldBackTag[]): string {
 /** The dry-run summary; `retention` is the retention preview's tables, rendered as in a real run. */
 export function planSummaryTables(report: PublishReport, retention: Table[]): Table[] {
   const steps = report.afterCopy ?? [];
+  const staged = report.staging?.plan;
   return [
     ...retentionNotRun(report),
+    ...(staged === undefined
+      ? []
+      : [
+          {
+            heading: `Staged release (dry run): first staged and scanned in ${report.staging!.at}`,
+            header: ['Source', 'Staging repository', 'Tags'],
+            rows: escapeRows(staged.map((p) => [p.source, p.repository, p.tags.join(', ')])),
+          },
+        ]),
     {
-      heading: 'ecr-publish plan (dry run)',
+      heading:
+        staged === undefined
+          ? 'ecr-publish plan (dry run)'
+          : 'ecr-publish plan (dry run): then published to ECR Public when every image passed',
       header: ['Source', 'Destination', 'Tags', 'Not moved'],
       hideWhenZero: ['Not moved'],
       rows: escapeRows(

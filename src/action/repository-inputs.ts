@@ -80,7 +80,10 @@ function exclusionsFit(mutability: TagMutability, filters: string[]): void {
   }
 }
 
-/** What the run sets on the repositories it ensures, per registry type; isPublic is undefined when unknown. */
+/**
+ * What the run sets on the repositories it ensures, per registry type; isPublic is undefined when unknown.
+ * Whether lifecycle-policy fits a public run depends on the gate (a staged release): inputs.ts checks it.
+ */
 export function repositoryInputs(get: Get, getInput: Get, env: Env, isPublic: boolean | undefined, p: InputProblems) {
   const mutability = mutabilityInputs(get, getInput, isPublic, p);
   const scanOnPush = p.take(() => {
@@ -100,16 +103,10 @@ export function repositoryInputs(get: Get, getInput: Get, env: Env, isPublic: bo
     if (/\s/.test(key)) throw new InputError('kms-key', `${quote(key)} contains white space`);
     return key;
   }, '');
-  const lifecyclePolicy = p.take(() => {
-    const policy = readPolicy('lifecycle-policy', get('lifecycle-policy'), env, lifecycleCheck, LIFECYCLE_POLICY_MAX);
-    if (isPublic === true && policy !== undefined) {
-      throw new InputError(
-        'lifecycle-policy',
-        'only applies to registry-type private (ECR Public has no lifecycle policies; see public-retention)',
-      );
-    }
-    return policy;
-  }, undefined);
+  const lifecyclePolicy = p.take(
+    () => readPolicy('lifecycle-policy', get('lifecycle-policy'), env, lifecycleCheck, LIFECYCLE_POLICY_MAX),
+    undefined,
+  );
   // Both registry types: ECR Public repositories take a repository policy too.
   const repositoryPolicy = p.take(
     () => readPolicy('repository-policy', get('repository-policy'), env, repositoryPolicyCheck, REPOSITORY_POLICY_MAX),

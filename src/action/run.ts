@@ -36,12 +36,18 @@ export async function run(): Promise<void> {
     if (inputs.dockerLogin && !report.dryRun) await dockerLogin(report.logins);
     const gateError = report.gates.find((g) => g.error !== undefined)?.error;
     const outOfStep = report.verify === undefined ? undefined : verifyFailure(report.verify);
+    // A staged release that failed its gate published nothing; the staged copies stay for a re-run.
+    const unpublished =
+      report.staging?.published === false
+        ? `nothing of the release was published to ${report.registry}; the staged copies are in ${report.staging.at}`
+        : undefined;
     if (outOfStep !== undefined) core.setFailed(outOfStep);
+    else if (gateError !== undefined && unpublished !== undefined) core.setFailed(`${gateError} (${unpublished})`);
     else if (gateError !== undefined)
       core.setFailed(report.gates.length > 1 ? `${gateError} (no promote tag was applied to any image)` : gateError);
     else if (report.gateFailed)
       core.setFailed(
-        'Scan gate failed: findings at or above the threshold (or untriaged) remain; no promote tag was applied. See the job summary.',
+        `Scan gate failed: findings at or above the threshold (or untriaged) remain; ${unpublished ?? 'no promote tag was applied'}. See the job summary.`,
       );
   } catch (error) {
     // Every wrong input gets its own error line (and annotation).

@@ -17,9 +17,12 @@ const escapeRows = (rows: string[][]): string[][] => rows.map((row) => row.map(e
 export function summaryTables(report: PublishReport): Table[] {
   if (report.verify !== undefined) return verifyTables(report.verify);
   if (report.dryRun) return planSummaryTables(report, retentionTables(report));
+  const unpublished = report.staging?.published === false;
   const tables: Table[] = [
     {
-      heading: `ecr-publish: ${report.images.length} image(s) to ${report.registry}`,
+      heading: unpublished
+        ? `ecr-publish: ${report.images.length} image(s) staged in ${report.staging!.at}; nothing was published to ${report.registry}`
+        : `ecr-publish: ${report.images.length} image(s) to ${report.registry}`,
       header: ['Source', 'Source digest', 'Destination', 'Digest', 'Tags', 'Uploaded', 'Mounted', 'Skipped', 'Time'],
       hideWhenZero: ['Uploaded', 'Mounted', 'Skipped'],
       rows: escapeRows(
@@ -38,7 +41,7 @@ export function summaryTables(report: PublishReport): Table[] {
       ),
     },
   ];
-  tables.push(...gateTables(report.gates));
+  tables.push(...stagedTables(report), ...gateTables(report.gates));
   if (report.catalog.length > 0) {
     tables.push({
       heading: 'ECR Public Gallery catalog data',
@@ -48,6 +51,25 @@ export function summaryTables(report: PublishReport): Table[] {
   }
   tables.push(...retentionTables(report));
   return tables;
+}
+
+/** A published staged release: each ECR Public image next to the staged copy that was scanned (same digest). */
+function stagedTables(report: PublishReport): Table[] {
+  if (report.staging?.published !== true) return [];
+  return [
+    {
+      heading: `Staged and scanned in ${report.staging.at} before publishing`,
+      header: ['Destination', 'Digest', 'Staged copy', 'Staged digest'],
+      rows: escapeRows(
+        report.images.map((image) => [
+          image.repository,
+          short(image.digest),
+          image.staged?.repository ?? '',
+          short(image.staged?.digest ?? ''),
+        ]),
+      ),
+    },
+  ];
 }
 
 /** One overview row per repository, then every deleted (or, in a dry run, deletable) image. */

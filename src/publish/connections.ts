@@ -99,8 +99,9 @@ export class Connections {
     readonly ecr: ECRClient,
     readonly ecrPublic: ECRPUBLICClient,
     private readonly privateLogin: RegistryLogin | undefined,
+    rateLimits?: RateLimitObserver,
   ) {
-    this.rateLimits = new RateLimitObserver({ runtime: env.runtime });
+    this.rateLimits = rateLimits ?? new RateLimitObserver({ runtime: env.runtime });
     // Private ECR's login is known before any repository is ensured, so reads may start earlier.
     this.registryLogin = privateLogin;
   }
@@ -116,6 +117,15 @@ export class Connections {
         ? await getPrivateRegistryCredentials(ecr, { onSecret: env.github.setSecret, ...registryId })
         : undefined;
     return new Connections(inputs, env, ecr, ecrPublic, privateLogin);
+  }
+
+  /**
+   * A staged release's second destination: private ECR with `stagingInputs`, on the same credentials and AWS
+   * clients, watching the same source rate limits.
+   */
+  async forStaging(stagingInputs: Inputs): Promise<Connections> {
+    const login = await getPrivateRegistryCredentials(this.ecr, { onSecret: this.env.github.setSecret });
+    return new Connections(stagingInputs, this.env, this.ecr, this.ecrPublic, login, this.rateLimits);
   }
 
   /** An image already in the destination registry (gate-only use) stays in its own repository, whatever its depth. */

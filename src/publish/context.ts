@@ -18,6 +18,28 @@ export interface RunContext {
   locations: BlobLocations;
   /** One limit on blob transfers for every image of the run. */
   transfers: TransferLimiter;
+  /** A staged release: builders' run-image mirrors name the ECR Public copies, published after the gate. */
+  mirrorTarget?: MirrorTarget;
+}
+
+/** Where builders' run-image mirrors point: the run's own destination, or a release written later. */
+export interface MirrorTarget {
+  plan: Plan;
+  connections: Connections;
+  repositoryPrefix: string;
+  /** The plan is written after this run: a planned copy is named before it exists. */
+  later: boolean;
+}
+
+export function mirrorTargetOf(run: RunContext): MirrorTarget {
+  return (
+    run.mirrorTarget ?? {
+      plan: run.plan,
+      connections: run.connections,
+      repositoryPrefix: run.inputs.repositoryPrefix,
+      later: false,
+    }
+  );
 }
 
 export function copyOptions(run: RunContext): CopyOptions {

@@ -30,7 +30,12 @@ async function copyImage(item: WorkItem, run: RunContext): Promise<CopiedImage> 
   const { logger, clock } = run.runtime;
   const started = clock.now();
   const mode = run.inputs.runImageMirror;
-  const mirrored = item.kind === 'builder' && mode !== false ? await addRunImageMirror(item, run, mode) : undefined;
+  const mirrored =
+    item.finalMirror !== undefined
+      ? { tree: item.tree, mirror: item.finalMirror }
+      : item.kind === 'builder' && mode !== false
+        ? await addRunImageMirror(item, run, mode)
+        : undefined;
   const tree = mirrored?.tree ?? item.tree;
   const uri = item.destination.repository.repositoryUri;
   const moving = new Set(movingTagsOf(item).map((candidate) => candidate.tag));

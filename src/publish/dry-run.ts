@@ -1,5 +1,5 @@
 /** Plan step and the dry run: the plan of a run, printed and returned; only a retention preview contacts AWS. */
-import type { Inputs } from '../inputs.js';
+import { isStagedRelease, type Inputs } from '../inputs.js';
 import { expectedRegistry } from '../plan/naming.js';
 import { buildPlan, placeInRegistry, planToJson, type Plan, type PlanJsonEntry } from '../plan/plan.js';
 import type { Logger } from '../runtime.js';
@@ -7,6 +7,7 @@ import { plannedSteps, promotionWithoutGate } from './after-copy.js';
 import { lifecycleDryRunNotices } from './lifecycle.js';
 import type { PublishEnvironment, PublishReport, RetentionReport } from './report.js';
 import { previewRetention, retentionWanted } from './retention.js';
+import { stagingPlan } from './staging.js';
 
 /** The plan of the run; its notices (skipped tag templates, …) and warnings are logged. */
 export function planRun(inputs: Inputs, logger: Logger): Plan {
@@ -66,6 +67,18 @@ function retentionNotRun(retention: readonly RetentionReport[]): string | undefi
   );
 }
 
+/** Staged first, in private ECR: the public repositories are written only when every image passed the gate. */
+function logStagingPlan(report: PublishReport, plan: Plan, inputs: Inputs, logger: Logger): void {
+  const staged = planToJson(stagingPlan(plan, inputs));
+  report.staging = {
+    at: `private ECR in ${inputs.awsRegion ?? ''} under ${inputs.stagingRepositoryPrefix}`,
+    published: false,
+    plan: staged,
+  };
+  for (const entry of staged)
+    logger.info(`would stage ${entry.source} → ${entry.repository} [${entry.tags.join(', ')}] (private ECR, scanned)`);
+}
+
 /**
  * The plan as the real run would carry it out: the same tag decisions (against a destination that holds no newer
  * release, since nothing is read), full destinations where the inputs name the registry, and the steps after the copy.
@@ -88,6 +101,7 @@ export async function dryRun(requested: Plan, inputs: Inputs, env: PublishEnviro
     logger.notice(notice);
     report.notices.push(notice);
   }
+  if (isStagedRelease(inputs)) logStagingPlan(report, plan, inputs, logger);
   for (const entry of report.plan) logger.info(planLine(entry));
   if (registry === undefined && inputs.registryType === 'private')
     logger.info('registry: the caller account, known once AWS answers; set registry-id to name it in the plan');

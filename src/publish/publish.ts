@@ -1,21 +1,19 @@
-/** One run of the action, as its steps: plan → connect → immutable tags → resolve (+ lifecycle images) → copy by stage → referrers → catalog → gate → retention → report. */
-import type { Inputs } from '../inputs.js';
+/** One run of the action, as its steps: plan → connect → immutable tags → resolve (+ lifecycle images) → copy by stage → referrers → catalog → gate → retention → report; or a staged release. */
+import { isStagedRelease, type Inputs } from '../inputs.js';
 import { BlobLocations, TransferLimiter } from '../oci/transfer.js';
 import { BlobSpool } from '../oci/spool.js';
 import { syncCatalog } from './catalog.js';
 import { Connections } from './connections.js';
 import type { RunContext } from './context.js';
-import { copyByStage } from './copy.js';
 import { dryRun, emptyReport, planRun } from './dry-run.js';
 import { gateRelease, gateWanted } from './gate.js';
-import { addLifecycleImages } from './lifecycle.js';
 import { checkImmutableTags } from './immutable-tags.js';
 import { copyImageReferrers } from './referrers.js';
 import type { PublishEnvironment, PublishReport } from './report.js';
-import { resolveImages } from './resolve.js';
 import { applyPublicRetention, retentionWanted } from './retention.js';
 import { verifyRelease } from './verify.js';
-import { inPlanOrder } from './work-item.js';
+import { publishStaged } from './staged-release.js';
+import { writeRelease } from './write-release.js';
 
 export type {
   CatalogReport,
@@ -34,6 +32,8 @@ export async function publish(inputs: Inputs, env: PublishEnvironment): Promise<
   const requested = planRun(inputs, runtime.logger);
   if (inputs.dryRun === 'verify') return verifyRelease(requested, inputs, env);
   if (inputs.dryRun === 'plan') return dryRun(requested, inputs, env);
+  // ECR Public cannot scan: stage in private ECR, gate there, then publish the bytes that passed.
+  if (isStagedRelease(inputs)) return publishStaged(requested, inputs, env);
 
   // Repositories first: their URIs are the destinations, and a missing one must fail before any copy.
   const connections = await Connections.open(inputs, env);
@@ -61,13 +61,9 @@ export async function publish(inputs: Inputs, env: PublishEnvironment): Promise<
     transfers: new TransferLimiter(inputs.concurrency),
   };
   try {
-    const resolved = await github.group('Resolve', () => resolveImages(run));
-    if (inputs.lifecycleImage)
-      report.lifecycle = await github.group('Lifecycle image', () => addLifecycleImages(resolved, run));
-    const copied = await github.group(`Publish ${resolved.pending.length} image(s)`, () =>
-      copyByStage(resolved.pending, run),
-    );
-    report.images = inPlanOrder([...resolved.upToDate, ...copied.map((c) => c.image)], run.plan);
+    const { images, copied, lifecycle } = await writeRelease(run, 'Publish');
+    report.images = images;
+    if (lifecycle !== undefined) report.lifecycle = lifecycle;
     if (inputs.referrers) {
       report.images = await github.group('Signatures, attestations and SBOMs', () =>
         copyImageReferrers(report.images, run),

@@ -48,6 +48,18 @@ export interface PublishedImage {
   mirror?: BuilderMirrorReport;
   /** Signatures, attestations and SBOMs copied with the image. */
   referrers: number;
+  /** A staged release: the scanned copy in private ECR, whose digest this image has. */
+  staged?: { repository: string; digest: string };
+}
+
+/** A staged release (ECR Public with a scan gate): where it was staged, and whether it was published. */
+export interface StagingReport {
+  /** Private ECR registry and staging prefix, e.g. `123456789012.dkr.ecr.eu-west-1.amazonaws.com/ecr-publish-staging/`. */
+  at: string;
+  /** Every image passed the gate, and the release was written to ECR Public. */
+  published: boolean;
+  /** Dry run: the staging repositories, before the public ones in `plan`. */
+  plan?: PlanJsonEntry[];
 }
 
 /** One run image of a builder and its copy in the destination. */
@@ -157,4 +169,6 @@ export interface PublishReport {
   afterCopy?: PlannedStep[];
   /** `dry-run: verify`: what is out of step; nothing was written. */
   verify?: VerifyReport;
+  /** A staged release: staged in private ECR and gated there before anything reached ECR Public. */
+  staging?: StagingReport;
 }

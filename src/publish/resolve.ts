@@ -1,6 +1,7 @@
 /** Resolve step: HEAD each source, decide its tags against the destination, read the trees still to copy. */
 import { classifyImage } from '../cnb/classify.js';
-import { emptyStats, platformNodes, readImageTree, tagsAlreadyAt } from '../oci/copy.js';
+import { emptyStats, platformNodes, readImageTree, tagsAlreadyAt, type ImageTree } from '../oci/copy.js';
+import type { BlobSpool } from '../oci/spool.js';
 import { TransferLimiter } from '../oci/transfer.js';
 import { platformString } from '../oci/media-types.js';
 import { manifestReference, type Reference } from '../oci/reference.js';
@@ -97,14 +98,16 @@ async function resolveImage(entry: PlanEntry, run: RunContext): Promise<WorkItem
     return done(decided);
   }
   const tree = await readImageTree({ client: sourceClient, repository: entry.source.repository }, head.digest);
+  return { ...decided, sourceClient, tree, ...(await classifyTree(tree, run.spool)) };
+}
+
+/** What the image is, from its first platform's config, and that platform for a single manifest. */
+export async function classifyTree(tree: ImageTree, spool: BlobSpool): Promise<Pick<WorkItem, 'kind' | 'platform'>> {
   const first = platformNodes(tree)[0];
-  if (first === undefined) return { ...decided, sourceClient, tree, kind: 'other' };
-  const config = await readConfig(run.spool, tree, first);
+  if (first === undefined) return { kind: 'other' };
+  const config = await readConfig(spool, tree, first);
   const platform = platformOfConfig(config);
   return {
-    ...decided,
-    sourceClient,
-    tree,
     kind: classifyImage(config),
     platform: platformString({
       os: platform.os,

@@ -2,7 +2,8 @@
 import type { RunImageTarget } from '../cnb/run-images.js';
 import { formatReference, manifestReference, parseReference } from '../oci/reference.js';
 import { destinationRepository } from '../plan/naming.js';
-import type { RunContext } from './context.js';
+import type { PlanEntry } from '../plan/plan.js';
+import { mirrorTargetOf, type RunContext } from './context.js';
 
 /** The copy's reference, or why there is none; `planned` when this run publishes the run image. */
 export type CopyLookup = { copy: string } | { missing: string; planned: boolean };
@@ -21,23 +22,28 @@ export async function lookUpCopy(runImage: string, run: RunContext): Promise<Cop
       planned: false,
     };
   }
-  const entry = run.plan.entries.find(
+  const target = mirrorTargetOf(run);
+  const entry = target.plan.entries.find(
     (e) => e.source.registry === ref.registry && e.source.repository === ref.repository,
   );
   const planned = entry !== undefined;
-  const name = entry?.repository ?? destinationRepository(ref, run.inputs.repositoryPrefix);
+  const name = entry?.repository ?? destinationRepository(ref, target.repositoryPrefix);
   let repositoryUri: string;
   try {
-    repositoryUri = (await run.connections.ensure(name, false)).repositoryUri;
+    repositoryUri = (await target.connections.ensure(name, false)).repositoryUri;
   } catch (error) {
     return {
       missing: `its run image ${runImage} maps to repository "${name}", which does not exist: add the run image to "images" (${(error as Error).message})`,
       planned,
     };
   }
-  const destination = run.connections.destination(name);
+  const destination = target.connections.destination(name);
   const reference = manifestReference(ref);
   const at = `${repositoryUri}${ref.digest !== undefined ? '@' : ':'}${reference}`;
+  // A staged release writes its run images before its builders, and only once every image passed the gate:
+  // a copy this release will write under that tag is named before it exists.
+  const willWrite = (e: PlanEntry) => e.repository === name && e.tags.some((t) => t.tag === reference);
+  if (target.later && ref.digest === undefined && target.plan.entries.some(willWrite)) return { copy: at };
   if ((await destination.client.headManifest(destination.path, reference)) === undefined) {
     return {
       missing: `its run image ${runImage} maps to ${at}, which was neither published in this run nor found there: add ${formatReference(ref)} to "images"`,

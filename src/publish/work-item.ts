@@ -19,6 +19,8 @@ export interface WorkItem {
   kind: ImageKind | 'unknown';
   /** `os/arch` of a single-manifest image, from its config. */
   platform?: string;
+  /** A builder whose tree already carries its run-image mirror (staged and scanned so): written as it is. */
+  finalMirror?: PublishedImage['mirror'];
 }
 
 /** What a report line needs of an image, whether it was written or already there. */

@@ -100,6 +100,10 @@ export class EcrEmulator {
     this.scan.scriptScan(repositoryName, digest, snapshots);
   }
 
+  scriptRepositoryScan(repositoryName: string, snapshot: ScanSnapshot): void {
+    this.scan.scriptRepositoryScan(repositoryName, snapshot);
+  }
+
   repositoryArn(name: string, registryId = this.options.accountId): string {
     return `arn:aws:ecr:${this.options.region}:${registryId}:repository/${name}`;
   }

@@ -70,6 +70,7 @@ export class ScanEmulator {
   pageSize = 100;
   readonly startedScans: { repositoryName: string; digest: string; at: Date }[] = [];
   private readonly scripts = new Map<string, Script>();
+  private readonly repositoryScripts = new Map<string, ScanSnapshot>();
 
   constructor(
     private readonly accountId: string,
@@ -85,6 +86,14 @@ export class ScanEmulator {
   scriptScan(repositoryName: string, digest: string, snapshots: ScanSnapshot[]): void {
     if (snapshots.length === 0) throw new Error('scriptScan needs at least one snapshot');
     this.scripts.set(key(repositoryName, digest), { snapshots, polls: 0 });
+  }
+
+  /**
+   * What every image of a repository without a script of its own answers, e.g. IN_PROGRESS until a test has
+   * scripted the digests it learns only while the run goes on (a builder mutated on its way).
+   */
+  scriptRepositoryScan(repositoryName: string, snapshot: ScanSnapshot): void {
+    this.repositoryScripts.set(repositoryName, snapshot);
   }
 
   /** How many first-page DescribeImageScanFindings calls an image has had. */
@@ -147,7 +156,10 @@ export class ScanEmulator {
       script.polls += 1;
       snapshotIndex = Math.min(script.polls - 1, script.snapshots.length - 1);
     }
-    const snapshot = script?.snapshots[snapshotIndex] ?? this.defaultSnapshot(repositoryName, digest, covered);
+    const snapshot =
+      script?.snapshots[snapshotIndex] ??
+      this.repositoryScripts.get(repositoryName) ??
+      this.defaultSnapshot(repositoryName, digest, covered);
     if (snapshot.status === 'NOT_FOUND') {
       throw new AwsError(
         'ScanNotFoundException',
