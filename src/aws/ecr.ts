@@ -127,58 +127,13 @@ export async function ensurePrivateRepository(
   client: ECRClient,
   options: EnsurePrivateRepositoryOptions,
 ): Promise<EnsuredPrivateRepository> {
-  const { repositoryName, registryId, create, settings } = options;
+  const { repositoryName, registryId, settings } = options;
   const logger = options.logger ?? silentLogger;
-  const registryField = registryId === undefined ? {} : { registryId };
-
   const described = await describePrivateRepository(client, repositoryName, registryId);
-  let repository = described.repository;
-
-  let created = false;
-  if (repository === undefined) {
-    if (!create) {
-      const registry = registryId ?? registryIdFromMessage(described.notFound);
-      const where = registry === undefined ? "the caller's registry" : `registry ${registry}`;
-      const cli =
-        `aws ecr create-repository --repository-name ${repositoryName} --region ${await client.config.region()}` +
-        (registryId === undefined ? '' : ` --registry-id ${registryId}`);
-      throw new EcrError(
-        `Repository "${repositoryName}" does not exist in ${where} and create-repositories is false: ` +
-          `create it first (${cli}) or set create-repositories: true (the role then needs ecr:CreateRepository)`,
-      );
-    }
-    try {
-      const response = await client.send(
-        new CreateRepositoryCommand({
-          repositoryName,
-          ...registryField,
-          imageTagMutability: settings.imageTagMutability,
-          ...(settings.imageTagMutabilityExclusions?.length
-            ? {
-                imageTagMutabilityExclusionFilters: settings.imageTagMutabilityExclusions.map((filter) => ({
-                  filterType: 'WILDCARD' as const,
-                  filter,
-                })),
-              }
-            : {}),
-          imageScanningConfiguration: { scanOnPush: settings.scanOnPush },
-          encryptionConfiguration: {
-            encryptionType: settings.encryptionType,
-            ...(settings.kmsKey === undefined ? {} : { kmsKey: settings.kmsKey }),
-          },
-        }),
-      );
-      repository = response.repository;
-      created = true;
-      logger.info(`Created ECR repository ${repository?.repositoryUri ?? repositoryName}.`);
-    } catch (error) {
-      if (!hasErrorName(error, 'RepositoryAlreadyExistsException')) {
-        throw new EcrError(`Could not create ECR repository "${repositoryName}": ${awsErrorText(error)}`);
-      }
-      // Another job created it between our describe and create.
-      repository = (await describePrivateRepository(client, repositoryName, registryId)).repository;
-    }
-  }
+  const { repository, created } =
+    described.repository !== undefined
+      ? { repository: described.repository, created: false }
+      : await createPrivateRepository(client, options, described.notFound);
 
   const ensured = toEnsured(repository, repositoryName, created);
   const target = { repositoryName, registryId: ensured.registryId };
@@ -270,4 +225,59 @@ export async function getPrivateRegistryCredentials(
     password,
     ...(data.expiresAt === undefined ? {} : { expiresAt: data.expiresAt }),
   };
+}
+
+/** Creates the missing repository with the settings, or says how to when create-repositories is false. */
+async function createPrivateRepository(
+  client: ECRClient,
+  options: EnsurePrivateRepositoryOptions,
+  notFound: unknown,
+): Promise<{ repository: Repository | undefined; created: boolean }> {
+  const { repositoryName, registryId, create, settings } = options;
+  const logger = options.logger ?? silentLogger;
+  const registryField = registryId === undefined ? {} : { registryId };
+  if (!create) {
+    const registry = registryId ?? registryIdFromMessage(notFound);
+    const where = registry === undefined ? "the caller's registry" : `registry ${registry}`;
+    const cli =
+      `aws ecr create-repository --repository-name ${repositoryName} --region ${await client.config.region()}` +
+      (registryId === undefined ? '' : ` --registry-id ${registryId}`);
+    throw new EcrError(
+      `Repository "${repositoryName}" does not exist in ${where} and create-repositories is false: ` +
+        `create it first (${cli}) or set create-repositories: true (the role then needs ecr:CreateRepository)`,
+    );
+  }
+  try {
+    const response = await client.send(
+      new CreateRepositoryCommand({
+        repositoryName,
+        ...registryField,
+        imageTagMutability: settings.imageTagMutability,
+        ...(settings.imageTagMutabilityExclusions?.length
+          ? {
+              imageTagMutabilityExclusionFilters: settings.imageTagMutabilityExclusions.map((filter) => ({
+                filterType: 'WILDCARD' as const,
+                filter,
+              })),
+            }
+          : {}),
+        imageScanningConfiguration: { scanOnPush: settings.scanOnPush },
+        encryptionConfiguration: {
+          encryptionType: settings.encryptionType,
+          ...(settings.kmsKey === undefined ? {} : { kmsKey: settings.kmsKey }),
+        },
+      }),
+    );
+    logger.info(`Created ECR repository ${response.repository?.repositoryUri ?? repositoryName}.`);
+    return { repository: response.repository, created: true };
+  } catch (error) {
+    if (!hasErrorName(error, 'RepositoryAlreadyExistsException')) {
+      throw new EcrError(`Could not create ECR repository "${repositoryName}": ${awsErrorText(error)}`);
+    }
+    // Another job created it between our describe and create.
+    return {
+      repository: (await describePrivateRepository(client, repositoryName, registryId)).repository,
+      created: false,
+    };
+  }
 }
