@@ -60225,7 +60225,7 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 
 /***/ }),
 
-/***/ 6486:
+/***/ 5561:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -63231,6 +63231,27 @@ function getIDToken(aud) {
  */
 
 //# sourceMappingURL=core.js.map
+;// CONCATENATED MODULE: ./lib/inputs.js
+/** Scan finding severities, highest first: the order is the rank the scan gate compares. */
+const SEVERITIES = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'INFORMATIONAL', 'UNDEFINED'];
+/** CRITICAL 5 … UNDEFINED 0. */
+function severityRank(severity) {
+    return SEVERITIES.length - 1 - SEVERITIES.indexOf(severity);
+}
+/** Finding severities no threshold ranks: Inspector's UNTRIAGED, and UNKNOWN for anything unrecognised. */
+const UNRANKED_SEVERITIES = ['UNTRIAGED', 'UNKNOWN'];
+function isRankedSeverity(severity) {
+    return SEVERITIES.includes(severity);
+}
+/** Whether an unignored finding fails a gate: at or above the threshold, or unranked (fail closed: any gate). */
+function failsThreshold(severity, threshold) {
+    return !isRankedSeverity(severity) || severityRank(severity) >= severityRank(threshold);
+}
+/** ECR Public cannot scan: a public release with a gate is staged in private ECR, gated there, then published. */
+function isStagedRelease(inputs) {
+    return inputs.registryType === 'public' && inputs.scanSeverityThreshold !== 'NONE';
+}
+
 ;// CONCATENATED MODULE: ./lib/oci/transfer.js
 /** Shared transfer state of a run: where each blob is known to be (for mounts) and how many transfers run at once. */
 /**
@@ -64699,7 +64720,7 @@ function oidcTrustDiagnostic(failure) {
 }
 
 ;// CONCATENATED MODULE: ./lib/aws/credentials.js
-/** AWS credentials: GitHub OIDC → STS AssumeRoleWithWebIdentity, with our retries; no role means the SDK's chain. */
+/** AWS credentials: GitHub OIDC → STS AssumeRoleWithWebIdentity with our retries, or the SDK's chain checked up front. */
 
 
 
@@ -64709,6 +64730,8 @@ function awsClientConfig(region, credentials) {
     return credentials === undefined ? { region } : { region, credentials };
 }
 const OIDC_UNAVAILABLE_MESSAGE = 'The OIDC token is not available: grant the workflow "permissions: id-token: write" to use role-to-assume.';
+const NO_CREDENTIALS_MESSAGE = 'No AWS credentials: set role-to-assume to the IAM role to assume through GitHub OIDC (the job needs ' +
+    '"permissions: id-token: write"), or run a credentials step such as aws-actions/configure-aws-credentials before this one.';
 class CredentialsError extends Error {
     name = 'CredentialsError';
 }
@@ -64746,6 +64769,23 @@ const NETWORK_ERROR_CODES = new Set([
 const NETWORK_ERROR_NAMES = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutException', 'AbortError']);
 function shapeOf(error) {
     return typeof error === 'object' && error !== null ? error : {};
+}
+/**
+ * Without role-to-assume: the SDK's default chain (environment, shared files, container or instance role), resolved
+ * once now so that a run without credentials stops before its first call. The SDK refreshes the returned provider.
+ */
+async function defaultChainCredentials(region) {
+    // A client's default provider is the whole chain, memoized; building the client sends nothing.
+    const provider = new client_sts_dist_cjs/* STSClient */.iM({ region }).config.credentials;
+    try {
+        await provider();
+    }
+    catch (error) {
+        if (errorName(error) === 'CredentialsProviderError' && /from any providers/.test(errorMessage(error)))
+            throw new CredentialsError(NO_CREDENTIALS_MESSAGE);
+        throw new CredentialsError(`Could not load the AWS credentials of the environment (${awsErrorText(error)}): fix the step that sets them, or set role-to-assume instead.`);
+    }
+    return provider;
 }
 /** True for STS errors that may pass on their own: throttling, IdP hiccups, 5xx and network failures. */
 function isTransientStsError(error) {
@@ -64887,8 +64927,54 @@ function canonicalJson(value) {
     return JSON.stringify(value);
 }
 
+;// CONCATENATED MODULE: ./lib/aws/access-denied.js
+/** What to grant when private ECR answers AccessDenied: which policy, in which account, must allow what. */
+
+/** What a publishing role does in a repository: read it, then push layers and manifests. */
+const REPOSITORY_ACTIONS = [
+    'ecr:DescribeRepositories',
+    'ecr:DescribeImages',
+    'ecr:BatchGetImage',
+    'ecr:GetDownloadUrlForLayer',
+    'ecr:BatchCheckLayerAvailability',
+    'ecr:InitiateLayerUpload',
+    'ecr:UploadLayerPart',
+    'ecr:CompleteLayerUpload',
+    'ecr:PutImage',
+].join(', ');
+/** The account of the caller an AccessDenied message names (`User: arn:aws:sts::123456789012:assumed-role/…`). */
+function callerAccountOf(text) {
+    return /\b(?:User|Principal): arn:[\w-]+:(?:sts|iam)::(\d{12}):/.exec(text)?.[1];
+}
+/** Every repository of the registry whose ARN the message names, e.g. `arn:aws:ecr:us-west-2:210987654321:repository/*`. */
+function registryArns(text, registryId, region) {
+    const named = /on resource: (arn:[\w-]+:ecr:[\w-]+:\d{12}:repository\/)/.exec(text)?.[1];
+    return named !== undefined ? `${named}*` : `arn:aws:ecr:${region}:${registryId ?? '<account>'}:repository/*`;
+}
+/**
+ * The error line for an AccessDeniedException from a repository call, naming the next step; undefined for any other
+ * error. With `registry-id` of another account, both sides must allow: this role's policy and that account's
+ * repository policy (AWS says which one refused: "no identity-based" or "no resource-based policy allows").
+ */
+function repositoryAccessDenied(error, what, options) {
+    if (!hasErrorName(error, 'AccessDeniedException'))
+        return undefined;
+    const text = awsErrorText(error);
+    const { registryId, region } = options;
+    const arns = registryArns(text, registryId, region);
+    const caller = callerAccountOf(text);
+    if (registryId === undefined || registryId === caller)
+        return `${what}: ${text}. The role's policy must allow ${REPOSITORY_ACTIONS} on ${arns} (see IAM in the README).`;
+    const next = /no resource-based policy allows/.test(text)
+        ? `account ${registryId} must grant this role ${REPOSITORY_ACTIONS} in the repository policy of each repository`
+        : `this role's policy must allow ${REPOSITORY_ACTIONS} on ${arns}, and account ${registryId} must grant them ` +
+            'to this role in the repository policy of each repository';
+    return `${what} in registry ${registryId} of another account: ${text}. To publish there, ${next}.`;
+}
+
 ;// CONCATENATED MODULE: ./lib/aws/ecr.js
 /** Private Amazon ECR: ensure repositories (settings, policies) and log in; hosts always come from ECR's answers. */
+
 
 
 
@@ -64925,7 +65011,9 @@ async function describePrivateRepository(client, repositoryName, registryId) {
     catch (error) {
         if (hasErrorName(error, 'RepositoryNotFoundException'))
             return { repository: undefined, notFound: error };
-        throw new EcrError(`Could not describe ECR repository "${repositoryName}": ${awsErrorText(error)}`);
+        const what = `Could not describe ECR repository "${repositoryName}"`;
+        const region = await client.config.region();
+        throw new EcrError(repositoryAccessDenied(error, what, { registryId, region }) ?? `${what}: ${awsErrorText(error)}`);
     }
 }
 /** The repository as ECR describes it (URI, tag mutability), or undefined when it does not exist; never creates. */
@@ -64944,49 +65032,12 @@ async function findPrivateRepository(client, repositoryName, registryId) {
  * written when the current policy differs as JSON, so the inputs stay the source of truth.
  */
 async function ensurePrivateRepository(client, options) {
-    const { repositoryName, registryId, create, settings } = options;
+    const { repositoryName, registryId, settings } = options;
     const logger = options.logger ?? silentLogger;
-    const registryField = registryId === undefined ? {} : { registryId };
     const described = await describePrivateRepository(client, repositoryName, registryId);
-    let repository = described.repository;
-    let created = false;
-    if (repository === undefined) {
-        if (!create) {
-            const registry = registryId ?? registryIdFromMessage(described.notFound);
-            const where = registry === undefined ? "the caller's registry" : `registry ${registry}`;
-            throw new EcrError(`Repository "${repositoryName}" does not exist in ${where} and create-repositories is false`);
-        }
-        try {
-            const response = await client.send(new client_ecr_dist_cjs/* CreateRepositoryCommand */.WTe({
-                repositoryName,
-                ...registryField,
-                imageTagMutability: settings.imageTagMutability,
-                ...(settings.imageTagMutabilityExclusions?.length
-                    ? {
-                        imageTagMutabilityExclusionFilters: settings.imageTagMutabilityExclusions.map((filter) => ({
-                            filterType: 'WILDCARD',
-                            filter,
-                        })),
-                    }
-                    : {}),
-                imageScanningConfiguration: { scanOnPush: settings.scanOnPush },
-                encryptionConfiguration: {
-                    encryptionType: settings.encryptionType,
-                    ...(settings.kmsKey === undefined ? {} : { kmsKey: settings.kmsKey }),
-                },
-            }));
-            repository = response.repository;
-            created = true;
-            logger.info(`Created ECR repository ${repository?.repositoryUri ?? repositoryName}.`);
-        }
-        catch (error) {
-            if (!hasErrorName(error, 'RepositoryAlreadyExistsException')) {
-                throw new EcrError(`Could not create ECR repository "${repositoryName}": ${awsErrorText(error)}`);
-            }
-            // Another job created it between our describe and create.
-            repository = (await describePrivateRepository(client, repositoryName, registryId)).repository;
-        }
-    }
+    const { repository, created } = described.repository !== undefined
+        ? { repository: described.repository, created: false }
+        : await createPrivateRepository(client, options, described.notFound);
     const ensured = toEnsured(repository, repositoryName, created);
     const target = { repositoryName, registryId: ensured.registryId };
     const policy = { created, logger };
@@ -65034,7 +65085,11 @@ async function getPrivateRegistryCredentials(client, options) {
         data = response.authorizationData?.[0];
     }
     catch (error) {
-        throw new EcrError(`Could not get an ECR authorization token${registryId === undefined ? '' : ` for registry ${registryId}`}: ${awsErrorText(error)}`);
+        // Registry-level: no repository policy can grant it, only the role's own policy.
+        const hint = hasErrorName(error, 'AccessDeniedException')
+            ? ". The role's policy must allow ecr:GetAuthorizationToken on * (see IAM in the README)."
+            : '';
+        throw new EcrError(`Could not get an ECR authorization token${registryId === undefined ? '' : ` for registry ${registryId}`}: ${awsErrorText(error)}${hint}`);
     }
     if (!data?.authorizationToken || !data.proxyEndpoint) {
         throw new EcrError('ECR GetAuthorizationToken returned no token or no proxy endpoint.');
@@ -65049,6 +65104,52 @@ async function getPrivateRegistryCredentials(client, options) {
         password,
         ...(data.expiresAt === undefined ? {} : { expiresAt: data.expiresAt }),
     };
+}
+/** Creates the missing repository with the settings, or says how to when create-repositories is false. */
+async function createPrivateRepository(client, options, notFound) {
+    const { repositoryName, registryId, create, settings } = options;
+    const logger = options.logger ?? silentLogger;
+    const registryField = registryId === undefined ? {} : { registryId };
+    if (!create) {
+        const registry = registryId ?? registryIdFromMessage(notFound);
+        const where = registry === undefined ? "the caller's registry" : `registry ${registry}`;
+        const cli = `aws ecr create-repository --repository-name ${repositoryName} --region ${await client.config.region()}` +
+            (registryId === undefined ? '' : ` --registry-id ${registryId}`);
+        throw new EcrError(`Repository "${repositoryName}" does not exist in ${where} and create-repositories is false: ` +
+            `create it first (${cli}) or set create-repositories: true (the role then needs ecr:CreateRepository)`);
+    }
+    try {
+        const response = await client.send(new client_ecr_dist_cjs/* CreateRepositoryCommand */.WTe({
+            repositoryName,
+            ...registryField,
+            imageTagMutability: settings.imageTagMutability,
+            ...(settings.imageTagMutabilityExclusions?.length
+                ? {
+                    imageTagMutabilityExclusionFilters: settings.imageTagMutabilityExclusions.map((filter) => ({
+                        filterType: 'WILDCARD',
+                        filter,
+                    })),
+                }
+                : {}),
+            imageScanningConfiguration: { scanOnPush: settings.scanOnPush },
+            encryptionConfiguration: {
+                encryptionType: settings.encryptionType,
+                ...(settings.kmsKey === undefined ? {} : { kmsKey: settings.kmsKey }),
+            },
+        }));
+        logger.info(`Created ECR repository ${response.repository?.repositoryUri ?? repositoryName}.`);
+        return { repository: response.repository, created: true };
+    }
+    catch (error) {
+        if (!hasErrorName(error, 'RepositoryAlreadyExistsException')) {
+            throw new EcrError(`Could not create ECR repository "${repositoryName}": ${awsErrorText(error)}`);
+        }
+        // Another job created it between our describe and create.
+        return {
+            repository: (await describePrivateRepository(client, repositoryName, registryId)).repository,
+            created: false,
+        };
+    }
 }
 
 ;// CONCATENATED MODULE: ./lib/aws/ecr-public.js
@@ -65147,7 +65248,9 @@ async function describeOrCreatePublicRepository(client, options) {
     if (!create) {
         const registry = registryIdFromMessage(described.notFound);
         const where = registry === undefined ? 'the ECR Public registry' : `ECR Public registry ${registry}`;
-        throw new EcrError(`Repository "${repositoryName}" does not exist in ${where} and create-repositories is false`);
+        const cli = `aws ecr-public create-repository --repository-name ${repositoryName} --region ${ECR_PUBLIC_REGION}`;
+        throw new EcrError(`Repository "${repositoryName}" does not exist in ${where} and create-repositories is false: ` +
+            `create it first (${cli}) or set create-repositories: true (the role then needs ecr-public:CreateRepository)`);
     }
     try {
         const response = await client.send(new dist_cjs/* CreateRepositoryCommand */.WT({
@@ -65430,9 +65533,14 @@ function credentialHost(registry) {
 function credentialsBelongTo(credentialRegistry, registry) {
     return credentialHost(credentialRegistry) === credentialHost(registry);
 }
-/** Tag-less references mean `latest`, as everywhere else. */
+/** Tag-less references mean `latest`, as everywhere else (Docker's rule). */
 function withDefaultTag(ref) {
     return ref.tag === undefined && ref.digest === undefined ? { ...ref, tag: 'latest' } : ref;
+}
+/** What a registry is asked for: the digest, else the tag (`latest` when there is neither). */
+function manifestReference(ref) {
+    const completed = withDefaultTag(ref);
+    return completed.digest ?? completed.tag;
 }
 function formatReference(ref) {
     let s = `${ref.registry}/${ref.repository}`;
@@ -66199,7 +66307,10 @@ class Transport {
         const { response } = answer;
         const url = response.url || this.resolve(request.path);
         const scrub = (text) => this.secrets.scrub(text, [answer.authorization]);
-        const { message, code } = await describeError(response, request.method, url, scrub);
+        const described = await describeError(response, request.method, url, scrub);
+        const { code } = described;
+        const advice = this.options.failureAdvice?.(response.status);
+        const message = advice === undefined ? described.message : `${described.message}: ${advice}`;
         if (response.status === 401 && !mayCarryAuthorization(answer.url, this.baseUrl)) {
             const by = new URL(answer.url).origin;
             const why = `${message}: ${by} is not ${this.registry}; its challenge is not answered`;
@@ -66473,7 +66584,7 @@ function connectRegistry(registry, options) {
 }
 
 ;// CONCATENATED MODULE: ./lib/plan/naming.js
-/** Where each source image lands: the destination repository name. */
+/** Where each source image lands: the destination repository name, and the registry when the inputs tell it. */
 
 /** ECR and ECR Public both allow repository names of 2 to 256 characters. */
 const MIN_REPOSITORY_LENGTH = 2;
@@ -66521,234 +66632,28 @@ function repositoryPrefixProblem(prefix) {
         return `"${prefix}" is longer than ${MAX_REPOSITORY_LENGTH - 1} characters`;
     return undefined;
 }
-
-;// CONCATENATED MODULE: ./lib/publish/connections.js
-/** Everything a run connects to: AWS clients, ensured repositories, the registry login and registry clients. */
-
-
-
-
-
-
-
-
-
-
-
-/** Private ECR's region when `aws-region` is not set (ECR Public is always us-east-1). */
-const DEFAULT_REGION = 'us-east-1';
-const USER_AGENT = 'ecr-publish';
-/** `role-to-assume` through GitHub OIDC; without it, undefined, and the SDK's default chain applies. */
-async function awsCredentials(inputs, env) {
-    if (inputs.roleToAssume === undefined)
+/** AWS's DNS suffix per partition; the isolated partitions are left unknown. */
+function dnsSuffix(region) {
+    if (region.startsWith('cn-'))
+        return 'amazonaws.com.cn';
+    if (/^[a-z]+-iso/.test(region))
         return undefined;
-    return assumeRoleWithGitHubOidc({
-        roleArn: inputs.roleToAssume,
-        audience: inputs.audience,
-        sessionName: inputs.roleSessionName,
-        durationSeconds: inputs.roleDurationSeconds,
-        region: inputs.awsRegion ?? DEFAULT_REGION,
-        getIdToken: (audience) => env.github.getIdToken(audience),
-        idTokenAvailable: env.github.idTokenAvailable,
-        onSecret: (value) => env.github.setSecret(value),
-        runtime: env.runtime,
-    });
+    return 'amazonaws.com';
 }
-/** `host/a/b` → [`host`, `a/b`]. */
-function splitRepositoryUri(uri) {
-    const slash = uri.indexOf('/');
-    if (slash < 0)
-        throw new Error(`repositoryUri "${uri}" has no repository path`);
-    return [uri.slice(0, slash), uri.slice(slash + 1)];
-}
-/** Transport options of a registry client of this run: its login, and every secret it derives masked. */
-function registryTransport(env, credentials) {
-    const login = credentials === undefined ? undefined : { username: credentials.username, password: credentials.password };
-    // Every Basic form and token the transport derives is masked before it is sent.
-    return {
-        runtime: env.runtime,
-        userAgent: USER_AGENT,
-        credentials: login,
-        onSecret: (value) => env.github.setSecret(value),
-    };
-}
-class Connections {
-    inputs;
-    env;
-    ecr;
-    ecrPublic;
-    privateLogin;
-    rateLimits;
-    repositories = new Map();
-    ensured = new Map();
-    destinationClients = new Map();
-    sourceClients = new Map();
-    registryLogin;
-    constructor(inputs, env, ecr, ecrPublic, privateLogin) {
-        this.inputs = inputs;
-        this.env = env;
-        this.ecr = ecr;
-        this.ecrPublic = ecrPublic;
-        this.privateLogin = privateLogin;
-        this.rateLimits = new RateLimitObserver({ runtime: env.runtime });
-        // Private ECR's login is known before any repository is ensured, so reads may start earlier.
-        this.registryLogin = privateLogin;
+/**
+ * The registry a run publishes to, as AWS names it, when the inputs alone tell it (a dry run asks no one):
+ * `public.ecr.aws/<alias>`, or `<registry-id>.dkr.ecr.<region>.amazonaws.com`; undefined otherwise (private
+ * without registry-id is the caller's account, unknown without credentials). A real run uses ECR's
+ * `repositoryUri` instead, which also holds against an emulator.
+ */
+function expectedRegistry(naming) {
+    if (naming.registryType === 'public') {
+        return naming.publicRegistryAlias === undefined ? undefined : `public.ecr.aws/${naming.publicRegistryAlias}`;
     }
-    /** Credentials, AWS clients and, for private ECR, the registry login (its host decides gate-only use). */
-    static async open(inputs, env) {
-        const credentials = await env.github.group('AWS credentials', () => awsCredentials(inputs, env));
-        const ecr = new client_ecr_dist_cjs/* ECRClient */.S70(awsClientConfig(inputs.awsRegion ?? DEFAULT_REGION, credentials));
-        const ecrPublic = new dist_cjs/* ECRPUBLICClient */.Rr(publicClientConfig(credentials));
-        const registryId = inputs.registryId !== undefined ? { registryId: inputs.registryId } : {};
-        const privateLogin = inputs.registryType === 'private'
-            ? await getPrivateRegistryCredentials(ecr, { onSecret: env.github.setSecret, ...registryId })
-            : undefined;
-        return new Connections(inputs, env, ecr, ecrPublic, privateLogin);
-    }
-    /** An image already in the destination registry (gate-only use) stays in its own repository, whatever its depth. */
-    placeInRegistry(plan) {
-        const login = this.privateLogin;
-        if (login === undefined)
-            return plan;
-        const prefix = this.inputs.repositoryPrefix;
-        const inPlace = (entry) => entry.source.registry === login.registry && entry.repository === destinationRepository(entry.source, prefix);
-        return {
-            ...plan,
-            entries: plan.entries.map((entry) => inPlace(entry) ? { ...entry, repository: entry.source.repository } : entry),
-        };
-    }
-    /** Every destination repository, created when `create` allows; then the login for their registry. */
-    async ensureAll(names) {
-        // Before anything is created: a wrong alias must not publish under the real one.
-        const alias = this.inputs.registryType === 'public' ? this.inputs.publicRegistryAlias : undefined;
-        if (alias !== undefined)
-            await checkPublicRegistryAlias(this.ecrPublic, alias);
-        const calls = new TransferLimiter(4);
-        await Promise.all([...new Set(names)].map((name) => calls.run(0, () => this.ensure(name, this.inputs.createRepositories))));
-        const first = this.ensured.get(names[0]);
-        this.registryLogin =
-            this.privateLogin ??
-                (await getPublicRegistryCredentials(this.ecrPublic, {
-                    registry: first.repositoryUri,
-                    onSecret: this.env.github.setSecret,
-                }));
-    }
-    /**
-     * `dry-run: verify`: the destination repositories that exist, only read (no create, no policy), and the
-     * login for their registry (none when no repository exists yet on ECR Public). Returns the missing names.
-     */
-    async findAll(names) {
-        const alias = this.inputs.registryType === 'public' ? this.inputs.publicRegistryAlias : undefined;
-        if (alias !== undefined)
-            await checkPublicRegistryAlias(this.ecrPublic, alias);
-        const registryId = this.inputs.registryId;
-        const calls = new TransferLimiter(4);
-        const unique = [...new Set(names)];
-        const found = await Promise.all(unique.map((name) => calls.run(0, () => this.inputs.registryType === 'public'
-            ? findPublicRepository(this.ecrPublic, name)
-            : findPrivateRepository(this.ecr, name, registryId))));
-        for (const repository of found)
-            if (repository !== undefined)
-                this.ensured.set(repository.repositoryName, repository);
-        const first = found.find((repository) => repository !== undefined);
-        this.registryLogin =
-            this.privateLogin ??
-                (first === undefined
-                    ? undefined
-                    : await getPublicRegistryCredentials(this.ecrPublic, {
-                        registry: first.repositoryUri,
-                        onSecret: this.env.github.setSecret,
-                    }));
-        return unique.filter((name) => !this.ensured.has(name));
-    }
-    /** The repository, described (and created when `create`) once per run. */
-    ensure(name, create) {
-        let known = this.repositories.get(name);
-        if (known === undefined) {
-            known = this.describeOrCreate(name, create).then((repository) => {
-                this.ensured.set(name, repository);
-                return repository;
-            });
-            known.catch(() => this.repositories.delete(name));
-            this.repositories.set(name, known);
-        }
-        return known;
-    }
-    /** The login used for destination registries (and for sources inside them). */
-    get login() {
-        if (this.registryLogin === undefined)
-            throw new Error('no registry login before the repositories are ensured');
-        return this.registryLogin;
-    }
-    /** The registry URL of the run: the first repository's URI without its name. */
-    registryOf(repositoryName) {
-        const repository = this.ensured.get(repositoryName);
-        return repository.repositoryUri.slice(0, repository.repositoryUri.length - repository.repositoryName.length - 1);
-    }
-    /** An ensured repository and a client for its host, one client per host. */
-    destination(repositoryName) {
-        const repository = this.ensured.get(repositoryName);
-        if (repository === undefined)
-            throw new Error(`repository "${repositoryName}" was not ensured`);
-        return { repository, ...this.destinationRegistry(repository.repositoryUri) };
-    }
-    /** The destination registry's client for a repository URI, and the repository's path there. */
-    destinationRegistry(repositoryUri) {
-        const [host, path] = splitRepositoryUri(repositoryUri);
-        let client = this.destinationClients.get(host);
-        if (client === undefined) {
-            const rate = this.inputs.writeRateLimit;
-            const pacer = rate > 0 ? { writePacer: new Pacer(rate, this.env.runtime) } : {};
-            client = connectRegistry(host, { ...registryTransport(this.env, this.login), ...pacer });
-            this.destinationClients.set(host, client);
-        }
-        return { client, path };
-    }
-    /**
-     * A source registry's client: the destination login inside the destination registry, the source
-     * login only on the `source-registry` host, anonymous everywhere else.
-     */
-    source(registry) {
-        let client = this.sourceClients.get(registry);
-        if (client === undefined) {
-            // A verify that found no repository has no destination login; every source is then outside it.
-            const login = this.registryLogin;
-            const inDestination = login !== undefined && registry === login.registry;
-            const { sourceUsername: username, sourcePassword: password, sourceRegistry } = this.inputs;
-            const ours = sourceRegistry !== undefined && credentialsBelongTo(sourceRegistry, registry);
-            const sourceLogin = ours && username !== undefined && password !== undefined ? { registry, username, password } : undefined;
-            const transport = registryTransport(this.env, inDestination ? login : sourceLogin);
-            client = connectRegistry(registry, inDestination ? transport : { ...transport, ...this.rateLimits.transportHooks() });
-            this.sourceClients.set(registry, client);
-        }
-        return client;
-    }
-    describeOrCreate(name, create) {
-        const { inputs } = this;
-        // A safety net: verify reads through findAll, and must never reach a create or a policy write.
-        if (inputs.dryRun !== false)
-            throw new Error(`repository "${name}": no repository is ensured in a dry run`);
-        const logger = this.env.runtime.logger;
-        if (inputs.registryType === 'public') {
-            const policy = inputs.repositoryPolicy !== undefined ? { repositoryPolicyText: inputs.repositoryPolicy } : {};
-            return ensurePublicRepository(this.ecrPublic, { repositoryName: name, create, logger, ...policy });
-        }
-        return ensurePrivateRepository(this.ecr, {
-            repositoryName: name,
-            create,
-            logger,
-            ...(inputs.registryId !== undefined ? { registryId: inputs.registryId } : {}),
-            settings: {
-                imageTagMutability: inputs.imageTagMutability,
-                imageTagMutabilityExclusions: inputs.imageTagMutabilityExclusions,
-                scanOnPush: inputs.scanOnPush,
-                encryptionType: inputs.encryptionType,
-                ...(inputs.kmsKey !== undefined ? { kmsKey: inputs.kmsKey } : {}),
-                ...(inputs.lifecyclePolicy !== undefined ? { lifecyclePolicyText: inputs.lifecyclePolicy } : {}),
-                ...(inputs.repositoryPolicy !== undefined ? { repositoryPolicyText: inputs.repositoryPolicy } : {}),
-            },
-        });
-    }
+    if (naming.registryId === undefined || naming.awsRegion === undefined)
+        return undefined;
+    const suffix = dnsSuffix(naming.awsRegion);
+    return suffix === undefined ? undefined : `${naming.registryId}.dkr.ecr.${naming.awsRegion}.${suffix}`;
 }
 
 ;// CONCATENATED MODULE: ./lib/plan/semver.js
@@ -67056,6 +66961,16 @@ function resolveSharedTags(entries) {
 function sourceKey(ref) {
     return formatReference(ref);
 }
+/** A digest-only source has no version to order: its tags (`latest`, literals) move to it whatever is there. */
+function unorderedTagWarnings(sourceName, source, tags) {
+    if (source.tag !== undefined || tags.length === 0)
+        return [];
+    const names = tags.map((t) => `"${t.tag}"`).join(', ');
+    return [
+        `${sourceName} is referenced by digest only: ${names} will point at it whatever the destination holds, with no ` +
+            `version to keep a newer release there; add its tag (name:tag@digest) or leave ${names} out of tags`,
+    ];
+}
 /**
  * Builds the plan. Pure: notices are returned, not logged. The same source listed twice with the
  * same destination is planned once; different sources in one destination repository are an error.
@@ -67067,14 +66982,23 @@ function buildPlan(options) {
     const seen = new Set();
     const entries = [];
     for (const image of options.images) {
-        const repository = destinationRepository(image.source, options.repositoryPrefix, image.rename);
-        const sourceName = sourceKey(image.source);
+        const source = withDefaultTag(image.source);
+        const repository = destinationRepository(source, options.repositoryPrefix, image.rename);
+        const sourceName = sourceKey(source);
         const key = `${sourceName} ${repository}`;
         if (seen.has(key))
             continue;
         seen.add(key);
-        const rendered = renderTags(options.tagTemplates, image.source.tag, sourceName);
-        entries.push({ source: image.source, sourceName, repository, tags: rendered.tags, notices: [...rendered.notices] });
+        const rendered = renderTags(options.tagTemplates, source.tag, sourceName);
+        entries.push({
+            source,
+            sourceName,
+            repository,
+            tags: rendered.tags,
+            ...(image.rename !== undefined ? { rename: image.rename } : {}),
+            notices: [...rendered.notices],
+            warnings: unorderedTagWarnings(sourceName, source, rendered.tags),
+        });
     }
     resolveSharedTags(entries);
     return {
@@ -67116,24 +67040,415 @@ function publishStages(entries, kindOf) {
     }
     return [...stages.values()];
 }
-/** The dry-run output: one object per image, usable as a job matrix `include`. */
-function planToJson(plan) {
-    return plan.entries.map((entry) => ({
-        source: entry.sourceName,
-        repository: entry.repository,
-        tags: entry.tags.map((t) => t.tag),
-    }));
+/**
+ * An image that is already in the destination registry (gate-only use) stays in its own repository, whatever its
+ * depth; `registryHost` is the private registry's host.
+ */
+function placeInRegistry(plan, registryHost, repositoryPrefix) {
+    const inPlace = (entry) => entry.source.registry === registryHost &&
+        entry.repository === destinationRepository(entry.source, repositoryPrefix);
+    return {
+        ...plan,
+        entries: plan.entries.map((entry) => (inPlace(entry) ? { ...entry, repository: entry.source.repository } : entry)),
+    };
+}
+/**
+ * The dry-run output: one object per image, usable as a job matrix `include`. Tags are decided as the real run
+ * decides them, against an empty destination: a dry run does not look at what is there.
+ */
+function planToJson(plan, registry) {
+    return plan.entries.map((entry) => {
+        const decision = decideTags(entry.tags, []);
+        return {
+            source: entry.sourceName,
+            images: entry.rename === undefined ? entry.sourceName : `${entry.sourceName} => ${entry.rename}`,
+            repository: entry.repository,
+            ...(registry !== undefined ? { destination: `${registry}/${entry.repository}` } : {}),
+            tags: decision.apply,
+            heldBack: decision.heldBack,
+        };
+    });
 }
 
-;// CONCATENATED MODULE: ./lib/publish/context.js
-function copyOptions(run) {
-    return {
-        runtime: run.runtime,
-        spool: run.spool,
-        locations: run.locations,
-        concurrency: run.inputs.concurrency,
-        limiter: run.transfers,
+;// CONCATENATED MODULE: ./lib/publish/source-advice.js
+/** The next step when a source registry refuses pulls for their rate (Docker Hub's 429 `toomanyrequests`). */
+
+/**
+ * Advice for a source registry client's error answers: a 429 that outlasted the retries means the pull quota is
+ * spent. Anonymous pulls count per IP address (shared by hosted runners); a login counts against its account.
+ */
+function sourceFailureAdvice(registry, login) {
+    return (status) => {
+        if (status !== 429)
+            return undefined;
+        if (login.loggedIn)
+            return `the pull rate limit of the source-username account on ${registry} is spent: wait for it to recover, or use an account with a higher limit`;
+        const { sourceRegistry } = login;
+        const host = sourceRegistry !== undefined && credentialsBelongTo(sourceRegistry, registry)
+            ? ''
+            : ` with source-registry: ${registry}`;
+        return (`the pull rate limit of ${registry} is spent; anonymous pulls are limited per IP address (hosted runners share ` +
+            `theirs): give source-username and source-password${host} (for Docker Hub, an access token) so pulls count against an account`);
     };
+}
+
+;// CONCATENATED MODULE: ./lib/publish/connections.js
+/** Everything a run connects to: AWS clients, ensured repositories, the registry login and registry clients. */
+
+
+
+
+
+
+
+
+
+
+
+
+/** Private ECR's region when `aws-region` is not set (ECR Public is always us-east-1). */
+const DEFAULT_REGION = 'us-east-1';
+const USER_AGENT = 'ecr-publish';
+/** `role-to-assume` through GitHub OIDC; without it, the SDK's default chain, which must find credentials now. */
+async function awsCredentials(inputs, env) {
+    const region = inputs.awsRegion ?? DEFAULT_REGION;
+    if (inputs.roleToAssume === undefined)
+        return defaultChainCredentials(region);
+    return assumeRoleWithGitHubOidc({
+        roleArn: inputs.roleToAssume,
+        audience: inputs.audience,
+        sessionName: inputs.roleSessionName,
+        durationSeconds: inputs.roleDurationSeconds,
+        region,
+        getIdToken: (audience) => env.github.getIdToken(audience),
+        idTokenAvailable: env.github.idTokenAvailable,
+        onSecret: (value) => env.github.setSecret(value),
+        runtime: env.runtime,
+    });
+}
+/** `host/a/b` → [`host`, `a/b`]. */
+function splitRepositoryUri(uri) {
+    const slash = uri.indexOf('/');
+    if (slash < 0)
+        throw new Error(`repositoryUri "${uri}" has no repository path`);
+    return [uri.slice(0, slash), uri.slice(slash + 1)];
+}
+/** Transport options of a registry client of this run: its login, and every secret it derives masked. */
+function registryTransport(env, credentials) {
+    const login = credentials === undefined ? undefined : { username: credentials.username, password: credentials.password };
+    // Every Basic form and token the transport derives is masked before it is sent.
+    return {
+        runtime: env.runtime,
+        userAgent: USER_AGENT,
+        credentials: login,
+        onSecret: (value) => env.github.setSecret(value),
+    };
+}
+class Connections {
+    inputs;
+    env;
+    ecr;
+    ecrPublic;
+    privateLogin;
+    rateLimits;
+    repositories = new Map();
+    ensured = new Map();
+    destinationClients = new Map();
+    sourceClients = new Map();
+    registryLogin;
+    constructor(inputs, env, ecr, ecrPublic, privateLogin, rateLimits) {
+        this.inputs = inputs;
+        this.env = env;
+        this.ecr = ecr;
+        this.ecrPublic = ecrPublic;
+        this.privateLogin = privateLogin;
+        this.rateLimits = rateLimits ?? new RateLimitObserver({ runtime: env.runtime });
+        // Private ECR's login is known before any repository is ensured, so reads may start earlier.
+        this.registryLogin = privateLogin;
+    }
+    /** Credentials, AWS clients and, for private ECR, the registry login (its host decides gate-only use). */
+    static async open(inputs, env) {
+        const credentials = await env.github.group('AWS credentials', () => awsCredentials(inputs, env));
+        const ecr = new client_ecr_dist_cjs/* ECRClient */.S70(awsClientConfig(inputs.awsRegion ?? DEFAULT_REGION, credentials));
+        const ecrPublic = new dist_cjs/* ECRPUBLICClient */.Rr(publicClientConfig(credentials));
+        const registryId = inputs.registryId !== undefined ? { registryId: inputs.registryId } : {};
+        const privateLogin = inputs.registryType === 'private'
+            ? await getPrivateRegistryCredentials(ecr, { onSecret: env.github.setSecret, ...registryId })
+            : undefined;
+        return new Connections(inputs, env, ecr, ecrPublic, privateLogin);
+    }
+    /**
+     * A staged release's second destination: private ECR with `stagingInputs`, on the same credentials and AWS
+     * clients, watching the same source rate limits.
+     */
+    async forStaging(stagingInputs) {
+        const login = await getPrivateRegistryCredentials(this.ecr, { onSecret: this.env.github.setSecret });
+        return new Connections(stagingInputs, this.env, this.ecr, this.ecrPublic, login, this.rateLimits);
+    }
+    /** An image already in the destination registry (gate-only use) stays in its own repository, whatever its depth. */
+    placeInRegistry(plan) {
+        const login = this.privateLogin;
+        return login === undefined ? plan : placeInRegistry(plan, login.registry, this.inputs.repositoryPrefix);
+    }
+    /** Every destination repository, created when `create` allows; then the login for their registry. */
+    async ensureAll(names) {
+        // Before anything is created: a wrong alias must not publish under the real one.
+        const alias = this.inputs.registryType === 'public' ? this.inputs.publicRegistryAlias : undefined;
+        if (alias !== undefined)
+            await checkPublicRegistryAlias(this.ecrPublic, alias);
+        const calls = new TransferLimiter(4);
+        await Promise.all([...new Set(names)].map((name) => calls.run(0, () => this.ensure(name, this.inputs.createRepositories))));
+        const first = this.ensured.get(names[0]);
+        this.registryLogin =
+            this.privateLogin ??
+                (await getPublicRegistryCredentials(this.ecrPublic, {
+                    registry: first.repositoryUri,
+                    onSecret: this.env.github.setSecret,
+                }));
+    }
+    /**
+     * `dry-run: verify`: the destination repositories that exist, only read (no create, no policy), and the
+     * login for their registry (none when no repository exists yet on ECR Public). Returns the missing names.
+     */
+    async findAll(names) {
+        const alias = this.inputs.registryType === 'public' ? this.inputs.publicRegistryAlias : undefined;
+        if (alias !== undefined)
+            await checkPublicRegistryAlias(this.ecrPublic, alias);
+        const registryId = this.inputs.registryId;
+        const calls = new TransferLimiter(4);
+        const unique = [...new Set(names)];
+        const found = await Promise.all(unique.map((name) => calls.run(0, () => this.inputs.registryType === 'public'
+            ? findPublicRepository(this.ecrPublic, name)
+            : findPrivateRepository(this.ecr, name, registryId))));
+        for (const repository of found)
+            if (repository !== undefined)
+                this.ensured.set(repository.repositoryName, repository);
+        const first = found.find((repository) => repository !== undefined);
+        this.registryLogin =
+            this.privateLogin ??
+                (first === undefined
+                    ? undefined
+                    : await getPublicRegistryCredentials(this.ecrPublic, {
+                        registry: first.repositoryUri,
+                        onSecret: this.env.github.setSecret,
+                    }));
+        return unique.filter((name) => !this.ensured.has(name));
+    }
+    /** The repository, described (and created when `create`) once per run. */
+    ensure(name, create) {
+        let known = this.repositories.get(name);
+        if (known === undefined) {
+            known = this.describeOrCreate(name, create).then((repository) => {
+                this.ensured.set(name, repository);
+                return repository;
+            });
+            known.catch(() => this.repositories.delete(name));
+            this.repositories.set(name, known);
+        }
+        return known;
+    }
+    /** The login used for destination registries (and for sources inside them). */
+    get login() {
+        if (this.registryLogin === undefined)
+            throw new Error('no registry login before the repositories are ensured');
+        return this.registryLogin;
+    }
+    /** The registry URL of the run: the first repository's URI without its name. */
+    registryOf(repositoryName) {
+        const repository = this.ensured.get(repositoryName);
+        return repository.repositoryUri.slice(0, repository.repositoryUri.length - repository.repositoryName.length - 1);
+    }
+    /** An ensured repository and a client for its host, one client per host. */
+    destination(repositoryName) {
+        const repository = this.ensured.get(repositoryName);
+        if (repository === undefined)
+            throw new Error(`repository "${repositoryName}" was not ensured`);
+        return { repository, ...this.destinationRegistry(repository.repositoryUri) };
+    }
+    /** The destination registry's client for a repository URI, and the repository's path there. */
+    destinationRegistry(repositoryUri) {
+        const [host, path] = splitRepositoryUri(repositoryUri);
+        let client = this.destinationClients.get(host);
+        if (client === undefined) {
+            const rate = this.inputs.writeRateLimit;
+            const pacer = rate > 0 ? { writePacer: new Pacer(rate, this.env.runtime) } : {};
+            client = connectRegistry(host, { ...registryTransport(this.env, this.login), ...pacer });
+            this.destinationClients.set(host, client);
+        }
+        return { client, path };
+    }
+    /**
+     * A source registry's client: the destination login inside the destination registry, the source
+     * login only on the `source-registry` host, anonymous everywhere else.
+     */
+    source(registry) {
+        let client = this.sourceClients.get(registry);
+        if (client === undefined) {
+            // A verify that found no repository has no destination login; every source is then outside it.
+            const login = this.registryLogin;
+            const inDestination = login !== undefined && registry === login.registry;
+            const { sourceUsername: username, sourcePassword: password, sourceRegistry } = this.inputs;
+            const ours = sourceRegistry !== undefined && credentialsBelongTo(sourceRegistry, registry);
+            const sourceLogin = ours && username !== undefined && password !== undefined ? { registry, username, password } : undefined;
+            const transport = registryTransport(this.env, inDestination ? login : sourceLogin);
+            const advice = sourceFailureAdvice(registry, { sourceRegistry, loggedIn: sourceLogin !== undefined });
+            client = connectRegistry(registry, inDestination ? transport : { ...transport, ...this.rateLimits.transportHooks(), failureAdvice: advice });
+            this.sourceClients.set(registry, client);
+        }
+        return client;
+    }
+    describeOrCreate(name, create) {
+        const { inputs } = this;
+        // A safety net: verify reads through findAll, and must never reach a create or a policy write.
+        if (inputs.dryRun !== false)
+            throw new Error(`repository "${name}": no repository is ensured in a dry run`);
+        const logger = this.env.runtime.logger;
+        if (inputs.registryType === 'public') {
+            const policy = inputs.repositoryPolicy !== undefined ? { repositoryPolicyText: inputs.repositoryPolicy } : {};
+            return ensurePublicRepository(this.ecrPublic, { repositoryName: name, create, logger, ...policy });
+        }
+        return ensurePrivateRepository(this.ecr, {
+            repositoryName: name,
+            create,
+            logger,
+            ...(inputs.registryId !== undefined ? { registryId: inputs.registryId } : {}),
+            settings: {
+                imageTagMutability: inputs.imageTagMutability,
+                imageTagMutabilityExclusions: inputs.imageTagMutabilityExclusions,
+                scanOnPush: inputs.scanOnPush,
+                encryptionType: inputs.encryptionType,
+                ...(inputs.kmsKey !== undefined ? { kmsKey: inputs.kmsKey } : {}),
+                ...(inputs.lifecyclePolicy !== undefined ? { lifecyclePolicyText: inputs.lifecyclePolicy } : {}),
+                ...(inputs.repositoryPolicy !== undefined ? { repositoryPolicyText: inputs.repositoryPolicy } : {}),
+            },
+        });
+    }
+}
+
+;// CONCATENATED MODULE: ./lib/publish/after-copy.js
+
+
+/** Paketo's and most projects' names: `builder-jammy-base`, `run-jammy-base`, `ubi-8-run`. */
+const looksLike = (word, entry) => new RegExp(`(^|[-_.])${word}([-_.]|$)`).test(baseName(entry.source.repository));
+function where(entry, registry) {
+    return registry === undefined ? entry.repository : `${registry}/${entry.repository}`;
+}
+function movingTagsStep(plan) {
+    const moving = new Set(plan.entries.flatMap((entry) => {
+        const written = new Set(decideTags(entry.tags, []).apply);
+        return entry.tags.filter((t) => isMovingTag(t) && written.has(t.tag)).map((t) => t.tag);
+    }));
+    if (moving.size === 0)
+        return [];
+    return [
+        {
+            step: 'Moving tags',
+            detail: `${[...moving].join(', ')} move only when the destination holds no newer release in their scope: ` +
+                'the real run checks just before writing; a dry run does not look',
+        },
+    ];
+}
+function mirrorSteps(inputs, plan, registry) {
+    const mode = inputs.runImageMirror;
+    if (mode === false)
+        return [{ step: 'Run-image mirror', detail: 'off (run-image-mirror: false): builders are copied byte for byte' }];
+    const step = `Run-image mirror (${mode})`;
+    const gets = mode === 'auto'
+        ? 'gets, as a mirror, the ECR copy of each run image it names'
+        : 'gets the ECR copy of each run image it names as that run image, the original kept as its first mirror';
+    const runImages = plan.entries.filter((entry) => looksLike('run', entry));
+    const planned = runImages.length > 0
+        ? `run images in this release by name: ${runImages.map((e) => `${e.sourceName} → ${where(e, registry)}`).join(', ')}`
+        : 'no run image in this release by name: each must already be in the destination';
+    const builders = plan.entries.filter((entry) => looksLike('builder', entry));
+    if (builders.length === 0)
+        return [{ step, detail: `every builder ${gets} (none is a builder by its name; a dry run reads no image)` }];
+    return builders.map((builder) => ({
+        step,
+        detail: `${where(builder, registry)} (a builder by its name) ${gets}; the run images are read from its label when publishing; ${planned}`,
+    }));
+}
+/** `promote-tags` with scan-severity-threshold NONE: promotion without a gate, which the run does, so it says so. */
+function promotionWithoutGate(inputs) {
+    if (inputs.registryType !== 'private' || inputs.promoteTags.length === 0 || inputs.scanSeverityThreshold !== 'NONE')
+        return undefined;
+    return (`promote-tags: ${inputs.promoteTags.join(', ')} will be applied to every image once all are published, with no ` +
+        'scan gate (scan-severity-threshold is NONE); set scan-severity-threshold to promote only what passes a scan');
+}
+function gateSteps(inputs) {
+    if (inputs.registryType !== 'private')
+        return [];
+    const steps = [];
+    const threshold = inputs.scanSeverityThreshold;
+    if (threshold !== 'NONE') {
+        const ignored = inputs.scanIgnore.length;
+        steps.push({
+            step: 'Scan gate',
+            detail: `every image's scan is read in ECR; a finding at ${threshold} or above (or UNTRIAGED, or unknown) fails the ` +
+                `release; ${ignored} scan-ignore entr${ignored === 1 ? 'y' : 'ies'}; waits up to ${inputs.scanTimeoutSeconds} s`,
+        });
+    }
+    if (inputs.promoteTags.length > 0) {
+        const tags = inputs.promoteTags.join(', ');
+        steps.push({
+            step: 'Promotion',
+            detail: threshold === 'NONE'
+                ? `${tags} applied to every image once all are published, with no scan gate (scan-severity-threshold NONE)`
+                : `${tags} applied to every image once every image passed the gate; to none if one fails`,
+        });
+    }
+    return steps;
+}
+function publicSteps(inputs) {
+    if (inputs.registryType !== 'public')
+        return [];
+    const steps = [];
+    if (inputs.catalogData === 'auto')
+        steps.push({
+            step: 'Catalog data',
+            detail: "each repository's Gallery entry is derived from labels and platforms",
+        });
+    if (inputs.publicRetention > 0) {
+        steps.push({
+            step: 'Retention',
+            detail: `keeps the newest ${inputs.publicRetention} semver version(s) per repository and deletes older ones, never ` +
+                'an image a kept tag, a kept builder or this run needs',
+        });
+    }
+    return steps;
+}
+/** What the real run would do besides copying the planned images, one step a line. */
+function plannedSteps(inputs, plan, registry) {
+    return [
+        ...movingTagsStep(plan),
+        ...mirrorSteps(inputs, plan, registry),
+        ...gateSteps(inputs),
+        ...publicSteps(inputs),
+    ];
+}
+
+;// CONCATENATED MODULE: ./lib/cnb/lifecycle.js
+/** The lifecycle version a builder names in its metadata label (`lifecycle.version`): the tag of its lifecycle image. */
+
+
+
+/** The version one platform's config names; a builder without a usable one is an error (pack always writes it). */
+function lifecycleVersionOf(config, builder) {
+    const lifecycle = parseBuilderMetadata(config)['lifecycle'];
+    const version = typeof lifecycle === 'object' && lifecycle !== null ? lifecycle['version'] : undefined;
+    if (typeof version !== 'string' || version === '')
+        throw new Error(`builder ${builder} names no lifecycle version (lifecycle.version in ${BUILDER_METADATA_LABEL})`);
+    // The label is untrusted input and becomes a tag.
+    if (!isValidTag(version))
+        throw new Error(`builder ${builder} names lifecycle version ${JSON.stringify(version)}, which is not a valid tag`);
+    return version;
+}
+/** The one version every platform of a builder names; platforms that disagree are an error. */
+function builderLifecycleVersion(configs, builder) {
+    const versions = [...new Set(configs.map((config) => lifecycleVersionOf(config, builder)))];
+    if (versions.length !== 1)
+        throw new Error(`builder ${builder} names different lifecycle versions on its platforms: ${versions.join(', ')}`);
+    return versions[0];
 }
 
 ;// CONCATENATED MODULE: ./lib/oci/json.js
@@ -67161,251 +67476,6 @@ function isJsonObject(value) {
 }
 function serializeJson(value) {
     return encoder.encode(JSON.stringify(value));
-}
-
-;// CONCATENATED MODULE: ./lib/oci/mutate.js
-/** Deterministic edits of image manifests, configs and indexes: compact JSON out, re-serialized only when changed. */
-
-
-
-/**
- * Appends one layer to an image: the config gains the diff_id (and a history entry when it keeps
- * history), the manifest gains the layer and points at the new config. All other keys, and their
- * order, stay as they were.
- */
-function appendLayerToImage(input) {
-    const { manifestMediaType } = input;
-    if (manifestMediaType !== OCI_MANIFEST && manifestMediaType !== DOCKER_MANIFEST) {
-        throw new MutationError(`cannot add a layer to a manifest of media type "${manifestMediaType}"`);
-    }
-    const manifest = parseJsonObject(input.manifestBytes, 'image manifest');
-    const oldConfigDescriptor = manifest['config'];
-    if (!isJsonObject(oldConfigDescriptor) || typeof oldConfigDescriptor['mediaType'] !== 'string') {
-        throw new MutationError('image manifest has no config descriptor');
-    }
-    const layers = manifest['layers'];
-    if (!Array.isArray(layers))
-        throw new MutationError('image manifest has no layers array');
-    const config = parseJsonObject(input.configBytes, 'image config');
-    const rootfs = config['rootfs'];
-    if (!isJsonObject(rootfs) || !Array.isArray(rootfs['diff_ids'])) {
-        throw new MutationError('image config has no rootfs.diff_ids array');
-    }
-    rootfs['diff_ids'].push(input.layer.diffId);
-    const history = config['history'];
-    if (input.history !== undefined && Array.isArray(history))
-        history.push(input.history);
-    input.configEdit?.(config);
-    const configBytes = serializeJson(config);
-    const isDocker = manifestMediaType === DOCKER_MANIFEST;
-    const configDescriptor = {
-        ...oldConfigDescriptor,
-        digest: sha256Digest(configBytes),
-        size: configBytes.length,
-    };
-    const layerDescriptor = descriptorFor(input.layer.mediaType, input.layer.bytes, isDocker);
-    manifest['config'] = configDescriptor;
-    layers.push(layerDescriptor);
-    let annotated = false;
-    if (input.annotations !== undefined && Object.keys(input.annotations).length > 0 && !isDocker) {
-        manifest['annotations'] = mergeAnnotations(manifest['annotations'], input.annotations);
-        annotated = true;
-    }
-    const manifestBytes = serializeJson(manifest);
-    return {
-        manifestBytes,
-        manifestDigest: sha256Digest(manifestBytes),
-        manifestMediaType,
-        configBytes,
-        configDescriptor,
-        layerDescriptor,
-        annotated,
-    };
-}
-/** Docker's schema2 writes `mediaType, size, digest`; the OCI spec `mediaType, digest, size`. */
-function descriptorFor(mediaType, bytes, dockerKeyOrder) {
-    const digest = sha256Digest(bytes);
-    return dockerKeyOrder ? { mediaType, size: bytes.length, digest } : { mediaType, digest, size: bytes.length };
-}
-function mergeAnnotations(existing, added) {
-    const merged = isJsonObject(existing) ? { ...existing } : {};
-    for (const [key, value] of Object.entries(added))
-        merged[key] = value;
-    return merged;
-}
-/**
- * The gzip layer media type of the manifest's family: Docker layers beside Docker layers, OCI
- * beside OCI. An image without layers follows its manifest media type.
- */
-function gzipLayerMediaTypeFor(manifestBytes, manifestMediaType) {
-    const manifest = parseJsonObject(manifestBytes, 'image manifest');
-    const layers = Array.isArray(manifest['layers']) ? manifest['layers'] : [];
-    for (const layer of layers) {
-        const mediaType = isJsonObject(layer) ? layer['mediaType'] : undefined;
-        if (typeof mediaType !== 'string')
-            continue;
-        if (mediaType.startsWith('application/vnd.docker.'))
-            return DOCKER_LAYER_GZIP;
-        if (mediaType.startsWith('application/vnd.oci.'))
-            return OCI_LAYER_GZIP;
-    }
-    return manifestMediaType === DOCKER_MANIFEST ? DOCKER_LAYER_GZIP : OCI_LAYER_GZIP;
-}
-/**
- * Points index entries at new manifests. Each entry keeps its media type, platform, annotations
- * and key order; only `digest` and `size` change. Every replaced digest must be in the index.
- */
-function replaceIndexEntries(indexBytes, indexMediaType, replacements, annotations) {
-    if (indexMediaType !== OCI_INDEX && indexMediaType !== DOCKER_MANIFEST_LIST) {
-        throw new MutationError(`cannot replace entries of a manifest of media type "${indexMediaType}"`);
-    }
-    const index = parseJsonObject(indexBytes, 'image index');
-    const entries = index['manifests'];
-    if (!Array.isArray(entries))
-        throw new MutationError('image index has no manifests array');
-    const found = new Set();
-    index['manifests'] = entries.map((entry) => {
-        if (!isJsonObject(entry) || typeof entry['digest'] !== 'string')
-            return entry;
-        const replacement = replacements.get(entry['digest']);
-        if (replacement === undefined)
-            return entry;
-        found.add(entry['digest']);
-        return { ...entry, digest: replacement.digest, size: replacement.size };
-    });
-    const missing = [...replacements.keys()].filter((digest) => !found.has(digest));
-    if (missing.length > 0)
-        throw new MutationError(`image index has no entry with digest ${missing.join(', ')}`);
-    let annotated = false;
-    if (annotations !== undefined && Object.keys(annotations).length > 0 && indexMediaType === OCI_INDEX) {
-        index['annotations'] = mergeAnnotations(index['annotations'], annotations);
-        annotated = true;
-    }
-    const bytes = serializeJson(index);
-    return { bytes, digest: sha256Digest(bytes), annotated };
-}
-
-;// CONCATENATED MODULE: ./lib/oci/layer.js
-/** Deterministic layer encoding: a ustar archive in stored-block gzip, whose bytes do not depend on Node or zlib. */
-
-
-const layer_encoder = new TextEncoder();
-/** The time pack and the lifecycle stamp on files they write: 1980-01-01T00:00:01Z. */
-const NORMALIZED_MTIME_SECONDS = 315532801;
-const BLOCK = 512;
-/**
- * A ustar archive of regular files, mode 0644, owned by 0:0 with empty owner names, all with the
- * same mtime. No directory entries. Ends with two zero blocks, without padding to a record.
- */
-function tarFiles(files, mtimeSeconds = NORMALIZED_MTIME_SECONDS) {
-    const parts = [];
-    for (const file of files) {
-        const content = typeof file.content === 'string' ? layer_encoder.encode(file.content) : file.content;
-        parts.push(ustarHeader(file.name, content.length, mtimeSeconds));
-        parts.push(content);
-        const padding = (BLOCK - (content.length % BLOCK)) % BLOCK;
-        if (padding > 0)
-            parts.push(new Uint8Array(padding));
-    }
-    parts.push(new Uint8Array(2 * BLOCK));
-    return concat(parts);
-}
-function ustarHeader(name, size, mtimeSeconds) {
-    const nameBytes = layer_encoder.encode(name);
-    if (name === '' || name.startsWith('/') || nameBytes.length > 100) {
-        throw new MutationError(`tar entry name "${name}" must be relative, non-empty and at most 100 bytes`);
-    }
-    if (!Number.isInteger(mtimeSeconds) || mtimeSeconds < 0 || mtimeSeconds > 0o77777777777) {
-        throw new MutationError(`tar mtime ${mtimeSeconds} is out of range`);
-    }
-    if (size > 0o77777777777)
-        throw new MutationError(`tar entry "${name}" is too large for a ustar header`);
-    const header = new Uint8Array(BLOCK);
-    header.set(nameBytes, 0);
-    writeOctal(header, 100, 8, 0o644);
-    writeOctal(header, 108, 8, 0);
-    writeOctal(header, 116, 8, 0);
-    writeOctal(header, 124, 12, size);
-    writeOctal(header, 136, 12, mtimeSeconds);
-    header.fill(0x20, 148, 156); // the checksum is computed with its own field as spaces
-    header[156] = 0x30; // '0': regular file
-    header.set(layer_encoder.encode('ustar\u000000'), 257);
-    let checksum = 0;
-    for (const byte of header)
-        checksum += byte;
-    writeOctal(header, 148, 7, checksum);
-    header[155] = 0x20;
-    return header;
-}
-/** Zero-padded octal digits filling `width - 1` bytes, then a NUL. */
-function writeOctal(target, offset, width, value) {
-    const digits = value.toString(8).padStart(width - 1, '0');
-    target.set(layer_encoder.encode(digits), offset);
-    target[offset + width - 1] = 0;
-}
-const MAX_STORED_BLOCK = 0xffff;
-/**
- * gzip whose deflate stream holds only stored (uncompressed) blocks, so every byte is fixed by
- * the input: mtime 0, no name, XFL 0, OS 255 (unknown). The layers it makes are tiny, so the
- * missing compression costs nothing.
- */
-function storedGzip(data) {
-    const blockCount = Math.max(1, Math.ceil(data.length / MAX_STORED_BLOCK));
-    const out = new Uint8Array(10 + blockCount * 5 + data.length + 8);
-    out.set([0x1f, 0x8b, 0x08, 0x00, 0, 0, 0, 0, 0x00, 0xff], 0);
-    let at = 10;
-    for (let block = 0; block < blockCount; block++) {
-        const start = block * MAX_STORED_BLOCK;
-        const length = Math.min(MAX_STORED_BLOCK, data.length - start);
-        out[at] = block === blockCount - 1 ? 0x01 : 0x00; // BFINAL bit, BTYPE 00
-        writeUint16LE(out, at + 1, length);
-        writeUint16LE(out, at + 3, ~length & 0xffff);
-        out.set(data.subarray(start, start + length), at + 5);
-        at += 5 + length;
-    }
-    writeUint32LE(out, at, crc32(data));
-    writeUint32LE(out, at + 4, data.length >>> 0);
-    return out;
-}
-function writeUint16LE(target, offset, value) {
-    target[offset] = value & 0xff;
-    target[offset + 1] = (value >>> 8) & 0xff;
-}
-function writeUint32LE(target, offset, value) {
-    writeUint16LE(target, offset, value & 0xffff);
-    writeUint16LE(target, offset + 2, value >>> 16);
-}
-const CRC_TABLE = (() => {
-    const table = new Uint32Array(256);
-    for (let n = 0; n < 256; n++) {
-        let c = n;
-        for (let k = 0; k < 8; k++)
-            c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-        table[n] = c >>> 0;
-    }
-    return table;
-})();
-/** CRC-32 as gzip uses it (IEEE 802.3, reflected). */
-function crc32(data) {
-    let crc = 0xffffffff;
-    for (const byte of data)
-        crc = CRC_TABLE[(crc ^ byte) & 0xff] ^ (crc >>> 8);
-    return (crc ^ 0xffffffff) >>> 0;
-}
-/** tar → stored gzip, with the digests a manifest and a config need. */
-function encodeGzipLayer(files, mediaType, mtimeSeconds = NORMALIZED_MTIME_SECONDS) {
-    const tar = tarFiles(files, mtimeSeconds);
-    const bytes = storedGzip(tar);
-    return { bytes, digest: sha256Digest(bytes), size: bytes.length, mediaType, diffId: sha256Digest(tar) };
-}
-function concat(parts) {
-    const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-    let at = 0;
-    for (const part of parts) {
-        out.set(part, at);
-        at += part.length;
-    }
-    return out;
 }
 
 ;// CONCATENATED MODULE: ./lib/cnb/mirror-record.js
@@ -67456,312 +67526,27 @@ function readMirrorRecord(annotations) {
     return { sourceDigest, mode, runImages };
 }
 
-;// CONCATENATED MODULE: ./lib/cnb/run-images.js
-
-
-
-class BuilderMirrorError extends Error {
-    name = 'BuilderMirrorError';
-}
-/**
- * Every run image of the label, in label order: each `images[]` entry (pack ≥ 0.30), else the older
- * `stack.runImage`. Entries without an image are skipped, as pack skips them.
- */
-function runImagesOf(metadata) {
-    const images = metadata['images'];
-    if (Array.isArray(images) && images.some(hasImage)) {
-        return images.filter(hasImage).map((entry) => ({ image: entry['image'], mirrors: mirrorsOf(entry) }));
-    }
-    const stackRun = stackRunEntry(metadata);
-    return stackRun === undefined ? [] : [{ image: stackRun['image'], mirrors: mirrorsOf(stackRun) }];
-}
-/** `cnb/stack.toml` follows `stack.runImage` when set, else the first run image, as pack writes it. */
-function stackRunImage(metadata) {
-    const stackRun = stackRunEntry(metadata);
-    if (stackRun !== undefined)
-        return { image: stackRun['image'], mirrors: mirrorsOf(stackRun) };
-    const first = runImagesOf(metadata)[0];
-    if (first === undefined)
-        throw new BuilderMirrorError(`label ${BUILDER_METADATA_LABEL} names no run image`);
-    return first;
-}
-/** The distinct run-image names of `images[]` and `stack.runImage` (compared as normalized names), label order. */
-function runImageNames(metadata) {
-    const names = new Map();
-    const stackRun = stackRunEntry(metadata);
-    for (const name of [...runImagesOf(metadata).map((r) => r.image), ...(stackRun ? [stackRun['image']] : [])]) {
-        if (!names.has(normalizedName(name)))
-            names.set(normalizedName(name), name);
-    }
-    return [...names.values()];
-}
-/**
- * Gives each run image of the label that has a copy that copy, in place: `auto` adds it to `mirrors`
- * (unless listed already, as a normalized name); `primary` makes it the `image` and moves the original
- * to the front of `mirrors`. Run images without a copy stay as they are. New keys go last.
- */
-function applyRunImageCopies(metadata, targets, mode) {
-    const entries = [];
-    const images = metadata['images'];
-    if (Array.isArray(images))
-        entries.push(...images.filter(hasImage));
-    const stackRun = stackRunEntry(metadata);
-    if (stackRun !== undefined)
-        entries.push(stackRun);
-    if (entries.length === 0) {
-        throw new BuilderMirrorError(`label ${BUILDER_METADATA_LABEL} names no run image (neither images[].image nor stack.runImage.image)`);
-    }
-    const copies = new Map(targets.flatMap((t) => (t.copy === undefined ? [] : [[normalizedName(t.source), t.copy]])));
-    let changed = false;
-    for (const entry of entries) {
-        const image = entry['image'];
-        const copy = copies.get(normalizedName(image));
-        if (copy === undefined)
-            continue;
-        const mirrors = mirrorsOf(entry);
-        if (mode === 'auto') {
-            if ([image, ...mirrors].map(normalizedName).includes(normalizedName(copy)))
-                continue;
-            entry['mirrors'] = [...mirrors, copy];
-        }
-        else {
-            if (normalizedName(image) === normalizedName(copy))
-                continue; // already the run image
-            const others = mirrors.filter((m) => ![image, copy].map(normalizedName).includes(normalizedName(m)));
-            entry['image'] = copy;
-            entry['mirrors'] = [image, ...others];
-        }
-        changed = true;
-    }
-    return { changed };
-}
-function stackRunEntry(metadata) {
-    const stack = metadata['stack'];
-    const stackRun = isJsonObject(stack) ? stack['runImage'] : undefined;
-    return hasImage(stackRun) ? stackRun : undefined;
-}
-function hasImage(entry) {
-    return isJsonObject(entry) && typeof entry['image'] === 'string' && entry['image'] !== '';
-}
-/** Go writes a nil slice as `null`; that is "no mirrors". */
-function mirrorsOf(entry) {
-    const mirrors = entry['mirrors'];
-    if (mirrors === undefined || mirrors === null)
-        return [];
-    if (!Array.isArray(mirrors) || !mirrors.every((m) => typeof m === 'string')) {
-        throw new BuilderMirrorError(`label ${BUILDER_METADATA_LABEL}: run image "${String(entry['image'])}" has mirrors that are not a list of strings`);
-    }
-    return mirrors;
-}
-/** `docker.io/x` and `index.docker.io/x:latest` are one name. */
-function normalizedName(name) {
-    try {
-        return comparableName(name);
-    }
-    catch {
-        return name; // an unparsable existing entry still compares as itself
-    }
-}
-
-;// CONCATENATED MODULE: ./lib/cnb/builder-mirror.js
-/** Gives the run images of ONE platform manifest of a CNB builder their copies: label, `cnb/*.toml` layer, config, manifest. */
-
-
-
-
-
-
-
-
-
-/** pack's normalized timestamp, used for the history entry as for the layer's files. */
-const MIRROR_HISTORY_CREATED = '1980-01-01T00:00:01Z';
-const STACK_TOML_PATH = 'cnb/stack.toml';
-const RUN_TOML_PATH = 'cnb/run.toml';
-
-/**
- * Edits the builder label, adds a layer with `cnb/stack.toml` and `cnb/run.toml` (which the lifecycle
- * actually reads), then the config and the manifest. Pure and deterministic: the same input gives the
- * same bytes on any Node.
- */
-function addRunImageMirrorToBuilder(input) {
-    const copies = input.runImages.flatMap((r) => (r.copy === undefined ? [] : [r.copy.trim()]));
-    for (const copy of copies) {
-        try {
-            parseReference(copy);
-        }
-        catch (error) {
-            throw new BuilderMirrorError(`run-image mirror: ${error.message}`);
-        }
-    }
-    if (!/^sha256:[a-f0-9]{64}$/.test(input.sourceDigest)) {
-        throw new BuilderMirrorError(`source digest "${input.sourceDigest}" is not a sha256 digest`);
-    }
-    const config = parseJsonObject(input.config, 'builder image config');
-    if (config['os'] === 'windows')
-        throw new BuilderMirrorError('windows builders are not supported');
-    let metadata;
-    try {
-        metadata = parseBuilderMetadata(config);
-    }
-    catch (error) {
-        throw new BuilderMirrorError(error.message);
-    }
-    const before = runImagesOf(metadata);
-    const targets = input.runImages.map((r) => (r.copy === undefined ? r : { ...r, copy: r.copy.trim() }));
-    const { changed } = applyRunImageCopies(metadata, targets, input.mode);
-    const after = runImagesOf(metadata);
-    if (!changed) {
-        const manifest = parseJsonObject(input.manifest.bytes, 'image manifest');
-        return {
-            changed: false,
-            manifest: { ...input.manifest, digest: sha256Digest(input.manifest.bytes) },
-            config: { bytes: input.config, digest: sha256Digest(input.config), descriptor: manifest['config'] },
-            label: metadata,
-            before,
-            after,
-        };
-    }
-    const layer = encodeGzipLayer([
-        { name: STACK_TOML_PATH, content: stackToml(stackRunImage(metadata)) },
-        { name: RUN_TOML_PATH, content: runToml(after) },
-    ], gzipLayerMediaTypeFor(input.manifest.bytes, input.manifest.mediaType));
-    const labelText = serializeLabelLikeGo(metadata);
-    const createdBy = input.mode === 'auto'
-        ? `ecr-publish: add run-image mirror ${copies.join(', ')}`
-        : `ecr-publish: run image ${copies.join(', ')}, the original as its first mirror`;
-    const result = appendLayerToImage({
-        manifestBytes: input.manifest.bytes,
-        manifestMediaType: input.manifest.mediaType,
-        configBytes: input.config,
-        layer,
-        history: { created: MIRROR_HISTORY_CREATED, created_by: createdBy },
-        configEdit: (edited) => {
-            // parseBuilderMetadata found the label here, so the path exists.
-            const labels = edited['config']['Labels'];
-            labels[BUILDER_METADATA_LABEL] = labelText;
-        },
-        annotations: mirrorAnnotations({ sourceDigest: input.sourceDigest, mode: input.mode, runImages: targets }),
+;// CONCATENATED MODULE: ./lib/publish/context.js
+function mirrorTargetOf(run) {
+    return (run.mirrorTarget ?? {
+        plan: run.plan,
+        connections: run.connections,
+        repositoryPrefix: run.inputs.repositoryPrefix,
+        later: false,
     });
+}
+function copyOptions(run) {
     return {
-        changed: true,
-        manifest: { bytes: result.manifestBytes, mediaType: result.manifestMediaType, digest: result.manifestDigest },
-        config: { bytes: result.configBytes, digest: result.configDescriptor.digest, descriptor: result.configDescriptor },
-        layer,
-        label: metadata,
-        before,
-        after,
-        annotated: result.annotated,
+        runtime: run.runtime,
+        spool: run.spool,
+        locations: run.locations,
+        concurrency: run.inputs.concurrency,
+        limiter: run.transfers,
     };
-}
-/** `[run-image]` with `image` and `mirrors`, laid out as pack's TOML encoder writes it. */
-function stackToml(runImage) {
-    return `[run-image]\n${runImageBody(runImage)}`;
-}
-/** One `[[images]]` table per run image, laid out as pack's TOML encoder writes it. */
-function runToml(images) {
-    return images.map((runImage) => `[[images]]\n${runImageBody(runImage)}`).join('\n');
-}
-function runImageBody(runImage) {
-    let body = `  image = ${tomlString(runImage.image)}\n`;
-    if (runImage.mirrors.length > 0)
-        body += `  mirrors = [${runImage.mirrors.map(tomlString).join(', ')}]\n`;
-    return body;
-}
-function tomlString(value) {
-    let out = '"';
-    for (const char of value) {
-        const code = char.codePointAt(0);
-        if (char === '"' || char === '\\')
-            out += `\\${char}`;
-        else if (code < 0x20 || code === 0x7f)
-            out += `\\u${code.toString(16).padStart(4, '0')}`;
-        else
-            out += char;
-    }
-    return `${out}"`;
-}
-/** Compact JSON with Go's encoding/json HTML escapes, so an unchanged value reads the same as pack wrote it. */
-function serializeLabelLikeGo(value) {
-    return JSON.stringify(value)
-        .replace(/</g, '\\u003c')
-        .replace(/>/g, '\\u003e')
-        .replace(/&/g, '\\u0026')
-        .replace(/\u2028/g, '\\u2028')
-        .replace(/\u2029/g, '\\u2029');
-}
-
-;// CONCATENATED MODULE: ./lib/cnb/mirror-tree.js
-
-
-
-
-
-
-/**
- * Applies the run-image copies to every platform manifest of a builder tree, building new manifests,
- * configs and one layer each, and a new index that keeps each entry's platform and annotations and
- * records what it was made from. The result's new blobs live in `localBlobs`.
- */
-async function mirrorBuilderTree(tree, plan, readConfig) {
-    const localBlobs = new Map(tree.localBlobs);
-    const replacements = new Map();
-    const replacedNodes = new Map();
-    const platforms = [];
-    // Errors name the builder: the run's one error line must say which image is wrong.
-    const builder = `${tree.source.client.registry}/${tree.source.repository}@${tree.root.digest}`;
-    for (const node of platformNodes(tree)) {
-        const where = `builder ${builder} platform ${platformString(node.platform)}`;
-        if (node.platform?.os === 'windows')
-            throw new BuilderMirrorError(`${where}: windows builders are not supported`);
-        const config = await readConfig(node);
-        let result;
-        try {
-            result = addRunImageMirrorToBuilder({ manifest: node, config, ...plan, sourceDigest: tree.root.digest });
-        }
-        catch (error) {
-            throw new BuilderMirrorError(`${where}: ${error.message}`);
-        }
-        platforms.push({ platform: platformString(node.platform), before: result.before, after: result.after });
-        if (!result.changed)
-            continue;
-        localBlobs.set(result.config.digest, result.config.bytes);
-        localBlobs.set(result.layer.digest, result.layer.bytes);
-        const layers = node.blobs.slice(1);
-        const replaced = {
-            bytes: Buffer.from(result.manifest.bytes),
-            mediaType: result.manifest.mediaType,
-            digest: result.manifest.digest,
-            children: [],
-            blobs: [
-                result.config.descriptor,
-                ...layers,
-                { mediaType: result.layer.mediaType, digest: result.layer.digest, size: result.layer.size },
-            ],
-            ...(node.platform !== undefined ? { platform: node.platform } : {}),
-        };
-        replacedNodes.set(node.digest, replaced);
-        replacements.set(node.digest, { digest: replaced.digest, size: replaced.bytes.length });
-    }
-    if (replacedNodes.size === 0)
-        return { tree, changed: false, platforms };
-    if (tree.root.children.length === 0) {
-        const root = replacedNodes.get(tree.root.digest);
-        return { tree: { ...tree, root, localBlobs }, changed: true, platforms };
-    }
-    const annotations = mirrorAnnotations({ sourceDigest: tree.root.digest, ...plan, runImages: [...plan.runImages] });
-    const index = replaceIndexEntries(tree.root.bytes, tree.root.mediaType, replacements, annotations);
-    const root = {
-        bytes: Buffer.from(index.bytes),
-        mediaType: tree.root.mediaType,
-        digest: index.digest,
-        children: tree.root.children.map((child) => replacedNodes.get(child.digest) ?? child),
-        blobs: [],
-    };
-    return { tree: { ...tree, root, localBlobs }, changed: true, platforms };
 }
 
 ;// CONCATENATED MODULE: ./lib/publish/run-image-copies.js
+
 
 
 /**
@@ -67779,12 +67564,13 @@ async function lookUpCopy(runImage, run) {
             planned: false,
         };
     }
-    const entry = run.plan.entries.find((e) => e.source.registry === ref.registry && e.source.repository === ref.repository);
+    const target = mirrorTargetOf(run);
+    const entry = target.plan.entries.find((e) => e.source.registry === ref.registry && e.source.repository === ref.repository);
     const planned = entry !== undefined;
-    const name = entry?.repository ?? destinationRepository(ref, run.inputs.repositoryPrefix);
+    const name = entry?.repository ?? destinationRepository(ref, target.repositoryPrefix);
     let repositoryUri;
     try {
-        repositoryUri = (await run.connections.ensure(name, false)).repositoryUri;
+        repositoryUri = (await target.connections.ensure(name, false)).repositoryUri;
     }
     catch (error) {
         return {
@@ -67792,9 +67578,14 @@ async function lookUpCopy(runImage, run) {
             planned,
         };
     }
-    const destination = run.connections.destination(name);
-    const reference = ref.digest ?? ref.tag ?? 'latest';
+    const destination = target.connections.destination(name);
+    const reference = manifestReference(ref);
     const at = `${repositoryUri}${ref.digest !== undefined ? '@' : ':'}${reference}`;
+    // A staged release writes its run images before its builders, and only once every image passed the gate:
+    // a copy this release will write under that tag is named before it exists.
+    const willWrite = (e) => e.repository === name && e.tags.some((t) => t.tag === reference);
+    if (target.later && ref.digest === undefined && target.plan.entries.some(willWrite))
+        return { copy: at };
     if ((await destination.client.headManifest(destination.path, reference)) === undefined) {
         return {
             missing: `its run image ${runImage} maps to ${at}, which was neither published in this run nor found there: add ${formatReference(ref)} to "images"`,
@@ -67822,210 +67613,6 @@ async function runImageCopies(builder, names, run) {
         const lookup = lookups[i];
         return 'copy' in lookup ? { source, copy: lookup.copy } : { source };
     });
-}
-
-;// CONCATENATED MODULE: ./lib/publish/mirror.js
-/** Mirror step of a builder: each run image gets its destination copy, as a mirror (`auto`) or as the run image (`primary`). */
-
-
-
-
-
-
-/** The builder's tree with the copies applied (unchanged when it already names them as `mode` wants). */
-async function addRunImageMirror(item, run, mode) {
-    const name = item.entry.sourceName;
-    const runImages = await runImageCopies(name, await mirror_runImagesOf(item, run), run);
-    const mirrored = await mirrorBuilderTree(item.tree, { runImages, mode }, (node) => readConfig(run.spool, item.tree, node));
-    const copies = runImages.flatMap((r) => (r.copy === undefined ? [] : [{ source: r.source, copy: r.copy }]));
-    const named = copies.map((c) => c.copy).join(', ');
-    run.runtime.logger.info(mirrored.changed
-        ? `builder ${name}: ${mode === 'auto' ? 'added run-image mirror' : 'made the run image'} ${named} (${mirrored.tree.root.digest})`
-        : `builder ${name} already names ${named}`);
-    return { tree: mirrored.tree, mirror: { mode, runImages: copies, platforms: mirrored.platforms } };
-}
-/** Every run image any platform of the builder names, first platform's order first. */
-async function mirror_runImagesOf(item, run) {
-    const builder = item.entry.sourceName;
-    const names = new Map();
-    for (const node of platformNodes(item.tree)) {
-        const config = await readConfig(run.spool, item.tree, node);
-        if (parseImageConfig(config).os === 'windows')
-            throw new Error(`builder ${builder}: windows builders are not supported`);
-        try {
-            for (const image of runImageNames(parseBuilderMetadata(config))) {
-                if (!names.has(normalizedName(image)))
-                    names.set(normalizedName(image), image);
-            }
-        }
-        catch (error) {
-            throw new Error(`builder ${builder}: ${error.message}`);
-        }
-    }
-    if (names.size === 0)
-        throw new Error(`builder ${builder} names no run image in io.buildpacks.builder.metadata`);
-    return [...names.values()];
-}
-
-;// CONCATENATED MODULE: ./lib/publish/moving-tags.js
-
-
-/** The decided tags of an item that move; the others are written with the image. */
-function movingTagsOf(item) {
-    return item.entry.tags.filter((candidate) => isMovingTag(candidate) && item.tags.includes(candidate.tag));
-}
-/**
- * Writes the item's moving tags onto `root`, after listing the destination's tags once more: a newer
- * release written meanwhile by another run holds them back. Listing again afterwards catches a newer
- * release that landed between that check and the write; the tag then goes to the newest release.
- */
-async function writeMovingTags(item, root, run) {
-    const candidates = movingTagsOf(item);
-    if (candidates.length === 0)
-        return { written: [], heldBack: [] };
-    const { client, path, repository } = item.destination;
-    const decision = decideTags(candidates, await client.listTags(path));
-    const heldBack = [...decision.heldBack];
-    for (const tag of decision.apply) {
-        if ((await client.headManifest(path, tag))?.digest !== root.digest)
-            await client.putManifest(path, tag, root);
-    }
-    const after = await client.listTags(path);
-    const written = [];
-    for (const candidate of candidates.filter((c) => decision.apply.includes(c.tag))) {
-        const newest = newestReleaseInScope(candidate, after);
-        const overtaken = newest !== undefined &&
-            candidate.sourceVersion !== undefined &&
-            compareSemVer(candidate.sourceVersion, newest.version) < 0;
-        if (!overtaken) {
-            written.push(candidate.tag);
-            continue;
-        }
-        // Only a tag still on this image is handed on; one another run moved already is theirs.
-        if ((await client.headManifest(path, candidate.tag))?.digest === root.digest) {
-            await client.putManifest(path, candidate.tag, await client.getManifest(path, newest.tag));
-        }
-        heldBack.push({ tag: candidate.tag, reason: `${newest.tag} was published meanwhile by another run and keeps it` });
-    }
-    for (const held of heldBack)
-        run.runtime.logger.notice(`${repository.repositoryUri}: tag "${held.tag}" not moved: ${held.reason}`);
-    return { written, heldBack };
-}
-
-;// CONCATENATED MODULE: ./lib/publish/work-item.js
-function imageReport(item, digest, stats, outcome) {
-    return {
-        source: item.entry.sourceName,
-        sourceDigest: item.sourceDigest,
-        repository: item.destination.repository.repositoryUri,
-        repositoryName: item.destination.repository.repositoryName,
-        digest,
-        tags: item.tags,
-        heldBackTags: item.heldBack,
-        kind: item.kind,
-        mutated: outcome.mutated,
-        upToDate: outcome.upToDate,
-        platforms: outcome.platforms,
-        bytesUploaded: stats.bytesUploaded,
-        bytesMounted: stats.bytesMounted,
-        bytesSkipped: stats.bytesSkipped,
-        foreignLayers: stats.foreignLayers.length,
-        seconds: outcome.seconds,
-        referrers: 0,
-        ...(outcome.mirror !== undefined ? { mirror: outcome.mirror } : {}),
-    };
-}
-function mib(bytes) {
-    return (bytes / 1024 / 1024).toFixed(1);
-}
-/** Report lines in the order of the `images` input. */
-function inPlanOrder(images, plan) {
-    const order = new Map(plan.entries.map((entry, index) => [`${entry.sourceName} ${entry.repository}`, index]));
-    const position = (image) => order.get(`${image.source} ${image.repositoryName}`) ?? 0;
-    return [...images].sort((a, b) => position(a) - position(b));
-}
-
-;// CONCATENATED MODULE: ./lib/publish/copy.js
-/** Copy step: write images stage by stage (run images before the builders that name them), mirrors added. */
-
-
-
-
-
-
-/** Images of one stage go together, sharing `concurrency`; the first failure stops the run after its stage. */
-async function copyByStage(pending, run) {
-    const copied = [];
-    for (const stage of publishStages(pending, (i) => (i.kind === 'unknown' ? 'other' : i.kind))) {
-        const results = await Promise.allSettled(stage.map((item) => copy_copyImage(item, run)));
-        for (const result of results)
-            if (result.status === 'fulfilled')
-                copied.push(result.value);
-        const failed = results.find((r) => r.status === 'rejected');
-        if (failed !== undefined)
-            throw failed.reason;
-    }
-    return copied;
-}
-async function copy_copyImage(item, run) {
-    const { logger, clock } = run.runtime;
-    const started = clock.now();
-    const mode = run.inputs.runImageMirror;
-    const mirrored = item.kind === 'builder' && mode !== false ? await addRunImageMirror(item, run, mode) : undefined;
-    const tree = mirrored?.tree ?? item.tree;
-    const uri = item.destination.repository.repositoryUri;
-    const moving = new Set(movingTagsOf(item).map((candidate) => candidate.tag));
-    let lastProgress = clock.now();
-    const stats = await writeImageTree(tree, {
-        client: item.destination.client,
-        repository: item.destination.path,
-        tags: item.tags.filter((tag) => !moving.has(tag)),
-    }, {
-        ...copyOptions(run),
-        onProgress: (done, total) => {
-            const now = clock.now();
-            if (now - lastProgress < 10_000)
-                return;
-            lastProgress = now;
-            logger.info(`${uri}: ${mib(done)} of ${mib(total)} MiB`);
-        },
-    });
-    const moved = await writeMovingTags(item, tree.root, run);
-    const tags = item.tags.filter((tag) => !moving.has(tag) || moved.written.includes(tag));
-    logger.info(`${item.entry.sourceName} → ${uri}@${tree.root.digest} [${tags.join(', ')}]: ${mib(stats.bytesUploaded)} MiB uploaded, ` +
-        `${mib(stats.bytesMounted)} MiB mounted, ${mib(stats.bytesSkipped)} MiB already there`);
-    const image = imageReport({ ...item, tags, heldBack: [...item.heldBack, ...moved.heldBack] }, tree.root.digest, stats, {
-        upToDate: false,
-        mutated: tree.root.digest !== item.sourceDigest,
-        platforms: platformsOf(tree, item.platform),
-        seconds: (clock.now() - started) / 1000,
-        ...(mirrored !== undefined ? { mirror: mirrored.mirror } : {}),
-    });
-    return { image, item, tree };
-}
-
-;// CONCATENATED MODULE: ./lib/cnb/lifecycle.js
-/** The lifecycle version a builder names in its metadata label (`lifecycle.version`): the tag of its lifecycle image. */
-
-
-
-/** The version one platform's config names; a builder without a usable one is an error (pack always writes it). */
-function lifecycleVersionOf(config, builder) {
-    const lifecycle = parseBuilderMetadata(config)['lifecycle'];
-    const version = typeof lifecycle === 'object' && lifecycle !== null ? lifecycle['version'] : undefined;
-    if (typeof version !== 'string' || version === '')
-        throw new Error(`builder ${builder} names no lifecycle version (lifecycle.version in ${BUILDER_METADATA_LABEL})`);
-    // The label is untrusted input and becomes a tag.
-    if (!isValidTag(version))
-        throw new Error(`builder ${builder} names lifecycle version ${JSON.stringify(version)}, which is not a valid tag`);
-    return version;
-}
-/** The one version every platform of a builder names; platforms that disagree are an error. */
-function builderLifecycleVersion(configs, builder) {
-    const versions = [...new Set(configs.map((config) => lifecycleVersionOf(config, builder)))];
-    if (versions.length !== 1)
-        throw new Error(`builder ${builder} names different lifecycle versions on its platforms: ${versions.join(', ')}`);
-    return versions[0];
 }
 
 ;// CONCATENATED MODULE: ./lib/publish/mirror-up-to-date.js
@@ -68074,8 +67661,42 @@ async function mirroredBuilderAt(entry, sourceDigest, destination, run) {
     return { digest: head.digest, mirror: { mode, runImages, platforms: [] } };
 }
 
+;// CONCATENATED MODULE: ./lib/publish/work-item.js
+function imageReport(item, digest, stats, outcome) {
+    return {
+        source: item.entry.sourceName,
+        sourceDigest: item.sourceDigest,
+        repository: item.destination.repository.repositoryUri,
+        repositoryName: item.destination.repository.repositoryName,
+        digest,
+        tags: item.tags,
+        heldBackTags: item.heldBack,
+        kind: item.kind,
+        mutated: outcome.mutated,
+        upToDate: outcome.upToDate,
+        platforms: outcome.platforms,
+        bytesUploaded: stats.bytesUploaded,
+        bytesMounted: stats.bytesMounted,
+        bytesSkipped: stats.bytesSkipped,
+        foreignLayers: stats.foreignLayers.length,
+        seconds: outcome.seconds,
+        referrers: 0,
+        ...(outcome.mirror !== undefined ? { mirror: outcome.mirror } : {}),
+    };
+}
+function mib(bytes) {
+    return (bytes / 1024 / 1024).toFixed(1);
+}
+/** Report lines in the order of the `images` input. */
+function inPlanOrder(images, plan) {
+    const order = new Map(plan.entries.map((entry, index) => [`${entry.sourceName} ${entry.repository}`, index]));
+    const position = (image) => order.get(`${image.source} ${image.repositoryName}`) ?? 0;
+    return [...images].sort((a, b) => position(a) - position(b));
+}
+
 ;// CONCATENATED MODULE: ./lib/publish/resolve.js
 /** Resolve step: HEAD each source, decide its tags against the destination, read the trees still to copy. */
+
 
 
 
@@ -68094,7 +67715,7 @@ async function resolveImages(run) {
 }
 /** The tag or digest a source is read by. */
 function referenceOf(source) {
-    return source.digest ?? source.tag ?? 'latest';
+    return manifestReference(source);
 }
 /** A work item, or the report of an image that is already there (checked before anything is listed). */
 async function resolveImage(entry, run) {
@@ -68157,15 +67778,16 @@ async function resolveImage(entry, run) {
         return done(decided);
     }
     const tree = await readImageTree({ client: sourceClient, repository: entry.source.repository }, head.digest);
+    return { ...decided, sourceClient, tree, ...(await classifyTree(tree, run.spool)) };
+}
+/** What the image is, from its first platform's config, and that platform for a single manifest. */
+async function classifyTree(tree, spool) {
     const first = platformNodes(tree)[0];
     if (first === undefined)
-        return { ...decided, sourceClient, tree, kind: 'other' };
-    const config = await readConfig(run.spool, tree, first);
+        return { kind: 'other' };
+    const config = await readConfig(spool, tree, first);
     const platform = platformOfConfig(config);
     return {
-        ...decided,
-        sourceClient,
-        tree,
         kind: classifyImage(config),
         platform: platformString({
             os: platform.os,
@@ -68767,7 +68389,7 @@ function namesOf(entry) {
     return [entry['image'], ...mirrors].filter((name) => typeof name === 'string' && name !== '');
 }
 /** Every run-image name in a builder label: `images[].image`/`.mirrors` and `stack.runImage`'s; [] for a non-builder. */
-function retention_pins_runImageNames(config) {
+function runImageNames(config) {
     let metadata;
     try {
         if (imageLabels(config)[BUILDER_METADATA_LABEL] === undefined)
@@ -68805,7 +68427,7 @@ class RetentionPins {
         if (ref.digest !== undefined)
             pins.digests.set(ref.digest, reason);
         else
-            pins.tags.set(ref.tag ?? 'latest', reason);
+            pins.tags.set(manifestReference(ref), reason);
     }
     of(repositoryName) {
         let pins = this.pins.get(repositoryName);
@@ -68850,7 +68472,7 @@ async function pinBuilderRunImages(reader, builderRepository, digests, pins, lif
     for (const digest of digests) {
         for (const config of await platformConfigs(reader, digest)) {
             const builder = `kept builder ${builderRepository}@${digest.slice(0, 'sha256:'.length + 12)}`;
-            for (const name of retention_pins_runImageNames(config))
+            for (const name of runImageNames(config))
                 pins.add(name, `run image of ${builder}`);
             const lifecycle = lifecycleRepository === undefined ? undefined : lifecycleName(config, lifecycleRepository);
             if (lifecycle !== undefined)
@@ -69063,11 +68685,88 @@ async function previewRetention(inputs, env, entries) {
     return reports;
 }
 
+;// CONCATENATED MODULE: ./lib/publish/staging.js
+
+
+/** Staged images are there to be scanned, then published: they expire after 14 days unless `lifecycle-policy` says otherwise. */
+const STAGING_LIFECYCLE_POLICY = JSON.stringify({
+    rules: [
+        {
+            rulePriority: 1,
+            description: 'ecr-publish staging: expire staged images after 14 days',
+            selection: { tagStatus: 'any', countType: 'sinceImagePushed', countUnit: 'days', countNumber: 14 },
+            action: { type: 'expire' },
+        },
+    ],
+});
+const SOURCE_TAG_ONLY = [parseTagTemplate('{{tag}}')];
+/**
+ * The inputs of the staging side: private ECR in `aws-region`, repositories under the staging prefix, created
+ * scan-on-push and MUTABLE with the lifecycle policy, tagged with the source tag only; no promotion, catalog,
+ * retention or referrers (those are for the published release).
+ */
+function stagingInputs(inputs) {
+    // Settings of ECR Public repositories (repository policy, alias) do not apply to the staging repositories.
+    const rest = { ...inputs };
+    delete rest.kmsKey;
+    delete rest.repositoryPolicy;
+    delete rest.publicRegistryAlias;
+    return {
+        ...rest,
+        registryType: 'private',
+        repositoryPrefix: inputs.stagingRepositoryPrefix + inputs.repositoryPrefix,
+        tags: SOURCE_TAG_ONLY,
+        createRepositories: true,
+        imageTagMutability: 'MUTABLE',
+        imageTagMutabilityExclusions: [],
+        scanOnPush: true,
+        encryptionType: 'AES256',
+        lifecyclePolicy: inputs.lifecyclePolicy ?? STAGING_LIFECYCLE_POLICY,
+        promoteTags: [],
+        catalogData: false,
+        publicRetention: 0,
+        referrers: false,
+        writeRateLimit: 0,
+        releaseNotes: false,
+    };
+}
+/** The staging plan: each entry of the release under the staging prefix, tagged with its source tag only. */
+function stagingPlan(plan, inputs) {
+    return {
+        registryType: 'private',
+        entries: plan.entries.map((entry) => {
+            const [staged] = buildPlan({
+                images: [{ source: entry.source }],
+                repositoryPrefix: '',
+                tagTemplates: SOURCE_TAG_ONLY,
+                registryType: 'private',
+            }).entries;
+            return { ...staged, repository: inputs.stagingRepositoryPrefix + entry.repository, notices: [] };
+        }),
+    };
+}
+/**
+ * The release's entry of a staging entry: by source and repository in the public plan, else (an entry the
+ * staging side added, a lifecycle image) the same entry without the staging prefix.
+ */
+function publicEntryOf(staged, plan, inputs) {
+    const repository = staged.repository.slice(inputs.stagingRepositoryPrefix.length);
+    return (plan.entries.find((entry) => entry.sourceName === staged.sourceName && entry.repository === repository) ?? {
+        ...staged,
+        repository,
+    });
+}
+
 ;// CONCATENATED MODULE: ./lib/publish/dry-run.js
+/** Plan step and the dry run: the plan of a run, printed and returned; only a retention preview contacts AWS. */
 
 
 
-/** The plan of the run; its notices (skipped tag templates, …) are logged. */
+
+
+
+
+/** The plan of the run; its notices (skipped tag templates, …) and warnings are logged. */
 function planRun(inputs, logger) {
     const plan = buildPlan({
         images: inputs.images,
@@ -69076,40 +68775,101 @@ function planRun(inputs, logger) {
         registryType: inputs.registryType,
         ...(inputs.publicRegistryAlias !== undefined ? { publicRegistryAlias: inputs.publicRegistryAlias } : {}),
     });
-    for (const notice of planNotices(plan))
+    for (const warning of planWarnings(plan))
+        logger.warning(warning);
+    for (const notice of runNotices(plan, inputs))
         logger.notice(notice);
     return plan;
 }
-function planNotices(plan) {
-    return plan.entries.flatMap((entry) => entry.notices);
+function planWarnings(plan) {
+    return plan.entries.flatMap((entry) => entry.warnings);
+}
+/** The plan's notices, and what the inputs make the run do that a user may not expect (promotion without a gate). */
+function runNotices(plan, inputs) {
+    const promotion = inputs.dryRun === 'verify' ? undefined : promotionWithoutGate(inputs);
+    return [...plan.entries.flatMap((entry) => entry.notices), ...(promotion !== undefined ? [promotion] : [])];
 }
 /** An empty report of the run, to be filled by the steps. */
 function dry_run_emptyReport(inputs, plan) {
     return {
-        warnings: [],
+        warnings: planWarnings(plan),
         dryRun: inputs.dryRun !== false,
         registry: '',
         plan: planToJson(plan),
         images: [],
         gates: [],
         gateFailed: false,
-        notices: planNotices(plan),
+        notices: runNotices(plan, inputs),
         catalog: [],
         retention: [],
         logins: [],
     };
 }
-/** Only retention reaches out in a dry run: what it would delete depends on what is there. */
-async function dryRun(plan, inputs, env) {
-    const report = dry_run_emptyReport(inputs, plan);
+function planLine(entry) {
+    const line = `would publish ${entry.source} → ${entry.destination ?? entry.repository} [${entry.tags.join(', ')}]`;
+    if (entry.heldBack.length === 0)
+        return line;
+    const reasons = [...new Set(entry.heldBack.map((held) => held.reason))].join('; ');
+    return `${line}, not moving ${entry.heldBack.map((held) => held.tag).join(', ')}: ${reasons}`;
+}
+/** One warning for a retention preview that could not run, since a dry run otherwise succeeds quietly. */
+function retentionNotRun(retention) {
+    const failed = retention.filter((r) => r.error !== undefined);
+    if (failed.length === 0)
+        return undefined;
+    return (`dry-run: the public-retention preview did not run for ${failed.length} of ${retention.length} ` +
+        `repositories, so what it would delete is not shown: ${failed[0].error}`);
+}
+/** Staged first, in private ECR: the public repositories are written only when every image passed the gate. */
+function logStagingPlan(report, plan, inputs, logger) {
+    const staged = planToJson(stagingPlan(plan, inputs));
+    report.staging = {
+        at: `private ECR in ${inputs.awsRegion ?? ''} under ${inputs.stagingRepositoryPrefix}`,
+        published: false,
+        plan: staged,
+    };
+    for (const entry of staged)
+        logger.info(`would stage ${entry.source} → ${entry.repository} [${entry.tags.join(', ')}] (private ECR, scanned)`);
+}
+/**
+ * The plan as the real run would carry it out: the same tag decisions (against a destination that holds no newer
+ * release, since nothing is read), full destinations where the inputs name the registry, and the steps after the copy.
+ */
+async function dryRun(requested, inputs, env) {
+    const { logger } = env.runtime;
+    const registry = expectedRegistry(inputs);
+    // Gate-only use keeps an image in its own repository, as Connections.placeInRegistry does in a real run.
+    const plan = registry !== undefined && inputs.registryType === 'private'
+        ? placeInRegistry(requested, registry, inputs.repositoryPrefix)
+        : requested;
+    const report = {
+        ...dry_run_emptyReport(inputs, plan),
+        registry: registry ?? '',
+        plan: planToJson(plan, registry),
+        afterCopy: plannedSteps(inputs, plan, registry),
+    };
     for (const notice of lifecycleDryRunNotices(inputs)) {
-        env.runtime.logger.notice(notice);
+        logger.notice(notice);
         report.notices.push(notice);
     }
+    if (isStagedRelease(inputs))
+        logStagingPlan(report, plan, inputs, logger);
     for (const entry of report.plan)
-        env.runtime.logger.info(`would publish ${entry.source} → ${entry.repository} [${entry.tags.join(', ')}]`);
-    if (retentionWanted(inputs))
+        logger.info(planLine(entry));
+    if (registry === undefined && inputs.registryType === 'private')
+        logger.info('registry: the caller account, known once AWS answers; set registry-id to name it in the plan');
+    if (report.afterCopy.length > 0)
+        logger.info('What the real run also does:');
+    for (const { step, detail } of report.afterCopy)
+        logger.info(`  - ${step}: ${detail}`);
+    if (retentionWanted(inputs)) {
         report.retention = await env.github.group('Retention (dry run)', () => previewRetention(inputs, env, plan.entries));
+        const notRun = retentionNotRun(report.retention);
+        if (notRun !== undefined) {
+            logger.warning(notRun);
+            report.warnings.push(notRun);
+        }
+    }
     return report;
 }
 
@@ -69299,23 +69059,6 @@ async function maybeStartScan(options, mode, graceMs, state) {
             `(${errorName(error) || 'error'}: ${errorMessage(error)}); ` +
             'enable scan-on-push or add a registry scanning rule for the repository');
     }
-}
-
-;// CONCATENATED MODULE: ./lib/inputs.js
-/** Scan finding severities, highest first: the order is the rank the scan gate compares. */
-const SEVERITIES = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'INFORMATIONAL', 'UNDEFINED'];
-/** CRITICAL 5 … UNDEFINED 0. */
-function severityRank(severity) {
-    return SEVERITIES.length - 1 - SEVERITIES.indexOf(severity);
-}
-/** Finding severities no threshold ranks: Inspector's UNTRIAGED, and UNKNOWN for anything unrecognised. */
-const UNRANKED_SEVERITIES = ['UNTRIAGED', 'UNKNOWN'];
-function isRankedSeverity(severity) {
-    return SEVERITIES.includes(severity);
-}
-/** Whether an unignored finding fails a gate: at or above the threshold, or unranked (fail closed: any gate). */
-function failsThreshold(severity, threshold) {
-    return !isRankedSeverity(severity) || severityRank(severity) >= severityRank(threshold);
 }
 
 ;// CONCATENATED MODULE: ./lib/aws/scan/policy.js
@@ -69911,8 +69654,489 @@ function describeSetting(setting) {
     return `${setting.mutability} with exclusions ${setting.exclusions.join(', ')}`;
 }
 
+;// CONCATENATED MODULE: ./lib/oci/layer.js
+/** Deterministic layer encoding: a ustar archive in stored-block gzip, whose bytes do not depend on Node or zlib. */
+
+
+const layer_encoder = new TextEncoder();
+/** The time pack and the lifecycle stamp on files they write: 1980-01-01T00:00:01Z. */
+const NORMALIZED_MTIME_SECONDS = 315532801;
+const BLOCK = 512;
+/**
+ * A ustar archive of regular files, mode 0644, owned by 0:0 with empty owner names, all with the
+ * same mtime. No directory entries. Ends with two zero blocks, without padding to a record.
+ */
+function tarFiles(files, mtimeSeconds = NORMALIZED_MTIME_SECONDS) {
+    const parts = [];
+    for (const file of files) {
+        const content = typeof file.content === 'string' ? layer_encoder.encode(file.content) : file.content;
+        parts.push(ustarHeader(file.name, content.length, mtimeSeconds));
+        parts.push(content);
+        const padding = (BLOCK - (content.length % BLOCK)) % BLOCK;
+        if (padding > 0)
+            parts.push(new Uint8Array(padding));
+    }
+    parts.push(new Uint8Array(2 * BLOCK));
+    return concat(parts);
+}
+function ustarHeader(name, size, mtimeSeconds) {
+    const nameBytes = layer_encoder.encode(name);
+    if (name === '' || name.startsWith('/') || nameBytes.length > 100) {
+        throw new MutationError(`tar entry name "${name}" must be relative, non-empty and at most 100 bytes`);
+    }
+    if (!Number.isInteger(mtimeSeconds) || mtimeSeconds < 0 || mtimeSeconds > 0o77777777777) {
+        throw new MutationError(`tar mtime ${mtimeSeconds} is out of range`);
+    }
+    if (size > 0o77777777777)
+        throw new MutationError(`tar entry "${name}" is too large for a ustar header`);
+    const header = new Uint8Array(BLOCK);
+    header.set(nameBytes, 0);
+    writeOctal(header, 100, 8, 0o644);
+    writeOctal(header, 108, 8, 0);
+    writeOctal(header, 116, 8, 0);
+    writeOctal(header, 124, 12, size);
+    writeOctal(header, 136, 12, mtimeSeconds);
+    header.fill(0x20, 148, 156); // the checksum is computed with its own field as spaces
+    header[156] = 0x30; // '0': regular file
+    header.set(layer_encoder.encode('ustar\u000000'), 257);
+    let checksum = 0;
+    for (const byte of header)
+        checksum += byte;
+    writeOctal(header, 148, 7, checksum);
+    header[155] = 0x20;
+    return header;
+}
+/** Zero-padded octal digits filling `width - 1` bytes, then a NUL. */
+function writeOctal(target, offset, width, value) {
+    const digits = value.toString(8).padStart(width - 1, '0');
+    target.set(layer_encoder.encode(digits), offset);
+    target[offset + width - 1] = 0;
+}
+const MAX_STORED_BLOCK = 0xffff;
+/**
+ * gzip whose deflate stream holds only stored (uncompressed) blocks, so every byte is fixed by
+ * the input: mtime 0, no name, XFL 0, OS 255 (unknown). The layers it makes are tiny, so the
+ * missing compression costs nothing.
+ */
+function storedGzip(data) {
+    const blockCount = Math.max(1, Math.ceil(data.length / MAX_STORED_BLOCK));
+    const out = new Uint8Array(10 + blockCount * 5 + data.length + 8);
+    out.set([0x1f, 0x8b, 0x08, 0x00, 0, 0, 0, 0, 0x00, 0xff], 0);
+    let at = 10;
+    for (let block = 0; block < blockCount; block++) {
+        const start = block * MAX_STORED_BLOCK;
+        const length = Math.min(MAX_STORED_BLOCK, data.length - start);
+        out[at] = block === blockCount - 1 ? 0x01 : 0x00; // BFINAL bit, BTYPE 00
+        writeUint16LE(out, at + 1, length);
+        writeUint16LE(out, at + 3, ~length & 0xffff);
+        out.set(data.subarray(start, start + length), at + 5);
+        at += 5 + length;
+    }
+    writeUint32LE(out, at, crc32(data));
+    writeUint32LE(out, at + 4, data.length >>> 0);
+    return out;
+}
+function writeUint16LE(target, offset, value) {
+    target[offset] = value & 0xff;
+    target[offset + 1] = (value >>> 8) & 0xff;
+}
+function writeUint32LE(target, offset, value) {
+    writeUint16LE(target, offset, value & 0xffff);
+    writeUint16LE(target, offset + 2, value >>> 16);
+}
+const CRC_TABLE = (() => {
+    const table = new Uint32Array(256);
+    for (let n = 0; n < 256; n++) {
+        let c = n;
+        for (let k = 0; k < 8; k++)
+            c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+        table[n] = c >>> 0;
+    }
+    return table;
+})();
+/** CRC-32 as gzip uses it (IEEE 802.3, reflected). */
+function crc32(data) {
+    let crc = 0xffffffff;
+    for (const byte of data)
+        crc = CRC_TABLE[(crc ^ byte) & 0xff] ^ (crc >>> 8);
+    return (crc ^ 0xffffffff) >>> 0;
+}
+/** tar → stored gzip, with the digests a manifest and a config need. */
+function encodeGzipLayer(files, mediaType, mtimeSeconds = NORMALIZED_MTIME_SECONDS) {
+    const tar = tarFiles(files, mtimeSeconds);
+    const bytes = storedGzip(tar);
+    return { bytes, digest: sha256Digest(bytes), size: bytes.length, mediaType, diffId: sha256Digest(tar) };
+}
+function concat(parts) {
+    const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
+    let at = 0;
+    for (const part of parts) {
+        out.set(part, at);
+        at += part.length;
+    }
+    return out;
+}
+
+;// CONCATENATED MODULE: ./lib/oci/mutate.js
+/** Deterministic edits of image manifests, configs and indexes: compact JSON out, re-serialized only when changed. */
+
+
+
+/**
+ * Appends one layer to an image: the config gains the diff_id (and a history entry when it keeps
+ * history), the manifest gains the layer and points at the new config. All other keys, and their
+ * order, stay as they were.
+ */
+function appendLayerToImage(input) {
+    const { manifestMediaType } = input;
+    if (manifestMediaType !== OCI_MANIFEST && manifestMediaType !== DOCKER_MANIFEST) {
+        throw new MutationError(`cannot add a layer to a manifest of media type "${manifestMediaType}"`);
+    }
+    const manifest = parseJsonObject(input.manifestBytes, 'image manifest');
+    const oldConfigDescriptor = manifest['config'];
+    if (!isJsonObject(oldConfigDescriptor) || typeof oldConfigDescriptor['mediaType'] !== 'string') {
+        throw new MutationError('image manifest has no config descriptor');
+    }
+    const layers = manifest['layers'];
+    if (!Array.isArray(layers))
+        throw new MutationError('image manifest has no layers array');
+    const config = parseJsonObject(input.configBytes, 'image config');
+    const rootfs = config['rootfs'];
+    if (!isJsonObject(rootfs) || !Array.isArray(rootfs['diff_ids'])) {
+        throw new MutationError('image config has no rootfs.diff_ids array');
+    }
+    rootfs['diff_ids'].push(input.layer.diffId);
+    const history = config['history'];
+    if (input.history !== undefined && Array.isArray(history))
+        history.push(input.history);
+    input.configEdit?.(config);
+    const configBytes = serializeJson(config);
+    const isDocker = manifestMediaType === DOCKER_MANIFEST;
+    const configDescriptor = {
+        ...oldConfigDescriptor,
+        digest: sha256Digest(configBytes),
+        size: configBytes.length,
+    };
+    const layerDescriptor = descriptorFor(input.layer.mediaType, input.layer.bytes, isDocker);
+    manifest['config'] = configDescriptor;
+    layers.push(layerDescriptor);
+    let annotated = false;
+    if (input.annotations !== undefined && Object.keys(input.annotations).length > 0 && !isDocker) {
+        manifest['annotations'] = mergeAnnotations(manifest['annotations'], input.annotations);
+        annotated = true;
+    }
+    const manifestBytes = serializeJson(manifest);
+    return {
+        manifestBytes,
+        manifestDigest: sha256Digest(manifestBytes),
+        manifestMediaType,
+        configBytes,
+        configDescriptor,
+        layerDescriptor,
+        annotated,
+    };
+}
+/** Docker's schema2 writes `mediaType, size, digest`; the OCI spec `mediaType, digest, size`. */
+function descriptorFor(mediaType, bytes, dockerKeyOrder) {
+    const digest = sha256Digest(bytes);
+    return dockerKeyOrder ? { mediaType, size: bytes.length, digest } : { mediaType, digest, size: bytes.length };
+}
+function mergeAnnotations(existing, added) {
+    const merged = isJsonObject(existing) ? { ...existing } : {};
+    for (const [key, value] of Object.entries(added))
+        merged[key] = value;
+    return merged;
+}
+/**
+ * The gzip layer media type of the manifest's family: Docker layers beside Docker layers, OCI
+ * beside OCI. An image without layers follows its manifest media type.
+ */
+function gzipLayerMediaTypeFor(manifestBytes, manifestMediaType) {
+    const manifest = parseJsonObject(manifestBytes, 'image manifest');
+    const layers = Array.isArray(manifest['layers']) ? manifest['layers'] : [];
+    for (const layer of layers) {
+        const mediaType = isJsonObject(layer) ? layer['mediaType'] : undefined;
+        if (typeof mediaType !== 'string')
+            continue;
+        if (mediaType.startsWith('application/vnd.docker.'))
+            return DOCKER_LAYER_GZIP;
+        if (mediaType.startsWith('application/vnd.oci.'))
+            return OCI_LAYER_GZIP;
+    }
+    return manifestMediaType === DOCKER_MANIFEST ? DOCKER_LAYER_GZIP : OCI_LAYER_GZIP;
+}
+/**
+ * Points index entries at new manifests. Each entry keeps its media type, platform, annotations
+ * and key order; only `digest` and `size` change. Every replaced digest must be in the index.
+ */
+function replaceIndexEntries(indexBytes, indexMediaType, replacements, annotations) {
+    if (indexMediaType !== OCI_INDEX && indexMediaType !== DOCKER_MANIFEST_LIST) {
+        throw new MutationError(`cannot replace entries of a manifest of media type "${indexMediaType}"`);
+    }
+    const index = parseJsonObject(indexBytes, 'image index');
+    const entries = index['manifests'];
+    if (!Array.isArray(entries))
+        throw new MutationError('image index has no manifests array');
+    const found = new Set();
+    index['manifests'] = entries.map((entry) => {
+        if (!isJsonObject(entry) || typeof entry['digest'] !== 'string')
+            return entry;
+        const replacement = replacements.get(entry['digest']);
+        if (replacement === undefined)
+            return entry;
+        found.add(entry['digest']);
+        return { ...entry, digest: replacement.digest, size: replacement.size };
+    });
+    const missing = [...replacements.keys()].filter((digest) => !found.has(digest));
+    if (missing.length > 0)
+        throw new MutationError(`image index has no entry with digest ${missing.join(', ')}`);
+    let annotated = false;
+    if (annotations !== undefined && Object.keys(annotations).length > 0 && indexMediaType === OCI_INDEX) {
+        index['annotations'] = mergeAnnotations(index['annotations'], annotations);
+        annotated = true;
+    }
+    const bytes = serializeJson(index);
+    return { bytes, digest: sha256Digest(bytes), annotated };
+}
+
+;// CONCATENATED MODULE: ./lib/cnb/run-images.js
+
+
+
+class BuilderMirrorError extends Error {
+    name = 'BuilderMirrorError';
+}
+/**
+ * Every run image of the label, in label order: each `images[]` entry (pack ≥ 0.30), else the older
+ * `stack.runImage`. Entries without an image are skipped, as pack skips them.
+ */
+function runImagesOf(metadata) {
+    const images = metadata['images'];
+    if (Array.isArray(images) && images.some(hasImage)) {
+        return images.filter(hasImage).map((entry) => ({ image: entry['image'], mirrors: mirrorsOf(entry) }));
+    }
+    const stackRun = stackRunEntry(metadata);
+    return stackRun === undefined ? [] : [{ image: stackRun['image'], mirrors: mirrorsOf(stackRun) }];
+}
+/** `cnb/stack.toml` follows `stack.runImage` when set, else the first run image, as pack writes it. */
+function stackRunImage(metadata) {
+    const stackRun = stackRunEntry(metadata);
+    if (stackRun !== undefined)
+        return { image: stackRun['image'], mirrors: mirrorsOf(stackRun) };
+    const first = runImagesOf(metadata)[0];
+    if (first === undefined)
+        throw new BuilderMirrorError(`label ${BUILDER_METADATA_LABEL} names no run image`);
+    return first;
+}
+/** The distinct run-image names of `images[]` and `stack.runImage` (compared as normalized names), label order. */
+function run_images_runImageNames(metadata) {
+    const names = new Map();
+    const stackRun = stackRunEntry(metadata);
+    for (const name of [...runImagesOf(metadata).map((r) => r.image), ...(stackRun ? [stackRun['image']] : [])]) {
+        if (!names.has(normalizedName(name)))
+            names.set(normalizedName(name), name);
+    }
+    return [...names.values()];
+}
+/**
+ * Gives each run image of the label that has a copy that copy, in place: `auto` adds it to `mirrors`
+ * (unless listed already, as a normalized name); `primary` makes it the `image` and moves the original
+ * to the front of `mirrors`. Run images without a copy stay as they are. New keys go last.
+ */
+function applyRunImageCopies(metadata, targets, mode) {
+    const entries = [];
+    const images = metadata['images'];
+    if (Array.isArray(images))
+        entries.push(...images.filter(hasImage));
+    const stackRun = stackRunEntry(metadata);
+    if (stackRun !== undefined)
+        entries.push(stackRun);
+    if (entries.length === 0) {
+        throw new BuilderMirrorError(`label ${BUILDER_METADATA_LABEL} names no run image (neither images[].image nor stack.runImage.image)`);
+    }
+    const copies = new Map(targets.flatMap((t) => (t.copy === undefined ? [] : [[normalizedName(t.source), t.copy]])));
+    let changed = false;
+    for (const entry of entries) {
+        const image = entry['image'];
+        const copy = copies.get(normalizedName(image));
+        if (copy === undefined)
+            continue;
+        const mirrors = mirrorsOf(entry);
+        if (mode === 'auto') {
+            if ([image, ...mirrors].map(normalizedName).includes(normalizedName(copy)))
+                continue;
+            entry['mirrors'] = [...mirrors, copy];
+        }
+        else {
+            if (normalizedName(image) === normalizedName(copy))
+                continue; // already the run image
+            const others = mirrors.filter((m) => ![image, copy].map(normalizedName).includes(normalizedName(m)));
+            entry['image'] = copy;
+            entry['mirrors'] = [image, ...others];
+        }
+        changed = true;
+    }
+    return { changed };
+}
+function stackRunEntry(metadata) {
+    const stack = metadata['stack'];
+    const stackRun = isJsonObject(stack) ? stack['runImage'] : undefined;
+    return hasImage(stackRun) ? stackRun : undefined;
+}
+function hasImage(entry) {
+    return isJsonObject(entry) && typeof entry['image'] === 'string' && entry['image'] !== '';
+}
+/** Go writes a nil slice as `null`; that is "no mirrors". */
+function mirrorsOf(entry) {
+    const mirrors = entry['mirrors'];
+    if (mirrors === undefined || mirrors === null)
+        return [];
+    if (!Array.isArray(mirrors) || !mirrors.every((m) => typeof m === 'string')) {
+        throw new BuilderMirrorError(`label ${BUILDER_METADATA_LABEL}: run image "${String(entry['image'])}" has mirrors that are not a list of strings`);
+    }
+    return mirrors;
+}
+/** `docker.io/x` and `index.docker.io/x:latest` are one name. */
+function normalizedName(name) {
+    try {
+        return comparableName(name);
+    }
+    catch {
+        return name; // an unparsable existing entry still compares as itself
+    }
+}
+
+;// CONCATENATED MODULE: ./lib/cnb/builder-mirror.js
+/** Gives the run images of ONE platform manifest of a CNB builder their copies: label, `cnb/*.toml` layer, config, manifest. */
+
+
+
+
+
+
+
+
+
+/** pack's normalized timestamp, used for the history entry as for the layer's files. */
+const MIRROR_HISTORY_CREATED = '1980-01-01T00:00:01Z';
+const STACK_TOML_PATH = 'cnb/stack.toml';
+const RUN_TOML_PATH = 'cnb/run.toml';
+
+/**
+ * Edits the builder label, adds a layer with `cnb/stack.toml` and `cnb/run.toml` (which the lifecycle
+ * actually reads), then the config and the manifest. Pure and deterministic: the same input gives the
+ * same bytes on any Node.
+ */
+function addRunImageMirrorToBuilder(input) {
+    const copies = input.runImages.flatMap((r) => (r.copy === undefined ? [] : [r.copy.trim()]));
+    for (const copy of copies) {
+        try {
+            parseReference(copy);
+        }
+        catch (error) {
+            throw new BuilderMirrorError(`run-image mirror: ${error.message}`);
+        }
+    }
+    if (!/^sha256:[a-f0-9]{64}$/.test(input.sourceDigest)) {
+        throw new BuilderMirrorError(`source digest "${input.sourceDigest}" is not a sha256 digest`);
+    }
+    const config = parseJsonObject(input.config, 'builder image config');
+    if (config['os'] === 'windows')
+        throw new BuilderMirrorError('windows builders are not supported');
+    let metadata;
+    try {
+        metadata = parseBuilderMetadata(config);
+    }
+    catch (error) {
+        throw new BuilderMirrorError(error.message);
+    }
+    const before = runImagesOf(metadata);
+    const targets = input.runImages.map((r) => (r.copy === undefined ? r : { ...r, copy: r.copy.trim() }));
+    const { changed } = applyRunImageCopies(metadata, targets, input.mode);
+    const after = runImagesOf(metadata);
+    if (!changed) {
+        const manifest = parseJsonObject(input.manifest.bytes, 'image manifest');
+        return {
+            changed: false,
+            manifest: { ...input.manifest, digest: sha256Digest(input.manifest.bytes) },
+            config: { bytes: input.config, digest: sha256Digest(input.config), descriptor: manifest['config'] },
+            label: metadata,
+            before,
+            after,
+        };
+    }
+    const layer = encodeGzipLayer([
+        { name: STACK_TOML_PATH, content: stackToml(stackRunImage(metadata)) },
+        { name: RUN_TOML_PATH, content: runToml(after) },
+    ], gzipLayerMediaTypeFor(input.manifest.bytes, input.manifest.mediaType));
+    const labelText = serializeLabelLikeGo(metadata);
+    const createdBy = input.mode === 'auto'
+        ? `ecr-publish: add run-image mirror ${copies.join(', ')}`
+        : `ecr-publish: run image ${copies.join(', ')}, the original as its first mirror`;
+    const result = appendLayerToImage({
+        manifestBytes: input.manifest.bytes,
+        manifestMediaType: input.manifest.mediaType,
+        configBytes: input.config,
+        layer,
+        history: { created: MIRROR_HISTORY_CREATED, created_by: createdBy },
+        configEdit: (edited) => {
+            // parseBuilderMetadata found the label here, so the path exists.
+            const labels = edited['config']['Labels'];
+            labels[BUILDER_METADATA_LABEL] = labelText;
+        },
+        annotations: mirrorAnnotations({ sourceDigest: input.sourceDigest, mode: input.mode, runImages: targets }),
+    });
+    return {
+        changed: true,
+        manifest: { bytes: result.manifestBytes, mediaType: result.manifestMediaType, digest: result.manifestDigest },
+        config: { bytes: result.configBytes, digest: result.configDescriptor.digest, descriptor: result.configDescriptor },
+        layer,
+        label: metadata,
+        before,
+        after,
+        annotated: result.annotated,
+    };
+}
+/** `[run-image]` with `image` and `mirrors`, laid out as pack's TOML encoder writes it. */
+function stackToml(runImage) {
+    return `[run-image]\n${runImageBody(runImage)}`;
+}
+/** One `[[images]]` table per run image, laid out as pack's TOML encoder writes it. */
+function runToml(images) {
+    return images.map((runImage) => `[[images]]\n${runImageBody(runImage)}`).join('\n');
+}
+function runImageBody(runImage) {
+    let body = `  image = ${tomlString(runImage.image)}\n`;
+    if (runImage.mirrors.length > 0)
+        body += `  mirrors = [${runImage.mirrors.map(tomlString).join(', ')}]\n`;
+    return body;
+}
+function tomlString(value) {
+    let out = '"';
+    for (const char of value) {
+        const code = char.codePointAt(0);
+        if (char === '"' || char === '\\')
+            out += `\\${char}`;
+        else if (code < 0x20 || code === 0x7f)
+            out += `\\u${code.toString(16).padStart(4, '0')}`;
+        else
+            out += char;
+    }
+    return `${out}"`;
+}
+/** Compact JSON with Go's encoding/json HTML escapes, so an unchanged value reads the same as pack wrote it. */
+function serializeLabelLikeGo(value) {
+    return JSON.stringify(value)
+        .replace(/</g, '\\u003c')
+        .replace(/>/g, '\\u003e')
+        .replace(/&/g, '\\u0026')
+        .replace(/\u2028/g, '\\u2028')
+        .replace(/\u2029/g, '\\u2029');
+}
+
 ;// CONCATENATED MODULE: ./lib/publish/immutable-tags.js
 /** Before any write: refuse a run that would move, or leave frozen, a tag that is immutable in its private ECR repository. */
+
 
 
 
@@ -70041,7 +70265,7 @@ async function repositoryConflicts(name, plan, connections, inputs) {
     return conflicts;
 }
 async function headSource(entry, connections) {
-    const reference = entry.source.digest ?? entry.source.tag ?? 'latest';
+    const reference = manifestReference(entry.source);
     const head = await connections.source(entry.source.registry).headManifest(entry.source.repository, reference);
     if (head === undefined)
         throw new Error(`source image ${entry.sourceName} not found`);
@@ -70577,8 +70801,433 @@ async function verifyImage(entry, connections, absent) {
     return verifyTags(entry, head.digest, connections.destination(entry.repository));
 }
 
-;// CONCATENATED MODULE: ./lib/publish/publish.js
+;// CONCATENATED MODULE: ./lib/cnb/mirror-tree.js
 
+
+
+
+
+
+/**
+ * Applies the run-image copies to every platform manifest of a builder tree, building new manifests,
+ * configs and one layer each, and a new index that keeps each entry's platform and annotations and
+ * records what it was made from. The result's new blobs live in `localBlobs`.
+ */
+async function mirrorBuilderTree(tree, plan, readConfig) {
+    const localBlobs = new Map(tree.localBlobs);
+    const replacements = new Map();
+    const replacedNodes = new Map();
+    const platforms = [];
+    // Errors name the builder: the run's one error line must say which image is wrong.
+    const builder = `${tree.source.client.registry}/${tree.source.repository}@${tree.root.digest}`;
+    for (const node of platformNodes(tree)) {
+        const where = `builder ${builder} platform ${platformString(node.platform)}`;
+        if (node.platform?.os === 'windows')
+            throw new BuilderMirrorError(`${where}: windows builders are not supported`);
+        const config = await readConfig(node);
+        let result;
+        try {
+            result = addRunImageMirrorToBuilder({ manifest: node, config, ...plan, sourceDigest: tree.root.digest });
+        }
+        catch (error) {
+            throw new BuilderMirrorError(`${where}: ${error.message}`);
+        }
+        platforms.push({ platform: platformString(node.platform), before: result.before, after: result.after });
+        if (!result.changed)
+            continue;
+        localBlobs.set(result.config.digest, result.config.bytes);
+        localBlobs.set(result.layer.digest, result.layer.bytes);
+        const layers = node.blobs.slice(1);
+        const replaced = {
+            bytes: Buffer.from(result.manifest.bytes),
+            mediaType: result.manifest.mediaType,
+            digest: result.manifest.digest,
+            children: [],
+            blobs: [
+                result.config.descriptor,
+                ...layers,
+                { mediaType: result.layer.mediaType, digest: result.layer.digest, size: result.layer.size },
+            ],
+            ...(node.platform !== undefined ? { platform: node.platform } : {}),
+        };
+        replacedNodes.set(node.digest, replaced);
+        replacements.set(node.digest, { digest: replaced.digest, size: replaced.bytes.length });
+    }
+    if (replacedNodes.size === 0)
+        return { tree, changed: false, platforms };
+    if (tree.root.children.length === 0) {
+        const root = replacedNodes.get(tree.root.digest);
+        return { tree: { ...tree, root, localBlobs }, changed: true, platforms };
+    }
+    const annotations = mirrorAnnotations({ sourceDigest: tree.root.digest, ...plan, runImages: [...plan.runImages] });
+    const index = replaceIndexEntries(tree.root.bytes, tree.root.mediaType, replacements, annotations);
+    const root = {
+        bytes: Buffer.from(index.bytes),
+        mediaType: tree.root.mediaType,
+        digest: index.digest,
+        children: tree.root.children.map((child) => replacedNodes.get(child.digest) ?? child),
+        blobs: [],
+    };
+    return { tree: { ...tree, root, localBlobs }, changed: true, platforms };
+}
+
+;// CONCATENATED MODULE: ./lib/publish/mirror.js
+/** Mirror step of a builder: each run image gets its destination copy, as a mirror (`auto`) or as the run image (`primary`). */
+
+
+
+
+
+
+/** The builder's tree with the copies applied (unchanged when it already names them as `mode` wants). */
+async function addRunImageMirror(item, run, mode) {
+    const name = item.entry.sourceName;
+    const runImages = await runImageCopies(name, await mirror_runImagesOf(item, run), run);
+    const mirrored = await mirrorBuilderTree(item.tree, { runImages, mode }, (node) => readConfig(run.spool, item.tree, node));
+    const copies = runImages.flatMap((r) => (r.copy === undefined ? [] : [{ source: r.source, copy: r.copy }]));
+    const named = copies.map((c) => c.copy).join(', ');
+    run.runtime.logger.info(mirrored.changed
+        ? `builder ${name}: ${mode === 'auto' ? 'added run-image mirror' : 'made the run image'} ${named} (${mirrored.tree.root.digest})`
+        : `builder ${name} already names ${named}`);
+    return { tree: mirrored.tree, mirror: { mode, runImages: copies, platforms: mirrored.platforms } };
+}
+/** Every run image any platform of the builder names, first platform's order first. */
+async function mirror_runImagesOf(item, run) {
+    const builder = item.entry.sourceName;
+    const names = new Map();
+    for (const node of platformNodes(item.tree)) {
+        const config = await readConfig(run.spool, item.tree, node);
+        if (parseImageConfig(config).os === 'windows')
+            throw new Error(`builder ${builder}: windows builders are not supported`);
+        try {
+            for (const image of run_images_runImageNames(parseBuilderMetadata(config))) {
+                if (!names.has(normalizedName(image)))
+                    names.set(normalizedName(image), image);
+            }
+        }
+        catch (error) {
+            throw new Error(`builder ${builder}: ${error.message}`);
+        }
+    }
+    if (names.size === 0)
+        throw new Error(`builder ${builder} names no run image in io.buildpacks.builder.metadata`);
+    return [...names.values()];
+}
+
+;// CONCATENATED MODULE: ./lib/publish/moving-tags.js
+
+
+/** The decided tags of an item that move; the others are written with the image. */
+function movingTagsOf(item) {
+    return item.entry.tags.filter((candidate) => isMovingTag(candidate) && item.tags.includes(candidate.tag));
+}
+/**
+ * Writes the item's moving tags onto `root`, after listing the destination's tags once more: a newer
+ * release written meanwhile by another run holds them back. Listing again afterwards catches a newer
+ * release that landed between that check and the write; the tag then goes to the newest release.
+ */
+async function writeMovingTags(item, root, run) {
+    const candidates = movingTagsOf(item);
+    if (candidates.length === 0)
+        return { written: [], heldBack: [] };
+    const { client, path, repository } = item.destination;
+    const decision = decideTags(candidates, await client.listTags(path));
+    const heldBack = [...decision.heldBack];
+    for (const tag of decision.apply) {
+        if ((await client.headManifest(path, tag))?.digest !== root.digest)
+            await client.putManifest(path, tag, root);
+    }
+    const after = await client.listTags(path);
+    const written = [];
+    for (const candidate of candidates.filter((c) => decision.apply.includes(c.tag))) {
+        const newest = newestReleaseInScope(candidate, after);
+        const overtaken = newest !== undefined &&
+            candidate.sourceVersion !== undefined &&
+            compareSemVer(candidate.sourceVersion, newest.version) < 0;
+        if (!overtaken) {
+            written.push(candidate.tag);
+            continue;
+        }
+        // Only a tag still on this image is handed on; one another run moved already is theirs.
+        if ((await client.headManifest(path, candidate.tag))?.digest === root.digest) {
+            await client.putManifest(path, candidate.tag, await client.getManifest(path, newest.tag));
+        }
+        heldBack.push({ tag: candidate.tag, reason: `${newest.tag} was published meanwhile by another run and keeps it` });
+    }
+    for (const held of heldBack)
+        run.runtime.logger.notice(`${repository.repositoryUri}: tag "${held.tag}" not moved: ${held.reason}`);
+    return { written, heldBack };
+}
+
+;// CONCATENATED MODULE: ./lib/publish/copy.js
+/** Copy step: write images stage by stage (run images before the builders that name them), mirrors added. */
+
+
+
+
+
+
+/** Images of one stage go together, sharing `concurrency`; the first failure stops the run after its stage. */
+async function copyByStage(pending, run) {
+    const copied = [];
+    for (const stage of publishStages(pending, (i) => (i.kind === 'unknown' ? 'other' : i.kind))) {
+        const results = await Promise.allSettled(stage.map((item) => copy_copyImage(item, run)));
+        for (const result of results)
+            if (result.status === 'fulfilled')
+                copied.push(result.value);
+        const failed = results.find((r) => r.status === 'rejected');
+        if (failed !== undefined)
+            throw failed.reason;
+    }
+    return copied;
+}
+async function copy_copyImage(item, run) {
+    const { logger, clock } = run.runtime;
+    const started = clock.now();
+    const mode = run.inputs.runImageMirror;
+    const mirrored = item.finalMirror !== undefined
+        ? { tree: item.tree, mirror: item.finalMirror }
+        : item.kind === 'builder' && mode !== false
+            ? await addRunImageMirror(item, run, mode)
+            : undefined;
+    const tree = mirrored?.tree ?? item.tree;
+    const uri = item.destination.repository.repositoryUri;
+    const moving = new Set(movingTagsOf(item).map((candidate) => candidate.tag));
+    let lastProgress = clock.now();
+    const stats = await writeImageTree(tree, {
+        client: item.destination.client,
+        repository: item.destination.path,
+        tags: item.tags.filter((tag) => !moving.has(tag)),
+    }, {
+        ...copyOptions(run),
+        onProgress: (done, total) => {
+            const now = clock.now();
+            if (now - lastProgress < 10_000)
+                return;
+            lastProgress = now;
+            logger.info(`${uri}: ${mib(done)} of ${mib(total)} MiB`);
+        },
+    });
+    const moved = await writeMovingTags(item, tree.root, run);
+    const tags = item.tags.filter((tag) => !moving.has(tag) || moved.written.includes(tag));
+    logger.info(`${item.entry.sourceName} → ${uri}@${tree.root.digest} [${tags.join(', ')}]: ${mib(stats.bytesUploaded)} MiB uploaded, ` +
+        `${mib(stats.bytesMounted)} MiB mounted, ${mib(stats.bytesSkipped)} MiB already there`);
+    const image = imageReport({ ...item, tags, heldBack: [...item.heldBack, ...moved.heldBack] }, tree.root.digest, stats, {
+        upToDate: false,
+        mutated: tree.root.digest !== item.sourceDigest,
+        platforms: platformsOf(tree, item.platform),
+        seconds: (clock.now() - started) / 1000,
+        ...(mirrored !== undefined ? { mirror: mirrored.mirror } : {}),
+    });
+    return { image, item, tree };
+}
+
+;// CONCATENATED MODULE: ./lib/publish/staged-items.js
+/** A staged release after its gate: each staged image as ECR Public work, its bytes read from the spool or the staging copy. */
+
+
+
+
+
+/** Pairs each staged image with its release entry and the tree this run staged. */
+function stagedImages(images, copied, publicEntryOf, staging) {
+    return images.map((image) => {
+        const stagedEntry = staging.plan.entries.find((e) => e.sourceName === image.source && e.repository === image.repositoryName);
+        if (stagedEntry === undefined)
+            throw new Error(`staged image ${image.source} is not in the staging plan`);
+        const tree = copied.find((c) => c.image === image)?.tree;
+        return { image, entry: publicEntryOf(stagedEntry), ...(tree !== undefined ? { tree } : {}) };
+    });
+}
+/** Every staged image, checked against ECR Public: still to write, or already there with its tags. */
+async function resolveStaged(images, staging, run) {
+    const requests = new TransferLimiter(run.inputs.concurrency);
+    const outcomes = await Promise.all(images.map((image) => requests.run(0, () => resolveOne(image, staging, run))));
+    return {
+        pending: outcomes.flatMap((outcome) => ('tree' in outcome ? [outcome] : [])),
+        upToDate: outcomes.flatMap((outcome) => ('tree' in outcome ? [] : [outcome])),
+    };
+}
+/**
+ * The public work item of one staged image: the staged digest under the tags decided against ECR Public. Its
+ * tree reads blobs from the spool first, then from the staging copy: never from the source again.
+ */
+async function resolveOne(staged, staging, run) {
+    const { image, entry } = staged;
+    const { logger, clock } = run.runtime;
+    const started = clock.now();
+    const destination = run.connections.destination(entry.repository);
+    const uri = destination.repository.repositoryUri;
+    const at = (tags) => tagsAlreadyAt({ client: destination.client, repository: destination.path, tags }, image.digest);
+    const reported = { entry, destination, sourceDigest: image.sourceDigest, kind: image.kind };
+    const done = (tags, heldBack) => {
+        logger.info(`${entry.sourceName} is already at ${uri} (${image.digest})`);
+        return imageReport({ ...reported, tags, heldBack }, image.digest, emptyStats(), {
+            upToDate: true,
+            mutated: image.mutated,
+            platforms: image.platforms,
+            seconds: (clock.now() - started) / 1000,
+            ...(image.mirror !== undefined ? { mirror: image.mirror } : {}),
+        });
+    };
+    const candidates = entry.tags.map((t) => t.tag);
+    if (candidates.length > 0 && (await at(candidates)))
+        return done(candidates, []);
+    const decision = decideTags(entry.tags, await destination.client.listTags(destination.path));
+    for (const held of decision.heldBack)
+        logger.notice(`${uri}: tag "${held.tag}" not moved: ${held.reason}`);
+    if (decision.apply.length > 0 && (await at(decision.apply)))
+        return done(decision.apply, decision.heldBack);
+    const from = staging.connections.destination(image.repositoryName);
+    const source = { client: from.client, repository: from.path };
+    const tree = staged.tree ? { ...staged.tree, source } : await readImageTree(source, image.digest);
+    return {
+        ...reported,
+        ...(await classifyTree(tree, run.spool)),
+        sourceClient: from.client,
+        tags: decision.apply,
+        heldBack: decision.heldBack,
+        tree,
+        ...(image.mirror !== undefined ? { finalMirror: image.mirror } : {}),
+    };
+}
+
+;// CONCATENATED MODULE: ./lib/publish/write-release.js
+
+
+
+
+/** `verb` names the groups in the log, e.g. `Publish` or `Stage`. */
+async function writeRelease(run, verb) {
+    const { github, inputs } = run;
+    const resolved = await github.group('Resolve', () => resolveImages(run));
+    const lifecycle = inputs.lifecycleImage
+        ? await github.group('Lifecycle image', () => addLifecycleImages(resolved, run))
+        : undefined;
+    const copied = await github.group(`${verb} ${resolved.pending.length} image(s)`, () => copyByStage(resolved.pending, run));
+    const images = inPlanOrder([...resolved.upToDate, ...copied.map((c) => c.image)], run.plan);
+    return { images, copied, ...(lifecycle !== undefined ? { lifecycle } : {}) };
+}
+
+;// CONCATENATED MODULE: ./lib/publish/staged-release.js
+
+
+
+
+
+
+
+
+
+
+
+
+
+/**
+ * Stages the whole release (builders with mirrors naming the ECR Public run images), gates it, and only when
+ * every image passed writes it to ECR Public from the spool, or from the staging copies on a re-run.
+ */
+async function publishStaged(plan, inputs, env) {
+    const { runtime, github } = env;
+    const connections = await Connections.open(inputs, env);
+    const side = stagingInputs(inputs);
+    const staging = await connections.forStaging(side);
+    const staged = stagingPlan(plan, inputs);
+    // Both sides before any copy: a missing repository or a wrong alias fails before anything is written.
+    await github.group('Repositories', async () => {
+        await connections.ensureAll(plan.entries.map((entry) => entry.repository));
+        await staging.ensureAll(staged.entries.map((entry) => entry.repository));
+    });
+    const report = {
+        ...dry_run_emptyReport(inputs, plan),
+        registry: connections.registryOf(plan.entries[0].repository),
+        logins: [connections.login],
+        staging: {
+            at: `${staging.registryOf(staged.entries[0].repository)}/${inputs.stagingRepositoryPrefix}`,
+            published: false,
+        },
+    };
+    const spool = await BlobSpool.create(env.tempDir);
+    const shared = { runtime, github, spool, transfers: new TransferLimiter(inputs.concurrency) };
+    const stagingRun = {
+        ...shared,
+        inputs: side,
+        plan: staged,
+        connections: staging,
+        locations: new BlobLocations(),
+        mirrorTarget: { plan, connections, repositoryPrefix: inputs.repositoryPrefix, later: true },
+    };
+    try {
+        const written = await writeRelease(stagingRun, 'Stage');
+        Object.assign(report, await github.group('Scan gate', () => gateRelease(written.images, stagingRun)));
+        if (report.gateFailed) {
+            const notice = `Nothing of this release was published to ${report.registry}: not every image passed the scan gate. ` +
+                `The staged copies stay in ${report.staging.at} (until their lifecycle policy expires them); a re-run ` +
+                'after the finding is fixed or listed in scan-ignore publishes them without reading the source again.';
+            runtime.logger.info(notice);
+            report.notices.push(notice);
+            report.images = written.images.map((image) => ({ ...image, staged: stagedCopy(image) }));
+            if (written.lifecycle !== undefined)
+                report.lifecycle = written.lifecycle;
+            return report;
+        }
+        const publicRun = {
+            ...shared,
+            inputs,
+            plan: { ...plan, entries: stagingRun.plan.entries.map((entry) => publicEntryOf(entry, plan, inputs)) },
+            connections,
+            // ECR Public does not mount across repositories.
+            locations: new BlobLocations(() => false),
+        };
+        await publishRelease(written, stagingRun, publicRun, report);
+        report.staging = { ...report.staging, published: true };
+        if (retentionWanted(inputs))
+            report.retention = await github.group('Retention', () => applyPublicRetention(report.images, publicRun));
+    }
+    finally {
+        await spool.cleanup();
+    }
+    return report;
+}
+const stagedCopy = (image) => ({ repository: image.repository, digest: image.digest });
+/** After the gate: the staged images to ECR Public (same manifests, so the same digests), signatures, catalog data. */
+async function publishRelease(written, stagingRun, run, report) {
+    const { github, connections } = run;
+    // Lifecycle images were added on the staging side; their ECR Public repository is ensured now.
+    for (const entry of run.plan.entries)
+        await connections.ensure(entry.repository, run.inputs.createRepositories);
+    const images = stagedImages(written.images, written.copied, (entry) => publicEntryOf(entry, run.plan, run.inputs), stagingRun);
+    const resolved = await github.group('Resolve in ECR Public', () => resolveStaged(images, stagingRun, run));
+    const copied = await github.group(`Publish ${resolved.pending.length} image(s)`, () => copyByStage(resolved.pending, run));
+    const byEntry = new Map(images.map((s) => [`${s.entry.sourceName} ${s.entry.repository}`, s.image]));
+    report.images = inPlanOrder([...resolved.upToDate, ...copied.map((c) => c.image)], run.plan).map((image) => {
+        const scanned = byEntry.get(`${image.source} ${image.repositoryName}`);
+        // The promise of a staged release: what is public is exactly what was scanned.
+        if (image.digest !== scanned.digest)
+            throw new Error(`${image.repository}: wrote ${image.digest}, but the scanned copy is ${scanned.digest}`);
+        return { ...image, staged: stagedCopy(scanned) };
+    });
+    if (written.lifecycle !== undefined)
+        report.lifecycle = written.lifecycle.map((copy) => publicLifecycle(copy, run));
+    if (run.inputs.referrers) {
+        report.images = await github.group('Signatures, attestations and SBOMs', () => copyImageReferrers(report.images, run));
+    }
+    report.warnings = connections.rateLimits.lowQuotaWarnings();
+    for (const warning of report.warnings)
+        run.runtime.logger.warning(warning);
+    report.catalog = await syncCatalog(copied, run);
+}
+/** A lifecycle copy named by its ECR Public repository instead of its staging one. */
+function publicLifecycle(copy, run) {
+    const entry = run.plan.entries.find((e) => e.sourceName === copy.source);
+    return {
+        ...copy,
+        image: `${run.connections.destination(entry.repository).repository.repositoryUri}:${copy.version}`,
+    };
+}
+
+;// CONCATENATED MODULE: ./lib/publish/publish.js
+/** One run of the action, as its steps: plan → connect → immutable tags → resolve (+ lifecycle images) → copy by stage → referrers → catalog → gate → retention → report; or a staged release. */
 
 
 
@@ -70599,6 +71248,9 @@ async function publish(inputs, env) {
         return verifyRelease(requested, inputs, env);
     if (inputs.dryRun === 'plan')
         return dryRun(requested, inputs, env);
+    // ECR Public cannot scan: stage in private ECR, gate there, then publish the bytes that passed.
+    if (isStagedRelease(inputs))
+        return publishStaged(requested, inputs, env);
     // Repositories first: their URIs are the destinations, and a missing one must fail before any copy.
     const connections = await Connections.open(inputs, env);
     const plan = connections.placeInRegistry(requested);
@@ -70624,17 +71276,17 @@ async function publish(inputs, env) {
         transfers: new TransferLimiter(inputs.concurrency),
     };
     try {
-        const resolved = await github.group('Resolve', () => resolveImages(run));
-        if (inputs.lifecycleImage)
-            report.lifecycle = await github.group('Lifecycle image', () => addLifecycleImages(resolved, run));
-        const copied = await github.group(`Publish ${resolved.pending.length} image(s)`, () => copyByStage(resolved.pending, run));
-        report.images = inPlanOrder([...resolved.upToDate, ...copied.map((c) => c.image)], run.plan);
+        const { images, copied, lifecycle } = await writeRelease(run, 'Publish');
+        report.images = images;
+        if (lifecycle !== undefined)
+            report.lifecycle = lifecycle;
         if (inputs.referrers) {
             report.images = await github.group('Signatures, attestations and SBOMs', () => copyImageReferrers(report.images, run));
         }
-        report.warnings = connections.rateLimits.lowQuotaWarnings();
-        for (const warning of report.warnings)
+        const quota = connections.rateLimits.lowQuotaWarnings();
+        for (const warning of quota)
             runtime.logger.warning(warning);
+        report.warnings.push(...quota);
         report.catalog = await syncCatalog(copied, run);
     }
     finally {
@@ -70683,7 +71335,7 @@ async function postStep() {
 }
 
 ;// CONCATENATED MODULE: ./lib/action/table.js
-/** The job summary's table shape and the cell helpers its sections share. */
+/** The job summary's table shape and the cell helpers its sections share (markdown.ts renders it). */
 const table_short = (digest) => digest.replace(/^sha256:/, '').slice(0, 12);
 // Finding text and error messages come from elsewhere; the summary is HTML.
 const escapeHtml = (text) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -70839,17 +71491,17 @@ function gateTables(gates) {
     for (const { repository, gate, promotion } of gates) {
         if (gate !== undefined) {
             const formatted = formatGateSummary(gate);
-            // UNTRIAGED and UNKNOWN get a column only when some platform has them.
-            const columns = ALL_SEVERITIES.filter((s) => isRankedSeverity(s) || gate.platforms.some((p) => p.counts[s]));
             tables.push({
                 heading: formatted.verdictLine,
-                header: ['Platform', 'Digest', ...columns, 'Scan status'],
+                header: ['Platform', 'Digest', ...ALL_SEVERITIES, 'Scan status'],
                 rows: gate.platforms.map((p) => [
                     p.platform ?? 'image',
                     table_short(p.digest),
-                    ...columns.map((s) => String(p.counts[s] ?? 0)),
+                    ...ALL_SEVERITIES.map((s) => String(p.counts[s] ?? 0)),
                     p.status,
                 ]),
+                // A zero at or above the threshold is the verdict; any other severity shows only when found.
+                hideWhenZero: ALL_SEVERITIES.filter((s) => !isRankedSeverity(s) || !failsThreshold(s, gate.threshold)),
             });
             if (formatted.rows.length > 0) {
                 const blanks = formatted.header.slice(1).map(() => '');
@@ -71293,6 +71945,83 @@ function sourceSecrets(username, password) {
     return username === '' ? [password] : [password, Buffer.from(`${username}:${password}`).toString('base64')];
 }
 
+;// CONCATENATED MODULE: ./lib/action/gate-inputs.js
+/** The scan gate's inputs: threshold, scan-ignore, timeout, promote tags, and the staging of a public release. */
+
+
+
+
+const THRESHOLDS = ['NONE', ...SEVERITIES];
+const DEFAULT_SCAN_TIMEOUT = 900;
+const DEFAULT_STAGING_PREFIX = 'ecr-publish-staging/';
+const onlyFor = (name, type) => {
+    throw new InputError(name, `only applies to registry-type ${type}`);
+};
+/**
+ * The scan gate: on private ECR before promotion, on public a staged release (staged in private ECR, gated, then
+ * published). Ignore entries, the timeout and the staging prefix need a threshold; promotion is private only.
+ */
+function gateInputs(get, getInput, isPublic, p) {
+    const scanSeverityThreshold = p.take(() => parseChoice('scan-severity-threshold', get('scan-severity-threshold'), THRESHOLDS, 'NONE'), 'NONE');
+    // Without a valid threshold, whether there is a gate is unknown.
+    const noGate = (name) => {
+        if (scanSeverityThreshold === 'NONE' && !p.failed('scan-severity-threshold'))
+            throw new InputError(name, 'has no effect with scan-severity-threshold NONE (no scan gate)');
+    };
+    const scanIgnore = p.take(() => {
+        const entries = parseScanIgnore(getInput('scan-ignore'));
+        if (entries.length > 0)
+            noGate('scan-ignore');
+        return entries;
+    }, []);
+    const scanTimeoutSeconds = p.take(() => {
+        const seconds = parseWholeNumber('scan-timeout-seconds', get('scan-timeout-seconds'), DEFAULT_SCAN_TIMEOUT, 1, 21600, 'seconds');
+        if (seconds !== DEFAULT_SCAN_TIMEOUT)
+            noGate('scan-timeout-seconds');
+        return seconds;
+    }, DEFAULT_SCAN_TIMEOUT);
+    const promoteTags = p.take(() => {
+        const tags = listItems(getInput('promote-tags'));
+        for (const tag of tags) {
+            if (!isValidTag(tag))
+                throw new InputError('promote-tags', `${quote(tag)} is not a valid tag`);
+        }
+        if (isPublic === true && tags.length > 0)
+            onlyFor('promote-tags', 'private');
+        return tags;
+    }, []);
+    const stagingRepositoryPrefix = p.take(() => {
+        const prefix = get('staging-repository-prefix') || DEFAULT_STAGING_PREFIX;
+        const problem = repositoryPrefixProblem(prefix);
+        if (problem !== undefined)
+            throw new InputError('staging-repository-prefix', problem);
+        if (prefix === DEFAULT_STAGING_PREFIX)
+            return prefix;
+        if (isPublic === false)
+            onlyFor('staging-repository-prefix', 'public');
+        if (isPublic === true && scanSeverityThreshold === 'NONE' && !p.failed('scan-severity-threshold'))
+            throw new InputError('staging-repository-prefix', 'has no effect with scan-severity-threshold NONE (no staged release)');
+        return prefix;
+    }, DEFAULT_STAGING_PREFIX);
+    return { scanSeverityThreshold, scanIgnore, scanTimeoutSeconds, promoteTags, stagingRepositoryPrefix };
+}
+/** A staged release creates private ECR repositories: they need aws-region, and only they take lifecycle-policy. */
+function stagedReleaseChecks(destination, repository, gate, isPublic, p) {
+    if (isPublic !== true || p.failed('scan-severity-threshold'))
+        return;
+    const staged = gate.scanSeverityThreshold !== 'NONE';
+    p.take(() => {
+        if (!staged || destination.awsRegion !== undefined || p.failed('aws-region'))
+            return;
+        throw new InputError('aws-region', 'is required for a staged release (registry-type public with scan-severity-threshold): the images are staged and scanned in private ECR there (or set AWS_REGION)');
+    }, undefined);
+    p.take(() => {
+        if (staged || repository.lifecyclePolicy === undefined)
+            return;
+        throw new InputError('lifecycle-policy', 'only applies to registry-type private and to the staging repositories of a staged release (ECR Public has no lifecycle policies; see public-retention)');
+    }, undefined);
+}
+
 ;// CONCATENATED MODULE: ./lib/action/release-inputs.js
 /** The inputs of the GitHub release section: release-notes, github-token and release-tag. */
 
@@ -71338,7 +72067,7 @@ const TAG_MUTABILITIES = [
 const EXCLUSION_FILTER = /^[0-9a-zA-Z._*-]{1,128}$/;
 const MAX_EXCLUSION_FILTERS = 5;
 const ENCRYPTION_TYPES = ['AES256', 'KMS', 'KMS_DSSE'];
-const onlyFor = (name, type) => {
+const repository_inputs_onlyFor = (name, type) => {
     throw new InputError(name, `only applies to registry-type ${type}`);
 };
 /** image-tag-mutability and its exclusion filters, which only the *_WITH_EXCLUSION settings take. */
@@ -71346,7 +72075,7 @@ function mutabilityInputs(get, getInput, isPublic, p) {
     const imageTagMutability = p.take(() => {
         const value = parseChoice('image-tag-mutability', get('image-tag-mutability'), TAG_MUTABILITIES, 'MUTABLE');
         if (isPublic === true && value !== 'MUTABLE')
-            onlyFor('image-tag-mutability', 'private');
+            repository_inputs_onlyFor('image-tag-mutability', 'private');
         return value;
     }, 'MUTABLE');
     const imageTagMutabilityExclusions = p.take(() => {
@@ -71375,19 +72104,22 @@ function exclusionsFit(mutability, filters) {
         throw new InputError('image-tag-mutability-exclusions', `has ${filters.length} filters; ECR takes at most ${MAX_EXCLUSION_FILTERS}`);
     }
 }
-/** What the run sets on the repositories it ensures, per registry type; isPublic is undefined when unknown. */
+/**
+ * What the run sets on the repositories it ensures, per registry type; isPublic is undefined when unknown.
+ * Whether lifecycle-policy fits a public run depends on the gate (a staged release): inputs.ts checks it.
+ */
 function repositoryInputs(get, getInput, env, isPublic, p) {
     const mutability = mutabilityInputs(get, getInput, isPublic, p);
     const scanOnPush = p.take(() => {
         const value = parseBoolean('scan-on-push', get('scan-on-push'), true);
         if (isPublic === true && !value)
-            onlyFor('scan-on-push', 'private');
+            repository_inputs_onlyFor('scan-on-push', 'private');
         return value;
     }, true);
     const encryptionType = p.take(() => {
         const value = parseChoice('encryption-type', get('encryption-type'), ENCRYPTION_TYPES, 'AES256');
         if (isPublic === true && value !== 'AES256')
-            onlyFor('encryption-type', 'private');
+            repository_inputs_onlyFor('encryption-type', 'private');
         return value;
     }, 'AES256');
     const kmsKey = p.take(() => {
@@ -71398,25 +72130,19 @@ function repositoryInputs(get, getInput, env, isPublic, p) {
             throw new InputError('kms-key', `${quote(key)} contains white space`);
         return key;
     }, '');
-    const lifecyclePolicy = p.take(() => {
-        const policy = readPolicy('lifecycle-policy', get('lifecycle-policy'), env, lifecycleCheck, LIFECYCLE_POLICY_MAX);
-        if (isPublic === true && policy !== undefined) {
-            throw new InputError('lifecycle-policy', 'only applies to registry-type private (ECR Public has no lifecycle policies; see public-retention)');
-        }
-        return policy;
-    }, undefined);
+    const lifecyclePolicy = p.take(() => readPolicy('lifecycle-policy', get('lifecycle-policy'), env, lifecycleCheck, LIFECYCLE_POLICY_MAX), undefined);
     // Both registry types: ECR Public repositories take a repository policy too.
     const repositoryPolicy = p.take(() => readPolicy('repository-policy', get('repository-policy'), env, repositoryPolicyCheck, REPOSITORY_POLICY_MAX), undefined);
     const catalogData = p.take(() => {
         const value = parseAutoOrFalse('catalog-data', get('catalog-data'));
         if (isPublic === false && value !== 'auto')
-            onlyFor('catalog-data', 'public');
+            repository_inputs_onlyFor('catalog-data', 'public');
         return value;
     }, 'auto');
     const publicRetention = p.take(() => {
         const keep = parseWholeNumber('public-retention', get('public-retention'), 0, 0, 10000, 'versions');
         if (isPublic === false && keep !== 0)
-            onlyFor('public-retention', 'public');
+            repository_inputs_onlyFor('public-retention', 'public');
         return keep;
     }, 0);
     return {
@@ -71452,12 +72178,11 @@ function repositoryInputs(get, getInput, env, isPublic, p) {
 
 
 
+
 const DEFAULT_TAG_TEMPLATES = ['{{tag}}', 'latest'];
-const THRESHOLDS = ['NONE', ...SEVERITIES];
 const REGION = /^[a-z]{2,}(?:-[a-z]+)+-\d{1,2}$/;
 const ACCOUNT_ID = /^\d{12}$/;
 const PUBLIC_ALIAS = /^[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
-const DEFAULT_SCAN_TIMEOUT = 900;
 const inputs_onlyFor = (name, type) => {
     throw new InputError(name, `only applies to registry-type ${type}`);
 };
@@ -71562,47 +72287,6 @@ function destinationInputs(get, getInput, env, p) {
         ...(registryId !== '' ? { registryId } : {}),
     };
 }
-/** The scan gate and promotion (private only); ignore entries and the timeout need a threshold. */
-function gateInputs(get, getInput, isPublic, p) {
-    const scanSeverityThreshold = p.take(() => {
-        const threshold = parseChoice('scan-severity-threshold', get('scan-severity-threshold'), THRESHOLDS, 'NONE');
-        if (isPublic === true && threshold !== 'NONE')
-            inputs_onlyFor('scan-severity-threshold', 'private');
-        return threshold;
-    }, 'NONE');
-    // Without a valid threshold, whether there is a gate is unknown.
-    const noGate = (name) => {
-        if (scanSeverityThreshold === 'NONE' && !p.failed('scan-severity-threshold'))
-            throw new InputError(name, 'has no effect with scan-severity-threshold NONE (no scan gate)');
-    };
-    const scanIgnore = p.take(() => {
-        const entries = parseScanIgnore(getInput('scan-ignore'));
-        if (isPublic === true && entries.length > 0)
-            inputs_onlyFor('scan-ignore', 'private');
-        if (entries.length > 0)
-            noGate('scan-ignore');
-        return entries;
-    }, []);
-    const scanTimeoutSeconds = p.take(() => {
-        const seconds = parseWholeNumber('scan-timeout-seconds', get('scan-timeout-seconds'), DEFAULT_SCAN_TIMEOUT, 1, 21600, 'seconds');
-        if (isPublic === true && seconds !== DEFAULT_SCAN_TIMEOUT)
-            inputs_onlyFor('scan-timeout-seconds', 'private');
-        if (seconds !== DEFAULT_SCAN_TIMEOUT)
-            noGate('scan-timeout-seconds');
-        return seconds;
-    }, DEFAULT_SCAN_TIMEOUT);
-    const promoteTags = p.take(() => {
-        const tags = listItems(getInput('promote-tags'));
-        for (const tag of tags) {
-            if (!isValidTag(tag))
-                throw new InputError('promote-tags', `${quote(tag)} is not a valid tag`);
-        }
-        if (isPublic === true && tags.length > 0)
-            inputs_onlyFor('promote-tags', 'private');
-        return tags;
-    }, []);
-    return { scanSeverityThreshold, scanIgnore, scanTimeoutSeconds, promoteTags };
-}
 /**
  * Reads and validates every input, in the order of action.yml. Touches nothing but policy files. Every wrong
  * input is reported: one InputError, or InputErrors for several.
@@ -71626,6 +72310,7 @@ function parseInputs(getInput, env) {
     const createRepositories = p.take(() => parseBoolean('create-repositories', get('create-repositories'), true), true);
     const repository = repositoryInputs(get, getInput, env, isPublic, p);
     const gate = gateInputs(get, getInput, isPublic, p);
+    stagedReleaseChecks(destination, repository, gate, isPublic, p);
     const referrers = p.take(() => parseBoolean('referrers', get('referrers'), true), true);
     const dockerLogin = p.take(() => parseBoolean('docker-login', get('docker-login'), false), false);
     const source = sourceInputs(get, getInput, p);
@@ -71692,6 +72377,7 @@ function verifyTables(verify) {
                 ? `ecr-publish verify: all ${rows.length} tag(s) in step with the source`
                 : `ecr-publish verify: ${outOfStep} of ${rows.length} tag(s) out of step with the source`,
             header: ['Source', 'Source digest', 'Destination', 'Tag', 'Status', 'Digest', 'Detail'],
+            hideWhenZero: ['Detail'],
             rows: rows.map((row) => [
                 row.source,
                 table_short(row.sourceDigest),
@@ -71722,7 +72408,7 @@ function verifyFailure(verify) {
 }
 
 ;// CONCATENATED MODULE: ./lib/action/outputs.js
-/** The step outputs: images, digest, registry, plan (dry run), verify rows and scan-findings. */
+/** The step outputs: images, digest, registry, plan (dry run: the job matrix), verify rows and scan-findings. */
 
 
 
@@ -71739,6 +72425,9 @@ function imagesOutput(report) {
         bytesUploaded: image.bytesUploaded,
         bytesMounted: image.bytesMounted,
         bytesSkipped: image.bytesSkipped,
+        ...(image.staged !== undefined
+            ? { stagedRepository: image.staged.repository, stagedDigest: image.staged.digest }
+            : {}),
     }));
 }
 function setOutputs(report) {
@@ -71750,6 +72439,9 @@ function setOutputs(report) {
     if (report.dryRun) {
         setOutput('images', JSON.stringify(report.plan));
         setOutput('plan', JSON.stringify({ include: report.plan }));
+        // Known from public-registry-alias, or registry-id and aws-region; otherwise only AWS can tell.
+        if (report.registry !== '')
+            setOutput('registry', report.registry);
         return;
     }
     setOutput('images', JSON.stringify(imagesOutput(report)));
@@ -76769,6 +77461,9 @@ function destinationReference(image) {
  */
 function packUsageLines(report) {
     const lines = [];
+    // A staged release that failed its gate published no builder to build with.
+    if (report.staging?.published === false)
+        return lines;
     for (const builder of report.images.filter((image) => image.kind === 'builder')) {
         const reference = destinationReference(builder);
         lines.push(`pack build my-app --builder ${reference}`);
@@ -76784,6 +77479,56 @@ function packUsageLines(report) {
     return lines;
 }
 
+;// CONCATENATED MODULE: ./lib/action/markdown.js
+/** Markdown blocks for the job summary and release notes: each stands alone, so CommonMark renders what we mean. */
+
+// An HTML block (`<table>`, `<details>`) runs until a blank line, swallowing any Markdown written after it:
+// blocks are joined by a blank line, and no text we put in an HTML block may hold one.
+// An empty string is no block.
+const joinBlocks = (blocks) => blocks.filter((b) => b !== '').join('\n\n');
+const oneLine = (text) => text.replace(/\s*[\r\n]+\s*/g, ' ');
+/**
+ * Text as Markdown that only says itself: on one line, no HTML, no emphasis, link, code or strikethrough,
+ * and no `|` to break a table. `@` and `#` stay: the release body escapes those too (mentions, references).
+ */
+const markdown_escapeMarkdown = (text) => escapeHtml(oneLine(text)
+    .trim()
+    .replace(/[\\`*_[\]|~]/g, (c) => `\\${c}`));
+/** Text that opens a block, which must not start a list, heading or rule there. */
+const blockText = (text) => markdown_escapeMarkdown(text)
+    .replace(/^[#+=-]/, (c) => `\\${c}`)
+    .replace(/^(\d+)([.)])/, '$1\\$2');
+// A heading's trailing `#`s would be read as its closing sequence.
+const heading = (text, level = 3) => `${'#'.repeat(level)} ${markdown_escapeMarkdown(text).replace(/#$/, '\\#')}`;
+const paragraph = (text) => blockText(text);
+const markdown_quote = (text) => `> ${blockText(text)}`;
+const markdown_list = (items) => items.map((item) => `- ${blockText(item)}`).join('\n');
+/** A fence longer than any run of backticks in the code, so the code cannot close its block. */
+function fence(code) {
+    const longest = Math.max(0, ...[...code.matchAll(/`+/g)].map((m) => m[0].length));
+    return '`'.repeat(Math.max(3, longest + 1));
+}
+/** Code shown as it is: a fenced block needs no escaping. */
+const codeBlock = (code, lang) => `${fence(code)}${lang}\n${code}\n${fence(code)}`;
+/** A collapsed section around Markdown blocks; the label is text. */
+const details = (label, blocks) => joinBlocks([`<details><summary>${escapeHtml(oneLine(label))}</summary>`, ...blocks, '</details>']);
+// A column of zeros (`0`, `0.0 MiB`) or of nothing says nothing.
+const isZero = (cell) => cell === '' || /^0(\.0+)?( |$)/.test(cell);
+/**
+ * A table under its heading, or nothing when it has no rows. Columns named in `hideWhenZero` are left out
+ * when every row is zero or empty there. Cells are HTML already escaped by the section that made them.
+ */
+function tableSection(table) {
+    if (table.rows.length === 0)
+        return '';
+    const keep = table.header.map((name, at) => !(table.hideWhenZero ?? []).includes(name) || table.rows.some((row) => !isZero(row[at] ?? '')));
+    const cells = (row, tag) => 
+    // An empty cell shows a dash, so a reader sees it was left empty on purpose.
+    row.flatMap((cell, at) => (keep[at] ? [`<${tag}>${oneLine(cell) || '–'}</${tag}>`] : [])).join('');
+    const rows = [cells(table.header, 'th'), ...table.rows.map((row) => cells(row, 'td'))];
+    return joinBlocks([heading(table.heading), `<table>${rows.map((r) => `<tr>${r}</tr>`).join('')}</table>`]);
+}
+
 ;// CONCATENATED MODULE: ./lib/action/release-section.js
 
 
@@ -76792,13 +77537,8 @@ const SECTION_END = '<!-- ecr-publish:end -->';
 /** GitHub refuses a longer release body (422); it counts characters, not UTF-16 units. */
 const RELEASE_BODY_LIMIT = 125_000;
 // Release bodies are Markdown with HTML: names and tags are data, so a cell can neither start HTML nor
-// break the table (`|`, newlines), nor format, link, mention (`@`) or reference (`#`) anything.
-const escapeCell = (text) => escapeHtml(text.replace(/\r\n|[\r\n]/g, ' ').replace(/[\\`*_[\]|~@#]/g, (c) => `\\${c}`));
-/** A fence longer than any run of backticks in the text, so the text cannot close the code block. */
-function fence(text) {
-    const longest = Math.max(0, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
-    return '`'.repeat(Math.max(3, longest + 1));
-}
+// break the table, nor format or link anything; here not mention (`@`) or reference (`#`) either.
+const escapeCell = (text) => markdown_escapeMarkdown(text).replace(/[@#]/g, (c) => `\\${c}`);
 /** The section, markers included: a table of every published image, then the pack lines for builders. */
 function renderReleaseSection(report) {
     const rows = report.images.map((image) => {
@@ -76818,12 +77558,13 @@ function renderReleaseSection(report) {
     ];
     const pack = packUsageLines(report).join('\n');
     if (pack !== '')
-        lines.push('', 'Build with the builders from ECR:', '', `${fence(pack)}sh`, pack, fence(pack));
+        lines.push('', 'Build with the builders from ECR:', '', codeBlock(pack, 'sh'));
     const inner = lines.slice(1).join('\n');
     // Only the code block is not escaped; a marker in it would damage the section on the next run.
     if (inner.includes(SECTION_START) || inner.includes(SECTION_END))
         throw new Error('release-notes: a published name contains an ecr-publish section marker');
-    return [...lines, SECTION_END].join('\n');
+    // A blank line ends the table before the end marker, whatever the renderer makes of an HTML comment there.
+    return [...lines, '', SECTION_END].join('\n');
 }
 /** Where the section is in a body: absent, or the span from its start marker to the end of its end marker. */
 function findSection(body) {
@@ -76963,36 +77704,96 @@ function explain(error, what, target) {
     return new Error(`release-notes: ${hint} (GitHub: ${typeof status === 'number' ? `${status} ` : ''}${said})`);
 }
 
+;// CONCATENATED MODULE: ./lib/action/plan-summary.js
+
+const escapeRows = (rows) => rows.map((row) => row.map(escapeHtml));
+/** First, where it cannot be missed: a dry run that exits 0 must not look like a preview that found nothing. */
+function plan_summary_retentionNotRun(report) {
+    const byError = new Map();
+    for (const r of report.retention)
+        if (r.error !== undefined)
+            byError.set(r.error, [...(byError.get(r.error) ?? []), r.repository]);
+    if (byError.size === 0)
+        return [];
+    return [
+        {
+            heading: '⚠️ The public-retention preview did not run: what it would delete is not shown',
+            header: ['Repositories', 'Why'],
+            rows: escapeRows([...byError].map(([error, repositories]) => [repositories.join(', '), error])),
+        },
+    ];
+}
+/** `4.13, latest: 4.13.1-rc.1 is a pre-release; …`: tags held back for one reason share it. */
+function heldBackCell(heldBack) {
+    const byReason = new Map();
+    for (const { tag, reason } of heldBack)
+        byReason.set(reason, [...(byReason.get(reason) ?? []), tag]);
+    return [...byReason].map(([reason, tags]) => `${tags.join(', ')}: ${reason}`).join('; ');
+}
+/** The dry-run summary; `retention` is the retention preview's tables, rendered as in a real run. */
+function planSummaryTables(report, retention) {
+    const steps = report.afterCopy ?? [];
+    const staged = report.staging?.plan;
+    return [
+        ...plan_summary_retentionNotRun(report),
+        ...(staged === undefined
+            ? []
+            : [
+                {
+                    heading: `Staged release (dry run): first staged and scanned in ${report.staging.at}`,
+                    header: ['Source', 'Staging repository', 'Tags'],
+                    rows: escapeRows(staged.map((p) => [p.source, p.repository, p.tags.join(', ')])),
+                },
+            ]),
+        {
+            heading: staged === undefined
+                ? 'ecr-publish plan (dry run)'
+                : 'ecr-publish plan (dry run): then published to ECR Public when every image passed',
+            header: ['Source', 'Destination', 'Tags', 'Not moved'],
+            hideWhenZero: ['Not moved'],
+            rows: escapeRows(report.plan.map((p) => [p.source, p.destination ?? p.repository, p.tags.join(', '), heldBackCell(p.heldBack)])),
+        },
+        ...(steps.length > 0
+            ? [
+                {
+                    heading: 'What the real run also does',
+                    header: ['Step', 'What happens'],
+                    rows: escapeRows(steps.map((s) => [s.step, s.detail])),
+                },
+            ]
+            : []),
+        ...retention,
+    ];
+}
+
 ;// CONCATENATED MODULE: ./lib/action/summary.js
 /** The job summary: published images, gates (see gate-report.ts), catalog data, retention, pack lines, or a verify. */
-// The summary is HTML, and names, tags, labels and messages come from source images and registries:
-// every such text is escaped here, once, in the cells of these tables and in everything writeSummary adds.
+// Names, tags, labels and messages come from source images and registries: table cells are escaped here
+// (or by the section that made them), once; everything else is escaped by the Markdown blocks of markdown.ts.
+
+
 
 
 
 
 
 const summary_mib = (bytes) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
-const escapeRows = (rows) => rows.map((row) => row.map(escapeHtml));
-/** The job summary as markdown-capable rows; kept pure of @actions/core apart from `write`. */
+const summary_escapeRows = (rows) => rows.map((row) => row.map(escapeHtml));
+/** The job summary's tables, cells escaped, in order. */
 function summaryTables(report) {
     if (report.verify !== undefined)
         return verifyTables(report.verify);
-    if (report.dryRun) {
-        return [
-            {
-                heading: 'ecr-publish plan (dry run)',
-                header: ['Source', 'Repository', 'Tags'],
-                rows: escapeRows(report.plan.map((p) => [p.source, p.repository, p.tags.join(', ')])),
-            },
-            ...retentionTables(report),
-        ];
-    }
+    if (report.dryRun)
+        return planSummaryTables(report, retentionTables(report));
+    const unpublished = report.staging?.published === false;
     const tables = [
         {
-            heading: `ecr-publish: ${report.images.length} image(s) to ${report.registry}`,
+            heading: unpublished
+                ? `ecr-publish: ${report.images.length} image(s) staged in ${report.staging.at}; nothing was published to ${report.registry}`
+                : `ecr-publish: ${report.images.length} image(s) to ${report.registry}`,
             header: ['Source', 'Source digest', 'Destination', 'Digest', 'Tags', 'Uploaded', 'Mounted', 'Skipped', 'Time'],
-            rows: escapeRows(report.images.map((image) => [
+            hideWhenZero: ['Uploaded', 'Mounted', 'Skipped'],
+            rows: summary_escapeRows(report.images.map((image) => [
                 image.source,
                 table_short(image.sourceDigest),
                 image.repository,
@@ -77006,16 +77807,33 @@ function summaryTables(report) {
             ])),
         },
     ];
-    tables.push(...gateTables(report.gates));
+    tables.push(...stagedTables(report), ...gateTables(report.gates));
     if (report.catalog.length > 0) {
         tables.push({
             heading: 'ECR Public Gallery catalog data',
             header: ['Repository', 'Catalog data', 'Detail'],
-            rows: escapeRows(report.catalog.map((c) => [c.repository, c.outcome, c.detail])),
+            rows: summary_escapeRows(report.catalog.map((c) => [c.repository, c.outcome, c.detail])),
         });
     }
     tables.push(...retentionTables(report));
     return tables;
+}
+/** A published staged release: each ECR Public image next to the staged copy that was scanned (same digest). */
+function stagedTables(report) {
+    if (report.staging?.published !== true)
+        return [];
+    return [
+        {
+            heading: `Staged and scanned in ${report.staging.at} before publishing`,
+            header: ['Destination', 'Digest', 'Staged copy', 'Staged digest'],
+            rows: summary_escapeRows(report.images.map((image) => [
+                image.repository,
+                table_short(image.digest),
+                image.staged?.repository ?? '',
+                table_short(image.staged?.digest ?? ''),
+            ])),
+        },
+    ];
 }
 /** One overview row per repository, then every deleted (or, in a dry run, deletable) image. */
 function retentionTables(report) {
@@ -77027,7 +77845,8 @@ function retentionTables(report) {
         {
             heading: `Retention: newest ${report.retention[0].keep} version(s) kept per repository${dryRun ? ' (dry run)' : ''}`,
             header: ['Repository', 'Kept versions', 'Older versions', deletedWord, 'Problems'],
-            rows: escapeRows(report.retention.map((r) => [
+            hideWhenZero: ['Problems'],
+            rows: summary_escapeRows(report.retention.map((r) => [
                 r.repository,
                 r.keptVersions.join(', '),
                 r.droppedVersions.join(', '),
@@ -77049,52 +77868,52 @@ function retentionTables(report) {
         tables.push({
             heading: `${deletedWord} by public-retention`,
             header: ['Repository', 'Digest', 'Tags', 'Reason'],
-            rows: escapeRows(deleted),
+            rows: summary_escapeRows(deleted),
         });
     }
     return tables;
 }
-/** Headings name registries and repositories; gate cells are escaped by gate-report.ts, ours by summaryTables. */
-async function writeSummary(report) {
-    if (process.env.GITHUB_STEP_SUMMARY === undefined || process.env.GITHUB_STEP_SUMMARY === '')
-        return;
-    for (const table of summaryTables(report)) {
-        summary.addHeading(escapeHtml(table.heading), 3);
-        // @actions/core writes an empty cell as an unclosed <td>; a dash keeps the table well-formed.
-        summary.addTable([
-            table.header.map((h) => ({ data: h, header: true })),
-            ...table.rows.map((row) => row.map((cell) => (cell === '' ? '–' : cell))),
-        ]);
-    }
-    for (const image of report.images) {
+/** What a builder's run-image mirror became: one list item per platform and run image, and what that meant. */
+function mirrorSections(report) {
+    return report.images.flatMap((image) => {
         if (image.mirror === undefined)
-            continue;
+            return [];
         const { mode, platforms, runImages } = image.mirror;
         // An up-to-date builder was not read again: only what its annotations record is known.
         const lines = platforms.length > 0
             ? platforms.flatMap((p) => p.after.map((r) => `${p.platform}: run image ${r.image}, mirrors ${r.mirrors.join(', ')}`))
             : runImages.map((r) => `${r.source} → ${r.copy} (${mode})`);
-        summary.addDetails(escapeHtml(`Run-image mirror of ${image.repository}`), `<pre>${escapeHtml(lines.join('\n'))}</pre>${image.upToDate
+        const outcome = image.upToDate
             ? 'Already published from this source with these copies: nothing was read or written.'
             : image.mutated
                 ? 'Source signatures and attestations sign the unmutated builder, so they were not copied.'
-                : 'The builder already listed this mirror and was copied unchanged.'}`);
-    }
+                : 'The builder already listed this mirror and was copied unchanged.';
+        return [details(`Run-image mirror of ${image.repository}`, [markdown_list(lines), paragraph(outcome)])];
+    });
+}
+/** The whole summary as Markdown: tables, mirrors, signatures, warnings and notices, then the pack lines. */
+function summaryMarkdown(report) {
     const signed = report.images.filter((image) => image.referrers > 0);
-    if (signed.length > 0) {
-        summary.addRaw(`Signatures, attestations and SBOMs copied: ${escapeHtml(signed.map((i) => `${i.repository} (${i.referrers})`).join(', '))}`, true);
-    }
-    for (const warning of report.warnings)
-        summary.addRaw(`> ⚠️ ${escapeHtml(warning)}`, true);
-    for (const notice of report.notices)
-        summary.addRaw(`> ${escapeHtml(notice)}`, true);
-    // Last, where a user looks for what to do next.
     const pack = packUsageLines(report);
-    if (pack.length > 0) {
-        summary.addHeading('Build with these builders', 3);
-        summary.addCodeBlock(escapeHtml(pack.join('\n')), 'sh');
-    }
-    await summary.write();
+    const markdown = joinBlocks([
+        ...summaryTables(report).map(tableSection),
+        ...mirrorSections(report),
+        signed.length > 0
+            ? paragraph(`Signatures, attestations and SBOMs copied: ${signed.map((i) => `${i.repository} (${i.referrers})`).join(', ')}`)
+            : '',
+        // One quote each: adjacent quote lines would run together into one paragraph.
+        ...report.warnings.map((warning) => markdown_quote(`⚠️ ${warning}`)),
+        ...report.notices.map((notice) => markdown_quote(notice)),
+        // Last, where a user looks for what to do next.
+        ...(pack.length > 0 ? [heading('Build with these builders'), codeBlock(pack.join('\n'), 'sh')] : []),
+    ]);
+    // Ends with a blank line: whatever is appended to the file next starts a block of its own.
+    return markdown === '' ? '' : `${markdown}\n\n`;
+}
+async function writeSummary(report) {
+    if (process.env.GITHUB_STEP_SUMMARY === undefined || process.env.GITHUB_STEP_SUMMARY === '')
+        return;
+    await summary.addRaw(summaryMarkdown(report)).write();
 }
 
 ;// CONCATENATED MODULE: ./lib/action/run.js
@@ -77137,12 +77956,18 @@ async function run() {
             await dockerLogin(report.logins);
         const gateError = report.gates.find((g) => g.error !== undefined)?.error;
         const outOfStep = report.verify === undefined ? undefined : verifyFailure(report.verify);
+        // A staged release that failed its gate published nothing; the staged copies stay for a re-run.
+        const unpublished = report.staging?.published === false
+            ? `nothing of the release was published to ${report.registry}; the staged copies are in ${report.staging.at}`
+            : undefined;
         if (outOfStep !== undefined)
             setFailed(outOfStep);
+        else if (gateError !== undefined && unpublished !== undefined)
+            setFailed(`${gateError} (${unpublished})`);
         else if (gateError !== undefined)
             setFailed(report.gates.length > 1 ? `${gateError} (no promote tag was applied to any image)` : gateError);
         else if (report.gateFailed)
-            setFailed('Scan gate failed: findings at or above the threshold (or untriaged) remain; no promote tag was applied. See the job summary.');
+            setFailed(`Scan gate failed: findings at or above the threshold (or untriaged) remain; ${unpublished ?? 'no promote tag was applied'}. See the job summary.`);
     }
     catch (error) {
         // Every wrong input gets its own error line (and annotation).
@@ -77175,7 +78000,7 @@ function reportFailure(message) {
 /***/ ((__webpack_module__, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _action_run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6486);
+/* harmony import */ var _action_run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5561);
 /** Entry point of the action's main step: runs it and nothing else. */
 
 await (0,_action_run_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
