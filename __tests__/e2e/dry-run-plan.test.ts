@@ -73,7 +73,7 @@ describe('end to end: the dry-run plan', () => {
     expect(lines(run, 'warning')).toContainEqual(
       expect.stringMatching(/^::warning::dry-run: the public-retention preview did not run for 5 of 5 repositories/),
     );
-    const firstHeading = /<h3>(.*?)<\/h3>/.exec(run.summary)?.[1];
+    const firstHeading = /^### (.*)$/m.exec(run.summary)?.[1];
     expect(firstHeading).toBe('⚠️ The public-retention preview did not run: what it would delete is not shown');
     expect(run.outputs.plan).toBeDefined();
   });
