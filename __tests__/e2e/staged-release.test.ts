@@ -85,7 +85,9 @@ describe('end to end: a gated release to ECR Public through private ECR staging'
     const run = await world.runAction(inputs({ 'dry-run': 'true' }));
     expect(run.code).toBe(0);
     expect(run.summary).toContain(`<td>${STAGING}builder-jammy-base</td><td>0.3.13</td>`);
-    expect(run.summary).toContain('<td>public.ecr.aws/paketo-buildpacks/builder-jammy-base</td><td>0.3.13, latest</td>');
+    expect(run.summary).toContain(
+      '<td>public.ecr.aws/paketo-buildpacks/builder-jammy-base</td><td>0.3.13, latest</td>',
+    );
     expect(run.summary.indexOf(STAGING)).toBeLessThan(run.summary.indexOf('ecr-publish plan (dry run)'));
   }, 60_000);
 
