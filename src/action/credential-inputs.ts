@@ -1,15 +1,12 @@
 /** The inputs that choose credentials: the AWS role to assume, and the source login with the one host it belongs to. */
 import { credentialHost, registryHostProblem } from '../oci/reference.js';
-import { InputError, InputProblems, parseWholeNumber, quote } from './input-parsers.js';
+import { type Env, type Get, InputError, InputProblems, parseWholeNumber, quote } from './input-parsers.js';
 
 export const DEFAULT_SOURCE_REGISTRY = 'docker.io';
 const ROLE_ARN = /^arn:(aws|aws-cn|aws-us-gov):iam::(\d{12}):role\/(?:[\x21-\x7e]{0,510}\/)?([\w+=,.@-]{1,64})$/;
 const SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
 const DEFAULT_AUDIENCE = 'sts.amazonaws.com';
 const DEFAULT_ROLE_DURATION = 3600;
-
-type Get = (name: string) => string;
-type Env = Record<string, string | undefined>;
 
 function defaultSessionName(env: Env): string {
   const runId = env['GITHUB_RUN_ID'];

@@ -1,12 +1,13 @@
 /** The scan gate's inputs: threshold, scan-ignore, timeout, promote tags, and the staging of a public release. */
 import { isValidTag } from '../oci/reference.js';
 import { repositoryPrefixProblem } from '../plan/naming.js';
-import type { RegistryType } from '../plan/plan.js';
 import { SEVERITIES, type SeverityThreshold } from '../inputs.js';
 import {
+  type Get,
   InputError,
   InputProblems,
   listItems,
+  onlyFor,
   parseChoice,
   parseScanIgnore,
   parseWholeNumber,
@@ -16,12 +17,6 @@ import {
 const THRESHOLDS: readonly SeverityThreshold[] = ['NONE', ...SEVERITIES];
 const DEFAULT_SCAN_TIMEOUT = 900;
 export const DEFAULT_STAGING_PREFIX = 'ecr-publish-staging/';
-
-type Get = (name: string) => string;
-
-const onlyFor = (name: string, type: RegistryType): never => {
-  throw new InputError(name, `only applies to registry-type ${type}`);
-};
 
 /**
  * The scan gate: on private ECR before promotion, on public a staged release (staged in private ECR, gated, then

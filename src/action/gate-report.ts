@@ -14,7 +14,7 @@ import {
   type Severity,
 } from '../inputs.js';
 import type { GateReport } from '../publish/report.js';
-import { escapeHtml, short, type Table } from './table.js';
+import { escapeHtml, escapeRows, short, type Table } from './table.js';
 
 // ---------------------------------------------------------------- annotations
 
@@ -243,7 +243,7 @@ export function gateTables(gates: readonly GateReport[]): Table[] {
         tables.push({
           heading: `Findings in ${repository} (gate threshold ${gate.threshold})`,
           header: formatted.header,
-          rows: [...formatted.rows.map((row) => row.map(escapeHtml)), ...omitted],
+          rows: [...escapeRows(formatted.rows), ...omitted],
         });
       }
     }

@@ -67,6 +67,15 @@ const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
 export const quote = (value: string): string => JSON.stringify(value);
 
+/** How the input groups read an input (trimmed) and the environment. */
+export type Get = (name: string) => string;
+export type Env = Record<string, string | undefined>;
+
+/** A setting of one registry type given with the other: never silently ignored. */
+export const onlyFor = (name: string, type: RegistryType): never => {
+  throw new InputError(name, `only applies to registry-type ${type}`);
+};
+
 /** Non-blank lines with `#` comments removed; `#` never occurs in references, tags or IDs. */
 export function meaningfulLines(value: string): { line: number; text: string }[] {
   return value

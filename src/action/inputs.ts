@@ -19,16 +19,19 @@ import { parseTagTemplate, type TagTemplate } from '../plan/tags.js';
 import type { ImageInput, Inputs } from '../inputs.js';
 import { roleInputs, sourceInputs, sourceSecrets } from './credential-inputs.js';
 import {
+  type Env,
+  type Get,
   InputError,
   InputProblems,
   listItems,
   meaningfulLines,
+  onlyFor,
   parseBoolean,
-  parseWholeNumber,
-  parseWriteRateLimit,
   parseDryRun,
   parseLifecycleImage,
   parseRunImageMirror,
+  parseWholeNumber,
+  parseWriteRateLimit,
   quote,
 } from './input-parsers.js';
 import { gateInputs, stagedReleaseChecks } from './gate-inputs.js';
@@ -55,13 +58,6 @@ export const DEFAULT_TAG_TEMPLATES = ['{{tag}}', 'latest'];
 const REGION = /^[a-z]{2,}(?:-[a-z]+)+-\d{1,2}$/;
 const ACCOUNT_ID = /^\d{12}$/;
 const PUBLIC_ALIAS = /^[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
-
-type Get = (name: string) => string;
-type Env = Record<string, string | undefined>;
-
-const onlyFor = (name: string, type: RegistryType): never => {
-  throw new InputError(name, `only applies to registry-type ${type}`);
-};
 
 function parseImages(value: string, prefix: string): ImageInput[] {
   const images: ImageInput[] = [];

@@ -1,9 +1,7 @@
 /** The dry run's job summary: a retention preview that did not run (first), the plan, and what the real run also does. */
 import type { HeldBackTag } from '../plan/tags.js';
 import type { PublishReport } from '../publish/report.js';
-import { escapeHtml, type Table } from './table.js';
-
-const escapeRows = (rows: string[][]): string[][] => rows.map((row) => row.map(escapeHtml));
+import { escapeRows, type Table } from './table.js';
 
 /** First, where it cannot be missed: a dry run that exits 0 must not look like a preview that found nothing. */
 function retentionNotRun(report: PublishReport): Table[] {

@@ -1,7 +1,5 @@
 /** The inputs of the GitHub release section: release-notes, github-token and release-tag. */
-import { InputError, InputProblems, parseBoolean, quote } from './input-parsers.js';
-
-type Get = (name: string) => string;
+import { type Get, InputError, InputProblems, parseBoolean, quote } from './input-parsers.js';
 
 // git check-ref-format, roughly: printable ASCII without spaces or `~^:?*[\`, no `..`, no leading `-`.
 const RELEASE_TAG = /^(?!-)(?!.*\.\.)[!-~]{1,255}$/;

@@ -1,10 +1,13 @@
 /** The inputs that shape the repositories the run creates or updates: tag mutability, scanning, encryption, policies. */
 import type { EncryptionType, TagMutability } from '../inputs.js';
 import {
+  type Env,
+  type Get,
   InputError,
   InputProblems,
   lifecycleCheck,
   listItems,
+  onlyFor,
   parseAutoOrFalse,
   parseBoolean,
   parseChoice,
@@ -26,13 +29,6 @@ const TAG_MUTABILITIES: readonly TagMutability[] = [
 const EXCLUSION_FILTER = /^[0-9a-zA-Z._*-]{1,128}$/;
 const MAX_EXCLUSION_FILTERS = 5;
 const ENCRYPTION_TYPES: readonly EncryptionType[] = ['AES256', 'KMS', 'KMS_DSSE'];
-
-type Get = (name: string) => string;
-type Env = Record<string, string | undefined>;
-
-const onlyFor = (name: string, type: 'public' | 'private'): never => {
-  throw new InputError(name, `only applies to registry-type ${type}`);
-};
 
 /** image-tag-mutability and its exclusion filters, which only the *_WITH_EXCLUSION settings take. */
 function mutabilityInputs(get: Get, getInput: Get, isPublic: boolean | undefined, p: InputProblems) {

@@ -7,11 +7,10 @@ import { gateTables } from './gate-report.js';
 import { packUsageLines } from './pack-usage.js';
 import { planSummaryTables } from './plan-summary.js';
 import { codeBlock, details, heading, joinBlocks, list, paragraph, quote, tableSection } from './markdown.js';
-import { escapeHtml, short, type Table } from './table.js';
+import { escapeRows, short, type Table } from './table.js';
 import { verifyTables } from './verify-summary.js';
 
 const mib = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
-const escapeRows = (rows: string[][]): string[][] => rows.map((row) => row.map(escapeHtml));
 
 /** The job summary's tables, cells escaped, in order. */
 export function summaryTables(report: PublishReport): Table[] {

@@ -13,3 +13,4 @@ export const short = (digest: string): string => digest.replace(/^sha256:/, '').
 // Finding text and error messages come from elsewhere; the summary is HTML.
 export const escapeHtml = (text: string): string =>
   text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+export const escapeRows = (rows: string[][]): string[][] => rows.map((row) => row.map(escapeHtml));
