@@ -71339,6 +71339,7 @@ async function postStep() {
 const table_short = (digest) => digest.replace(/^sha256:/, '').slice(0, 12);
 // Finding text and error messages come from elsewhere; the summary is HTML.
 const escapeHtml = (text) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const escapeRows = (rows) => rows.map((row) => row.map(escapeHtml));
 
 ;// CONCATENATED MODULE: ./lib/action/gate-report.js
 
@@ -71509,7 +71510,7 @@ function gateTables(gates) {
                 tables.push({
                     heading: `Findings in ${repository} (gate threshold ${gate.threshold})`,
                     header: formatted.header,
-                    rows: [...formatted.rows.map((row) => row.map(escapeHtml)), ...omitted],
+                    rows: [...escapeRows(formatted.rows), ...omitted],
                 });
             }
         }
@@ -71686,6 +71687,10 @@ const VULNERABILITY_ID = /^[A-Za-z][A-Za-z0-9]*-[A-Za-z0-9][A-Za-z0-9.:_-]*$/;
 const FINDING_ARN = /^arn:(?:aws|aws-cn|aws-us-gov):inspector2:[a-z0-9-]+:\d{12}:finding\/[\w-]+$/;
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const quote = (value) => JSON.stringify(value);
+/** A setting of one registry type given with the other: never silently ignored. */
+const onlyFor = (name, type) => {
+    throw new InputError(name, `only applies to registry-type ${type}`);
+};
 /** Non-blank lines with `#` comments removed; `#` never occurs in references, tags or IDs. */
 function meaningfulLines(value) {
     return value
@@ -71954,9 +71959,6 @@ function sourceSecrets(username, password) {
 const THRESHOLDS = ['NONE', ...SEVERITIES];
 const DEFAULT_SCAN_TIMEOUT = 900;
 const DEFAULT_STAGING_PREFIX = 'ecr-publish-staging/';
-const onlyFor = (name, type) => {
-    throw new InputError(name, `only applies to registry-type ${type}`);
-};
 /**
  * The scan gate: on private ECR before promotion, on public a staged release (staged in private ECR, gated, then
  * published). Ignore entries, the timeout and the staging prefix need a threshold; promotion is private only.
@@ -72067,15 +72069,12 @@ const TAG_MUTABILITIES = [
 const EXCLUSION_FILTER = /^[0-9a-zA-Z._*-]{1,128}$/;
 const MAX_EXCLUSION_FILTERS = 5;
 const ENCRYPTION_TYPES = ['AES256', 'KMS', 'KMS_DSSE'];
-const repository_inputs_onlyFor = (name, type) => {
-    throw new InputError(name, `only applies to registry-type ${type}`);
-};
 /** image-tag-mutability and its exclusion filters, which only the *_WITH_EXCLUSION settings take. */
 function mutabilityInputs(get, getInput, isPublic, p) {
     const imageTagMutability = p.take(() => {
         const value = parseChoice('image-tag-mutability', get('image-tag-mutability'), TAG_MUTABILITIES, 'MUTABLE');
         if (isPublic === true && value !== 'MUTABLE')
-            repository_inputs_onlyFor('image-tag-mutability', 'private');
+            onlyFor('image-tag-mutability', 'private');
         return value;
     }, 'MUTABLE');
     const imageTagMutabilityExclusions = p.take(() => {
@@ -72113,13 +72112,13 @@ function repositoryInputs(get, getInput, env, isPublic, p) {
     const scanOnPush = p.take(() => {
         const value = parseBoolean('scan-on-push', get('scan-on-push'), true);
         if (isPublic === true && !value)
-            repository_inputs_onlyFor('scan-on-push', 'private');
+            onlyFor('scan-on-push', 'private');
         return value;
     }, true);
     const encryptionType = p.take(() => {
         const value = parseChoice('encryption-type', get('encryption-type'), ENCRYPTION_TYPES, 'AES256');
         if (isPublic === true && value !== 'AES256')
-            repository_inputs_onlyFor('encryption-type', 'private');
+            onlyFor('encryption-type', 'private');
         return value;
     }, 'AES256');
     const kmsKey = p.take(() => {
@@ -72136,13 +72135,13 @@ function repositoryInputs(get, getInput, env, isPublic, p) {
     const catalogData = p.take(() => {
         const value = parseAutoOrFalse('catalog-data', get('catalog-data'));
         if (isPublic === false && value !== 'auto')
-            repository_inputs_onlyFor('catalog-data', 'public');
+            onlyFor('catalog-data', 'public');
         return value;
     }, 'auto');
     const publicRetention = p.take(() => {
         const keep = parseWholeNumber('public-retention', get('public-retention'), 0, 0, 10000, 'versions');
         if (isPublic === false && keep !== 0)
-            repository_inputs_onlyFor('public-retention', 'public');
+            onlyFor('public-retention', 'public');
         return keep;
     }, 0);
     return {
@@ -72183,9 +72182,6 @@ const DEFAULT_TAG_TEMPLATES = ['{{tag}}', 'latest'];
 const REGION = /^[a-z]{2,}(?:-[a-z]+)+-\d{1,2}$/;
 const ACCOUNT_ID = /^\d{12}$/;
 const PUBLIC_ALIAS = /^[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
-const inputs_onlyFor = (name, type) => {
-    throw new InputError(name, `only applies to registry-type ${type}`);
-};
 function parseImages(value, prefix) {
     const images = [];
     for (const { line, text } of meaningfulLines(value)) {
@@ -72252,7 +72248,7 @@ function destinationInputs(get, getInput, env, p) {
         if (isPublic === true && value === '')
             throw new InputError('public-registry-alias', 'is required with registry-type public');
         if (isPublic === false && value !== '')
-            inputs_onlyFor('public-registry-alias', 'public');
+            onlyFor('public-registry-alias', 'public');
         if (value !== '' && (value.length < 2 || value.length > 50 || !PUBLIC_ALIAS.test(value))) {
             throw new InputError('public-registry-alias', `${quote(value)} is not an ECR Public alias (2 to 50 lowercase letters, digits, and . _ - between them)`);
         }
@@ -72275,7 +72271,7 @@ function destinationInputs(get, getInput, env, p) {
             throw new InputError('registry-id', `${quote(value)} is not a 12-digit AWS account ID`);
         // ECR Public is always the caller's own registry.
         if (isPublic === true && value !== '')
-            inputs_onlyFor('registry-id', 'private');
+            onlyFor('registry-id', 'private');
         return value;
     }, '');
     return {
@@ -77706,7 +77702,6 @@ function explain(error, what, target) {
 
 ;// CONCATENATED MODULE: ./lib/action/plan-summary.js
 
-const escapeRows = (rows) => rows.map((row) => row.map(escapeHtml));
 /** First, where it cannot be missed: a dry run that exits 0 must not look like a preview that found nothing. */
 function plan_summary_retentionNotRun(report) {
     const byError = new Map();
@@ -77778,7 +77773,6 @@ function planSummaryTables(report, retention) {
 
 
 const summary_mib = (bytes) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
-const summary_escapeRows = (rows) => rows.map((row) => row.map(escapeHtml));
 /** The job summary's tables, cells escaped, in order. */
 function summaryTables(report) {
     if (report.verify !== undefined)
@@ -77793,7 +77787,7 @@ function summaryTables(report) {
                 : `ecr-publish: ${report.images.length} image(s) to ${report.registry}`,
             header: ['Source', 'Source digest', 'Destination', 'Digest', 'Tags', 'Uploaded', 'Mounted', 'Skipped', 'Time'],
             hideWhenZero: ['Uploaded', 'Mounted', 'Skipped'],
-            rows: summary_escapeRows(report.images.map((image) => [
+            rows: escapeRows(report.images.map((image) => [
                 image.source,
                 table_short(image.sourceDigest),
                 image.repository,
@@ -77812,7 +77806,7 @@ function summaryTables(report) {
         tables.push({
             heading: 'ECR Public Gallery catalog data',
             header: ['Repository', 'Catalog data', 'Detail'],
-            rows: summary_escapeRows(report.catalog.map((c) => [c.repository, c.outcome, c.detail])),
+            rows: escapeRows(report.catalog.map((c) => [c.repository, c.outcome, c.detail])),
         });
     }
     tables.push(...retentionTables(report));
@@ -77826,7 +77820,7 @@ function stagedTables(report) {
         {
             heading: `Staged and scanned in ${report.staging.at} before publishing`,
             header: ['Destination', 'Digest', 'Staged copy', 'Staged digest'],
-            rows: summary_escapeRows(report.images.map((image) => [
+            rows: escapeRows(report.images.map((image) => [
                 image.repository,
                 table_short(image.digest),
                 image.staged?.repository ?? '',
@@ -77846,7 +77840,7 @@ function retentionTables(report) {
             heading: `Retention: newest ${report.retention[0].keep} version(s) kept per repository${dryRun ? ' (dry run)' : ''}`,
             header: ['Repository', 'Kept versions', 'Older versions', deletedWord, 'Problems'],
             hideWhenZero: ['Problems'],
-            rows: summary_escapeRows(report.retention.map((r) => [
+            rows: escapeRows(report.retention.map((r) => [
                 r.repository,
                 r.keptVersions.join(', '),
                 r.droppedVersions.join(', '),
@@ -77868,7 +77862,7 @@ function retentionTables(report) {
         tables.push({
             heading: `${deletedWord} by public-retention`,
             header: ['Repository', 'Digest', 'Tags', 'Reason'],
-            rows: summary_escapeRows(deleted),
+            rows: escapeRows(deleted),
         });
     }
     return tables;
