@@ -52,6 +52,8 @@ export interface ImageDestination {
   client: RegistryClient;
   repository: string;
   tags: string[];
+  /** Created by this run: it holds only what this run wrote, so nothing else is asked for (no HEADs). */
+  fresh?: boolean;
 }
 
 export interface CopyOptions {
@@ -150,7 +152,7 @@ export async function writeImageTree(
   const stats = emptyStats();
   const { client, repository } = destination;
   const registry = client.registry;
-  const present = await client.headManifest(repository, tree.root.digest);
+  const present = destination.fresh === true ? undefined : await client.headManifest(repository, tree.root.digest);
 
   if (present === undefined) {
     const blobs = uniqueBlobs(tree).filter((blob) => {
@@ -195,14 +197,27 @@ export async function writeImageTree(
     if (rejected !== undefined) throw rejected.reason;
     // Children by digest; the root by digest only when no tag will name it.
     for (const node of manifestsChildrenFirst(tree.root)) {
-      if (node !== tree.root || destination.tags.length === 0) await client.putManifest(repository, node.digest, node);
+      if (node !== tree.root || destination.tags.length === 0) {
+        await client.putManifest(repository, node.digest, node);
+        referencedNow(options, registry, repository, node);
+      }
     }
   }
   for (const tag of destination.tags) {
     const current = present === undefined ? undefined : await client.headManifest(repository, tag);
     if (current?.digest !== tree.root.digest) await client.putManifest(repository, tag, tree.root);
+    referencedNow(options, registry, repository, tree.root);
   }
   return stats;
+}
+
+/** Its blobs may now be mounted from `repository`, also where ECR's rule holds. */
+function referencedNow(options: CopyOptions, registry: string, repository: string, node: ManifestNode): void {
+  options.locations.recordManifest(
+    registry,
+    repository,
+    node.blobs.map((blob) => blob.digest),
+  );
 }
 
 async function writeBlob(
@@ -213,12 +228,18 @@ async function writeBlob(
 ): Promise<'uploaded' | 'mounted' | 'skipped'> {
   const { client, repository } = destination;
   const registry = client.registry;
-  if ((await client.headBlob(repository, blob.digest)) !== undefined) return 'skipped';
+  // In a repository this run created, what this run has not written is not there: no HEAD needed.
+  const there =
+    destination.fresh === true
+      ? options.locations.has(registry, repository, blob.digest)
+      : (await client.headBlob(repository, blob.digest)) !== undefined;
+  if (there) return 'skipped';
   let session: string | undefined;
   const from = options.locations.mountCandidate(registry, repository, blob.digest);
   if (from !== undefined) {
     const mount = await client.mountBlob(repository, blob.digest, from);
     if (mount.mounted) return 'mounted';
+    options.locations.mountRefused(registry, from, blob.digest);
     session = mount.uploadLocation;
   }
   const local = tree.localBlobs.get(blob.digest);

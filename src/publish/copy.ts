@@ -41,6 +41,7 @@ async function copyImage(item: WorkItem, run: RunContext): Promise<CopiedImage> 
       client: item.destination.client,
       repository: item.destination.path,
       tags: item.tags.filter((tag) => !moving.has(tag)),
+      fresh: item.destination.repository.created,
     },
     {
       ...copyOptions(run),
