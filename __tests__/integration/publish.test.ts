@@ -177,7 +177,7 @@ describe('publish() in-process: a release to ECR Public and private ECR', () => 
       roleToAssume: world.aws.roleArn,
       awsRegion: 'eu-west-1',
     });
-    await expect(run(failing)).rejects.toThrow(/0\.0\.0-missing/);
+    await expect(run(failing)).rejects.toThrow(/0\.0\.0-missing not found/);
     expect(spools()).toEqual([]);
   });
 
