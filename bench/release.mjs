@@ -92,6 +92,18 @@ async function pushLayers(target, repository, layers) {
   return descriptors;
 }
 
+/**
+ * The labels that make the action classify each image as a real release's would, so it publishes them in
+ * its stages (run/build images, then buildpacks, then builders). The builder names no run image: the
+ * bench runs with `run-image-mirror: false`.
+ */
+function cnbLabels(label) {
+  const kind = label.split('-')[0];
+  if (kind === 'builder') return { 'io.buildpacks.builder.metadata': '{}', 'io.buildpacks.stack.id': 'bench' };
+  if (kind === 'run' || kind === 'build') return { 'io.buildpacks.stack.id': 'bench' };
+  return { 'io.buildpacks.buildpackage.metadata': '{}' };
+}
+
 async function pushSingle(target, repository, architecture, layers, label) {
   const descriptors = await pushLayers(target, repository, layers);
   const config = blob(
@@ -99,7 +111,7 @@ async function pushSingle(target, repository, architecture, layers, label) {
       JSON.stringify({
         architecture,
         os: 'linux',
-        config: { Labels: { 'io.buildpacks.bench': label } },
+        config: { Labels: { 'io.buildpacks.bench': label, ...cnbLabels(label) } },
         rootfs: { type: 'layers', diff_ids: descriptors.map((d) => d.digest) },
       }),
     ),

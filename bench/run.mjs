@@ -105,12 +105,16 @@ function runChild(command, childArgs, env = {}, { cleanEnv = false, cwd } = {}) 
     let stdout = '';
     let stderr = '';
     let polledRss = 0;
+    let cpuMs = 0;
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr = (stderr + d).slice(-8000)));
     const poll = setInterval(() => {
       try {
         const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
         if (match) polledRss = Math.max(polledRss, Number(match[1]) * 1024);
+        // utime + stime in clock ticks (100 per second on Linux), fields 14 and 15 after the command name.
+        const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+        cpuMs = Math.max(cpuMs, (Number(fields[11]) + Number(fields[12])) * 10 || 0);
       } catch {
         // exited between polls
       }
@@ -128,6 +132,7 @@ function runChild(command, childArgs, env = {}, { cleanEnv = false, cwd } = {}) 
         stderr,
         result,
         peakRssBytes: Math.max(polledRss, result?.maxRssBytes ?? 0),
+        cpuMs,
       });
     });
   });
@@ -246,6 +251,7 @@ function publishedAsExpected(published, images, { warm }) {
 async function runSkopeo(network, destination, images) {
   let wallMs = 0;
   let peakRssBytes = 0;
+  let cpuMs = 0;
   for (const image of images) {
     const run = await runChild('skopeo', [
       'copy',
@@ -260,9 +266,10 @@ async function runSkopeo(network, destination, images) {
     ]);
     if (run.code !== 0) throw new Error(`skopeo failed on ${image.repository}: ${run.stderr.trim().slice(-500)}`);
     wallMs += run.wallMs;
+    cpuMs += run.cpuMs;
     peakRssBytes = Math.max(peakRssBytes, run.peakRssBytes);
   }
-  return { wallMs, peakRssBytes };
+  return { wallMs, peakRssBytes, cpuMs };
 }
 
 async function runFloor(network, destination, images) {
@@ -454,6 +461,7 @@ async function benchNetwork(mode, sourceRegistry, release) {
         const coldTraffic = traffic(network, destination, release);
         timelines[mounts] = timelineOf(network, destination, cold);
         record(samples, `action cold|${mounts}`, cold.wallMs, cold.peakRssBytes, coldTraffic, {
+          cpuMs: cold.cpuMs,
           spoolPeakBytes: cold.spoolPeakBytes,
           spoolRemoved: !cold.spoolLeft,
           verified: publishedAsExpected(cold.published, images, { warm: false }) && (await verify(destination, images)),
@@ -463,6 +471,7 @@ async function benchNetwork(mode, sourceRegistry, release) {
         const warmTraffic = traffic(network, destination, release);
         const destRequests = Object.values(warmTraffic.destinationRequests).reduce((a, b) => a + b, 0);
         record(samples, `action warm|${mounts}`, warm.wallMs, warm.peakRssBytes, warmTraffic, {
+          cpuMs: warm.cpuMs,
           destinationRequestsPerTag: destRequests / tags,
           verified: publishedAsExpected(warm.published, images, { warm: true }),
         });
@@ -478,6 +487,7 @@ async function benchNetwork(mode, sourceRegistry, release) {
         resetCounters(network, destination);
         const result = await contender(network, destination, images);
         record(samples, `${name}|none`, result.wallMs, result.peakRssBytes, traffic(network, destination, release), {
+          cpuMs: result.cpuMs,
           verified: await verify(destination, images),
         });
         await destination.stop();
@@ -586,6 +596,7 @@ function table(results) {
     'dst MB written',
     'src requests',
     'dst requests',
+    'CPU s',
     'peak RSS MB',
     'spool peak MB',
     'digests ok',
@@ -604,6 +615,7 @@ function table(results) {
         fmt.mb(r.destinationBytesWritten),
         fmt.reqs(r.sourceRequests),
         fmt.reqs(r.destinationRequests),
+        fmt.s(r.cpuMs),
         fmt.mb(r.peakRssBytes),
         r.spoolPeakBytes === undefined ? '' : fmt.mb(r.spoolPeakBytes),
         r.verified ? 'yes' : 'NO',
