@@ -31,17 +31,9 @@ export interface CopiedImage {
 export async function copyByStage(pending: readonly WorkItem[], run: RunContext): Promise<CopiedImage[]> {
   const stages = publishStages(pending, (i) => (i.kind === 'unknown' ? 'other' : i.kind));
   let stopped = false;
-  const early = new Map<WorkItem, PrewrittenBlobs>();
-  const before = new Set<string>();
-  stages.forEach((stage, i) => {
-    if (i > 0)
-      for (const item of stage)
-        early.set(
-          item,
-          prewrite(item, run, before, () => stopped),
-        );
-    for (const item of stage) for (const blob of uniqueBlobs(item.tree)) before.add(blob.digest);
-  });
+  const early = new Map(
+    stages.slice(1).flatMap((stage) => stage.map((item) => [item, prewrite(item, run, () => stopped)] as const)),
+  );
   const copied: CopiedImage[] = [];
   try {
     for (const stage of stages) {
@@ -59,25 +51,8 @@ export async function copyByStage(pending: readonly WorkItem[], run: RunContext)
   return copied;
 }
 
-/**
- * An image's blobs, written ahead of its stage (those of its source tree: a mirror changes only manifests
- * and the config). Where the registry may mount, blobs an earlier stage also writes wait for the stage:
- * by then the earlier image's manifest references them, so even ECR mounts them.
- */
-function prewrite(
-  item: WorkItem,
-  run: RunContext,
-  earlier: ReadonlySet<string>,
-  stopped: () => boolean,
-): PrewrittenBlobs {
-  const mountable = run.locations.rule(item.destination.client.registry) !== 'never';
-  const later = new Set(
-    mountable
-      ? uniqueBlobs(item.tree)
-          .filter((b) => earlier.has(b.digest))
-          .map((b) => b.digest)
-      : [],
-  );
+/** An image's blobs, written ahead of its stage (the blobs of its source tree: a mirror changes only manifests and the config). */
+function prewrite(item: WorkItem, run: RunContext, stopped: () => boolean): PrewrittenBlobs {
   const stats = emptyStats();
   const destination = {
     client: item.destination.client,
@@ -85,13 +60,10 @@ function prewrite(
     tags: [],
     fresh: item.destination.repository.created,
   };
-  const written = writeBlobs(item.tree, destination, { ...copyOptions(run), stopped }, stats, later).then(() => stats);
+  const written = writeBlobs(item.tree, destination, { ...copyOptions(run), stopped }, stats).then(() => stats);
   // Read by copyImage, or awaited after a failure; never left unhandled meanwhile.
   written.catch(() => undefined);
-  const digests = uniqueBlobs(item.tree)
-    .map((blob) => blob.digest)
-    .filter((digest) => !later.has(digest));
-  return { digests: new Set(digests), stats: written };
+  return { digests: new Set(uniqueBlobs(item.tree).map((blob) => blob.digest)), stats: written };
 }
 
 async function copyImage(item: WorkItem, run: RunContext, prewritten?: PrewrittenBlobs): Promise<CopiedImage> {
