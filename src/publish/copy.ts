@@ -1,4 +1,4 @@
-/** Copy step: write images stage by stage (run images before the builders that name them), mirrors added. */
+/** Copy step: every image's blobs at once, manifests and tags stage by stage (run images before the builders that name them), mirrors added. */
 import {
   emptyStats,
   platformsOf,
@@ -51,7 +51,10 @@ export async function copyByStage(pending: readonly WorkItem[], run: RunContext)
   return copied;
 }
 
-/** An image's blobs, written ahead of its stage (the blobs of its source tree: a mirror changes only manifests and the config). */
+/**
+ * An image's blobs, written ahead of its stage: those of its source tree (a run-image mirror changes the
+ * builder's config and manifests; the source config it replaces is a few KB written for nothing).
+ */
 function prewrite(item: WorkItem, run: RunContext, stopped: () => boolean): PrewrittenBlobs {
   const stats = emptyStats();
   const destination = {
