@@ -20,6 +20,7 @@ const entries = [
   'testbed/images.ts',
   // The AWS emulator (with its aws-emulator/ folder and repo-root.ts) serves dist/index.js STS and ECR.
   'testbed/aws-emulator.ts',
+  'testbed/mount-modes.ts',
 ];
 
 /** Runs tsc once; type errors elsewhere in a repo under active work do not stop the emit. */

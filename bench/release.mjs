@@ -1,9 +1,11 @@
-// The synthetic release set: a 2-platform builder of 30 layers per platform (KBs to >100 MB),
-// a 2-platform run image, and 12 buildpacks that each share 1–3 layers with the builder.
-// Layers are generated one at a time from fixed seeds, so the set is identical on every run.
+// The synthetic release sets. `--scale N`: a 2-platform builder of 30 layers per platform (KBs to
+// >100 MB), a 2-platform run image, and 12 buildpacks that each share 1–3 layers with the builder.
+// `--scale full`: a Paketo-sized release day (see describeFullRelease). Layers are generated one at a
+// time from fixed seeds, so a set is identical on every run.
 import { built } from './build.mjs';
 
 const MiB = 1024 * 1024;
+const GiB = 1024 * MiB;
 const { blob, pseudoRandomBytes, pushBlob, pushManifest, serialize } = await import(built('testbed/images.js'));
 
 const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
@@ -18,6 +20,7 @@ function spread(count, smallest, largest) {
 
 /** Layer descriptions only (seed + size), so nothing large is held in memory. */
 export function describeRelease(scale = 1) {
+  if (scale === 'full') return describeFullRelease();
   const platforms = [
     { architecture: 'amd64', sizes: spread(30, 3 * 1024, 110 * MiB * scale), seedBase: 1000 },
     { architecture: 'arm64', sizes: spread(30, 2 * 1024, 64 * MiB * scale), seedBase: 2000 },
@@ -45,6 +48,40 @@ export function describeRelease(scale = 1) {
   return { builder, run, buildpacks };
 }
 
+/**
+ * A release day at Paketo's size: a 2-platform builder of 1 GiB per platform in 40 layers (the
+ * largest 300 MiB, base layers first), a build image whose 3 layers are the builder's base layers
+ * (as a CNB builder is built on its build image), a 2-platform run image of its own, and 40
+ * buildpacks that each share 1–3 of the builder's mid-sized layers.
+ */
+function describeFullRelease() {
+  const builder = [
+    { architecture: 'amd64', seedBase: 11000 },
+    { architecture: 'arm64', seedBase: 12000 },
+  ].map((p) => {
+    const sizes = spread(40, 4 * 1024, 300 * MiB).reverse();
+    const rest = sizes.slice(1).reduce((a, b) => a + b, 0);
+    const factor = (GiB - sizes[0]) / rest;
+    const scaled = [sizes[0], ...sizes.slice(1).map((size) => Math.round(size * factor))];
+    scaled[scaled.length - 1] += GiB - scaled.reduce((a, b) => a + b, 0);
+    return { architecture: p.architecture, layers: scaled.map((size, i) => ({ seed: p.seedBase + i, size })) };
+  });
+  const build = builder.map((p) => ({ architecture: p.architecture, layers: p.layers.slice(0, 3) }));
+  const run = [
+    { architecture: 'amd64', seedBase: 13000 },
+    { architecture: 'arm64', seedBase: 13100 },
+  ].map((p) => ({
+    architecture: p.architecture,
+    layers: [60 * MiB, 4 * MiB, 12 * 1024].map((size, i) => ({ seed: p.seedBase + i, size: size + i })),
+  }));
+  const amd = builder[0].layers;
+  const buildpacks = Array.from({ length: 40 }, (_, k) => ({
+    name: `bp-${String(k + 1).padStart(2, '0')}`,
+    layers: Array.from({ length: 1 + (k % 3) }, (_, j) => amd[6 + ((k + 7 * j) % 20)]),
+  }));
+  return { builder, build, run, buildpacks };
+}
+
 async function pushLayers(target, repository, layers) {
   const descriptors = [];
   for (const layer of layers) {
@@ -55,6 +92,18 @@ async function pushLayers(target, repository, layers) {
   return descriptors;
 }
 
+/**
+ * The labels that make the action classify each image as a real release's would, so it publishes them in
+ * its stages (run/build images, then buildpacks, then builders). The builder names no run image: the
+ * bench runs with `run-image-mirror: false`.
+ */
+function cnbLabels(label) {
+  const kind = label.split('-')[0];
+  if (kind === 'builder') return { 'io.buildpacks.builder.metadata': '{}', 'io.buildpacks.stack.id': 'bench' };
+  if (kind === 'run' || kind === 'build') return { 'io.buildpacks.stack.id': 'bench' };
+  return { 'io.buildpacks.buildpackage.metadata': '{}' };
+}
+
 async function pushSingle(target, repository, architecture, layers, label) {
   const descriptors = await pushLayers(target, repository, layers);
   const config = blob(
@@ -62,7 +111,7 @@ async function pushSingle(target, repository, architecture, layers, label) {
       JSON.stringify({
         architecture,
         os: 'linux',
-        config: { Labels: { 'io.buildpacks.bench': label } },
+        config: { Labels: { 'io.buildpacks.bench': label, ...cnbLabels(label) } },
         rootfs: { type: 'layers', diff_ids: descriptors.map((d) => d.digest) },
       }),
     ),
@@ -126,6 +175,7 @@ export async function seedRelease(target, scale = 1) {
   const images = [];
   images.push(await pushMultiPlatform(target, 'buildpacks/builder', plan.builder, '1.0.0', 'builder'));
   images.push(await pushMultiPlatform(target, 'buildpacks/run', plan.run, '1.0.0', 'run'));
+  if (plan.build) images.push(await pushMultiPlatform(target, 'buildpacks/build', plan.build, '1.0.0', 'build'));
   for (const bp of plan.buildpacks) {
     const single = await pushSingle(target, `buildpacks/${bp.name}`, 'amd64', bp.layers, bp.name);
     await pushManifest(target, `buildpacks/${bp.name}`, '1.0.0', {
@@ -142,7 +192,14 @@ export async function seedRelease(target, scale = 1) {
   }
   const unique = new Map();
   for (const image of images) for (const b of image.blobs) unique.set(b.digest, b.size);
-  return { images, uniqueBlobBytes: [...unique.values()].reduce((a, b) => a + b, 0), uniqueBlobs: unique.size };
+  const manifests = new Set(images.flatMap((image) => image.manifests));
+  return {
+    images,
+    uniqueBlobBytes: [...unique.values()].reduce((a, b) => a + b, 0),
+    uniqueBlobs: unique.size,
+    // What a client must fetch at least once: every blob and every manifest.
+    uniqueObjects: unique.size + manifests.size,
+  };
 }
 
 async function manifestBytes(target, repository, digest) {

@@ -27,6 +27,8 @@ export interface Exchange {
   requestBytes: number;
   responseBytes: number;
   at: number;
+  /** When the response finished (0 while it runs), for timelines. */
+  end: number;
 }
 
 export interface ProxyOptions {
@@ -42,6 +44,12 @@ export interface ProxyOptions {
   rewriteHeaders?: (headers: Record<string, string | string[] | undefined>) => void;
   /** Handles a request itself instead of forwarding it (token endpoints, redirects). */
   intercept?: (req: IncomingMessage, res: ServerResponse) => boolean;
+  /** The path sent upstream (the exchange keeps the client's), e.g. a mount the registry must not see. */
+  rewritePath?: (method: string, path: string) => string;
+  /** Small request bodies to keep for `onComplete` (manifests); others are not buffered. */
+  keepBody?: (method: string, path: string) => boolean;
+  /** Each forwarded exchange once its response has gone out, with the kept request body. */
+  onComplete?: (exchange: Exchange, requestBody: Buffer | undefined) => void;
 }
 
 /** Every request the proxy received, including ones `intercept` answered itself (tokens, redirects). */
@@ -163,8 +171,13 @@ export async function startProxy(options: ProxyOptions): Promise<Proxy> {
     }
     const method = req.method ?? 'GET';
     const path = req.url ?? '/';
-    const record: Exchange = { method, path, status: 0, requestBytes: 0, responseBytes: 0, at: Date.now() };
+    const record: Exchange = { method, path, status: 0, requestBytes: 0, responseBytes: 0, at: Date.now(), end: 0 };
     exchanges.push(record);
+    const kept: Buffer[] | undefined = options.keepBody?.(method, path) === true ? [] : undefined;
+    res.on('finish', () => {
+      record.end = Date.now();
+      options.onComplete?.(record, kept === undefined ? undefined : Buffer.concat(kept));
+    });
     const forward = (): void => {
       const fault = options.fault?.(method, path);
       if (fault?.kind === 'status') {
@@ -174,8 +187,15 @@ export async function startProxy(options: ProxyOptions): Promise<Proxy> {
         res.end(JSON.stringify({ errors: [{ code: 'INJECTED', message: `injected ${fault.status}` }] }));
         return;
       }
+      const upstreamPath = options.rewritePath?.(method, path) ?? path;
       const upstream = httpRequest(
-        { host: target.hostname, port: target.port, method, path, headers: { ...req.headers, host: target.host } },
+        {
+          host: target.hostname,
+          port: target.port,
+          method,
+          path: upstreamPath,
+          headers: { ...req.headers, host: target.host },
+        },
         (up) => {
           const headers = { ...up.headers };
           // The registry names itself in upload Locations; keep the client talking through the proxy.
@@ -201,7 +221,10 @@ export async function startProxy(options: ProxyOptions): Promise<Proxy> {
         res.end();
       });
       let body: NodeJS.ReadableStream = req;
-      req.on('data', (c: Buffer) => (record.requestBytes += c.length));
+      req.on('data', (c: Buffer) => {
+        record.requestBytes += c.length;
+        kept?.push(c);
+      });
       if (fault?.kind === 'request-reset' || fault?.kind === 'request-flip') {
         body = req.pipe(
           new RequestTap(fault, () => {

@@ -1,6 +1,6 @@
 /** publish() in-process against the local world: hub front, real registries and the AWS emulator. */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Inputs } from '../../src/inputs.js';
@@ -166,6 +166,19 @@ describe('publish() in-process: a release to ECR Public and private ECR', () => 
       expect(image.bytesUploaded).toBe(0);
       expect(image.digest).toBe(imageNamed(first, image.repository.split('/').pop()!).digest);
     }
+  });
+
+  it('leaves no spool behind, after a success and after a failure', async () => {
+    const spools = () => readdirSync(tempDir).filter((name) => name.startsWith('ecr-publish-spool-'));
+    expect(spools()).toEqual([]);
+    const missing = release.references.runImage.replace(/:[^:/]+$/, ':0.0.0-missing');
+    const failing = inputsFor([release.references.builder, missing], {
+      publicRegistryAlias: ALIAS,
+      roleToAssume: world.aws.roleArn,
+      awsRegion: 'eu-west-1',
+    });
+    await expect(run(failing)).rejects.toThrow(/0\.0\.0-missing not found/);
+    expect(spools()).toEqual([]);
   });
 
   it('publishes to private ECR under a prefix with templated tags', async () => {

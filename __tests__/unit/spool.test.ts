@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { DigestVerifier, sha256Digest } from '../../src/oci/digest.js';
 import type { RegistryClient } from '../../src/oci/registry.js';
 import { BlobSpool } from '../../src/oci/spool.js';
@@ -79,5 +79,52 @@ describe('blob spool', () => {
       'connection reset',
     );
     expect(readdirSync(spool.directory)).toEqual([]);
+  });
+
+  const collect = (stream: Readable): Promise<Buffer> =>
+    new Promise((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      stream
+        .on('data', (c: Buffer) => chunks.push(c))
+        .on('end', () => resolve(Buffer.concat(chunks)))
+        .on('error', reject);
+    });
+
+  it('a second reader follows the file while the first download still writes it, and ends only when it is verified', async () => {
+    const bytes = Buffer.alloc(3 * 256 * 1024 + 5, 7);
+    const digest = sha256Digest(bytes);
+    const feed = new PassThrough();
+    const source = sourceServing(() => feed.pipe(new DigestVerifier(digest, bytes.length, `blob ${digest}`)));
+    const first = spool.read(source, 'lib/app', { digest, size: bytes.length });
+    const firstBytes = collect(first);
+    feed.write(bytes.subarray(0, 300_000));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const second = spool.read(source, 'lib/app', { digest, size: bytes.length });
+    let secondEnded = false;
+    const secondBytes = collect(second).then((b) => ((secondEnded = true), b));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(secondEnded).toBe(false);
+    feed.end(bytes.subarray(300_000));
+    expect((await firstBytes).equals(bytes)).toBe(true);
+    expect((await secondBytes).equals(bytes)).toBe(true);
+  });
+
+  it('a reader following the file fails, retryably, when the download turns out corrupt', async () => {
+    const digest = sha256Digest(Buffer.from('expected'));
+    const feed = new PassThrough();
+    const source = sourceServing(() => feed.pipe(new DigestVerifier(digest, 8, `blob ${digest}`)));
+    const first = collect(spool.read(source, 'lib/app', { digest, size: 8 }));
+    feed.write(Buffer.from('atta'));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const second = collect(
+      spool.read(
+        sourceServing(() => verified(Buffer.from('attacker'), digest, 8)),
+        'lib/app',
+        { digest, size: 8 },
+      ),
+    );
+    feed.end(Buffer.from('cker'));
+    await expect(first).rejects.toThrow();
+    await expect(second).rejects.toMatchObject({ code: 'BLOB_READ_FAILED', transient: true });
   });
 });

@@ -55,6 +55,39 @@ describe('Transport', () => {
     expect(calls.filter((c) => c.url.endsWith('/v2/'))).toHaveLength(1);
   });
 
+  it('one token fetched for several repositories serves each of them; a repository outside it gets its own', async () => {
+    const { calls, fetchImpl } = scripted([
+      [/\/v2\/$/, () => new Response(null, { status: 401, headers: { 'www-authenticate': bearerChallenge } })],
+      [
+        /auth\.example\.test\/token/,
+        (url) => Response.json({ token: `t-${url.searchParams.getAll('scope').join('+')}`, expires_in: 300 }),
+      ],
+      [
+        /manifests/,
+        (_u, call) => new Response('{}', { status: call.authorization?.startsWith('Bearer t-') ? 200 : 401 }),
+      ],
+    ]);
+    const transport = new Transport('registry.example.test', { runtime: virtualRuntime(), fetch: fetchImpl });
+    await transport.authorize(['repository:a:pull', 'repository:b:pull']);
+    for (const repository of ['a', 'b', 'c']) {
+      const scopes = [`repository:${repository}:pull`];
+      await (
+        await transport.send({ method: 'GET', path: `/v2/${repository}/manifests/1`, scopes, accept: [200] })
+      ).discard();
+    }
+    const tokenCalls = calls.filter((c) => c.url.includes('/token'));
+    expect(tokenCalls.map((c) => new URL(c.url).searchParams.getAll('scope'))).toEqual([
+      ['repository:a:pull', 'repository:b:pull'],
+      ['repository:c:pull'],
+    ]);
+    const manifestCalls = calls.filter((c) => c.url.includes('/manifests/'));
+    expect(manifestCalls.map((c) => c.authorization)).toEqual([
+      'Bearer t-repository:a:pull+repository:b:pull',
+      'Bearer t-repository:a:pull+repository:b:pull',
+      'Bearer t-repository:c:pull',
+    ]);
+  });
+
   it('re-authenticates once when a token expires mid-run (401)', async () => {
     let issued = 0;
     const { calls, fetchImpl } = scripted([

@@ -1,10 +1,11 @@
 /** Copies image trees between registries: reads every manifest, then writes blobs, manifests and tags in a safe order. */
-import type { Readable } from 'node:stream';
 import type { Runtime } from '../runtime.js';
-import { TransferLimiter, type BlobLocations } from './transfer.js';
+import type { BlobLocations, TransferLimiter } from './transfer.js';
+import { manifestsChildrenFirst, writeBlobs } from './write-blobs.js';
+
+export { manifestsChildrenFirst };
 import {
   isAttestationEntry,
-  isForeignLayer,
   isImageManifestMediaType,
   isIndexMediaType,
   platformString,
@@ -52,6 +53,8 @@ export interface ImageDestination {
   client: RegistryClient;
   repository: string;
   tags: string[];
+  /** Created by this run: it holds only what this run wrote, so nothing else is asked for (no HEADs). */
+  fresh?: boolean;
 }
 
 export interface CopyOptions {
@@ -62,8 +65,17 @@ export interface CopyOptions {
   concurrency: number;
   /** Shared by images copied at the same time, so `concurrency` bounds them all together. */
   limiter?: TransferLimiter;
+  /** Blobs of this image already written (or being written) by an earlier `writeBlobs`, and what that moved. */
+  prewritten?: PrewrittenBlobs;
+  /** True once the run gave up: blob transfers not yet started fail instead. */
+  stopped?: () => boolean;
   /** Bytes moved so far for this image (uploaded or mounted), for progress lines. */
   onProgress?: (bytesDone: number, bytesTotal: number) => void;
+}
+
+export interface PrewrittenBlobs {
+  digests: ReadonlySet<string>;
+  stats: Promise<CopyStats>;
 }
 
 export function emptyStats(): CopyStats {
@@ -76,6 +88,20 @@ export function emptyStats(): CopyStats {
     blobsSkipped: 0,
     foreignLayers: [],
   };
+}
+
+/** Adds `more` into `stats`. */
+export function addStats(stats: CopyStats, more: CopyStats): void {
+  for (const key of [
+    'bytesUploaded',
+    'bytesMounted',
+    'bytesSkipped',
+    'blobsUploaded',
+    'blobsMounted',
+    'blobsSkipped',
+  ] as const)
+    stats[key] += more[key];
+  stats.foreignLayers.push(...more.foreignLayers.filter((digest) => !stats.foreignLayers.includes(digest)));
 }
 
 /** Reads a root manifest and, for an index, every child manifest by digest. */
@@ -108,11 +134,6 @@ async function readNode(
   return node;
 }
 
-/** Every manifest below the root, children first (the order they must be written in). */
-export function manifestsChildrenFirst(node: ManifestNode): ManifestNode[] {
-  return [...node.children.flatMap(manifestsChildrenFirst), node];
-}
-
 /** The platform images of a tree: the root itself, or each runnable entry of an index (attestations left out). */
 export function platformNodes(tree: ImageTree): ManifestNode[] {
   if (tree.root.children.length === 0) return [tree.root];
@@ -128,15 +149,6 @@ export function platformsOf(tree: ImageTree, singlePlatform = 'unknown'): string
     : platformNodes(tree).map((node) => platformString(node.platform));
 }
 
-/** Unique blobs of a tree, largest first so the longest transfers start first. */
-function uniqueBlobs(tree: ImageTree): Descriptor[] {
-  const byDigest = new Map<string, Descriptor>();
-  for (const node of manifestsChildrenFirst(tree.root)) {
-    for (const blob of node.blobs) if (!byDigest.has(blob.digest)) byDigest.set(blob.digest, blob);
-  }
-  return [...byDigest.values()].sort((a, b) => b.size - a.size);
-}
-
 /**
  * Writes an image tree: blobs, then child manifests by digest, then the root by digest, then the
  * tags. A failure at any step leaves no tag pointing at incomplete content. When the root is
@@ -150,92 +162,36 @@ export async function writeImageTree(
   const stats = emptyStats();
   const { client, repository } = destination;
   const registry = client.registry;
-  const present = await client.headManifest(repository, tree.root.digest);
+  const present = destination.fresh === true ? undefined : await client.headManifest(repository, tree.root.digest);
 
   if (present === undefined) {
-    const blobs = uniqueBlobs(tree).filter((blob) => {
-      if (!isForeignLayer(blob)) return true;
-      stats.foreignLayers.push(blob.digest);
-      options.runtime.logger.notice(
-        `${repository}: foreign layer ${blob.digest} (${blob.size} bytes) is not copied; clients fetch it from ${blob.urls?.[0] ?? 'its URLs'}`,
-      );
-      return false;
-    });
-    const total = blobs.reduce((sum, blob) => sum + blob.size, 0);
-    let done = 0;
-    let failed = false;
-    const limiter = options.limiter ?? new TransferLimiter(options.concurrency);
-    const transfer = async (blob: Descriptor): Promise<void> => {
-      if (failed) return;
-      try {
-        const outcome = await writeBlob(tree, destination, blob, options);
-        stats[outcome === 'uploaded' ? 'bytesUploaded' : outcome === 'mounted' ? 'bytesMounted' : 'bytesSkipped'] +=
-          blob.size;
-        stats[outcome === 'uploaded' ? 'blobsUploaded' : outcome === 'mounted' ? 'blobsMounted' : 'blobsSkipped'] += 1;
-        options.locations.record(registry, repository, blob.digest);
-        done += blob.size;
-        options.onProgress?.(done, total);
-      } catch (error) {
-        failed = true;
-        throw error;
-      }
-    };
-    const results = await Promise.allSettled(
-      blobs.map(async (blob) => {
-        // The claim comes before the slot: waiting for another image's upload must not hold a slot.
-        const release = await options.locations.claim(registry, blob.digest);
-        try {
-          await limiter.run(blob.size, () => transfer(blob));
-        } finally {
-          release();
-        }
-      }),
-    );
-    const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (rejected !== undefined) throw rejected.reason;
+    if (options.prewritten !== undefined) addStats(stats, await options.prewritten.stats);
+    await writeBlobs(tree, destination, options, stats, options.prewritten?.digests);
     // Children by digest; the root by digest only when no tag will name it.
     for (const node of manifestsChildrenFirst(tree.root)) {
-      if (node !== tree.root || destination.tags.length === 0) await client.putManifest(repository, node.digest, node);
+      if (node !== tree.root || destination.tags.length === 0) {
+        await client.putManifest(repository, node.digest, node);
+        referencedNow(options, registry, repository, node);
+      }
     }
   }
   for (const tag of destination.tags) {
     const current = present === undefined ? undefined : await client.headManifest(repository, tag);
     if (current?.digest !== tree.root.digest) await client.putManifest(repository, tag, tree.root);
+    referencedNow(options, registry, repository, tree.root);
   }
   return stats;
 }
 
-async function writeBlob(
-  tree: ImageTree,
-  destination: ImageDestination,
-  blob: Descriptor,
-  options: CopyOptions,
-): Promise<'uploaded' | 'mounted' | 'skipped'> {
-  const { client, repository } = destination;
-  const registry = client.registry;
-  if ((await client.headBlob(repository, blob.digest)) !== undefined) return 'skipped';
-  let session: string | undefined;
-  const from = options.locations.mountCandidate(registry, repository, blob.digest);
-  if (from !== undefined) {
-    const mount = await client.mountBlob(repository, blob.digest, from);
-    if (mount.mounted) return 'mounted';
-    session = mount.uploadLocation;
-  }
-  const local = tree.localBlobs.get(blob.digest);
-  const opened: Readable[] = [];
-  const open = (): Readable | Uint8Array => {
-    if (local !== undefined) return local;
-    const stream = options.spool.read(tree.source.client, tree.source.repository, blob);
-    opened.push(stream);
-    return stream;
-  };
-  try {
-    await client.uploadBlob(repository, blob, open, session);
-  } finally {
-    for (const stream of opened) stream.destroy();
-  }
-  return 'uploaded';
+/** Its blobs may now be mounted from `repository`, also where ECR's rule holds. */
+function referencedNow(options: CopyOptions, registry: string, repository: string, node: ManifestNode): void {
+  options.locations.recordManifest(
+    registry,
+    repository,
+    node.blobs.map((blob) => blob.digest),
+  );
 }
+
 /** True when every tag already names `digest` (a re-run's fast path: one HEAD per tag). */
 export async function tagsAlreadyAt(destination: ImageDestination, digest: string): Promise<boolean> {
   if (destination.tags.length === 0)

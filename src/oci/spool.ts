@@ -5,11 +5,15 @@ import { dirname, join, resolve } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { DigestMismatchError, parseDigest } from './digest.js';
+import { GrowingFile } from './spool-follow.js';
 import type { Descriptor } from './media-types.js';
 import type { RegistryClient } from './registry.js';
 import { RegistryError } from './transport/errors.js';
 
 type BlobRef = Pick<Descriptor, 'digest' | 'size'>;
+
+/** Bytes each stream buffers: `concurrency` transfers hold a few of these each, so it bounds memory. */
+const STREAM_BUFFER = 256 * 1024;
 type SpoolPaths = { final: string; partial: string };
 
 /**
@@ -20,6 +24,8 @@ type SpoolPaths = { final: string; partial: string };
  */
 export class BlobSpool {
   private readonly entries = new Map<string, Promise<string>>();
+  /** Tee downloads still writing their partial file, which later readers follow. */
+  private readonly growing = new Map<string, GrowingFile>();
   private bytesRead = 0;
 
   private constructor(readonly directory: string) {}
@@ -51,10 +57,13 @@ export class BlobSpool {
   /**
    * The blob's bytes for one upload. The first reader gets the source stream itself, teed into the
    * spool; it errors at its end if the content does not match the digest, so an upload fed by it
-   * must not be committed before it ended cleanly. Later readers get the spooled file.
+   * must not be committed before it ended cleanly. Later readers get the spooled file, following it
+   * while it is still being written (two repositories that need one blob upload it side by side).
    */
   read(source: RegistryClient, repository: string, descriptor: BlobRef): Readable {
     const entry = this.entries.get(descriptor.digest);
+    const growing = this.growing.get(descriptor.digest);
+    if (growing !== undefined) return growing.follow();
     if (entry !== undefined) return lazyStream(entry.then((path) => this.open(path)));
     const paths = this.paths(descriptor);
     const consumer = quietPassThrough();
@@ -63,7 +72,7 @@ export class BlobSpool {
   }
 
   open(path: string): Readable {
-    return createReadStream(path, { highWaterMark: 1024 * 1024 });
+    return createReadStream(path, { highWaterMark: STREAM_BUFFER });
   }
 
   async cleanup(): Promise<void> {
@@ -96,22 +105,42 @@ export class BlobSpool {
     consumer: PassThrough,
   ): Promise<string> {
     const { final, partial } = paths;
+    const growing = new GrowingFile(partial, final, descriptor.size);
+    let settled = false;
     try {
       const stream = await source.getBlob(repository, descriptor);
       stream.on('data', (chunk: Buffer) => {
         this.bytesRead += chunk.length;
+        growing.grew();
+      });
+      const file = createWriteStream(partial);
+      // Followers open the file: it exists once opened, unless the download has failed by then.
+      file.once('open', () => {
+        if (!settled) this.growing.set(descriptor.digest, growing);
       });
       // An upload that gives up early must not hold back the spool.
       consumer.once('close', () => stream.unpipe(consumer));
       stream.pipe(consumer);
-      await pipeline(stream, createWriteStream(partial));
+      await pipeline(stream, file);
     } catch (error) {
-      // The reader may retry: the download below goes on, and its result is what later readers get.
+      // The readers may retry: the download below goes on, and its result is what later readers get.
+      settled = true;
+      this.growing.delete(descriptor.digest);
+      growing.failed();
       consumer.destroy(new RegistryError((error as Error).message, undefined, 'BLOB_READ_FAILED', true));
       await rm(partial, { force: true });
       return this.download(source, repository, descriptor, paths);
     }
-    return this.commit(partial, final, descriptor);
+    settled = true;
+    this.growing.delete(descriptor.digest);
+    try {
+      const committed = await this.commit(partial, final, descriptor);
+      growing.done();
+      return committed;
+    } catch (error) {
+      growing.failed();
+      throw error;
+    }
   }
 
   private async download(
@@ -174,7 +203,7 @@ function lazyStream(source: Promise<Readable>): Readable {
 
 /** Its reader may already be gone when it fails; the failure stays readable as `errored`. */
 function quietPassThrough(): PassThrough {
-  const stream = new PassThrough({ highWaterMark: 1024 * 1024 });
+  const stream = new PassThrough({ highWaterMark: STREAM_BUFFER });
   stream.on('error', () => undefined);
   return stream;
 }

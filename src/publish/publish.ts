@@ -48,8 +48,8 @@ export async function publish(inputs: Inputs, env: PublishEnvironment): Promise<
   };
 
   const spool = await BlobSpool.create(env.tempDir);
-  // ECR Public does not mount across repositories.
-  const locations = new BlobLocations(() => inputs.registryType !== 'public');
+  // ECR Public never mounts across repositories; private ECR only blobs a manifest references (if at all).
+  const locations = new BlobLocations(() => (inputs.registryType === 'public' ? 'never' : 'referenced'));
   const run: RunContext = {
     inputs,
     runtime,

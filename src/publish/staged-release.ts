@@ -48,7 +48,8 @@ export async function publishStaged(plan: Plan, inputs: Inputs, env: PublishEnvi
     inputs: side,
     plan: staged,
     connections: staging,
-    locations: new BlobLocations(),
+    // Staging is private ECR: only blobs a manifest references mount (if BLOB_MOUNTING is on).
+    locations: new BlobLocations(() => 'referenced'),
     mirrorTarget: { plan, connections, repositoryPrefix: inputs.repositoryPrefix, later: true },
   };
   try {
@@ -71,7 +72,7 @@ export async function publishStaged(plan: Plan, inputs: Inputs, env: PublishEnvi
       plan: { ...plan, entries: stagingRun.plan.entries.map((entry) => publicEntryOf(entry, plan, inputs)) },
       connections,
       // ECR Public does not mount across repositories.
-      locations: new BlobLocations(() => false),
+      locations: new BlobLocations(() => 'never'),
     };
     await publishRelease(written, stagingRun, publicRun, report);
     report.staging = { ...report.staging!, published: true };

@@ -41,10 +41,23 @@ export class Authenticator {
       return basic;
     }
     const key = [...scopes].sort().join(' ');
-    const cached = this.tokens.get(key);
-    if (!refresh && cached !== undefined && cached.expiresAt > this.source.now()) return cached.header;
+    const cached = refresh ? undefined : this.covering(key, scopes);
+    if (cached !== undefined) return cached.header;
     const token = await fetchToken(challenge, scopes, this.source);
     this.tokens.set(key, token);
     return token.header;
+  }
+
+  /** A live token for these scopes: its own, or one fetched for more scopes at once (see `Transport.authorize`). */
+  private covering(key: string, scopes: string[]): BearerToken | undefined {
+    const now = this.source.now();
+    const own = this.tokens.get(key);
+    if (own !== undefined && own.expiresAt > now) return own;
+    for (const [wider, token] of this.tokens) {
+      if (token.expiresAt <= now) continue;
+      const granted = new Set(wider.split(' '));
+      if (scopes.every((scope) => granted.has(scope))) return token;
+    }
+    return undefined;
   }
 }

@@ -146,6 +146,14 @@ export class Transport {
     });
   }
 
+  /**
+   * Gets one token for many scopes ahead of the requests that need them (a Docker Hub token per
+   * repository is a request each), so later requests for any of them use it. Nothing for Basic auth.
+   */
+  async authorize(scopes: string[]): Promise<void> {
+    await this.auth.authorization(scopes, false);
+  }
+
   async send(request: RegistryRequest): Promise<RegistryResponse> {
     const once = () => this.sendOnce(request);
     if (request.retry === false) return once();
