@@ -60225,7 +60225,7 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 
 /***/ }),
 
-/***/ 5561:
+/***/ 7745:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -63255,44 +63255,79 @@ function isStagedRelease(inputs) {
 ;// CONCATENATED MODULE: ./lib/oci/transfer.js
 /** Shared transfer state of a run: where each blob is known to be (for mounts) and how many transfers run at once. */
 /**
- * What this run knows to exist in each destination registry: digest → repositories. A blob in
- * another repository of the same registry can be mounted instead of uploaded; one that another
- * image is uploading right now is waited for, then mounted.
+ * What this run knows to exist in each destination registry: digest → repositories, and which of
+ * them a written manifest references. A blob in another repository of the same registry can be
+ * mounted instead of uploaded. Each registry's mount rule starts as given (or `spec`) and is
+ * learnt from refusals, so a registry that refused is not asked, or waited on, in vain again.
  */
 class BlobLocations {
-    mountable;
-    known = new Map();
+    initialRule;
+    present = new Map();
+    referenced = new Map();
     uploading = new Map();
-    constructor(mountable = () => true) {
-        this.mountable = mountable;
+    rules = new Map();
+    ruleChanged = new Map();
+    constructor(initialRule = () => undefined) {
+        this.initialRule = initialRule;
     }
+    rule(registry) {
+        let rule = this.rules.get(registry);
+        if (rule === undefined)
+            this.rules.set(registry, (rule = this.initialRule(registry) ?? 'spec'));
+        return rule;
+    }
+    /** The blob is in `repository` (uploaded, mounted or found there). */
     record(registry, repository, digest) {
-        const key = `${registry}\u0000${digest}`;
-        let repositories = this.known.get(key);
-        if (repositories === undefined)
-            this.known.set(key, (repositories = new Set()));
-        repositories.add(repository);
+        add(this.present, `${registry}\u0000${digest}`, repository);
+    }
+    /** A manifest referencing `digests` is stored in `repository`: ECR will now mount them from it. */
+    recordManifest(registry, repository, digests) {
+        for (const digest of digests) {
+            this.record(registry, repository, digest);
+            add(this.referenced, `${registry}\u0000${digest}`, repository);
+        }
+    }
+    has(registry, repository, digest) {
+        return this.present.get(`${registry}\u0000${digest}`)?.has(repository) === true;
     }
     mountCandidate(registry, repository, digest) {
-        if (!this.mountable(registry))
+        const rule = this.rule(registry);
+        if (rule === 'never')
             return undefined;
-        for (const candidate of this.known.get(`${registry}\u0000${digest}`) ?? []) {
-            if (candidate !== repository)
-                return candidate;
-        }
+        const key = `${registry}\u0000${digest}`;
+        const pools = rule === 'spec' ? [this.referenced.get(key), this.present.get(key)] : [this.referenced.get(key)];
+        for (const pool of pools)
+            for (const candidate of pool ?? [])
+                if (candidate !== repository)
+                    return candidate;
         return undefined;
+    }
+    /** The registry answered a mount from `from` with a fresh upload: learn its rule. */
+    mountRefused(registry, from, digest) {
+        const wasReferenced = this.referenced.get(`${registry}\u0000${digest}`)?.has(from) === true;
+        const before = this.rule(registry);
+        const after = wasReferenced ? 'never' : before === 'spec' ? 'referenced' : before;
+        if (after === before)
+            return;
+        this.rules.set(registry, after);
+        this.ruleChanged.get(registry)?.signal();
+        this.ruleChanged.delete(registry);
     }
     /**
      * Takes the registry's slot for one blob: while another repository holds it, wait, since its copy
      * will let us mount instead of upload. Claimed before any request, so two images that need the
-     * same blob at the same moment never both upload it. Registries that cannot mount need no slot.
+     * same blob at the same moment never both upload it. Only where the spec's rule holds: elsewhere
+     * the other copy is no use until its manifest is written, and waiting for that could deadlock.
      */
     async claim(registry, digest) {
-        if (!this.mountable(registry))
-            return () => undefined;
         const key = `${registry}\u0000${digest}`;
-        for (let held = this.uploading.get(key); held !== undefined; held = this.uploading.get(key))
-            await held;
+        for (let held = this.uploading.get(key); held !== undefined; held = this.uploading.get(key)) {
+            if (this.rule(registry) !== 'spec')
+                break;
+            await Promise.race([held, this.changeOf(registry)]);
+        }
+        if (this.rule(registry) !== 'spec')
+            return () => undefined;
         let release;
         this.uploading.set(key, new Promise((resolve) => (release = resolve)));
         return () => {
@@ -63300,6 +63335,21 @@ class BlobLocations {
             release();
         };
     }
+    changeOf(registry) {
+        let entry = this.ruleChanged.get(registry);
+        if (entry === undefined) {
+            let signal;
+            const changed = new Promise((resolve) => (signal = resolve));
+            this.ruleChanged.set(registry, (entry = { changed, signal }));
+        }
+        return entry.changed;
+    }
+}
+function add(map, key, value) {
+    let values = map.get(key);
+    if (values === undefined)
+        map.set(key, (values = new Set()));
+    values.add(value);
 }
 /** Bounds blob transfers across every image copied at once; the largest waiting blob goes first. */
 class TransferLimiter {
@@ -63569,6 +63619,95 @@ function redactUrl(url) {
     }
 }
 
+;// CONCATENATED MODULE: ./lib/oci/spool-follow.js
+/** A spool file still being downloaded, read by later readers as it grows, so they need not wait for its end. */
+
+
+
+const CHUNK = 256 * 1024;
+/** Progress of one download into its partial file: bytes have arrived, it is committed, or it failed. */
+class GrowingFile {
+    path;
+    finalPath;
+    size;
+    state = 'growing';
+    wake = [];
+    /** Counts notifications, so a reader can tell one came while it was reading. */
+    version = 0;
+    constructor(path, 
+    /** Where the file is once committed (a follower may open it only then). */
+    finalPath, size) {
+        this.path = path;
+        this.finalPath = finalPath;
+        this.size = size;
+    }
+    /** More bytes are on their way to the file. */
+    grew() {
+        this.notify();
+    }
+    /** The whole verified blob is in the file (renamed to its final name; open handles still read it). */
+    done() {
+        this.state = 'done';
+        this.notify();
+    }
+    failed() {
+        this.state = 'failed';
+        this.notify();
+    }
+    /**
+     * The file's bytes from the start, following it as it grows. It ends only once the download is
+     * verified and committed, and errors (retryably) when the download fails, so an upload fed by it
+     * is never committed on unverified bytes.
+     */
+    follow() {
+        return external_node_stream_.Readable.from(this.chunks(), { objectMode: false, highWaterMark: CHUNK });
+    }
+    async *chunks() {
+        const handle = await (0,promises_.open)(this.path, 'r')
+            .catch(() => (0,promises_.open)(this.finalPath, 'r'))
+            .catch(() => {
+            throw this.failure();
+        });
+        let offset = 0;
+        try {
+            for (;;) {
+                // Read the state first: once done, every byte is on disk, so a read of 0 means the end.
+                const state = this.state;
+                const version = this.version;
+                if (state === 'failed')
+                    throw this.failure();
+                const buffer = Buffer.allocUnsafe(CHUNK);
+                const { bytesRead } = await handle.read(buffer, 0, CHUNK, offset);
+                if (bytesRead > 0) {
+                    offset += bytesRead;
+                    yield buffer.subarray(0, bytesRead);
+                }
+                else if (state === 'done') {
+                    break;
+                }
+                else if (version === this.version) {
+                    await new Promise((resolve) => this.wake.push(resolve));
+                }
+            }
+        }
+        finally {
+            await handle.close();
+        }
+        if (offset !== this.size)
+            throw this.failure();
+    }
+    failure() {
+        return new RegistryError(`spool: the download of ${this.path} failed`, undefined, 'BLOB_READ_FAILED', true);
+    }
+    notify() {
+        this.version++;
+        const waiting = this.wake;
+        this.wake = [];
+        for (const resolve of waiting)
+            resolve();
+    }
+}
+
 ;// CONCATENATED MODULE: ./lib/oci/spool.js
 /** A local disk cache of verified source blobs, named by digest hex and kept inside its own directory. */
 
@@ -63578,6 +63717,9 @@ function redactUrl(url) {
 
 
 
+
+/** Bytes each stream buffers: `concurrency` transfers hold a few of these each, so it bounds memory. */
+const STREAM_BUFFER = 256 * 1024;
 /**
  * Verified copies of source blobs on local disk, so each source blob is read once per run however
  * many destinations need it, and retries read the disk rather than the (rate-limited) source.
@@ -63587,6 +63729,8 @@ function redactUrl(url) {
 class BlobSpool {
     directory;
     entries = new Map();
+    /** Tee downloads still writing their partial file, which later readers follow. */
+    growing = new Map();
     bytesRead = 0;
     constructor(directory) {
         this.directory = directory;
@@ -63616,10 +63760,14 @@ class BlobSpool {
     /**
      * The blob's bytes for one upload. The first reader gets the source stream itself, teed into the
      * spool; it errors at its end if the content does not match the digest, so an upload fed by it
-     * must not be committed before it ended cleanly. Later readers get the spooled file.
+     * must not be committed before it ended cleanly. Later readers get the spooled file, following it
+     * while it is still being written (two repositories that need one blob upload it side by side).
      */
     read(source, repository, descriptor) {
         const entry = this.entries.get(descriptor.digest);
+        const growing = this.growing.get(descriptor.digest);
+        if (growing !== undefined)
+            return growing.follow();
         if (entry !== undefined)
             return lazyStream(entry.then((path) => this.open(path)));
         const paths = this.paths(descriptor);
@@ -63628,7 +63776,7 @@ class BlobSpool {
         return consumer;
     }
     open(path) {
-        return (0,external_node_fs_.createReadStream)(path, { highWaterMark: 1024 * 1024 });
+        return (0,external_node_fs_.createReadStream)(path, { highWaterMark: STREAM_BUFFER });
     }
     async cleanup() {
         this.entries.clear();
@@ -63651,23 +63799,45 @@ class BlobSpool {
     /** One attempt that feeds `consumer` and the spool at once; on failure, a plain download with retries. */
     async downloadTee(source, repository, descriptor, paths, consumer) {
         const { final, partial } = paths;
+        const growing = new GrowingFile(partial, final, descriptor.size);
+        let settled = false;
         try {
             const stream = await source.getBlob(repository, descriptor);
             stream.on('data', (chunk) => {
                 this.bytesRead += chunk.length;
+                growing.grew();
+            });
+            const file = (0,external_node_fs_.createWriteStream)(partial);
+            // Followers open the file: it exists once opened, unless the download has failed by then.
+            file.once('open', () => {
+                if (!settled)
+                    this.growing.set(descriptor.digest, growing);
             });
             // An upload that gives up early must not hold back the spool.
             consumer.once('close', () => stream.unpipe(consumer));
             stream.pipe(consumer);
-            await (0,external_node_stream_promises_namespaceObject.pipeline)(stream, (0,external_node_fs_.createWriteStream)(partial));
+            await (0,external_node_stream_promises_namespaceObject.pipeline)(stream, file);
         }
         catch (error) {
-            // The reader may retry: the download below goes on, and its result is what later readers get.
+            // The readers may retry: the download below goes on, and its result is what later readers get.
+            settled = true;
+            this.growing.delete(descriptor.digest);
+            growing.failed();
             consumer.destroy(new RegistryError(error.message, undefined, 'BLOB_READ_FAILED', true));
             await (0,promises_.rm)(partial, { force: true });
             return this.download(source, repository, descriptor, paths);
         }
-        return this.commit(partial, final, descriptor);
+        settled = true;
+        this.growing.delete(descriptor.digest);
+        try {
+            const committed = await this.commit(partial, final, descriptor);
+            growing.done();
+            return committed;
+        }
+        catch (error) {
+            growing.failed();
+            throw error;
+        }
     }
     async download(source, repository, descriptor, paths) {
         const { final, partial } = paths;
@@ -63719,7 +63889,7 @@ function lazyStream(source) {
 }
 /** Its reader may already be gone when it fails; the failure stays readable as `errored`. */
 function quietPassThrough() {
-    const stream = new external_node_stream_.PassThrough({ highWaterMark: 1024 * 1024 });
+    const stream = new external_node_stream_.PassThrough({ highWaterMark: STREAM_BUFFER });
     stream.on('error', () => undefined);
     return stream;
 }
@@ -64175,6 +64345,113 @@ function indexChildDigests(manifest) {
     });
 }
 
+;// CONCATENATED MODULE: ./lib/oci/write-blobs.js
+
+
+/** Every manifest below the root, children first (the order they must be written in). */
+function manifestsChildrenFirst(node) {
+    return [...node.children.flatMap(manifestsChildrenFirst), node];
+}
+/** Unique blobs of a tree, largest first so the longest transfers start first. */
+function uniqueBlobs(tree) {
+    const byDigest = new Map();
+    for (const node of manifestsChildrenFirst(tree.root)) {
+        for (const blob of node.blobs)
+            if (!byDigest.has(blob.digest))
+                byDigest.set(blob.digest, blob);
+    }
+    return [...byDigest.values()].sort((a, b) => b.size - a.size);
+}
+/**
+ * Writes every blob of `tree` not in `skip` into the destination, adding what moved to `stats`; the
+ * first failure stops the transfers not yet started. Blobs only: no manifest names them yet.
+ */
+async function writeBlobs(tree, destination, options, stats, skip = new Set()) {
+    const { client, repository } = destination;
+    const registry = client.registry;
+    const blobs = uniqueBlobs(tree).filter((blob) => {
+        if (skip.has(blob.digest))
+            return false;
+        if (!isForeignLayer(blob))
+            return true;
+        stats.foreignLayers.push(blob.digest);
+        options.runtime.logger.notice(`${repository}: foreign layer ${blob.digest} (${blob.size} bytes) is not copied; clients fetch it from ${blob.urls?.[0] ?? 'its URLs'}`);
+        return false;
+    });
+    const total = blobs.reduce((sum, blob) => sum + blob.size, 0);
+    let done = 0;
+    let failed = false;
+    const limiter = options.limiter ?? new TransferLimiter(options.concurrency);
+    const transfer = async (blob) => {
+        if (failed)
+            return;
+        if (options.stopped?.() === true)
+            throw new Error(`${repository}: stopped, an earlier image failed`);
+        try {
+            const outcome = await writeBlob(tree, destination, blob, options);
+            stats[outcome === 'uploaded' ? 'bytesUploaded' : outcome === 'mounted' ? 'bytesMounted' : 'bytesSkipped'] +=
+                blob.size;
+            stats[outcome === 'uploaded' ? 'blobsUploaded' : outcome === 'mounted' ? 'blobsMounted' : 'blobsSkipped'] += 1;
+            options.locations.record(registry, repository, blob.digest);
+            done += blob.size;
+            options.onProgress?.(done, total);
+        }
+        catch (error) {
+            failed = true;
+            throw error;
+        }
+    };
+    const results = await Promise.allSettled(blobs.map(async (blob) => {
+        // The claim comes before the slot: waiting for another image's upload must not hold a slot.
+        const release = await options.locations.claim(registry, blob.digest);
+        try {
+            await limiter.run(blob.size, () => transfer(blob));
+        }
+        finally {
+            release();
+        }
+    }));
+    const rejected = results.find((r) => r.status === 'rejected');
+    if (rejected !== undefined)
+        throw rejected.reason;
+}
+async function writeBlob(tree, destination, blob, options) {
+    const { client, repository } = destination;
+    const registry = client.registry;
+    // In a repository this run created, what this run has not written is not there: no HEAD needed.
+    const there = destination.fresh === true
+        ? options.locations.has(registry, repository, blob.digest)
+        : (await client.headBlob(repository, blob.digest)) !== undefined;
+    if (there)
+        return 'skipped';
+    let session;
+    const from = options.locations.mountCandidate(registry, repository, blob.digest);
+    if (from !== undefined) {
+        const mount = await client.mountBlob(repository, blob.digest, from);
+        if (mount.mounted)
+            return 'mounted';
+        options.locations.mountRefused(registry, from, blob.digest);
+        session = mount.uploadLocation;
+    }
+    const local = tree.localBlobs.get(blob.digest);
+    const opened = [];
+    const open = () => {
+        if (local !== undefined)
+            return local;
+        const stream = options.spool.read(tree.source.client, tree.source.repository, blob);
+        opened.push(stream);
+        return stream;
+    };
+    try {
+        await client.uploadBlob(repository, blob, open, session);
+    }
+    finally {
+        for (const stream of opened)
+            stream.destroy();
+    }
+    return 'uploaded';
+}
+
 ;// CONCATENATED MODULE: ./lib/oci/descriptors.js
 /** Manifest and index bytes into validated descriptors: the one place a registry's JSON becomes digests and sizes we act on. */
 
@@ -64258,6 +64535,7 @@ function show(value) {
 
 
 
+
 function emptyStats() {
     return {
         bytesUploaded: 0,
@@ -64268,6 +64546,19 @@ function emptyStats() {
         blobsSkipped: 0,
         foreignLayers: [],
     };
+}
+/** Adds `more` into `stats`. */
+function addStats(stats, more) {
+    for (const key of [
+        'bytesUploaded',
+        'bytesMounted',
+        'bytesSkipped',
+        'blobsUploaded',
+        'blobsMounted',
+        'blobsSkipped',
+    ])
+        stats[key] += more[key];
+    stats.foreignLayers.push(...more.foreignLayers.filter((digest) => !stats.foreignLayers.includes(digest)));
 }
 /** Reads a root manifest and, for an index, every child manifest by digest. */
 async function readImageTree(source, reference) {
@@ -64293,10 +64584,6 @@ async function readNode(source, reference, expectedDigest, platform, depth) {
     }
     return node;
 }
-/** Every manifest below the root, children first (the order they must be written in). */
-function manifestsChildrenFirst(node) {
-    return [...node.children.flatMap(manifestsChildrenFirst), node];
-}
 /** The platform images of a tree: the root itself, or each runnable entry of an index (attestations left out). */
 function platformNodes(tree) {
     if (tree.root.children.length === 0)
@@ -64309,16 +64596,6 @@ function platformsOf(tree, singlePlatform = 'unknown') {
         ? [singlePlatform]
         : platformNodes(tree).map((node) => platformString(node.platform));
 }
-/** Unique blobs of a tree, largest first so the longest transfers start first. */
-function uniqueBlobs(tree) {
-    const byDigest = new Map();
-    for (const node of manifestsChildrenFirst(tree.root)) {
-        for (const blob of node.blobs)
-            if (!byDigest.has(blob.digest))
-                byDigest.set(blob.digest, blob);
-    }
-    return [...byDigest.values()].sort((a, b) => b.size - a.size);
-}
 /**
  * Writes an image tree: blobs, then child manifests by digest, then the root by digest, then the
  * tags. A failure at any step leaves no tag pointing at incomplete content. When the root is
@@ -64328,92 +64605,30 @@ async function writeImageTree(tree, destination, options) {
     const stats = emptyStats();
     const { client, repository } = destination;
     const registry = client.registry;
-    const present = await client.headManifest(repository, tree.root.digest);
+    const present = destination.fresh === true ? undefined : await client.headManifest(repository, tree.root.digest);
     if (present === undefined) {
-        const blobs = uniqueBlobs(tree).filter((blob) => {
-            if (!isForeignLayer(blob))
-                return true;
-            stats.foreignLayers.push(blob.digest);
-            options.runtime.logger.notice(`${repository}: foreign layer ${blob.digest} (${blob.size} bytes) is not copied; clients fetch it from ${blob.urls?.[0] ?? 'its URLs'}`);
-            return false;
-        });
-        const total = blobs.reduce((sum, blob) => sum + blob.size, 0);
-        let done = 0;
-        let failed = false;
-        const limiter = options.limiter ?? new TransferLimiter(options.concurrency);
-        const transfer = async (blob) => {
-            if (failed)
-                return;
-            try {
-                const outcome = await writeBlob(tree, destination, blob, options);
-                stats[outcome === 'uploaded' ? 'bytesUploaded' : outcome === 'mounted' ? 'bytesMounted' : 'bytesSkipped'] +=
-                    blob.size;
-                stats[outcome === 'uploaded' ? 'blobsUploaded' : outcome === 'mounted' ? 'blobsMounted' : 'blobsSkipped'] += 1;
-                options.locations.record(registry, repository, blob.digest);
-                done += blob.size;
-                options.onProgress?.(done, total);
-            }
-            catch (error) {
-                failed = true;
-                throw error;
-            }
-        };
-        const results = await Promise.allSettled(blobs.map(async (blob) => {
-            // The claim comes before the slot: waiting for another image's upload must not hold a slot.
-            const release = await options.locations.claim(registry, blob.digest);
-            try {
-                await limiter.run(blob.size, () => transfer(blob));
-            }
-            finally {
-                release();
-            }
-        }));
-        const rejected = results.find((r) => r.status === 'rejected');
-        if (rejected !== undefined)
-            throw rejected.reason;
+        if (options.prewritten !== undefined)
+            addStats(stats, await options.prewritten.stats);
+        await writeBlobs(tree, destination, options, stats, options.prewritten?.digests);
         // Children by digest; the root by digest only when no tag will name it.
         for (const node of manifestsChildrenFirst(tree.root)) {
-            if (node !== tree.root || destination.tags.length === 0)
+            if (node !== tree.root || destination.tags.length === 0) {
                 await client.putManifest(repository, node.digest, node);
+                referencedNow(options, registry, repository, node);
+            }
         }
     }
     for (const tag of destination.tags) {
         const current = present === undefined ? undefined : await client.headManifest(repository, tag);
         if (current?.digest !== tree.root.digest)
             await client.putManifest(repository, tag, tree.root);
+        referencedNow(options, registry, repository, tree.root);
     }
     return stats;
 }
-async function writeBlob(tree, destination, blob, options) {
-    const { client, repository } = destination;
-    const registry = client.registry;
-    if ((await client.headBlob(repository, blob.digest)) !== undefined)
-        return 'skipped';
-    let session;
-    const from = options.locations.mountCandidate(registry, repository, blob.digest);
-    if (from !== undefined) {
-        const mount = await client.mountBlob(repository, blob.digest, from);
-        if (mount.mounted)
-            return 'mounted';
-        session = mount.uploadLocation;
-    }
-    const local = tree.localBlobs.get(blob.digest);
-    const opened = [];
-    const open = () => {
-        if (local !== undefined)
-            return local;
-        const stream = options.spool.read(tree.source.client, tree.source.repository, blob);
-        opened.push(stream);
-        return stream;
-    };
-    try {
-        await client.uploadBlob(repository, blob, open, session);
-    }
-    finally {
-        for (const stream of opened)
-            stream.destroy();
-    }
-    return 'uploaded';
+/** Its blobs may now be mounted from `repository`, also where ECR's rule holds. */
+function referencedNow(options, registry, repository, node) {
+    options.locations.recordManifest(registry, repository, node.blobs.map((blob) => blob.digest));
 }
 /** True when every tag already names `digest` (a re-run's fast path: one HEAD per tag). */
 async function tagsAlreadyAt(destination, digest) {
@@ -65912,12 +66127,27 @@ class Authenticator {
             return basic;
         }
         const key = [...scopes].sort().join(' ');
-        const cached = this.tokens.get(key);
-        if (!refresh && cached !== undefined && cached.expiresAt > this.source.now())
+        const cached = refresh ? undefined : this.covering(key, scopes);
+        if (cached !== undefined)
             return cached.header;
         const token = await fetchToken(challenge, scopes, this.source);
         this.tokens.set(key, token);
         return token.header;
+    }
+    /** A live token for these scopes: its own, or one fetched for more scopes at once (see `Transport.authorize`). */
+    covering(key, scopes) {
+        const now = this.source.now();
+        const own = this.tokens.get(key);
+        if (own !== undefined && own.expiresAt > now)
+            return own;
+        for (const [wider, token] of this.tokens) {
+            if (token.expiresAt <= now)
+                continue;
+            const granted = new Set(wider.split(' '));
+            if (scopes.every((scope) => granted.has(scope)))
+                return token;
+        }
+        return undefined;
     }
 }
 
@@ -66258,6 +66488,13 @@ class Transport {
                 return delay;
             },
         });
+    }
+    /**
+     * Gets one token for many scopes ahead of the requests that need them (a Docker Hub token per
+     * repository is a request each), so later requests for any of them use it. Nothing for Basic auth.
+     */
+    async authorize(scopes) {
+        await this.auth.authorization(scopes, false);
     }
     async send(request) {
         const once = () => this.sendOnce(request);
@@ -67705,13 +67942,41 @@ function inPlanOrder(images, plan) {
 
 
 
+
+
 async function resolveImages(run) {
+    await authorizeSources(run);
     const requests = new TransferLimiter(run.inputs.concurrency);
     const outcomes = await Promise.all(run.plan.entries.map((entry) => requests.run(0, () => resolveImage(entry, run))));
     return {
         pending: outcomes.flatMap((outcome) => ('tree' in outcome ? [outcome] : [])),
         upToDate: outcomes.flatMap((outcome) => ('tree' in outcome ? [] : [outcome])),
     };
+}
+/** Scopes per token request: one token for a few repositories at once, and never an outsized one. */
+const SCOPES_PER_TOKEN = 10;
+/** Pull tokens for every source repository, a few repositories per token request, before any source is read. */
+async function authorizeSources(run) {
+    const byRegistry = new Map();
+    for (const { source } of run.plan.entries) {
+        let scopes = byRegistry.get(source.registry);
+        if (scopes === undefined)
+            byRegistry.set(source.registry, (scopes = new Set()));
+        scopes.add(pull(source.repository));
+    }
+    const batches = [...byRegistry].flatMap(([registry, scopes]) => {
+        const list = [...scopes];
+        return Array.from({ length: Math.ceil(list.length / SCOPES_PER_TOKEN) }, (_, i) => ({
+            registry,
+            scopes: list.slice(i * SCOPES_PER_TOKEN, (i + 1) * SCOPES_PER_TOKEN),
+        }));
+    });
+    await Promise.all(batches.map(({ registry, scopes }) => 
+    // Best effort: a registry that refuses the batch still answers each request's own token.
+    run.connections
+        .source(registry)
+        .transport.authorize(scopes)
+        .catch((error) => run.runtime.logger.debug(`token for ${scopes.length} repositories: ${String(error)}`))));
 }
 /** The tag or digest a source is read by. */
 function referenceOf(source) {
@@ -67722,13 +67987,16 @@ async function resolveImage(entry, run) {
     const { logger, clock } = run.runtime;
     const started = clock.now();
     const sourceClient = run.connections.source(entry.source.registry);
+    const destination = run.connections.destination(entry.repository);
+    // A repository this run created is empty: nothing to compare, so the source is read at once (no HEAD).
+    if (destination.repository.created)
+        return freshItem(entry, destination, sourceClient, run);
     const head = await sourceClient.headManifest(entry.source.repository, referenceOf(entry.source));
     if (head === undefined)
         throw new Error(`source image ${entry.sourceName} not found`);
     if (entry.source.digest !== undefined && head.digest !== entry.source.digest) {
         throw new Error(`source image ${entry.sourceName} answered with digest ${head.digest}`);
     }
-    const destination = run.connections.destination(entry.repository);
     const at = (tags) => tagsAlreadyAt({ client: destination.client, repository: destination.path, tags }, head.digest);
     const done = (item) => imageReport(item, head.digest, emptyStats(), {
         upToDate: true,
@@ -67778,6 +68046,27 @@ async function resolveImage(entry, run) {
         return done(decided);
     }
     const tree = await readImageTree({ client: sourceClient, repository: entry.source.repository }, head.digest);
+    return workItem(decided, sourceClient, tree, run);
+}
+/** An image for a repository created by this run: every tag applies, the tree read by the source reference. */
+async function freshItem(entry, destination, sourceClient, run) {
+    const tree = await readImageTree({ client: sourceClient, repository: entry.source.repository }, referenceOf(entry.source)).catch((error) => {
+        if (error instanceof RegistryError && error.code === 'MANIFEST_UNKNOWN')
+            throw new Error(`source image ${entry.sourceName} not found`);
+        throw error;
+    });
+    const decision = decideTags(entry.tags, []);
+    const decided = {
+        entry,
+        destination,
+        sourceDigest: tree.root.digest,
+        tags: decision.apply,
+        heldBack: decision.heldBack,
+    };
+    return workItem(decided, sourceClient, tree, run);
+}
+/** The work item of a tree to copy, classified by its first platform's config. */
+async function workItem(decided, sourceClient, tree, run) {
     return { ...decided, sourceClient, tree, ...(await classifyTree(tree, run.spool)) };
 }
 /** What the image is, from its first platform's config, and that platform for a single manifest. */
@@ -70397,7 +70686,7 @@ function sameDigests(a, b) {
     const right = new Set(b.map((d) => d.digest));
     return left.size === right.size && [...left].every((digest) => right.has(digest));
 }
-function addStats(into, add) {
+function referrers_addStats(into, add) {
     into.bytesUploaded += add.bytesUploaded;
     into.bytesMounted += add.bytesMounted;
     into.bytesSkipped += add.bytesSkipped;
@@ -70567,7 +70856,7 @@ class ReferrerCopy {
             return false;
         }
         const stats = await writeImageTree(tree, { client, repository, tags: tag === undefined ? [] : [tag] }, options);
-        addStats(this.result.stats, stats);
+        referrers_addStats(this.result.stats, stats);
         const artifactType = entry?.artifactType ?? referrerDescriptor(tree.root).artifactType;
         this.result.copied.push({
             ...base,
@@ -70960,28 +71249,62 @@ async function writeMovingTags(item, root, run) {
 }
 
 ;// CONCATENATED MODULE: ./lib/publish/copy.js
-/** Copy step: write images stage by stage (run images before the builders that name them), mirrors added. */
+/** Copy step: every image's blobs at once, manifests and tags stage by stage (run images before the builders that name them), mirrors added. */
 
 
 
 
 
 
-/** Images of one stage go together, sharing `concurrency`; the first failure stops the run after its stage. */
+
+/**
+ * Images of one stage go together, sharing `concurrency`; the first failure stops the run after its stage.
+ * Only manifests and tags wait for the stages before: blobs depend on no other image, so every later
+ * image's blobs start at once too, largest first across the run (a builder's largest layer must not
+ * start after the run images are done).
+ */
 async function copyByStage(pending, run) {
+    const stages = publishStages(pending, (i) => (i.kind === 'unknown' ? 'other' : i.kind));
+    let stopped = false;
+    const early = new Map(stages.slice(1).flatMap((stage) => stage.map((item) => [item, prewrite(item, run, () => stopped)])));
     const copied = [];
-    for (const stage of publishStages(pending, (i) => (i.kind === 'unknown' ? 'other' : i.kind))) {
-        const results = await Promise.allSettled(stage.map((item) => copy_copyImage(item, run)));
-        for (const result of results)
-            if (result.status === 'fulfilled')
-                copied.push(result.value);
-        const failed = results.find((r) => r.status === 'rejected');
-        if (failed !== undefined)
-            throw failed.reason;
+    try {
+        for (const stage of stages) {
+            const results = await Promise.allSettled(stage.map((item) => copy_copyImage(item, run, early.get(item))));
+            for (const result of results)
+                if (result.status === 'fulfilled')
+                    copied.push(result.value);
+            const failed = results.find((r) => r.status === 'rejected');
+            if (failed !== undefined)
+                throw failed.reason;
+        }
+    }
+    catch (error) {
+        // Nothing may still be writing when the run goes on to report (and removes the spool).
+        stopped = true;
+        await Promise.allSettled([...early.values()].map((blobs) => blobs.stats));
+        throw error;
     }
     return copied;
 }
-async function copy_copyImage(item, run) {
+/**
+ * An image's blobs, written ahead of its stage: those of its source tree (a run-image mirror changes the
+ * builder's config and manifests; the source config it replaces is a few KB written for nothing).
+ */
+function prewrite(item, run, stopped) {
+    const stats = emptyStats();
+    const destination = {
+        client: item.destination.client,
+        repository: item.destination.path,
+        tags: [],
+        fresh: item.destination.repository.created,
+    };
+    const written = writeBlobs(item.tree, destination, { ...copyOptions(run), stopped }, stats).then(() => stats);
+    // Read by copyImage, or awaited after a failure; never left unhandled meanwhile.
+    written.catch(() => undefined);
+    return { digests: new Set(uniqueBlobs(item.tree).map((blob) => blob.digest)), stats: written };
+}
+async function copy_copyImage(item, run, prewritten) {
     const { logger, clock } = run.runtime;
     const started = clock.now();
     const mode = run.inputs.runImageMirror;
@@ -70998,8 +71321,10 @@ async function copy_copyImage(item, run) {
         client: item.destination.client,
         repository: item.destination.path,
         tags: item.tags.filter((tag) => !moving.has(tag)),
+        fresh: item.destination.repository.created,
     }, {
         ...copyOptions(run),
+        ...(prewritten !== undefined ? { prewritten } : {}),
         onProgress: (done, total) => {
             const now = clock.now();
             if (now - lastProgress < 10_000)
@@ -71154,7 +71479,8 @@ async function publishStaged(plan, inputs, env) {
         inputs: side,
         plan: staged,
         connections: staging,
-        locations: new BlobLocations(),
+        // Staging is private ECR: only blobs a manifest references mount (if BLOB_MOUNTING is on).
+        locations: new BlobLocations(() => 'referenced'),
         mirrorTarget: { plan, connections, repositoryPrefix: inputs.repositoryPrefix, later: true },
     };
     try {
@@ -71177,7 +71503,7 @@ async function publishStaged(plan, inputs, env) {
             plan: { ...plan, entries: stagingRun.plan.entries.map((entry) => publicEntryOf(entry, plan, inputs)) },
             connections,
             // ECR Public does not mount across repositories.
-            locations: new BlobLocations(() => false),
+            locations: new BlobLocations(() => 'never'),
         };
         await publishRelease(written, stagingRun, publicRun, report);
         report.staging = { ...report.staging, published: true };
@@ -71263,8 +71589,8 @@ async function publish(inputs, env) {
         logins: [connections.login],
     };
     const spool = await BlobSpool.create(env.tempDir);
-    // ECR Public does not mount across repositories.
-    const locations = new BlobLocations(() => inputs.registryType !== 'public');
+    // ECR Public never mounts across repositories; private ECR only blobs a manifest references (if at all).
+    const locations = new BlobLocations(() => (inputs.registryType === 'public' ? 'never' : 'referenced'));
     const run = {
         inputs,
         runtime,
@@ -77994,7 +78320,7 @@ function reportFailure(message) {
 /***/ ((__webpack_module__, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _action_run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5561);
+/* harmony import */ var _action_run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7745);
 /** Entry point of the action's main step: runs it and nothing else. */
 
 await (0,_action_run_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
