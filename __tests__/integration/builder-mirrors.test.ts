@@ -6,13 +6,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Inputs } from '../../src/inputs.js';
 import { publish } from '../../src/publish/publish.js';
-import type { GitHubBridge, PublishedImage, PublishReport } from '../../src/publish/report.js';
+import type { PublishedImage, PublishReport } from '../../src/publish/report.js';
 import { pseudoRandomBytes, pushImage, type Target } from '../../testbed/images.js';
 import { readPublishedBuilder, type PublishedBuilder } from '../../testbed/published-builder.js';
 import { pushBuilder, seedPaketoRelease } from '../../testbed/release.js';
 import { startWorld, type World } from '../../testbed/world.js';
 import { inputsFor } from '../fixtures/inputs.js';
 import { capturingLogger, testRuntime, type CapturingLogger } from '../support/runtime.js';
+import { fakeGitHub } from '../support/github-bridge.js';
 
 const ORG = 'paketobuildpacks';
 const ALIAS = 'paketo-buildpacks';
@@ -48,23 +49,6 @@ function packChoice(
   const target = build.publish ? build.appRegistry : build.builderRegistry;
   const names = [entry.image, ...(entry.mirrors ?? [])]; // every name is readable here
   return names.find((name) => registryOf(name) === target) ?? names[0]!;
-}
-
-function fakeGitHub(): GitHubBridge {
-  return {
-    idTokenAvailable: true,
-    async getIdToken(audience) {
-      const env = world.aws.env();
-      const url = new URL(env.ACTIONS_ID_TOKEN_REQUEST_URL!);
-      url.searchParams.set('audience', audience);
-      const response = await fetch(url, {
-        headers: { authorization: `Bearer ${env.ACTIONS_ID_TOKEN_REQUEST_TOKEN!}` },
-      });
-      return ((await response.json()) as { value: string }).value;
-    },
-    setSecret: () => undefined,
-    group: (_name, work) => work(),
-  };
 }
 
 let world: World;
@@ -105,7 +89,7 @@ describe('builder run-image mirrors: every run image, auto and primary, re-runs'
   const run = async (key: string, kind: 'public' | 'private', given: Inputs): Promise<PublishReport> => {
     logger = capturingLogger();
     for (const proxy of [world.hub.front, world.hub.cdn, world.doors!.public, world.doors!.private]) proxy.reset();
-    const report = await publish(given, { runtime: testRuntime(logger), github: fakeGitHub(), tempDir });
+    const report = await publish(given, { runtime: testRuntime(logger), github: fakeGitHub(world.aws.env()), tempDir });
     const door = world.doors![kind];
     counts[key] = {
       sourceBlobReads: world.hub.front.countBy('GET', /\/blobs\//) + world.hub.cdn.countBy('GET'),

@@ -5,32 +5,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Inputs } from '../../src/inputs.js';
 import { publish } from '../../src/publish/publish.js';
-import type { GitHubBridge, PublishReport } from '../../src/publish/report.js';
+import type { PublishReport } from '../../src/publish/report.js';
 import { startProxy, type Proxy } from '../../testbed/http-proxy.js';
 import { pseudoRandomBytes, pushImage } from '../../testbed/images.js';
 import { skopeoRaw } from '../../testbed/skopeo.js';
 import { startWorld, type World } from '../../testbed/world.js';
 import { inputsFor } from '../fixtures/inputs.js';
 import { capturingLogger, testRuntime } from '../support/runtime.js';
+import { fakeGitHub } from '../support/github-bridge.js';
 
 const ALIAS = 'paketo-buildpacks';
 const VERSIONS = ['1.2.0', '1.2.3', '1.2.4'] as const;
-
-function github(env: Record<string, string>): GitHubBridge {
-  return {
-    idTokenAvailable: true,
-    async getIdToken(audience) {
-      const url = new URL(env.ACTIONS_ID_TOKEN_REQUEST_URL!);
-      url.searchParams.set('audience', audience);
-      const response = await fetch(url, {
-        headers: { authorization: `Bearer ${env.ACTIONS_ID_TOKEN_REQUEST_TOKEN!}` },
-      });
-      return ((await response.json()) as { value: string }).value;
-    },
-    setSecret: () => undefined,
-    group: (_name, work) => work(),
-  };
-}
 
 describe('overlapping runs never move a moving tag backwards', () => {
   let world: World;
@@ -46,7 +31,7 @@ describe('overlapping runs never move a moving tag backwards', () => {
       awsRegion: 'eu-west-1',
       tags: ['{{tag}}', '{{major}}.{{minor}}', 'latest'],
     });
-    return publish(inputs, { runtime: testRuntime(capturingLogger()), github: github(world.aws.env()), tempDir });
+    return publish(inputs, { runtime: testRuntime(capturingLogger()), github: fakeGitHub(world.aws.env()), tempDir });
   };
   const digestAt = async (repository: string, tag: string): Promise<string> => {
     const creds = { username: 'AWS', password: world.publicRegistry.password };

@@ -4,28 +4,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { publish } from '../../src/publish/publish.js';
-import type { GitHubBridge } from '../../src/publish/report.js';
 import type { Exchange } from '../../testbed/http-proxy.js';
 import { seedPaketoRelease, type PaketoRelease } from '../../testbed/release.js';
 import { startWorld, type World } from '../../testbed/world.js';
 import { inputsFor } from '../fixtures/inputs.js';
 import { testRuntime } from '../support/runtime.js';
-
-function fakeGitHub(env: Record<string, string>): GitHubBridge {
-  return {
-    idTokenAvailable: true,
-    async getIdToken(audience) {
-      const url = new URL(env.ACTIONS_ID_TOKEN_REQUEST_URL!);
-      url.searchParams.set('audience', audience);
-      const response = await fetch(url, {
-        headers: { authorization: `Bearer ${env.ACTIONS_ID_TOKEN_REQUEST_TOKEN!}` },
-      });
-      return ((await response.json()) as { value: string }).value;
-    },
-    setSecret: () => undefined,
-    group: (_name, work) => work(),
-  };
-}
+import { fakeGitHub } from '../support/github-bridge.js';
 
 describe('publish stages', () => {
   let world: World;

@@ -5,45 +5,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Inputs } from '../../src/inputs.js';
 import { publish } from '../../src/publish/publish.js';
-import type { GitHubBridge, PublishedImage, PublishReport } from '../../src/publish/report.js';
+import type { PublishedImage, PublishReport } from '../../src/publish/report.js';
 import { seedPaketoRelease, type PaketoRelease } from '../../testbed/release.js';
 import { skopeoConfig, skopeoRaw } from '../../testbed/skopeo.js';
 import { startWorld, type World } from '../../testbed/world.js';
 import { inputsFor } from '../fixtures/inputs.js';
+import { fakeGitHub, type FakeGitHub } from '../support/github-bridge.js';
 import { capturingLogger, testRuntime, type CapturingLogger } from '../support/runtime.js';
 
 const ALIAS = 'paketo-buildpacks';
 const BUILDER_LABEL = 'io.buildpacks.builder.metadata';
-
-/** What the runner gives the action, faked: OIDC tokens from the emulator, secrets collected, groups named. */
-interface FakeGitHub extends GitHubBridge {
-  secrets: string[];
-  groups: string[];
-}
-
-function fakeGitHub(env: Record<string, string>): FakeGitHub {
-  const secrets: string[] = [];
-  const groups: string[] = [];
-  return {
-    secrets,
-    groups,
-    idTokenAvailable: true,
-    // The same request @actions/core's getIDToken() makes.
-    async getIdToken(audience) {
-      const url = new URL(env.ACTIONS_ID_TOKEN_REQUEST_URL!);
-      url.searchParams.set('audience', audience);
-      const authorization = `Bearer ${env.ACTIONS_ID_TOKEN_REQUEST_TOKEN!}`;
-      const response = await fetch(url, { headers: { authorization } });
-      if (!response.ok) throw new Error(`OIDC token request failed: ${response.status}`);
-      return ((await response.json()) as { value: string }).value;
-    },
-    setSecret: (value) => void secrets.push(value),
-    group: async (name, work) => {
-      groups.push(name);
-      return work();
-    },
-  };
-}
 
 describe('publish() in-process: a release to ECR Public and private ECR', () => {
   let world: World;
